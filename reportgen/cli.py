@@ -1,0 +1,136 @@
+"""The command line: parses options into Settings and hands them to the pipeline.
+
+Heavy libraries (pandas, scikit-learn, matplotlib, WeasyPrint) are imported inside
+the commands, so ``reportgen --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+log = logging.getLogger("reportgen")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="reportgen")
+def main() -> None:
+    """Customer segmentation reports: from a customer table to a PDF, an HTML report
+    and CRM-ready segments in one command.
+
+    Start with `reportgen run` to make the report for the bundled sample data.
+    """
+
+
+@main.command()
+@click.argument("input_path", metavar="[INPUT]", required=False,
+                type=click.Path(dir_okay=True, path_type=Path))
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the report files.  [default: output]")
+@click.option("-k", "--clusters", type=click.IntRange(2, 30),
+              help="Use this many segments instead of choosing automatically.")
+@click.option("--feature", "features", multiple=True, metavar="COL",
+              help="A column to segment on (repeatable). Default: every numeric column but the ID.")
+@click.option("--profile", "profile", multiple=True, metavar="COL",
+              help="A column to describe segments with (repeatable). Default: all other columns.")
+@click.option("--k-max", type=click.IntRange(2, 30),
+              help="The largest number of segments to consider.  [default: 10]")
+@click.option("--seed", type=int, help="Random seed; same seed and data give the same report.  [default: 42]")
+@click.option("--title", help="The report's title.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="A TOML file with any of these settings; options given here win.")
+@click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster); write HTML and data only.")
+@click.option("-v", "--verbose", count=True, help="Show more detail on stderr (timings with -v).")
+@click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
+def run(
+    input_path: Path | None,
+    output_dir: Path | None,
+    clusters: int | None,
+    features: tuple[str, ...],
+    profile: tuple[str, ...],
+    k_max: int | None,
+    seed: int | None,
+    title: str | None,
+    config_path: Path | None,
+    no_pdf: bool,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Segment the customers in INPUT (a CSV file) and write the report.
+
+    Without INPUT, runs on the bundled sample data (data/customers.csv) with its
+    settings (data/customers.toml). Writes report.pdf, report.html, segments.csv and
+    summary.json into the output directory, and prints their paths.
+    """
+    _configure_logging(verbose, quiet)
+    from reportgen.pipeline import run as run_pipeline
+    from reportgen.settings import resolve_settings
+
+    overrides = {
+        "output_dir": output_dir,
+        "clusters": clusters,
+        "features": features or None,
+        "profile": profile or None,
+        "k_max": k_max,
+        "seed": seed,
+        "title": title,
+        "make_pdf": False if no_pdf else None,
+    }
+    with _user_errors():
+        settings = resolve_settings(input_path, config_path, overrides)
+        result = run_pipeline(settings)
+    for path in result.written:
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("data/customers.csv"), show_default=True,
+              help="Where to write the sample table.")
+@click.option("-n", "--customers", type=click.IntRange(10, 10_000_000), default=200,
+              show_default=True, help="How many customers to generate.")
+@click.option("--seed", type=int, help="Random seed of the generator (default: the bundled sample's).")
+def sample(output: Path, customers: int, seed: int | None) -> None:
+    """Write a synthetic customer table with five known groups (the bundled sample)."""
+    from reportgen.sample import SAMPLE_SEED, make_customers
+
+    frame = make_customers(customers, seed=SAMPLE_SEED if seed is None else seed)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(output, index=False, lineterminator="\n")
+    click.echo(str(output))
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn ReportgenError into click's one-line errors; anything else into a short note."""
+    try:
+        yield
+    except ReportgenError as error:
+        if error.exit_code == 2:
+            raise click.UsageError(str(error)) from None
+        raise click.ClickException(str(error)) from None
+    except click.ClickException:
+        raise
+    except Exception as error:
+        log.debug("unexpected error", exc_info=error)
+        raise click.ClickException(
+            f"Unexpected internal error ({type(error).__name__}: {error}). Nothing was "
+            "written. Run again with -v to see the details, and please report it."
+        ) from None
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("reportgen: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False

@@ -1,0 +1,34 @@
+"""Paths and fixed constants shared by every stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+DATA_DIR = PROJECT_DIR / "data"
+
+SAMPLE_DATA = DATA_DIR / "customers.csv"
+SAMPLE_CONFIG = DATA_DIR / "customers.toml"
+DEFAULT_RULES = PACKAGE_DIR / "recommendations.toml"
+DEFAULT_OUTPUT_DIR = Path("output")
+
+# Silhouette and bootstrap stability cost O(n^2) and O(n * resamples); above this many
+# customers they run on a seeded random sample of this size (the report states it).
+EVIDENCE_SAMPLE_SIZE = 5_000
+STABILITY_RESAMPLES = 8
+# Restarts for the final K-Means: enough that a different seed gives the same answer.
+FINAL_RESTARTS = 20
+
+# One colour per segment, used by every chart and table (Tableau 10: distinct and
+# readable by most colour-blind readers). Segment n gets colour n-1, cycling after 10.
+SEGMENT_COLORS = (
+    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
+    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+)
+
+
+def segment_color(number: int) -> str:
+    """Return the colour of segment ``number`` (1-based)."""
+    return SEGMENT_COLORS[(number - 1) % len(SEGMENT_COLORS)]

@@ -1,0 +1,21 @@
+"""The errors a user can fix. The CLI turns them into one line and an exit code."""
+
+from __future__ import annotations
+
+
+class ReportgenError(Exception):
+    """A problem the user can fix; the message says what is wrong and what to do."""
+
+    exit_code = 1
+
+
+class DataError(ReportgenError):
+    """The input data cannot be analysed as it is (exit code 1)."""
+
+    exit_code = 1
+
+
+class SettingsError(ReportgenError):
+    """The options or the config file ask for something impossible (exit code 2)."""
+
+    exit_code = 2

@@ -1,0 +1,66 @@
+"""Stage 4: describe the cleaned table before segmenting it."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+from reportgen.model import CategoryCounts, CleanTable, Exploration, NumericSummary
+
+# Correlations weaker than this are not worth a sentence in the report.
+_NOTABLE_CORRELATION = 0.3
+
+
+def explore(clean: CleanTable) -> Exploration:
+    """Summarize every analysed column and find the notable correlations."""
+    frame = clean.frame
+    columns = [*clean.feature_columns, *clean.profile_columns]
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
+    categorical = [c for c in columns if c not in numeric]
+    correlations = frame[numeric].corr() if len(numeric) > 1 else pd.DataFrame()
+    return Exploration(
+        numeric=tuple(_summarize(frame[column]) for column in numeric),
+        categorical=tuple(
+            CategoryCounts(column, tuple(
+                (str(value), int(count)) for value, count in frame[column].value_counts().items()
+            ))
+            for column in categorical
+        ),
+        correlations=correlations,
+        findings=tuple(_correlation_findings(correlations)),
+    )
+
+
+def _summarize(values: pd.Series) -> NumericSummary:
+    return NumericSummary(
+        column=str(values.name),
+        mean=float(values.mean()),
+        std=float(values.std()),
+        minimum=float(values.min()),
+        median=float(values.median()),
+        maximum=float(values.max()),
+    )
+
+
+def _correlation_findings(correlations: pd.DataFrame) -> list[str]:
+    pairs = [
+        (first, second, float(correlations.loc[first, second]))
+        for first, second in itertools.combinations(correlations.columns, 2)
+    ]
+    notable = sorted(
+        (pair for pair in pairs if abs(pair[2]) >= _NOTABLE_CORRELATION),
+        key=lambda pair: -abs(pair[2]),
+    )
+    if not notable:
+        return ["No two numeric columns are strongly related (every correlation is "
+                f"between -{_NOTABLE_CORRELATION} and {_NOTABLE_CORRELATION})."]
+    return [
+        f"{first} and {second} are {_strength(r)} {'positively' if r > 0 else 'negatively'} "
+        f"correlated (r = {r:.2f})."
+        for first, second, r in notable[:3]
+    ]
+
+
+def _strength(r: float) -> str:
+    return "strongly" if abs(r) >= 0.7 else "moderately"

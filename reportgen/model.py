@@ -1,0 +1,255 @@
+"""The data objects passed between the pipeline's stages: the project's contract.
+
+Every stage takes some of these and returns one. They are frozen: a stage never
+changes what an earlier stage produced. Arrays and frames inside them are treated
+as read-only by convention.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+ColumnKind = Literal["numeric", "categorical"]
+ColumnRole = Literal["id", "feature", "profile", "ignored"]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A customer table exactly as read from disk."""
+
+    frame: pd.DataFrame
+    path: Path
+    sha256: str
+    delimiter: str
+    encoding: str
+
+
+@dataclass(frozen=True)
+class ColumnReport:
+    """What cleaning found in one column and what it did about it."""
+
+    name: str
+    kind: ColumnKind
+    role: ColumnRole
+    missing: int
+    filled_with: str | None
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """Row and column counts before and after cleaning, for the data-quality section."""
+
+    rows_read: int
+    duplicate_rows: int
+    rows_kept: int
+    columns: tuple[ColumnReport, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def missing_values(self) -> int:
+        """Total missing cells that were filled in."""
+        return sum(column.missing for column in self.columns)
+
+
+@dataclass(frozen=True)
+class CleanTable:
+    """The cleaned customers: one row per customer kept, no missing values."""
+
+    frame: pd.DataFrame
+    customer_ids: pd.Series
+    id_column: str | None
+    feature_columns: tuple[str, ...]
+    profile_columns: tuple[str, ...]
+    short_names: Mapping[str, str]
+    quality: DataQuality
+
+
+@dataclass(frozen=True)
+class FeatureMatrix:
+    """The clustering features in original units and standardized (z-scores)."""
+
+    columns: tuple[str, ...]
+    values: np.ndarray
+    scaled: np.ndarray
+    means: np.ndarray
+    scales: np.ndarray
+
+
+@dataclass(frozen=True)
+class NumericSummary:
+    """Summary statistics of one numeric column."""
+
+    column: str
+    mean: float
+    std: float
+    minimum: float
+    median: float
+    maximum: float
+
+
+@dataclass(frozen=True)
+class CategoryCounts:
+    """How many customers fall in each category of one column, largest first."""
+
+    column: str
+    counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Exploration:
+    """Descriptive statistics of the cleaned table."""
+
+    numeric: tuple[NumericSummary, ...]
+    categorical: tuple[CategoryCounts, ...]
+    correlations: pd.DataFrame
+    findings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KScore:
+    """The evidence for one candidate number of segments."""
+
+    k: int
+    inertia: float
+    silhouette: float | None
+    stability: float | None
+
+
+@dataclass(frozen=True)
+class KChoice:
+    """The chosen number of segments and the evidence behind it."""
+
+    scores: tuple[KScore, ...]
+    elbow_k: int | None
+    silhouette_k: int | None
+    chosen_k: int
+    reason: str
+    methods_agree: bool
+    forced: bool
+    sample_size: int
+    resamples: int
+
+    def score(self, k: int) -> KScore:
+        """Return the evidence for ``k``."""
+        return next(score for score in self.scores if score.k == k)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """The final K-Means fit, with segments already in their reported order."""
+
+    labels: np.ndarray
+    centroids: np.ndarray
+    centroids_scaled: np.ndarray
+    sizes: tuple[int, ...]
+    restarts: int
+
+    @property
+    def k(self) -> int:
+        """The number of segments."""
+        return len(self.sizes)
+
+
+@dataclass(frozen=True)
+class FeatureLevel:
+    """One clustering feature's segment mean against the whole population."""
+
+    column: str
+    short_name: str
+    segment_mean: float
+    population_mean: float
+    z: float
+    level: str
+
+
+@dataclass(frozen=True)
+class CategoryShare:
+    """One category's share inside a segment and in the whole population."""
+
+    category: str
+    share: float
+    population_share: float
+
+
+@dataclass(frozen=True)
+class DemographicProfile:
+    """A profiled (not clustered) column described for one segment."""
+
+    column: str
+    kind: ColumnKind
+    summary: str
+    segment_mean: float | None = None
+    population_mean: float | None = None
+    shares: tuple[CategoryShare, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Marketing advice for one segment, from the rules file."""
+
+    rule: str
+    action: str
+    campaign: str
+    retention: str
+    products: str
+
+
+@dataclass(frozen=True)
+class SegmentProfile:
+    """Everything the report says about one segment."""
+
+    number: int
+    name: str
+    description: str
+    size: int
+    share: float
+    color: str
+    features: tuple[FeatureLevel, ...]
+    demographics: tuple[DemographicProfile, ...]
+    recommendation: Recommendation
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered figure, ready to embed."""
+
+    key: str
+    title: str
+    caption: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        """The PNG as a ``data:`` URI, so reports need no external files."""
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole report: the one object the templates receive."""
+
+    title: str
+    generated_at: datetime
+    source_name: str
+    input_sha256: str
+    seed: int
+    restarts: int
+    rules_source: str
+    settings: Mapping[str, Any]
+    versions: Mapping[str, str]
+    quality: DataQuality
+    exploration: Exploration
+    k_choice: KChoice
+    feature_columns: tuple[str, ...]
+    profile_columns: tuple[str, ...]
+    segments: tuple[SegmentProfile, ...]
+    charts: Mapping[str, Chart]
+    customers: int

@@ -1,0 +1,139 @@
+"""Stage 10: the machine-readable results, and writing every output file safely.
+
+Nothing is written into the output directory until every file exists in full: files
+are written to a hidden staging directory beside them and moved into place at the
+end, so a failed run leaves an earlier report exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reportgen.model import CleanTable, Report, Segmentation
+
+log = logging.getLogger(__name__)
+
+SUMMARY_FORMAT = "reportgen-summary/1"
+# OWASP CSV injection: a spreadsheet treats cells starting with these as formulas.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]) -> bytes:
+    """Return one CSV row per customer kept: customer_id, segment, segment_name."""
+    table = pd.DataFrame({
+        "customer_id": clean.customer_ids.map(neutralize_formula),
+        "segment": segmentation.labels + 1,
+        "segment_name": [names[label] for label in segmentation.labels],
+    })
+    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+
+
+def neutralize_formula(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula with a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def summary_json(report: Report) -> bytes:
+    """Return the run's results and provenance as JSON, for the CRM and next month's run."""
+    choice = report.k_choice
+    summary = {
+        "format": SUMMARY_FORMAT,
+        "generated_at": report.generated_at.isoformat(timespec="seconds"),
+        "title": report.title,
+        "input": {
+            "file": report.source_name,
+            "sha256": report.input_sha256,
+            "rows_read": report.quality.rows_read,
+            "duplicate_rows": report.quality.duplicate_rows,
+            "rows_kept": report.quality.rows_kept,
+            "missing_values_filled": {
+                column.name: column.missing for column in report.quality.columns if column.missing
+            },
+        },
+        "features": list(report.feature_columns),
+        "profile_columns": list(report.profile_columns),
+        "k": {
+            "chosen": choice.chosen_k,
+            "forced": choice.forced,
+            "reason": choice.reason,
+            "elbow_k": choice.elbow_k,
+            "silhouette_k": choice.silhouette_k,
+            "methods_agree": choice.methods_agree,
+            "evidence_sample_size": choice.sample_size,
+            "stability_resamples": choice.resamples,
+            "scores": [
+                {"k": s.k, "inertia": s.inertia, "silhouette": s.silhouette,
+                 "stability": s.stability}
+                for s in choice.scores
+            ],
+        },
+        "segments": [
+            {
+                "number": segment.number,
+                "name": segment.name,
+                "description": segment.description,
+                "size": segment.size,
+                "share": segment.share,
+                "color": segment.color,
+                "feature_means": {level.column: level.segment_mean for level in segment.features},
+                "feature_levels": {level.column: level.level for level in segment.features},
+                "profile": {item.column: item.summary for item in segment.demographics},
+                "recommendations": {
+                    "rule": segment.recommendation.rule,
+                    "action": segment.recommendation.action,
+                    "campaign": segment.recommendation.campaign,
+                    "retention": segment.recommendation.retention,
+                    "products": segment.recommendation.products,
+                },
+            }
+            for segment in report.segments
+        ],
+        "population_means": {
+            level.column: level.population_mean for level in report.segments[0].features
+        },
+        "settings": dict(report.settings),
+        "versions": dict(report.versions),
+    }
+    return (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_atomically(output_dir: Path, files: Mapping[str, bytes], stale: tuple[str, ...] = ()) -> list[Path]:
+    """Write ``files`` (name -> content) into ``output_dir``, all or nothing.
+
+    Args:
+        output_dir: created if needed; files not named here are left alone.
+        files: the outputs of this run.
+        stale: names of earlier outputs that this run replaces with nothing (a PDF
+            from an earlier run when this one made none); removed once the new files
+            are in place, so no file contradicts the others.
+
+    Returns:
+        The paths written, in the order given.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".reportgen-", dir=output_dir))
+    try:
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+        written = []
+        for name in files:
+            os.replace(staging / name, output_dir / name)
+            written.append(output_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    for name in stale:
+        if (output_dir / name).exists():
+            (output_dir / name).unlink()
+            log.info("removed %s from an earlier run: this run made none", output_dir / name)
+    return written

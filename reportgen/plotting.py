@@ -1,0 +1,321 @@
+"""Stage 8: the report's figures, rendered to PNG.
+
+Every function builds its own Figure (never pyplot's global one), so charts can be
+drawn in any order, in any thread, and nothing leaks between runs.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Sequence
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from reportgen.model import (
+    Chart,
+    CleanTable,
+    Exploration,
+    FeatureMatrix,
+    KChoice,
+    Segmentation,
+    SegmentProfile,
+)
+
+DPI = 150
+FULL_WIDTH = 7.0  # inches: the PDF's text width
+SHOWN_CATEGORIES = 8
+_INK = "#333333"
+_GREY = "#9aa5b1"
+_STYLE = {
+    "font.size": 8.5,
+    "axes.titlesize": 9.5,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 8.5,
+    "axes.edgecolor": "#bbbbbb",
+    "axes.labelcolor": _INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#e6e6e6",
+    "grid.linewidth": 0.6,
+    "xtick.color": _INK,
+    "ytick.color": _INK,
+    "legend.frameon": False,
+    "savefig.facecolor": "white",
+}
+
+
+def make_charts(
+    clean: CleanTable,
+    features: FeatureMatrix,
+    exploration: Exploration,
+    k_choice: KChoice,
+    segmentation: Segmentation,
+    segments: Sequence[SegmentProfile],
+) -> dict[str, Chart]:
+    """Draw every figure of the report, keyed by where the report shows it."""
+    colors = [segment.color for segment in segments]
+    charts = [
+        segment_map(features, segmentation, colors),
+        segment_sizes(segments),
+        feature_boxplots(features, segmentation, colors),
+        demographics(clean),
+        behaviour(features),
+        correlations(exploration),
+        k_evidence(k_choice),
+    ]
+    return {chart.key: chart for chart in charts if chart is not None}
+
+
+def segment_map(features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]) -> Chart:
+    """Customers coloured by segment: the features themselves, or a PCA projection."""
+    if features.values.shape[1] == 1:
+        return _render(
+            "segment_map", "Customers by segment",
+            f"Distribution of {features.columns[0]} in each segment.",
+            (FULL_WIDTH, 3.2),
+            lambda figure: _stacked_histogram(figure.subplots(), features, segmentation, colors),
+        )
+    if features.values.shape[1] == 2:
+        points, centers = features.values, segmentation.centroids
+        x_label, y_label = features.columns
+        caption = "Each dot is a customer, coloured by segment; numbered circles mark segment centres."
+    else:
+        points, centers, explained = _pca(features.scaled, segmentation.centroids_scaled)
+        x_label = f"Principal component 1 ({explained[0]:.0%} of variance)"
+        y_label = f"Principal component 2 ({explained[1]:.0%} of variance)"
+        caption = (
+            f"The {len(features.columns)} features projected onto the two directions that "
+            f"show most of their variation ({explained.sum():.0%} of it); each dot is a "
+            "customer, coloured by segment."
+        )
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        axes.scatter(
+            points[:, 0], points[:, 1], s=14, c=[colors[label] for label in segmentation.labels],
+            alpha=0.75, linewidths=0, rasterized=True,
+        )
+        for number, (x, y) in enumerate(centers[:, :2], start=1):
+            axes.scatter(x, y, s=260, c=colors[number - 1], edgecolors="white", linewidths=1.5)
+            axes.annotate(str(number), (x, y), ha="center", va="center", color="white",
+                          fontweight="bold", fontsize=9)
+        axes.set_xlabel(x_label)
+        axes.set_ylabel(y_label)
+
+    return _render("segment_map", "Customers by segment", caption, (FULL_WIDTH, 3.6), draw)
+
+
+def segment_sizes(segments: Sequence[SegmentProfile]) -> Chart:
+    """A horizontal bar per segment with its share of customers."""
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        labels = [f"{segment.number}. {segment.name}" for segment in segments]
+        shares = [segment.share for segment in segments]
+        axes.barh(labels, shares, color=[segment.color for segment in segments])
+        axes.invert_yaxis()
+        axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        axes.grid(axis="y", visible=False)
+        for y, share in enumerate(shares):
+            axes.annotate(f"{share:.0%}", (share, y), xytext=(3, 0), textcoords="offset points",
+                          va="center", fontsize=8)
+
+    height = 0.9 + 0.32 * len(segments)
+    return _render("segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw)
+
+
+def feature_boxplots(
+    features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]
+) -> Chart:
+    """One box plot per feature, with a box per segment."""
+    columns = features.columns
+    frame = pd.DataFrame(features.values, columns=list(columns))
+    frame["Segment"] = segmentation.labels + 1
+
+    def draw(figure: Figure) -> None:
+        for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
+            sns.boxplot(data=frame, x="Segment", y=column, hue="Segment", palette=colors,
+                        legend=False, ax=axes, fliersize=2, linewidth=0.8)
+            axes.set_title(column)
+            axes.set_ylabel("")
+
+    rows = math.ceil(len(columns) / 3)
+    return _render(
+        "feature_boxplots", "Features by segment",
+        "Boxes span the middle half of each segment's customers; the line is the median.",
+        (FULL_WIDTH, 2.4 * rows), draw,
+    )
+
+
+def demographics(clean: CleanTable) -> Chart | None:
+    """The distribution of each profiled (not clustered) column."""
+    columns = clean.profile_columns
+    if not columns:
+        return None
+
+    def draw(figure: Figure) -> None:
+        for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
+            _distribution(axes, clean.frame[column])
+            axes.set_title(column)
+
+    rows = math.ceil(len(columns) / 3)
+    return _render(
+        "demographics", "Who the customers are",
+        "Distribution of each descriptive column after cleaning.", (FULL_WIDTH, 2.3 * rows), draw,
+    )
+
+
+def behaviour(features: FeatureMatrix) -> Chart:
+    """How the clustering features are distributed, and the first two against each other."""
+    columns = features.columns
+    panels = len(columns) + (1 if len(columns) >= 2 else 0)
+
+    def draw(figure: Figure) -> None:
+        grid = _grid(figure, panels)
+        if len(columns) >= 2:
+            axes = grid.pop(0)
+            axes.scatter(features.values[:, 0], features.values[:, 1], s=9, color=_GREY,
+                         alpha=0.7, linewidths=0, rasterized=True)
+            axes.set_xlabel(columns[0])
+            axes.set_ylabel(columns[1])
+            axes.set_title(f"{columns[1]} vs {columns[0]}", loc="left")
+        for axes, index in zip(grid, range(len(columns)), strict=False):
+            _distribution(axes, pd.Series(features.values[:, index], name=columns[index]))
+            axes.set_title(columns[index])
+
+    rows = math.ceil(panels / 3)
+    return _render(
+        "behaviour", "Purchase behaviour",
+        "The measures customers are segmented on, before segmentation.",
+        (FULL_WIDTH, 2.4 * rows), draw,
+    )
+
+
+def correlations(exploration: Exploration) -> Chart | None:
+    """A heatmap of the correlations between numeric columns."""
+    matrix = exploration.correlations
+    if matrix.empty:
+        return None
+    size = min(FULL_WIDTH, 2.2 + 0.55 * len(matrix))
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        sns.heatmap(matrix, annot=True, fmt=".2f", vmin=-1, vmax=1, cmap="RdBu_r",
+                    square=True, cbar_kws={"shrink": 0.7}, ax=axes, annot_kws={"size": 8})
+        axes.tick_params(axis="x", rotation=30)
+        axes.tick_params(axis="y", rotation=0)
+        for label in axes.get_xticklabels():
+            label.set_horizontalalignment("right")
+
+    return _render(
+        "correlations", "Correlations",
+        "Pearson correlation: +1 means two columns rise together, -1 that one falls as the "
+        "other rises, 0 no linear relation.",
+        (size + 1.2, size), draw,
+    )
+
+
+def k_evidence(k_choice: KChoice) -> Chart:
+    """Elbow, silhouette and stability curves side by side, the chosen k highlighted."""
+    scores = k_choice.scores
+    rated = [score for score in scores if score.silhouette is not None]
+
+    def draw(figure: Figure) -> None:
+        elbow, silhouette, stability = figure.subplots(1, 3)
+        _curve(elbow, [s.k for s in scores], [s.inertia for s in scores], k_choice.chosen_k,
+               "Elbow: within-segment spread", k_choice.elbow_k, "knee")
+        _curve(silhouette, [s.k for s in rated], [s.silhouette or 0.0 for s in rated],
+               k_choice.chosen_k, "Silhouette (higher is better)", k_choice.silhouette_k, "best")
+        _curve(stability, [s.k for s in rated], [s.stability or 0.0 for s in rated],
+               k_choice.chosen_k, "Stability (1 = always the same)", None, "")
+        stability.set_ylim(min(0.0, *(s.stability or 0.0 for s in rated)), 1.05)
+
+    return _render(
+        "k_evidence", "Evidence for the number of segments",
+        f"The shaded column marks the chosen number of segments ({k_choice.chosen_k}).",
+        (FULL_WIDTH, 2.5), draw,
+    )
+
+
+def _render(
+    key: str, title: str, caption: str, size: tuple[float, float], draw: Callable[[Figure], None]
+) -> Chart:
+    with matplotlib.rc_context(_STYLE):
+        figure = Figure(figsize=size, layout="constrained")
+        draw(figure)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI)
+    return Chart(key=key, title=title, caption=caption, png=buffer.getvalue())
+
+
+def _grid(figure: Figure, panels: int) -> list[Axes]:
+    columns = min(3, panels)
+    rows = math.ceil(panels / columns)
+    axes = list(np.atleast_1d(figure.subplots(rows, columns)).ravel())
+    for spare in axes[panels:]:
+        spare.set_visible(False)
+    return axes[:panels]
+
+
+def _distribution(axes: Axes, values: pd.Series) -> None:
+    if pd.api.types.is_numeric_dtype(values):
+        axes.hist(values, bins=min(30, max(5, values.nunique())), color=_GREY, edgecolor="white",
+                  linewidth=0.5)
+        axes.set_ylabel("Customers")
+        return
+    counts = values.astype(str).value_counts()
+    if len(counts) > SHOWN_CATEGORIES:
+        counts = pd.concat([
+            counts.iloc[: SHOWN_CATEGORIES - 1],
+            pd.Series({"Other": counts.iloc[SHOWN_CATEGORIES - 1:].sum()}),
+        ])
+    axes.barh([_shorten(label) for label in counts.index], counts.to_numpy(), color=_GREY)
+    axes.invert_yaxis()
+    axes.grid(axis="y", visible=False)
+    axes.set_xlabel("Customers")
+
+
+def _shorten(text: str, limit: int = 18) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _curve(
+    axes: Axes, ks: Sequence[int], values: Sequence[float], chosen: int, title: str,
+    marked: int | None, mark_label: str,
+) -> None:
+    axes.axvspan(chosen - 0.4, chosen + 0.4, color="#f2c14e", alpha=0.35, linewidth=0)
+    axes.plot(ks, values, marker="o", markersize=3.5, color="#4e79a7", linewidth=1.4)
+    if marked is not None:
+        y = values[list(ks).index(marked)]
+        axes.annotate(mark_label, (marked, y), xytext=(6, 8), textcoords="offset points",
+                      fontsize=8, color="#c0392b")
+        axes.scatter([marked], [y], s=40, color="#c0392b", zorder=3)
+    axes.set_title(title, fontsize=8.5)
+    axes.set_xlabel("Number of segments (k)")
+    axes.set_xticks(list(ks))
+
+
+def _stacked_histogram(
+    axes: Axes, features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]
+) -> None:
+    groups = [features.values[segmentation.labels == index, 0] for index in range(segmentation.k)]
+    axes.hist(groups, bins=30, stacked=True, color=list(colors[: segmentation.k]),
+              label=[f"Segment {index + 1}" for index in range(segmentation.k)])
+    axes.set_xlabel(features.columns[0])
+    axes.set_ylabel("Customers")
+    axes.legend(fontsize=7)
+
+
+def _pca(scaled: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=2, random_state=0).fit(scaled)
+    return pca.transform(scaled), pca.transform(centers), pca.explained_variance_ratio_

@@ -1,0 +1,266 @@
+"""Stage 7: describe each segment in plain language and recommend what to do with it.
+
+A feature's level in a segment comes from how far the segment's mean lies from the
+population mean, in population standard deviations (z):
+z <= -1.5 very low, <= -0.5 low, < 0.5 average, < 1.5 high, otherwise very high.
+A segment's name lists its features' levels, most distinctive first (all of them when
+there are at most three features, otherwise the three that differ most from
+average). Names that would repeat are made unique by adding features, then by a
+letter.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reportgen.config import segment_color
+from reportgen.errors import SettingsError
+from reportgen.model import (
+    CategoryShare,
+    CleanTable,
+    DemographicProfile,
+    FeatureLevel,
+    FeatureMatrix,
+    Recommendation,
+    Segmentation,
+    SegmentProfile,
+)
+
+NAMED_FEATURES = 3
+# A demographic is worth mentioning in the one-line description past these differences.
+NOTABLE_Z = 0.35
+NOTABLE_SHARE_GAP = 0.10
+SHOWN_CATEGORIES = 5
+_LEVELS = ((-1.5, "very low"), (-0.5, "low"), (0.5, "average"), (1.5, "high"))
+_RULE_TEXTS = ("action", "campaign", "retention", "products")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of the recommendations file."""
+
+    name: str
+    when: Mapping[str, str]
+    texts: Mapping[str, str]
+
+
+def load_rules(path: Path) -> tuple[Rule, ...]:
+    """Read and check the recommendation rules file (see recommendations.toml).
+
+    Raises:
+        SettingsError: the file is missing, malformed, or has no catch-all last rule.
+    """
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("rule", [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"Cannot read the recommendation rules {path}: {error}.") from None
+    rules = []
+    for number, entry in enumerate(entries, start=1):
+        missing = [key for key in ("name", *_RULE_TEXTS) if not isinstance(entry.get(key), str)]
+        when = entry.get("when", {})
+        if missing:
+            raise SettingsError(f"Rule {number} in {path} needs text for: {', '.join(missing)}.")
+        levels = {"low", "average", "high"}
+        if not isinstance(when, dict) or not all(value in levels for value in when.values()):
+            raise SettingsError(
+                f"Rule {number} ({entry['name']}) in {path}: 'when' must map features to "
+                "'low', 'average' or 'high'."
+            )
+        rules.append(Rule(entry["name"], when, {key: entry[key] for key in _RULE_TEXTS}))
+    if not rules or rules[-1].when:
+        raise SettingsError(
+            f"The last rule in {path} must have an empty 'when' so that every segment gets "
+            "a recommendation."
+        )
+    return tuple(rules)
+
+
+def profile_segments(
+    clean: CleanTable,
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    rules: Sequence[Rule],
+) -> tuple[SegmentProfile, ...]:
+    """Build every segment's profile: size, levels, name, demographics and advice."""
+    total = len(segmentation.labels)
+    population_std = features.values.std(axis=0)
+    feature_levels = [
+        tuple(
+            _feature_level(column, clean.short_names[column], mean, pop_mean, pop_std)
+            for column, mean, pop_mean, pop_std in zip(
+                features.columns, centroid, features.means, population_std, strict=True
+            )
+        )
+        for centroid in segmentation.centroids
+    ]
+    names = unique_names(feature_levels)
+    profiles = []
+    for index, (levels, name) in enumerate(zip(feature_levels, names, strict=True)):
+        members = clean.frame.loc[segmentation.labels == index]
+        demographics = tuple(
+            _demographic(clean.frame[column], members[column], clean.short_names[column])
+            for column in clean.profile_columns
+        )
+        profiles.append(SegmentProfile(
+            number=index + 1,
+            name=name,
+            description=_description(levels, demographics),
+            size=segmentation.sizes[index],
+            share=segmentation.sizes[index] / total,
+            color=segment_color(index + 1),
+            features=levels,
+            demographics=demographics,
+            recommendation=recommend(levels, rules),
+        ))
+    return tuple(profiles)
+
+
+def level_of(z: float) -> str:
+    """Name the level of a standardized difference from the population mean."""
+    for upper, level in _LEVELS:
+        if z <= upper if upper < 0 else z < upper:
+            return level
+    return "very high"
+
+
+def unique_names(segments: Sequence[Sequence[FeatureLevel]]) -> list[str]:
+    """Name each segment from its feature levels, making repeated names unique.
+
+    Names use three levels (low, average, high) and list features in their given
+    order. Where two names repeat, they first gain "very", then more features, and
+    finally a letter.
+    """
+    ranked = [sorted(levels, key=lambda level: -abs(level.z)) for levels in segments]
+    shown = [_named_count(levels) for levels in ranked]
+    precise = [False] * len(segments)
+
+    def name(index: int) -> str:
+        chosen = ranked[index][: shown[index]]
+        in_order = [level for level in segments[index] if level in chosen]
+        return _name(in_order, precise[index])
+
+    names = [name(index) for index in range(len(segments))]
+    while repeated := {text for text, count in Counter(names).items() if count > 1}:
+        changed = False
+        for index, text in enumerate(names):
+            if text not in repeated:
+                continue
+            if not precise[index]:
+                precise[index] = changed = True
+            elif shown[index] < len(ranked[index]):
+                shown[index] += 1
+                changed = True
+            names[index] = name(index)
+        if not changed:
+            break
+    counts = Counter(names)
+    seen: Counter[str] = Counter()
+    for index, text in enumerate(names):
+        if counts[text] > 1:
+            seen[text] += 1
+            names[index] = f"{text} ({chr(ord('A') + seen[text] - 1)})"
+    return names
+
+
+def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommendation:
+    """Return the first rule's advice whose conditions the segment's levels meet."""
+    known = {level.short_name: _coarse(level.level) for level in levels}
+    known |= {level.column: _coarse(level.level) for level in levels}
+    known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
+    rule = next(
+        rule for rule in rules
+        if all(known.get(feature) == wanted for feature, wanted in rule.when.items())
+    )
+    return Recommendation(rule=rule.name, **rule.texts)
+
+
+def _feature_level(
+    column: str, short: str, mean: float, pop_mean: float, pop_std: float
+) -> FeatureLevel:
+    z = float((mean - pop_mean) / pop_std) if pop_std else 0.0
+    return FeatureLevel(column, short, float(mean), float(pop_mean), z, level_of(z))
+
+
+def _named_count(ranked: Sequence[FeatureLevel]) -> int:
+    if len(ranked) <= NAMED_FEATURES:
+        return len(ranked)
+    return sum(level.level != "average" for level in ranked[:NAMED_FEATURES])
+
+
+def _name(levels: Sequence[FeatureLevel], precise: bool) -> str:
+    if not levels:
+        return "Average on every measure"
+    text = ", ".join(
+        f"{level.level if precise else _coarse(level.level)} {level.short_name}" for level in levels
+    )
+    return text[0].upper() + text[1:]
+
+
+def _coarse(level: str) -> str:
+    return level.removeprefix("very ")
+
+
+def _demographic(population: pd.Series, members: pd.Series, short: str) -> DemographicProfile:
+    column = str(population.name)
+    if pd.api.types.is_numeric_dtype(population):
+        mean, pop_mean, pop_std = members.mean(), population.mean(), population.std()
+        z = (mean - pop_mean) / pop_std if pop_std else 0.0
+        if abs(z) < NOTABLE_Z:
+            phrase = f"typical {short}"
+        elif short == "age":
+            phrase = "younger" if z < 0 else "older"
+        else:
+            phrase = f"{'lower' if z < 0 else 'higher'} {short}"
+        return DemographicProfile(
+            column=column,
+            kind="numeric",
+            summary=f"{phrase} (average {_number(mean)} vs {_number(pop_mean)})",
+            segment_mean=float(mean),
+            population_mean=float(pop_mean),
+        )
+    shares = members.astype(str).value_counts(normalize=True)
+    population_shares = population.astype(str).value_counts(normalize=True)
+    shown = [
+        CategoryShare(str(category), float(share), float(population_shares[category]))
+        for category, share in shares.head(SHOWN_CATEGORIES).items()
+    ]
+    top = shown[0]
+    return DemographicProfile(
+        column=column,
+        kind="categorical",
+        summary=f"{top.share:.0%} {top.category} ({top.population_share:.0%} of all customers)",
+        shares=tuple(shown),
+    )
+
+
+def _is_notable(demographic: DemographicProfile) -> bool:
+    if demographic.kind == "numeric":
+        return not demographic.summary.startswith("typical")
+    top = demographic.shares[0]
+    return abs(top.share - top.population_share) >= NOTABLE_SHARE_GAP
+
+
+def _description(
+    levels: Sequence[FeatureLevel], demographics: Sequence[DemographicProfile]
+) -> str:
+    top = sorted(levels, key=lambda level: -abs(level.z))[:NAMED_FEATURES]
+    parts = [
+        f"{level.short_name} {_number(level.segment_mean)} vs {_number(level.population_mean)}"
+        for level in levels
+        if level in top
+    ]
+    parts[0] += " for all customers"
+    parts += [d.summary for d in demographics if _is_notable(d)][:2]
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.1f}"
