@@ -83,7 +83,7 @@ def choose_k(
     elbow_k = find_knee([s.k for s in scores], [s.inertia for s in scores])
     rated = [s for s in scores if s.silhouette is not None]
     silhouette_k = max(rated, key=lambda s: s.silhouette or 0.0).k
-    chosen_k, reason = _decide(scores, elbow_k, silhouette_k, forced_k)
+    chosen_k, reason = decide_k(scores, elbow_k, silhouette_k, forced_k)
     return KChoice(
         scores=tuple(scores),
         elbow_k=elbow_k,
@@ -113,11 +113,6 @@ def find_knee(ks: Sequence[int], inertias: Sequence[float]) -> int | None:
 
 
 def _check_enough_customers(customers: int, distinct: int, forced_k: int | None) -> None:
-    if distinct < 2:
-        raise DataError(
-            "Every customer has the same values in the features, so there is nothing to "
-            "segment; choose features that differ between customers."
-        )
     if forced_k is not None and forced_k >= distinct:
         raise DataError(
             f"{forced_k} segments were asked for, but there are only {customers} customers "
@@ -153,9 +148,10 @@ def _stability(
     return float(np.mean(agreements))
 
 
-def _decide(
+def decide_k(
     scores: Sequence[KScore], elbow_k: int | None, silhouette_k: int, forced_k: int | None
 ) -> tuple[int, str]:
+    """Apply the decision rule (see the module docstring); return k and one plain sentence."""
     by_k = {score.k: score for score in scores}
     if forced_k is not None:
         agreement = (

@@ -51,7 +51,8 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
     features = settings.features or tuple(
-        column for column in frame.columns
+        column
+        for column in frame.columns
         if column != id_column and _kind(frame[column]) == "numeric"
     )
     if not features:
@@ -116,7 +117,7 @@ def _is_id_like_name(name: str) -> bool:
 
 
 def short_name(column: str) -> str:
-    """Return a column's name as a lower-case noun for sentences: 'Annual Income (k$)' -> 'annual income'."""
+    """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'."""
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
     return re.sub(r"[_\s]+", " ", without_units).lower()
 

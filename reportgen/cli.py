@@ -31,22 +31,50 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("input_path", metavar="[INPUT]", required=False,
-                type=click.Path(dir_okay=True, path_type=Path))
-@click.option("-o", "--output-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to write the report files.  [default: output]")
-@click.option("-k", "--clusters", type=click.IntRange(2, 30),
-              help="Use this many segments instead of choosing automatically.")
-@click.option("--feature", "features", multiple=True, metavar="COL",
-              help="A column to segment on (repeatable). Default: every numeric column but the ID.")
-@click.option("--profile", "profile", multiple=True, metavar="COL",
-              help="A column to describe segments with (repeatable). Default: all other columns.")
-@click.option("--k-max", type=click.IntRange(2, 30),
-              help="The largest number of segments to consider.  [default: 10]")
-@click.option("--seed", type=int, help="Random seed; same seed and data give the same report.  [default: 42]")
+@click.argument(
+    "input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=True, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the report files.  [default: output]",
+)
+@click.option(
+    "-k",
+    "--clusters",
+    type=click.IntRange(2, 30),
+    help="Use this many segments instead of choosing automatically.",
+)
+@click.option(
+    "--feature",
+    "features",
+    multiple=True,
+    metavar="COL",
+    help="A column to segment on (repeatable). Default: every numeric column but the ID.",
+)
+@click.option(
+    "--profile",
+    "profile",
+    multiple=True,
+    metavar="COL",
+    help="A column to describe segments with (repeatable). Default: all other columns.",
+)
+@click.option(
+    "--k-max",
+    type=click.IntRange(2, 30),
+    help="The largest number of segments to consider.  [default: 10]",
+)
+@click.option(
+    "--seed", type=int, help="Random seed; same seed and data give the same report.  [default: 42]"
+)
 @click.option("--title", help="The report's title.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="A TOML file with any of these settings; options given here win.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file with any of these settings; options given here win.",
+)
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster); write HTML and data only.")
 @click.option("-v", "--verbose", count=True, help="Show more detail on stderr (timings with -v).")
 @click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
@@ -92,12 +120,25 @@ def run(
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("data/customers.csv"), show_default=True,
-              help="Where to write the sample table.")
-@click.option("-n", "--customers", type=click.IntRange(10, 10_000_000), default=200,
-              show_default=True, help="How many customers to generate.")
-@click.option("--seed", type=int, help="Random seed of the generator (default: the bundled sample's).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("data/customers.csv"),
+    show_default=True,
+    help="Where to write the sample table.",
+)
+@click.option(
+    "-n",
+    "--customers",
+    type=click.IntRange(10, 10_000_000),
+    default=200,
+    show_default=True,
+    help="How many customers to generate.",
+)
+@click.option(
+    "--seed", type=int, help="Random seed of the generator (default: the bundled sample's)."
+)
 def sample(output: Path, customers: int, seed: int | None) -> None:
     """Write a synthetic customer table with five known groups (the bundled sample)."""
     from reportgen.sample import SAMPLE_SEED, make_customers

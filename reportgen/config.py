@@ -24,8 +24,16 @@ FINAL_RESTARTS = 20
 # One colour per segment, used by every chart and table (Tableau 10: distinct and
 # readable by most colour-blind readers). Segment n gets colour n-1, cycling after 10.
 SEGMENT_COLORS = (
-    "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
-    "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#4e79a7",
+    "#f28e2b",
+    "#59a14f",
+    "#e15759",
+    "#76b7b2",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
 )
 
 

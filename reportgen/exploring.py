@@ -22,9 +22,13 @@ def explore(clean: CleanTable) -> Exploration:
     return Exploration(
         numeric=tuple(_summarize(frame[column]) for column in numeric),
         categorical=tuple(
-            CategoryCounts(column, tuple(
-                (str(value), int(count)) for value, count in frame[column].value_counts().items()
-            ))
+            CategoryCounts(
+                column,
+                tuple(
+                    (str(value), int(count))
+                    for value, count in frame[column].value_counts().items()
+                ),
+            )
             for column in categorical
         ),
         correlations=correlations,
@@ -53,8 +57,10 @@ def _correlation_findings(correlations: pd.DataFrame) -> list[str]:
         key=lambda pair: -abs(pair[2]),
     )
     if not notable:
-        return ["No two numeric columns are strongly related (every correlation is "
-                f"between -{_NOTABLE_CORRELATION} and {_NOTABLE_CORRELATION})."]
+        return [
+            "No two numeric columns are strongly related (every correlation is "
+            f"between -{_NOTABLE_CORRELATION} and {_NOTABLE_CORRELATION})."
+        ]
     return [
         f"{first} and {second} are {_strength(r)} {'positively' if r > 0 else 'negatively'} "
         f"correlated (r = {r:.2f})."

@@ -29,11 +29,13 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]) -> bytes:
     """Return one CSV row per customer kept: customer_id, segment, segment_name."""
-    table = pd.DataFrame({
-        "customer_id": clean.customer_ids.map(neutralize_formula),
-        "segment": segmentation.labels + 1,
-        "segment_name": [names[label] for label in segmentation.labels],
-    })
+    table = pd.DataFrame(
+        {
+            "customer_id": clean.customer_ids.map(neutralize_formula),
+            "segment": segmentation.labels + 1,
+            "segment_name": [neutralize_formula(names[label]) for label in segmentation.labels],
+        }
+    )
     return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
@@ -73,8 +75,12 @@ def summary_json(report: Report) -> bytes:
             "evidence_sample_size": choice.sample_size,
             "stability_resamples": choice.resamples,
             "scores": [
-                {"k": s.k, "inertia": s.inertia, "silhouette": s.silhouette,
-                 "stability": s.stability}
+                {
+                    "k": s.k,
+                    "inertia": s.inertia,
+                    "silhouette": s.silhouette,
+                    "stability": s.stability,
+                }
                 for s in choice.scores
             ],
         },
@@ -108,7 +114,9 @@ def summary_json(report: Report) -> bytes:
     return (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_atomically(output_dir: Path, files: Mapping[str, bytes], stale: tuple[str, ...] = ()) -> list[Path]:
+def write_atomically(
+    output_dir: Path, files: Mapping[str, bytes], stale: tuple[str, ...] = ()
+) -> list[Path]:
     """Write ``files`` (name -> content) into ``output_dir``, all or nothing.
 
     Args:

@@ -32,8 +32,15 @@ from reportgen.settings import Settings
 
 log = logging.getLogger(__name__)
 
-_VERSIONED_PACKAGES = ("pandas", "numpy", "scikit-learn", "matplotlib", "seaborn", "jinja2",
-                       "weasyprint")
+_VERSIONED_PACKAGES = (
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "matplotlib",
+    "seaborn",
+    "jinja2",
+    "weasyprint",
+)
 
 
 @dataclass(frozen=True)

@@ -74,11 +74,14 @@ def make_charts(
     return {chart.key: chart for chart in charts if chart is not None}
 
 
-def segment_map(features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]) -> Chart:
+def segment_map(
+    features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]
+) -> Chart:
     """Customers coloured by segment: the features themselves, or a PCA projection."""
     if features.values.shape[1] == 1:
         return _render(
-            "segment_map", "Customers by segment",
+            "segment_map",
+            "Customers by segment",
             f"Distribution of {features.columns[0]} in each segment.",
             (FULL_WIDTH, 3.2),
             lambda figure: _stacked_histogram(figure.subplots(), features, segmentation, colors),
@@ -86,7 +89,9 @@ def segment_map(features: FeatureMatrix, segmentation: Segmentation, colors: Seq
     if features.values.shape[1] == 2:
         points, centers = features.values, segmentation.centroids
         x_label, y_label = features.columns
-        caption = "Each dot is a customer, coloured by segment; numbered circles mark segment centres."
+        caption = (
+            "Each dot is a customer, coloured by segment; numbered circles mark segment centres."
+        )
     else:
         points, centers, explained = _pca(features.scaled, segmentation.centroids_scaled)
         x_label = f"Principal component 1 ({explained[0]:.0%} of variance)"
@@ -100,13 +105,25 @@ def segment_map(features: FeatureMatrix, segmentation: Segmentation, colors: Seq
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
         axes.scatter(
-            points[:, 0], points[:, 1], s=14, c=[colors[label] for label in segmentation.labels],
-            alpha=0.75, linewidths=0, rasterized=True,
+            points[:, 0],
+            points[:, 1],
+            s=14,
+            c=[colors[label] for label in segmentation.labels],
+            alpha=0.75,
+            linewidths=0,
+            rasterized=True,
         )
         for number, (x, y) in enumerate(centers[:, :2], start=1):
             axes.scatter(x, y, s=260, c=colors[number - 1], edgecolors="white", linewidths=1.5)
-            axes.annotate(str(number), (x, y), ha="center", va="center", color="white",
-                          fontweight="bold", fontsize=9)
+            axes.annotate(
+                str(number),
+                (x, y),
+                ha="center",
+                va="center",
+                color="white",
+                fontweight="bold",
+                fontsize=9,
+            )
         axes.set_xlabel(x_label)
         axes.set_ylabel(y_label)
 
@@ -125,11 +142,19 @@ def segment_sizes(segments: Sequence[SegmentProfile]) -> Chart:
         axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         axes.grid(axis="y", visible=False)
         for y, share in enumerate(shares):
-            axes.annotate(f"{share:.0%}", (share, y), xytext=(3, 0), textcoords="offset points",
-                          va="center", fontsize=8)
+            axes.annotate(
+                f"{share:.0%}",
+                (share, y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
 
     height = 0.9 + 0.32 * len(segments)
-    return _render("segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw)
+    return _render(
+        "segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw
+    )
 
 
 def feature_boxplots(
@@ -137,21 +162,32 @@ def feature_boxplots(
 ) -> Chart:
     """One box plot per feature, with a box per segment."""
     columns = features.columns
-    frame = pd.DataFrame(features.values, columns=list(columns))
-    frame["Segment"] = segmentation.labels + 1
+    numbers = list(range(1, segmentation.k + 1))
 
     def draw(figure: Figure) -> None:
-        for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
-            sns.boxplot(data=frame, x="Segment", y=column, hue="Segment", palette=colors,
-                        legend=False, ax=axes, fliersize=2, linewidth=0.8)
-            axes.set_title(column)
-            axes.set_ylabel("")
+        for index, axes in enumerate(_grid(figure, len(columns))):
+            groups = [features.values[segmentation.labels == n - 1, index] for n in numbers]
+            boxes = axes.boxplot(
+                groups,
+                tick_labels=[str(n) for n in numbers],
+                patch_artist=True,
+                widths=0.6,
+                flierprops={"markersize": 2},
+                medianprops={"color": _INK},
+            )
+            for patch, color in zip(boxes["boxes"], colors, strict=False):
+                patch.set(facecolor=color, edgecolor=_INK, linewidth=0.6)
+            axes.set_title(columns[index])
+            axes.set_xlabel("Segment")
+            axes.grid(axis="x", visible=False)
 
     rows = math.ceil(len(columns) / 3)
     return _render(
-        "feature_boxplots", "Features by segment",
+        "feature_boxplots",
+        "Features by segment",
         "Boxes span the middle half of each segment's customers; the line is the median.",
-        (FULL_WIDTH, 2.4 * rows), draw,
+        (FULL_WIDTH, 2.4 * rows),
+        draw,
     )
 
 
@@ -168,8 +204,11 @@ def demographics(clean: CleanTable) -> Chart | None:
 
     rows = math.ceil(len(columns) / 3)
     return _render(
-        "demographics", "Who the customers are",
-        "Distribution of each descriptive column after cleaning.", (FULL_WIDTH, 2.3 * rows), draw,
+        "demographics",
+        "Who the customers are",
+        "Distribution of each descriptive column after cleaning.",
+        (FULL_WIDTH, 2.3 * rows),
+        draw,
     )
 
 
@@ -182,20 +221,28 @@ def behaviour(features: FeatureMatrix) -> Chart:
         grid = _grid(figure, panels)
         if len(columns) >= 2:
             axes = grid.pop(0)
-            axes.scatter(features.values[:, 0], features.values[:, 1], s=9, color=_GREY,
-                         alpha=0.7, linewidths=0, rasterized=True)
+            axes.scatter(
+                features.values[:, 0],
+                features.values[:, 1],
+                s=9,
+                color=_GREY,
+                alpha=0.7,
+                linewidths=0,
+                rasterized=True,
+            )
             axes.set_xlabel(columns[0])
             axes.set_ylabel(columns[1])
-            axes.set_title(f"{columns[1]} vs {columns[0]}", loc="left")
         for axes, index in zip(grid, range(len(columns)), strict=False):
             _distribution(axes, pd.Series(features.values[:, index], name=columns[index]))
             axes.set_title(columns[index])
 
     rows = math.ceil(panels / 3)
     return _render(
-        "behaviour", "Purchase behaviour",
+        "behaviour",
+        "Purchase behaviour",
         "The measures customers are segmented on, before segmentation.",
-        (FULL_WIDTH, 2.4 * rows), draw,
+        (FULL_WIDTH, 2.4 * rows),
+        draw,
     )
 
 
@@ -204,22 +251,40 @@ def correlations(exploration: Exploration) -> Chart | None:
     matrix = exploration.correlations
     if matrix.empty:
         return None
-    size = min(FULL_WIDTH, 2.2 + 0.55 * len(matrix))
+    size = min(FULL_WIDTH - 1.5, 2.6 + 0.5 * len(matrix))
+    # Each pair once: the diagonal (always 1) and the mirror half say nothing new.
+    pairs = matrix.iloc[1:, :-1]
+    redundant = np.triu(np.ones(pairs.shape, dtype=bool), k=1)
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
-        sns.heatmap(matrix, annot=True, fmt=".2f", vmin=-1, vmax=1, cmap="RdBu_r",
-                    square=True, cbar_kws={"shrink": 0.7}, ax=axes, annot_kws={"size": 8})
+        sns.heatmap(
+            pairs,
+            mask=redundant,
+            annot=True,
+            fmt=".2f",
+            vmin=-1,
+            vmax=1,
+            cmap="RdBu_r",
+            cbar_kws={"shrink": 0.7},
+            ax=axes,
+            annot_kws={"size": 8},
+            linewidths=1,
+            linecolor="white",
+        )
+        axes.grid(False)
         axes.tick_params(axis="x", rotation=30)
         axes.tick_params(axis="y", rotation=0)
         for label in axes.get_xticklabels():
             label.set_horizontalalignment("right")
 
     return _render(
-        "correlations", "Correlations",
+        "correlations",
+        "Correlations",
         "Pearson correlation: +1 means two columns rise together, -1 that one falls as the "
         "other rises, 0 no linear relation.",
-        (size + 1.2, size), draw,
+        (size + 1.5, size),
+        draw,
     )
 
 
@@ -230,18 +295,41 @@ def k_evidence(k_choice: KChoice) -> Chart:
 
     def draw(figure: Figure) -> None:
         elbow, silhouette, stability = figure.subplots(1, 3)
-        _curve(elbow, [s.k for s in scores], [s.inertia for s in scores], k_choice.chosen_k,
-               "Elbow: within-segment spread", k_choice.elbow_k, "knee")
-        _curve(silhouette, [s.k for s in rated], [s.silhouette or 0.0 for s in rated],
-               k_choice.chosen_k, "Silhouette (higher is better)", k_choice.silhouette_k, "best")
-        _curve(stability, [s.k for s in rated], [s.stability or 0.0 for s in rated],
-               k_choice.chosen_k, "Stability (1 = always the same)", None, "")
+        _curve(
+            elbow,
+            [s.k for s in scores],
+            [s.inertia for s in scores],
+            k_choice.chosen_k,
+            "Elbow (spread)",
+            k_choice.elbow_k,
+            "knee",
+        )
+        _curve(
+            silhouette,
+            [s.k for s in rated],
+            [s.silhouette or 0.0 for s in rated],
+            k_choice.chosen_k,
+            "Silhouette (higher = better)",
+            k_choice.silhouette_k,
+            "best",
+        )
+        _curve(
+            stability,
+            [s.k for s in rated],
+            [s.stability or 0.0 for s in rated],
+            k_choice.chosen_k,
+            "Stability (1 = identical)",
+            None,
+            "",
+        )
         stability.set_ylim(min(0.0, *(s.stability or 0.0 for s in rated)), 1.05)
 
     return _render(
-        "k_evidence", "Evidence for the number of segments",
+        "k_evidence",
+        "Evidence for the number of segments",
         f"The shaded column marks the chosen number of segments ({k_choice.chosen_k}).",
-        (FULL_WIDTH, 2.5), draw,
+        (FULL_WIDTH, 2.5),
+        draw,
     )
 
 
@@ -267,16 +355,23 @@ def _grid(figure: Figure, panels: int) -> list[Axes]:
 
 def _distribution(axes: Axes, values: pd.Series) -> None:
     if pd.api.types.is_numeric_dtype(values):
-        axes.hist(values, bins=min(30, max(5, values.nunique())), color=_GREY, edgecolor="white",
-                  linewidth=0.5)
+        axes.hist(
+            values,
+            bins=min(30, max(5, values.nunique())),
+            color=_GREY,
+            edgecolor="white",
+            linewidth=0.5,
+        )
         axes.set_ylabel("Customers")
         return
     counts = values.astype(str).value_counts()
     if len(counts) > SHOWN_CATEGORIES:
-        counts = pd.concat([
-            counts.iloc[: SHOWN_CATEGORIES - 1],
-            pd.Series({"Other": counts.iloc[SHOWN_CATEGORIES - 1:].sum()}),
-        ])
+        counts = pd.concat(
+            [
+                counts.iloc[: SHOWN_CATEGORIES - 1],
+                pd.Series({"Other": counts.iloc[SHOWN_CATEGORIES - 1 :].sum()}),
+            ]
+        )
     axes.barh([_shorten(label) for label in counts.index], counts.to_numpy(), color=_GREY)
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
@@ -288,15 +383,26 @@ def _shorten(text: str, limit: int = 18) -> str:
 
 
 def _curve(
-    axes: Axes, ks: Sequence[int], values: Sequence[float], chosen: int, title: str,
-    marked: int | None, mark_label: str,
+    axes: Axes,
+    ks: Sequence[int],
+    values: Sequence[float],
+    chosen: int,
+    title: str,
+    marked: int | None,
+    mark_label: str,
 ) -> None:
     axes.axvspan(chosen - 0.4, chosen + 0.4, color="#f2c14e", alpha=0.35, linewidth=0)
     axes.plot(ks, values, marker="o", markersize=3.5, color="#4e79a7", linewidth=1.4)
     if marked is not None:
         y = values[list(ks).index(marked)]
-        axes.annotate(mark_label, (marked, y), xytext=(6, 8), textcoords="offset points",
-                      fontsize=8, color="#c0392b")
+        axes.annotate(
+            mark_label,
+            (marked, y),
+            xytext=(6, 8),
+            textcoords="offset points",
+            fontsize=8,
+            color="#c0392b",
+        )
         axes.scatter([marked], [y], s=40, color="#c0392b", zorder=3)
     axes.set_title(title, fontsize=8.5)
     axes.set_xlabel("Number of segments (k)")
@@ -307,8 +413,13 @@ def _stacked_histogram(
     axes: Axes, features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]
 ) -> None:
     groups = [features.values[segmentation.labels == index, 0] for index in range(segmentation.k)]
-    axes.hist(groups, bins=30, stacked=True, color=list(colors[: segmentation.k]),
-              label=[f"Segment {index + 1}" for index in range(segmentation.k)])
+    axes.hist(
+        groups,
+        bins=30,
+        stacked=True,
+        color=list(colors[: segmentation.k]),
+        label=[f"Segment {index + 1}" for index in range(segmentation.k)],
+    )
     axes.set_xlabel(features.columns[0])
     axes.set_ylabel("Customers")
     axes.legend(fontsize=7)

@@ -108,17 +108,19 @@ def profile_segments(
             _demographic(clean.frame[column], members[column], clean.short_names[column])
             for column in clean.profile_columns
         )
-        profiles.append(SegmentProfile(
-            number=index + 1,
-            name=name,
-            description=_description(levels, demographics),
-            size=segmentation.sizes[index],
-            share=segmentation.sizes[index] / total,
-            color=segment_color(index + 1),
-            features=levels,
-            demographics=demographics,
-            recommendation=recommend(levels, rules),
-        ))
+        profiles.append(
+            SegmentProfile(
+                number=index + 1,
+                name=name,
+                description=_description(levels, demographics),
+                size=segmentation.sizes[index],
+                share=segmentation.sizes[index] / total,
+                color=segment_color(index + 1),
+                features=levels,
+                demographics=demographics,
+                recommendation=recommend(levels, rules),
+            )
+        )
     return tuple(profiles)
 
 
@@ -175,7 +177,8 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
     known |= {level.column: _coarse(level.level) for level in levels}
     known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
     rule = next(
-        rule for rule in rules
+        rule
+        for rule in rules
         if all(known.get(feature) == wanted for feature, wanted in rule.when.items())
     )
     return Recommendation(rule=rule.name, **rule.texts)
@@ -247,9 +250,7 @@ def _is_notable(demographic: DemographicProfile) -> bool:
     return abs(top.share - top.population_share) >= NOTABLE_SHARE_GAP
 
 
-def _description(
-    levels: Sequence[FeatureLevel], demographics: Sequence[DemographicProfile]
-) -> str:
+def _description(levels: Sequence[FeatureLevel], demographics: Sequence[DemographicProfile]) -> str:
     top = sorted(levels, key=lambda level: -abs(level.z))[:NAMED_FEATURES]
     parts = [
         f"{level.short_name} {_number(level.segment_mean)} vs {_number(level.population_mean)}"

@@ -76,7 +76,9 @@ def format_number(value: float | int | None, digits: int | None = None) -> str:
     if value is None:
         return "–"
     if digits is None:
-        digits = 0 if float(value).is_integer() or abs(value) >= 1000 else 1 if abs(value) >= 10 else 2
+        digits = (
+            0 if float(value).is_integer() or abs(value) >= 1000 else 1 if abs(value) >= 10 else 2
+        )
     return f"{value:,.{digits}f}"
 
 

@@ -47,20 +47,26 @@ def make_customers(n: int = 200, *, seed: int = SAMPLE_SEED) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     _blank_some_values(frame, rng, n)
     duplicates = frame.sample(n=max(1, n // 60), random_state=seed)
-    return pd.concat([frame, duplicates]).sort_values("CustomerID", kind="stable").reset_index(
-        drop=True
+    return (
+        pd.concat([frame, duplicates])
+        .sort_values("CustomerID", kind="stable")
+        .reset_index(drop=True)
     )
 
 
 def _draw(group: Group, size: int, rng: np.random.Generator) -> pd.DataFrame:
-    return pd.DataFrame({
-        "Gender": np.where(rng.random(size) < group.female_share, "Female", "Male"),
-        "Age": np.clip(rng.normal(*group.age, size), 18, 75).round().astype(int),
-        "Annual Income (k$)": np.clip(rng.normal(*group.income, size), 12, 140).round().astype(int),
-        "Spending Score (1-100)": np.clip(rng.normal(*group.spending, size), 1, 99)
-        .round()
-        .astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "Gender": np.where(rng.random(size) < group.female_share, "Female", "Male"),
+            "Age": np.clip(rng.normal(*group.age, size), 18, 75).round().astype(int),
+            "Annual Income (k$)": np.clip(rng.normal(*group.income, size), 12, 140)
+            .round()
+            .astype(int),
+            "Spending Score (1-100)": np.clip(rng.normal(*group.spending, size), 1, 99)
+            .round()
+            .astype(int),
+        }
+    )
 
 
 def _blank_some_values(frame: pd.DataFrame, rng: np.random.Generator, n: int) -> None:

@@ -101,8 +101,7 @@ def read_config(path: Path) -> dict[str, Any]:
         # bool is a subclass of int in Python; `k_max = true` must still be refused.
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise SettingsError(
-                f"Key {key!r} in config file {path} must be {_type_name(expected)}, "
-                f"not {value!r}."
+                f"Key {key!r} in config file {path} must be {_type_name(expected)}, not {value!r}."
             )
         if expected is list:
             if not all(isinstance(item, str) for item in value):
@@ -111,14 +110,21 @@ def read_config(path: Path) -> dict[str, Any]:
         if expected is dict and not all(isinstance(item, str) for item in value.values()):
             raise SettingsError(f"Key {key!r} in config file {path} must map columns to text.")
         if is_path:
-            value = (path.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
+            value = (
+                (path.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
+            )
         values[name] = value
     return values
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {str: "text", int: "a whole number", bool: "true or false", list: "a list",
-             dict: "a table"}
+    names = {
+        str: "text",
+        int: "a whole number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }
     return names.get(expected, str(expected)) if isinstance(expected, type) else "a value"
 
 

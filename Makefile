@@ -1,0 +1,29 @@
+# One entry point for setting up, making the sample report, linting and testing.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: setup report test lint format
+
+$(BIN)/reportgen: pyproject.toml
+	bash scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+setup: $(BIN)/reportgen
+
+# The bundled sample, end to end: writes output/report.pdf and friends.
+report: setup
+	$(BIN)/reportgen run
+
+lint: setup
+	$(BIN)/ruff check reportgen tests benchmarks
+	$(BIN)/ruff format --check reportgen tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+format: setup
+	$(BIN)/ruff format reportgen tests benchmarks
+	$(BIN)/ruff check --fix reportgen tests benchmarks

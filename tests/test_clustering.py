@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+
+from reportgen.clustering import fit_segments
+from reportgen.model import FeatureMatrix
+
+from .test_choosing_k import matrix
+
+
+def uneven_groups(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    sizes = {(0, 0): 30, (20, 0): 80, (0, 20): 50}
+    return np.vstack([rng.normal(c, 1.0, (n, 2)) for c, n in sizes.items()])
+
+
+def test_segments_are_numbered_largest_first() -> None:
+    segmentation = fit_segments(matrix(uneven_groups()), 3, seed=0)
+    assert segmentation.sizes == (80, 50, 30)
+    np.testing.assert_allclose(segmentation.centroids[0], [20, 0], atol=0.5)
+    assert np.bincount(segmentation.labels).tolist() == [80, 50, 30]
+
+
+def test_same_data_and_seed_give_identical_segments() -> None:
+    features = matrix(uneven_groups())
+    first, second = fit_segments(features, 3, seed=5), fit_segments(features, 3, seed=5)
+    np.testing.assert_array_equal(first.labels, second.labels)
+    np.testing.assert_array_equal(first.centroids, second.centroids)
+
+
+def test_numbering_does_not_depend_on_row_order_or_seed() -> None:
+    values = uneven_groups()
+    order = np.random.default_rng(1).permutation(len(values))
+    original = fit_segments(matrix(values), 3, seed=0)
+    shuffled = fit_segments(matrix(values[order]), 3, seed=99)
+    np.testing.assert_array_equal(original.labels[order], shuffled.labels)
+
+
+def test_centroids_are_segment_means_in_original_units() -> None:
+    features: FeatureMatrix = matrix(uneven_groups())
+    segmentation = fit_segments(features, 3, seed=0)
+    for index in range(3):
+        members = features.values[segmentation.labels == index]
+        np.testing.assert_allclose(segmentation.centroids[index], members.mean(axis=0))

@@ -1,0 +1,221 @@
+"""The real outputs, read as a manager, an analyst and an email recipient would."""
+
+from __future__ import annotations
+
+import html.parser
+import io
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import pandas as pd
+import pypdf
+import pytest
+
+from reportgen.config import SAMPLE_CONFIG
+from reportgen.pipeline import run
+from reportgen.settings import resolve_settings
+
+from .conftest import SampleRun, blobs, write_csv
+
+CLASSIC_NAMES = {
+    "Low income, low spending",
+    "Low income, high spending",
+    "Average income, average spending",
+    "High income, low spending",
+    "High income, high spending",
+}
+
+
+def pdf_pages(path: Path) -> list[str]:
+    reader = pypdf.PdfReader(path)
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+class _References(html.parser.HTMLParser):
+    """Collects every attribute that could make a browser fetch something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.references: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in {"src", "href", "srcset", "poster", "data", "background"} and value:
+                self.references.append(value)
+
+
+def external_references(document: str) -> list[str]:
+    parser = _References()
+    parser.feed(document)
+    css_urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", document)
+    return [ref for ref in parser.references + css_urls if not ref.startswith(("data:", "#"))] + [
+        tag for tag in parser.tags if tag in {"script", "link", "iframe", "object", "embed"}
+    ]
+
+
+def test_sample_chooses_five_segments_with_the_classic_names(sample_run: SampleRun) -> None:
+    summary = json.loads((sample_run.output_dir / "summary.json").read_text())
+    assert summary["k"]["chosen"] == 5
+    assert summary["k"]["forced"] is False
+    assert {segment["name"] for segment in summary["segments"]} == CLASSIC_NAMES
+    sizes = [segment["size"] for segment in summary["segments"]]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sum(sizes) == summary["input"]["rows_kept"] == 200
+    assert summary["input"]["duplicate_rows"] == 3
+    assert summary["input"]["sha256"] == sample_run.result.report.input_sha256
+    assert set(summary["versions"]) >= {"reportgen", "python", "scikit-learn", "weasyprint"}
+    for segment in summary["segments"]:
+        assert set(segment["recommendations"]) == {
+            "rule",
+            "action",
+            "campaign",
+            "retention",
+            "products",
+        }
+
+
+def test_pdf_first_page_tells_a_manager_what_to_do(sample_run: SampleRun) -> None:
+    pages = pdf_pages(sample_run.output_dir / "report.pdf")
+    first = pages[0]
+    squeezed = first.replace(" ", "")
+    assert "Customer segments: sample mall customers" in first
+    assert "200 customers analysed" in first and "5 segments found" in first
+    for segment in sample_run.result.report.segments:
+        assert segment.name in first
+        assert segment.recommendation.action.replace(" ", "") in squeezed
+    assert "We chose 5 segments" in first
+    assert "Page 1 of" in first
+
+
+def test_pdf_has_every_section_a_card_per_segment_and_a_sane_length(sample_run: SampleRun) -> None:
+    pages = pdf_pages(sample_run.output_dir / "report.pdf")
+    text = " ".join(pages)
+    assert 5 <= len(pages) <= 12
+    for heading in (
+        "Data quality",
+        "Exploring the customers",
+        "Choosing the number of segments",
+        "The segments",
+        "How this report was made",
+        "Reproducibility",
+    ):
+        assert heading in text
+    for segment in sample_run.result.report.segments:
+        assert f"Segment {segment.number}: {segment.name}" in text
+    assert sample_run.result.report.input_sha256 in text.replace(" ", "")
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+
+
+def test_pdf_is_a4_and_weasyprint_logged_no_error(sample_run: SampleRun) -> None:
+    reader = pypdf.PdfReader(sample_run.output_dir / "report.pdf")
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    assert sample_run.weasyprint_errors == []
+
+
+def test_html_is_self_contained(sample_run: SampleRun) -> None:
+    document = (sample_run.output_dir / "report.html").read_text()
+    assert external_references(document) == []
+    images = re.findall(r'<img src="([^"]+)"', document)
+    assert len(images) >= 6 and all(src.startswith("data:image/png;base64,") for src in images)
+    assert "<style>" in document
+    for segment in sample_run.result.report.segments:
+        assert segment.name in document
+
+
+def test_segments_csv_matches_the_summary(sample_run: SampleRun) -> None:
+    segments = pd.read_csv(sample_run.output_dir / "segments.csv")
+    summary = json.loads((sample_run.output_dir / "summary.json").read_text())
+    assert list(segments.columns) == ["customer_id", "segment", "segment_name"]
+    assert segments["customer_id"].is_unique and len(segments) == 200
+    by_number = {s["number"]: s for s in summary["segments"]}
+    counts = segments["segment"].value_counts()
+    for number, segment in by_number.items():
+        assert counts[number] == segment["size"]
+        assert set(segments.loc[segments["segment"] == number, "segment_name"]) == {segment["name"]}
+
+
+def test_same_data_and_settings_give_the_same_results(
+    sample_run: SampleRun, tmp_path: Path
+) -> None:
+    settings = resolve_settings(None, SAMPLE_CONFIG, {"output_dir": tmp_path, "make_pdf": False})
+    run(settings)
+    assert (tmp_path / "segments.csv").read_bytes() == (
+        sample_run.output_dir / "segments.csv"
+    ).read_bytes()
+    again, first = (
+        json.loads((d / "summary.json").read_text()) for d in (tmp_path, sample_run.output_dir)
+    )
+    for summary in (again, first):
+        del summary["generated_at"]
+        summary["settings"]["output_dir"] = summary["settings"]["make_pdf"] = None
+    assert again == first
+
+
+class _CountingHandler(BaseHTTPRequestHandler):
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def counting_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
+    _CountingHandler.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _CountingHandler.requests
+    server.shutdown()
+
+
+def test_hostile_text_is_inert_and_rendering_fetches_nothing(
+    tmp_path: Path, counting_server
+) -> None:
+    base, requests = counting_server
+    hostile_column = f'<img src="{base}/column.png">'
+    frame = blobs(3, per_blob=20)
+    frame[hostile_column] = [
+        f"<script>fetch('{base}/value')</script>",
+        "{{ 7*7 }}",
+        "\u202eevil",
+    ] * 20
+    table = write_csv(tmp_path / "hostile.csv", frame)
+    title = f'Q3 <b>bold</b> <link rel="stylesheet" href="{base}/style.css"> {{{{ 6*7 }}}}'
+    settings = resolve_settings(table, None, {"output_dir": tmp_path / "out", "title": title})
+
+    run(settings)
+
+    document = (tmp_path / "out" / "report.html").read_text()
+    assert external_references(document) == []
+    assert "&lt;script&gt;" in document and "&lt;b&gt;bold&lt;/b&gt;" in document
+    assert "{{ 6*7 }}" in document and "42" not in title
+    text = " ".join(pdf_pages(tmp_path / "out" / "report.pdf"))
+    assert "<b>bold</b>" in text
+    assert requests == []
+
+
+def test_more_than_two_features_use_a_pca_map(tmp_path: Path) -> None:
+    frame = blobs(3).assign(Visits=lambda f: (f["Income"] * 0.1 + f["CustomerID"] % 7).round(1))
+    settings = resolve_settings(
+        write_csv(tmp_path / "c.csv", frame),
+        None,
+        {"output_dir": tmp_path / "out", "make_pdf": False},
+    )
+    result = run(settings)
+    assert (
+        "3 features projected onto the two directions"
+        in result.report.charts["segment_map"].caption
+    )
+    assert io.BytesIO(result.report.charts["feature_boxplots"].png).read(4) == b"\x89PNG"

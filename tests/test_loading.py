@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportgen.errors import DataError
+from reportgen.loading import load_table, sniff_delimiter
+
+from .conftest import write_csv
+
+FRAME = pd.DataFrame(
+    {"CustomerID": [1, 2, 3], "Income": [10.5, 20.0, 30.0], "City": ["a", "b", "c"]}
+)
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_reads_each_delimiter(tmp_path: Path, sep: str) -> None:
+    table = load_table(write_csv(tmp_path / "t.csv", FRAME, sep))
+    assert table.delimiter == sep
+    assert list(table.frame.columns) == ["CustomerID", "Income", "City"]
+    assert table.frame["Income"].tolist() == [10.5, 20.0, 30.0]
+
+
+def test_commas_inside_quotes_do_not_fool_the_sniffer() -> None:
+    text = 'id;name;amount\n1;"Smith, J";3\n2;"Doe, A";4\n'
+    assert sniff_delimiter(text) == ";"
+
+
+def test_hash_is_of_the_file_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    path = write_csv(tmp_path / "t.csv", FRAME)
+    assert load_table(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_utf8_bom_and_latin1_are_decoded(tmp_path: Path) -> None:
+    (tmp_path / "bom.csv").write_bytes("\ufeffid,Ville\n1,Zürich\n2,Genève\n".encode())
+    (tmp_path / "latin.csv").write_bytes("id,Ville\n1,Zürich\n2,Genève\n".encode("cp1252"))
+    bom = load_table(tmp_path / "bom.csv")
+    latin = load_table(tmp_path / "latin.csv")
+    assert list(bom.frame.columns) == ["id", "Ville"]
+    assert latin.frame["Ville"].tolist() == ["Zürich", "Genève"]
+    assert (bom.encoding, latin.encoding) == ("utf-8-sig", "cp1252")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"  \n\n", "is empty"),
+        (b"CustomerID,Income\n", "no customer rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        (b"CustomerID,Income,Income\n1,2,3\n", "appears more than once"),
+        (b"justone\n1\n2\n", "only one column"),
+    ],
+)
+def test_bad_files_are_refused_with_the_reason(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message) as error:
+        load_table(path)
+    assert str(path) in str(error.value)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="does not exist"):
+        load_table(tmp_path / "nope.csv")
+    with pytest.raises(DataError, match="is a directory"):
+        load_table(tmp_path)

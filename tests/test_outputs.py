@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.model import CleanTable, DataQuality, Segmentation
+from reportgen.outputs import neutralize_formula, segments_csv, write_atomically
+
+
+def test_segments_csv_has_one_row_per_customer_and_is_safe_in_a_spreadsheet() -> None:
+    ids = pd.Series(['=HYPERLINK("http://x")', "+1", "@a", "-2", "ok", 7])
+    clean = CleanTable(
+        pd.DataFrame({"a": range(6)}), ids, "id", ("a",), (), {}, DataQuality(6, 0, 6, (), ())
+    )
+    segmentation = Segmentation(
+        np.array([0, 1, 0, 1, 0, 1]), np.zeros((2, 1)), np.zeros((2, 1)), (3, 3), 1
+    )
+    text = segments_csv(clean, segmentation, ["Big", "=Small"]).decode()
+    table = pd.read_csv(pd.io.common.StringIO(text), dtype=str)
+    assert list(table.columns) == ["customer_id", "segment", "segment_name"]
+    assert table["customer_id"].tolist() == [
+        '\'=HYPERLINK("http://x")',
+        "'+1",
+        "'@a",
+        "'-2",
+        "ok",
+        "7",
+    ]
+    assert table["segment"].tolist() == ["1", "2", "1", "2", "1", "2"]
+    assert table["segment_name"].tolist()[:2] == ["Big", "'=Small"]
+
+
+def test_neutralize_leaves_numbers_alone() -> None:
+    assert neutralize_formula(-5) == -5
+    assert neutralize_formula("\tx") == "'\tx"
+
+
+def test_failed_write_leaves_the_earlier_report_untouched(tmp_path: Path, monkeypatch) -> None:
+    write_atomically(tmp_path, {"report.html": b"old html", "summary.json": b"old json"})
+
+    class Exploding(bytes):
+        pass
+
+    files = {"report.html": b"new html", "summary.json": Exploding(b"x")}
+    real_write = Path.write_bytes
+
+    def failing_write(self: Path, data: bytes) -> int:
+        if isinstance(data, Exploding):
+            raise OSError("disk full")
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomically(tmp_path, files)
+    assert (tmp_path / "report.html").read_bytes() == b"old html"
+    assert (tmp_path / "summary.json").read_bytes() == b"old json"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "summary.json"]
+
+
+def test_stale_outputs_are_removed_only_after_success(tmp_path: Path) -> None:
+    write_atomically(tmp_path, {"report.pdf": b"old pdf", "report.html": b"old"})
+    written = write_atomically(tmp_path, {"report.html": b"new"}, stale=("report.pdf",))
+    assert written == [tmp_path / "report.html"]
+    assert not (tmp_path / "report.pdf").exists()

@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.config import DEFAULT_RULES
+from reportgen.errors import SettingsError
+from reportgen.model import CleanTable, DataQuality, FeatureLevel, FeatureMatrix, Segmentation
+from reportgen.profiling import level_of, load_rules, profile_segments, recommend, unique_names
+
+RULES = load_rules(DEFAULT_RULES)
+
+
+def levels(**zs: float) -> tuple[FeatureLevel, ...]:
+    return tuple(
+        FeatureLevel(name, name, 50 + 10 * z, 50, z, level_of(z)) for name, z in zs.items()
+    )
+
+
+@pytest.mark.parametrize(
+    ("z", "level"),
+    [
+        (-2, "very low"),
+        (-1.5, "very low"),
+        (-0.6, "low"),
+        (-0.5, "low"),
+        (0, "average"),
+        (0.49, "average"),
+        (0.5, "high"),
+        (1.49, "high"),
+        (1.5, "very high"),
+    ],
+)
+def test_levels(z: float, level: str) -> None:
+    assert level_of(z) == level
+
+
+def test_names_from_crafted_centroids_follow_feature_order() -> None:
+    names = unique_names(
+        [
+            levels(income=1.2, spending=-1.1),
+            levels(income=-1.0, spending=1.3),
+            levels(income=0.1, spending=-0.2),
+            levels(income=-1.8, spending=-1.2),
+        ]
+    )
+    assert names == [
+        "High income, low spending",
+        "Low income, high spending",
+        "Average income, average spending",
+        "Low income, low spending",
+    ]
+
+
+def test_repeated_names_gain_precision_then_letters() -> None:
+    names = unique_names(
+        [
+            levels(income=0.8, spending=0.8),
+            levels(income=2.0, spending=0.9),
+            levels(income=0.9, spending=0.7),
+        ]
+    )
+    assert names == [
+        "High income, high spending (A)",
+        "Very high income, high spending",
+        "High income, high spending (B)",
+    ]
+    assert len(set(names)) == 3
+
+
+def test_many_features_name_only_the_most_distinctive() -> None:
+    names = unique_names(
+        [
+            levels(fresh=0.1, milk=1.9, grocery=1.2, frozen=-0.1, paper=0.2),
+            levels(fresh=0.1, milk=0.0, grocery=0.2, frozen=-0.1, paper=0.3),
+        ]
+    )
+    assert names == ["High milk, high grocery", "Average on every measure"]
+
+
+def test_recommendations_match_the_first_rule() -> None:
+    assert recommend(levels(income=1.2, spending=1.8), RULES).rule == "Affluent big spenders"
+    assert recommend(levels(income=-1.0, spending=-0.9), RULES).rule == "Careful economisers"
+    assert recommend(levels(visits=1.0, spend=0.9), RULES).rule == "Above-average customers"
+    assert recommend(levels(visits=0.1, spend=-0.2), RULES).rule == "Typical customers"
+    advice = recommend(levels(income=1.0, spending=-1.0), RULES)
+    assert all([advice.action, advice.campaign, advice.retention, advice.products])
+
+
+def test_rules_file_must_end_with_a_catch_all(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        '[[rule]]\nname = "x"\nwhen = { income = "high" }\naction = "a"\n'
+        'campaign = "c"\nretention = "r"\nproducts = "p"\n'
+    )
+    with pytest.raises(SettingsError, match=r"last rule .* empty 'when'"):
+        load_rules(rules)
+    rules.write_text('[[rule]]\nname = "x"\nwhen = { income = "huge" }\n')
+    with pytest.raises(SettingsError, match=r"Rule 1 in .* needs text for: action"):
+        load_rules(rules)
+
+
+def test_profiles_describe_size_levels_and_demographics() -> None:
+    frame = pd.DataFrame(
+        {
+            "Income": [10.0, 12, 11, 90, 92, 91],
+            "Gender": ["F", "F", "M", "M", "M", "M"],
+            "Age": [20, 22, 24, 50, 52, 54],
+        }
+    )
+    values = frame[["Income"]].to_numpy()
+    features = FeatureMatrix(
+        ("Income",),
+        values,
+        (values - values.mean()) / values.std(),
+        values.mean(axis=0),
+        values.std(axis=0),
+    )
+    clean = CleanTable(
+        frame,
+        pd.Series(range(6)),
+        None,
+        ("Income",),
+        ("Gender", "Age"),
+        {"Income": "income", "Gender": "gender", "Age": "age"},
+        DataQuality(6, 0, 6, (), ()),
+    )
+    segmentation = Segmentation(
+        np.array([1, 1, 1, 0, 0, 0]),
+        np.array([[91.0], [11.0]]),
+        np.array([[1.0], [-1.0]]),
+        (3, 3),
+        1,
+    )
+    high, low = profile_segments(clean, features, segmentation, RULES)
+    assert (high.number, high.name, high.size, high.share) == (1, "High income", 3, 0.5)
+    assert low.name == "Low income"
+    assert low.demographics[0].summary == "67% F (33% of all customers)"
+    assert low.demographics[1].summary == "younger (average 22 vs 37)"
+    assert low.description.startswith("Income 11 vs 51 for all customers")
+    assert high.color != low.color

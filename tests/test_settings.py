@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reportgen.config import SAMPLE_CONFIG, SAMPLE_DATA
+from reportgen.errors import SettingsError
+from reportgen.settings import read_config, resolve_settings
+
+
+def test_no_input_and_no_config_runs_the_bundled_sample() -> None:
+    settings = resolve_settings(None, None, {})
+    assert settings.input_path == SAMPLE_DATA
+    assert settings.features == ("Annual Income (k$)", "Spending Score (1-100)")
+
+
+def test_options_win_over_the_config() -> None:
+    settings = resolve_settings(None, SAMPLE_CONFIG, {"k_max": 6, "title": None})
+    assert settings.k_max == 6
+    assert settings.title == "Customer segments: sample mall customers"
+
+
+def test_paths_in_the_config_are_relative_to_it(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    config = tmp_path / "sub" / "c.toml"
+    config.write_text('input = "data.csv"\nrules = "../rules.toml"\n')
+    values = read_config(config)
+    assert values["input_path"] == tmp_path / "sub" / "data.csv"
+    assert values["rules_path"] == tmp_path / "rules.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("colour = 3", "Unknown key 'colour'"),
+        ('k_max = "ten"', "'k_max' .* must be a whole number"),
+        ("k_max = true", "'k_max' .* must be a whole number"),
+        ('features = "Income"', "'features' .* must be a list"),
+        ("features = [1, 2]", "must list column names"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_refused_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    with pytest.raises(SettingsError, match=message):
+        read_config(config)
+
+
+def test_config_without_input_needs_one(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("k_max = 5\n")
+    with pytest.raises(SettingsError, match="No input table"):
+        resolve_settings(None, config, {})
+
+
+def test_impossible_values_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="k_max"):
+        resolve_settings(tmp_path / "x.csv", None, {"k_max": 1})
+    with pytest.raises(SettingsError, match="both a feature and a profile"):
+        resolve_settings(tmp_path / "x.csv", None, {"features": ("A",), "profile": ("A",)})
