@@ -46,7 +46,7 @@ def render_pdf(html: str) -> bytes:
 
 class _Collector(logging.Handler):
     def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
+        super().__init__(level=logging.WARNING)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:

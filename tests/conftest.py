@@ -54,12 +54,12 @@ class SampleRun:
 
     result: RunResult
     output_dir: Path
-    weasyprint_errors: list[str]
+    weasyprint_problems: list[str]
 
 
 class _Recorder(logging.Handler):
     def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
+        super().__init__(level=logging.WARNING)
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
