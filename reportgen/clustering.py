@@ -35,4 +35,5 @@ def fit_segments(
         centroids_scaled=centroids_scaled,
         sizes=tuple(int(size) for size in sizes[order]),
         restarts=restarts,
+        numbers=tuple(range(1, k + 1)),
     )

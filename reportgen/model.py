@@ -144,13 +144,19 @@ class KChoice:
 
 @dataclass(frozen=True)
 class Segmentation:
-    """The final K-Means fit, with segments already in their reported order."""
+    """Customers assigned to segments, the segments in their reported order.
+
+    ``labels`` hold each customer's segment position (0..k-1); ``numbers`` the
+    segment number shown to people at each position (1..k for a fresh run; carried
+    over from last month when segments are tracked).
+    """
 
     labels: np.ndarray
     centroids: np.ndarray
     centroids_scaled: np.ndarray
     sizes: tuple[int, ...]
     restarts: int
+    numbers: tuple[int, ...]
 
     @property
     def k(self) -> int:
@@ -218,6 +224,79 @@ class SegmentProfile:
 
 
 @dataclass(frozen=True)
+class SavedSegment:
+    """One segment as remembered for next month."""
+
+    number: int
+    name: str
+    size: int
+    centroid: tuple[float, ...]
+    radius: float
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """A run's fitted segmentation, as stored in model.json (see history.py)."""
+
+    period: str
+    features: tuple[str, ...]
+    short_names: Mapping[str, str]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    segments: tuple[SavedSegment, ...]
+    id_column: str | None
+    input_sha256: str
+    settings: Mapping[str, Any]
+    reportgen_version: str
+
+    def scaled_centroids(self) -> np.ndarray:
+        """The segment centres in this model's standardized units."""
+        centroids = np.array([segment.centroid for segment in self.segments], dtype=float)
+        return (centroids - np.array(self.means)) / np.array(self.scales)
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """An earlier run read back from its output directory."""
+
+    directory: Path
+    model: SavedModel
+    assignments: pd.Series
+
+
+@dataclass(frozen=True)
+class SegmentChange:
+    """How one segment changed since the previous run."""
+
+    number: int
+    name: str
+    color: str
+    status: Literal["kept", "new", "gone"]
+    previous_size: int
+    size: int
+    previous_share: float
+    share: float
+    drift: tuple[tuple[str, float, float], ...]
+    distance: float | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the previous run: the "What changed" section."""
+
+    previous_period: str
+    mode: Literal["refit", "score"]
+    match_threshold: float
+    segments: tuple[SegmentChange, ...]
+    migration: pd.DataFrame
+    customers_in_both: int
+    new_customers: int
+    lost_customers: int
+    highlights: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Chart:
     """A rendered figure, ready to embed."""
 
@@ -247,9 +326,11 @@ class Report:
     versions: Mapping[str, str]
     quality: DataQuality
     exploration: Exploration
-    k_choice: KChoice
+    k_choice: KChoice | None
     feature_columns: tuple[str, ...]
     profile_columns: tuple[str, ...]
     segments: tuple[SegmentProfile, ...]
     charts: Mapping[str, Chart]
     customers: int
+    period: str
+    changes: Changes | None = None

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.model import (
+    Changes,
     Chart,
     CleanTable,
     Exploration,
@@ -56,9 +57,10 @@ def make_charts(
     clean: CleanTable,
     features: FeatureMatrix,
     exploration: Exploration,
-    k_choice: KChoice,
+    k_choice: KChoice | None,
     segmentation: Segmentation,
     segments: Sequence[SegmentProfile],
+    changes: Changes | None = None,
 ) -> dict[str, Chart]:
     """Draw every figure of the report, keyed by where the report shows it."""
     colors = [segment.color for segment in segments]
@@ -69,7 +71,8 @@ def make_charts(
         demographics(clean),
         behaviour(features),
         correlations(exploration),
-        k_evidence(k_choice),
+        k_evidence(k_choice) if k_choice else None,
+        migration(changes) if changes else None,
     ]
     return {chart.key: chart for chart in charts if chart is not None}
 
@@ -113,8 +116,9 @@ def segment_map(
             linewidths=0,
             rasterized=True,
         )
-        for number, (x, y) in enumerate(centers[:, :2], start=1):
-            axes.scatter(x, y, s=260, c=colors[number - 1], edgecolors="white", linewidths=1.5)
+        for index, (x, y) in enumerate(centers[:, :2]):
+            number = segmentation.numbers[index]
+            axes.scatter(x, y, s=260, c=colors[index], edgecolors="white", linewidths=1.5)
             axes.annotate(
                 str(number),
                 (x, y),
@@ -162,11 +166,14 @@ def feature_boxplots(
 ) -> Chart:
     """One box plot per feature, with a box per segment."""
     columns = features.columns
-    numbers = list(range(1, segmentation.k + 1))
+    numbers = segmentation.numbers
 
     def draw(figure: Figure) -> None:
         for index, axes in enumerate(_grid(figure, len(columns))):
-            groups = [features.values[segmentation.labels == n - 1, index] for n in numbers]
+            groups = [
+                features.values[segmentation.labels == position, index]
+                for position in range(segmentation.k)
+            ]
             boxes = axes.boxplot(
                 groups,
                 tick_labels=[str(n) for n in numbers],
@@ -333,6 +340,42 @@ def k_evidence(k_choice: KChoice) -> Chart:
     )
 
 
+def migration(changes: Changes) -> Chart | None:
+    """A heatmap of how many customers moved from each old segment to each new one."""
+    matrix = changes.migration
+    if matrix.empty:
+        return None
+    height = min(FULL_WIDTH - 2.5, 2.0 + 0.3 * len(matrix))
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        sns.heatmap(
+            matrix,
+            annot=True,
+            fmt="d",
+            cmap="Blues",
+            cbar=False,
+            ax=axes,
+            linewidths=1,
+            linecolor="white",
+            annot_kws={"size": 8},
+        )
+        axes.grid(False)
+        axes.set_xlabel(f"Segment now ({len(matrix.columns)} segments)")
+        axes.set_ylabel(f"Segment in {changes.previous_period}")
+        axes.tick_params(axis="y", rotation=0)
+
+    return _render(
+        "migration",
+        "Where customers moved",
+        f"Customers present in both months ({changes.customers_in_both:,}): rows are their "
+        f"segment in {changes.previous_period}, columns their segment now; the diagonal "
+        "stayed put.",
+        (height * 1.4, height),
+        draw,
+    )
+
+
 def _render(
     key: str, title: str, caption: str, size: tuple[float, float], draw: Callable[[Figure], None]
 ) -> Chart:
@@ -418,7 +461,7 @@ def _stacked_histogram(
         bins=30,
         stacked=True,
         color=list(colors[: segmentation.k]),
-        label=[f"Segment {index + 1}" for index in range(segmentation.k)],
+        label=[f"Segment {number}" for number in segmentation.numbers],
     )
     axes.set_xlabel(features.columns[0])
     axes.set_ylabel("Customers")

@@ -87,8 +87,15 @@ def profile_segments(
     features: FeatureMatrix,
     segmentation: Segmentation,
     rules: Sequence[Rule],
+    known_names: Mapping[int, str] | None = None,
 ) -> tuple[SegmentProfile, ...]:
-    """Build every segment's profile: size, levels, name, demographics and advice."""
+    """Build every segment's profile: size, levels, name, demographics and advice.
+
+    Args:
+        known_names: names of segments tracked from an earlier run, by number; they
+            keep their name. Other segments are named afresh, and marked "(new)" when
+            the fresh name was already used last month.
+    """
     total = len(segmentation.labels)
     population_std = features.values.std(axis=0)
     feature_levels = [
@@ -100,7 +107,12 @@ def profile_segments(
         )
         for centroid in segmentation.centroids
     ]
-    names = unique_names(feature_levels)
+    known = known_names or {}
+    taken = set(known.values())
+    names = [
+        known.get(number) or (name if name not in taken else f"{name} (new)")
+        for number, name in zip(segmentation.numbers, unique_names(feature_levels), strict=True)
+    ]
     profiles = []
     for index, (levels, name) in enumerate(zip(feature_levels, names, strict=True)):
         members = clean.frame.loc[segmentation.labels == index]
@@ -110,12 +122,12 @@ def profile_segments(
         )
         profiles.append(
             SegmentProfile(
-                number=index + 1,
+                number=segmentation.numbers[index],
                 name=name,
                 description=_description(levels, demographics),
                 size=segmentation.sizes[index],
                 share=segmentation.sizes[index] / total,
-                color=segment_color(index + 1),
+                color=segment_color(segmentation.numbers[index]),
                 features=levels,
                 demographics=demographics,
                 recommendation=recommend(levels, rules),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,20 @@ class Settings:
     make_pdf: bool = True
     labels: Mapping[str, str] = field(default_factory=dict)
     rules_path: Path = DEFAULT_RULES
+    period: str = field(default_factory=lambda: current_period())
+    previous_dir: Path | None = None
+    score: bool = False
 
     def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", self.period):
+            raise SettingsError(
+                f"The period must look like 2026-11 (year-month), not {self.period!r}."
+            )
+        if self.score and self.previous_dir is None:
+            raise SettingsError(
+                "--score assigns customers to an earlier run's segments: "
+                "give that run's directory with --previous."
+            )
         if not 2 <= self.k_max <= K_MAX_LIMIT:
             raise SettingsError(f"k_max must be between 2 and {K_MAX_LIMIT}, not {self.k_max}.")
         if self.clusters is not None and not 2 <= self.clusters <= K_MAX_LIMIT:
@@ -48,8 +62,8 @@ class Settings:
     def to_summary(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values, for summary.json and the report footer."""
         values = asdict(self)
-        for key in ("input_path", "output_dir", "rules_path"):
-            values[key] = str(values[key])
+        for key in ("input_path", "output_dir", "rules_path", "previous_dir"):
+            values[key] = None if values[key] is None else str(values[key])
         values["features"] = list(self.features)
         values["profile"] = list(self.profile)
         values["labels"] = dict(self.labels)
@@ -70,7 +84,15 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "pdf": ("make_pdf", bool, False),
     "labels": ("labels", dict, False),
     "rules": ("rules_path", str, True),
+    "period": ("period", str, False),
+    "previous": ("previous_dir", str, True),
+    "score": ("score", bool, False),
 }
+
+
+def current_period() -> str:
+    """Return this month as YYYY-MM, the default period of a run."""
+    return date.today().strftime("%Y-%m")
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -136,6 +158,9 @@ def resolve_settings(
     """Combine defaults, the config file and explicit overrides (overrides win).
 
     With neither an input nor a config file, the bundled sample and its config are used.
+    With a previous run, its features, profile columns, ID column, labels, k_max and
+    seed are kept unless given again. Without an output directory, the report goes to
+    output/<period>.
 
     Args:
         input_path: the table given on the command line, if any.
@@ -152,4 +177,10 @@ def resolve_settings(
         raise SettingsError(
             f"No input table: give one on the command line or set 'input' in {config_path}."
         )
+    if values.get("previous_dir") is not None:
+        from reportgen.history import inherited_settings
+
+        values = {**inherited_settings(values["previous_dir"]), **values}
+    values.setdefault("period", current_period())
+    values.setdefault("output_dir", DEFAULT_OUTPUT_DIR / values["period"])
     return Settings(**values)
