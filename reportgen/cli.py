@@ -55,6 +55,11 @@ def main() -> None:
     help="A column to segment on (repeatable). Default: every numeric column but the ID.",
 )
 @click.option(
+    "--sheet",
+    metavar="NAME",
+    help="For an Excel workbook: the sheet to read.  [default: the first]",
+)
+@click.option(
     "--profile",
     "profile",
     multiple=True,
@@ -103,6 +108,7 @@ def run(
     clusters: int | None,
     features: tuple[str, ...],
     profile: tuple[str, ...],
+    sheet: str | None,
     k_max: int | None,
     seed: int | None,
     title: str | None,
@@ -114,7 +120,7 @@ def run(
     verbose: int,
     quiet: bool,
 ) -> None:
-    """Segment the customers in INPUT (a CSV file) and write the report.
+    """Segment the customers in INPUT (CSV, Excel or Parquet) and write the report.
 
     Without INPUT, runs on the bundled sample data (data/customers.csv) with its
     settings (data/customers.toml). Writes report.pdf, report.html, segments.csv,
@@ -133,6 +139,7 @@ def run(
         "clusters": clusters,
         "features": features or None,
         "profile": profile or None,
+        "sheet": sheet,
         "k_max": k_max,
         "seed": seed,
         "title": title,

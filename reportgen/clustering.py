@@ -31,7 +31,11 @@ def fit_segments(
     centroids_scaled = centers[order]
     return Segmentation(
         labels=renumber[model.labels_],
-        centroids=centroids_scaled * features.scales + features.means,
+        # Means of the members in original units: with log1p features, the centre in
+        # model space transformed back would be a geometric mean, not what people expect.
+        centroids=np.array(
+            [features.values[model.labels_ == label].mean(axis=0) for label in order]
+        ),
         centroids_scaled=centroids_scaled,
         sizes=tuple(int(size) for size in sizes[order]),
         restarts=restarts,

@@ -25,6 +25,7 @@ from reportgen.model import (
     SavedSegment,
     Segmentation,
     SegmentProfile,
+    Transform,
 )
 from reportgen.spreadsheet import restore_formula
 
@@ -34,7 +35,7 @@ MODEL_VERSION = 1
 # The radius of a segment: this quantile of its customers' distances to its centre.
 RADIUS_QUANTILE = 0.99
 # Settings a run with --previous takes over unless given again.
-INHERITED_SETTINGS = ("features", "profile", "id_column", "labels", "k_max", "seed")
+INHERITED_SETTINGS = ("features", "profile", "ignore", "id_column", "labels", "k_max", "seed")
 
 
 def build_model(
@@ -59,6 +60,7 @@ def build_model(
                 name=segment.name,
                 size=segment.size,
                 centroid=tuple(float(v) for v in segmentation.centroids[index]),
+                centre=tuple(float(v) for v in segmentation.centroids_scaled[index]),
                 radius=float(np.quantile(distances, RADIUS_QUANTILE)) if len(distances) else 0.0,
             )
         )
@@ -68,6 +70,7 @@ def build_model(
         short_names={column: short_names[column] for column in features.columns},
         means=tuple(float(v) for v in features.means),
         scales=tuple(float(v) for v in features.scales),
+        transforms=features.transforms or ("none",) * len(features.columns),
         segments=tuple(saved),
         id_column=id_column,
         input_sha256=input_sha256,
@@ -89,11 +92,13 @@ def model_json(model: SavedModel) -> bytes:
             {
                 "column": column,
                 "short_name": model.short_names[column],
-                "transform": "standardize",
+                "transform": transform,
                 "mean": mean,
                 "scale": scale,
             }
-            for column, mean, scale in zip(model.features, model.means, model.scales, strict=True)
+            for column, transform, mean, scale in zip(
+                model.features, model.transforms, model.means, model.scales, strict=True
+            )
         ],
         "segments": [
             {
@@ -101,6 +106,7 @@ def model_json(model: SavedModel) -> bytes:
                 "name": s.name,
                 "size": s.size,
                 "centroid": dict(zip(model.features, s.centroid, strict=True)),
+                "centre_standardized": list(s.centre),
                 "radius": s.radius,
             }
             for s in model.segments
@@ -143,12 +149,14 @@ def read_model(directory: Path) -> SavedModel:
             short_names={f["column"]: f["short_name"] for f in features},
             means=tuple(float(f["mean"]) for f in features),
             scales=tuple(float(f["scale"]) for f in features),
+            transforms=tuple(_transform(f["transform"]) for f in features),
             segments=tuple(
                 SavedSegment(
                     number=int(s["number"]),
                     name=str(s["name"]),
                     size=int(s["size"]),
                     centroid=tuple(float(s["centroid"][f["column"]]) for f in features),
+                    centre=tuple(float(v) for v in s["centre_standardized"]),
                     radius=float(s["radius"]),
                 )
                 for s in document["segments"]
@@ -163,6 +171,12 @@ def read_model(directory: Path) -> SavedModel:
             f"{path} is incomplete or damaged (problem with field {error}); regenerate that "
             "month's report."
         ) from None
+
+
+def _transform(name: str) -> Transform:
+    if name not in ("none", "log1p"):
+        raise ValueError(f"transform {name!r}")
+    return name  # type: ignore[return-value]
 
 
 def read_previous_run(directory: Path) -> PreviousRun:
@@ -183,7 +197,7 @@ def inherited_settings(directory: Path) -> dict[str, Any]:
     """Return the settings an earlier run used that a follow-up run should keep."""
     settings = read_model(directory).settings
     values = {key: settings[key] for key in INHERITED_SETTINGS if key in settings}
-    for key in ("features", "profile"):
+    for key in ("features", "profile", "ignore"):
         if key in values:
             values[key] = tuple(values[key])
     return values

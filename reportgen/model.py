@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +17,19 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-ColumnKind = Literal["numeric", "categorical"]
+ColumnKind = Literal["numeric", "categorical", "code", "date"]
+Transform = Literal["none", "log1p"]
+
+
+def transform_values(values: np.ndarray, transforms: tuple[Transform, ...]) -> np.ndarray:
+    """Apply each column's transform before standardizing (log1p tames skewed amounts)."""
+    result = np.asarray(values, dtype=float).copy()
+    for index, transform in enumerate(transforms):
+        if transform == "log1p":
+            result[:, index] = np.log1p(result[:, index])
+    return result
+
+
 ColumnRole = Literal["id", "feature", "profile", "ignored"]
 
 
@@ -28,8 +40,7 @@ class Table:
     frame: pd.DataFrame
     path: Path
     sha256: str
-    delimiter: str
-    encoding: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class ColumnReport:
     kind: ColumnKind
     role: ColumnRole
     missing: int
-    filled_with: str | None
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class DataQuality:
     rows_kept: int
     columns: tuple[ColumnReport, ...]
     notes: tuple[str, ...]
+    source: str = ""
+    ignored: tuple[str, ...] = ()
 
     @property
     def missing_values(self) -> int:
@@ -70,17 +83,29 @@ class CleanTable:
     profile_columns: tuple[str, ...]
     short_names: Mapping[str, str]
     quality: DataQuality
+    kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+
+    def is_measure(self, column: str) -> bool:
+        """Whether a column holds measures (means make sense) rather than categories."""
+        kind = self.kinds.get(column)
+        if kind is None:
+            return pd.api.types.is_numeric_dtype(self.frame[column])
+        return kind == "numeric"
 
 
 @dataclass(frozen=True)
 class FeatureMatrix:
-    """The clustering features in original units and standardized (z-scores)."""
+    """The clustering features in original units, and transformed then standardized.
+
+    ``means`` and ``scales`` are those of the transformed values.
+    """
 
     columns: tuple[str, ...]
     values: np.ndarray
     scaled: np.ndarray
     means: np.ndarray
     scales: np.ndarray
+    transforms: tuple[Transform, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,6 +256,7 @@ class SavedSegment:
     name: str
     size: int
     centroid: tuple[float, ...]
+    centre: tuple[float, ...]
     radius: float
 
 
@@ -243,6 +269,7 @@ class SavedModel:
     short_names: Mapping[str, str]
     means: tuple[float, ...]
     scales: tuple[float, ...]
+    transforms: tuple[Transform, ...]
     segments: tuple[SavedSegment, ...]
     id_column: str | None
     input_sha256: str
@@ -251,8 +278,12 @@ class SavedModel:
 
     def scaled_centroids(self) -> np.ndarray:
         """The segment centres in this model's standardized units."""
-        centroids = np.array([segment.centroid for segment in self.segments], dtype=float)
-        return (centroids - np.array(self.means)) / np.array(self.scales)
+        return np.array([segment.centre for segment in self.segments], dtype=float)
+
+    def standardize(self, values: np.ndarray) -> np.ndarray:
+        """Put feature values (original units) into this model's standardized units."""
+        transformed = transform_values(values, self.transforms)
+        return (transformed - np.array(self.means)) / np.array(self.scales)
 
 
 @dataclass(frozen=True)

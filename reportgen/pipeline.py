@@ -75,7 +75,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
     previous = read_previous_run(settings.previous_dir) if settings.previous_dir else None
     rules = load_rules(settings.rules_path)
     with _stage("Loading", settings.input_path):
-        table = load_table(settings.input_path)
+        table = load_table(settings.input_path, settings.sheet)
         if previous:
             check_features(previous.model, table, settings.previous_dir)
     with _stage("Cleaning"):
@@ -95,6 +95,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
             mode="score" if settings.score else "refit",
             segments=segments,
             segmentation=segmentation,
+            features=features,
             customer_ids=clean.customer_ids,
             has_ids=clean.id_column is not None,
             warnings=warnings,
@@ -175,7 +176,7 @@ def _segment(
     with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
         segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
         if previous:
-            segmentation = track_segments(previous.model, segmentation)
+            segmentation = track_segments(previous.model, segmentation, features)
     return k_choice, segmentation, []
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Callable, Sequence
 
 import matplotlib
@@ -32,6 +33,7 @@ from reportgen.model import (
 DPI = 150
 FULL_WIDTH = 7.0  # inches: the PDF's text width
 SHOWN_CATEGORIES = 8
+RARE_SHARE = 0.01
 _INK = "#333333"
 _GREY = "#9aa5b1"
 _STYLE = {
@@ -206,8 +208,8 @@ def demographics(clean: CleanTable) -> Chart | None:
 
     def draw(figure: Figure) -> None:
         for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
-            _distribution(axes, clean.frame[column])
-            axes.set_title(column)
+            _distribution(axes, clean.frame[column], clean.is_measure(column))
+            axes.set_title(_shorten(column, 40))
 
     rows = math.ceil(len(columns) / 3)
     return _render(
@@ -240,7 +242,7 @@ def behaviour(features: FeatureMatrix) -> Chart:
             axes.set_xlabel(columns[0])
             axes.set_ylabel(columns[1])
         for axes, index in zip(grid, range(len(columns)), strict=False):
-            _distribution(axes, pd.Series(features.values[:, index], name=columns[index]))
+            _distribution(axes, pd.Series(features.values[:, index], name=columns[index]), True)
             axes.set_title(columns[index])
 
     rows = math.ceil(panels / 3)
@@ -379,7 +381,9 @@ def migration(changes: Changes) -> Chart | None:
 def _render(
     key: str, title: str, caption: str, size: tuple[float, float], draw: Callable[[Figure], None]
 ) -> Chart:
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(_STYLE), warnings.catch_warnings():
+        # Column names in scripts DejaVu lacks (CJK, emoji) draw as boxes; that is all.
+        warnings.filterwarnings("ignore", r"Glyph .* missing from font", UserWarning)
         figure = Figure(figsize=size, layout="constrained")
         draw(figure)
         buffer = io.BytesIO()
@@ -396,8 +400,8 @@ def _grid(figure: Figure, panels: int) -> list[Axes]:
     return axes[:panels]
 
 
-def _distribution(axes: Axes, values: pd.Series) -> None:
-    if pd.api.types.is_numeric_dtype(values):
+def _distribution(axes: Axes, values: pd.Series, is_measure: bool) -> None:
+    if is_measure:
         axes.hist(
             values,
             bins=min(30, max(5, values.nunique())),
@@ -408,13 +412,10 @@ def _distribution(axes: Axes, values: pd.Series) -> None:
         axes.set_ylabel("Customers")
         return
     counts = values.astype(str).value_counts()
-    if len(counts) > SHOWN_CATEGORIES:
-        counts = pd.concat(
-            [
-                counts.iloc[: SHOWN_CATEGORIES - 1],
-                pd.Series({"Other": counts.iloc[SHOWN_CATEGORIES - 1 :].sum()}),
-            ]
-        )
+    # Rare categories (under 1%) and those past the first few are shown together as Other.
+    shown = counts[counts >= RARE_SHARE * len(values)].iloc[: SHOWN_CATEGORIES - 1]
+    if len(shown) < len(counts):
+        counts = pd.concat([shown, pd.Series({"Other": counts.drop(shown.index).sum()})])
     axes.barh([_shorten(label) for label in counts.index], counts.to_numpy(), color=_GREY)
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)

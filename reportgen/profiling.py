@@ -97,12 +97,13 @@ def profile_segments(
             the fresh name was already used last month.
     """
     total = len(segmentation.labels)
+    population_mean = features.values.mean(axis=0)
     population_std = features.values.std(axis=0)
     feature_levels = [
         tuple(
             _feature_level(column, clean.short_names[column], mean, pop_mean, pop_std)
             for column, mean, pop_mean, pop_std in zip(
-                features.columns, centroid, features.means, population_std, strict=True
+                features.columns, centroid, population_mean, population_std, strict=True
             )
         )
         for centroid in segmentation.centroids
@@ -117,7 +118,12 @@ def profile_segments(
     for index, (levels, name) in enumerate(zip(feature_levels, names, strict=True)):
         members = clean.frame.loc[segmentation.labels == index]
         demographics = tuple(
-            _demographic(clean.frame[column], members[column], clean.short_names[column])
+            _demographic(
+                clean.frame[column],
+                members[column],
+                clean.short_names[column],
+                clean.is_measure(column),
+            )
             for column in clean.profile_columns
         )
         profiles.append(
@@ -222,9 +228,11 @@ def _coarse(level: str) -> str:
     return level.removeprefix("very ")
 
 
-def _demographic(population: pd.Series, members: pd.Series, short: str) -> DemographicProfile:
+def _demographic(
+    population: pd.Series, members: pd.Series, short: str, is_measure: bool
+) -> DemographicProfile:
     column = str(population.name)
-    if pd.api.types.is_numeric_dtype(population):
+    if is_measure:
         mean, pop_mean, pop_std = members.mean(), population.mean(), population.std()
         z = (mean - pop_mean) / pop_std if pop_std else 0.0
         if abs(z) < NOTABLE_Z:

@@ -22,10 +22,12 @@ class Settings:
     """Everything that decides what a run does. Same settings + same data = same report."""
 
     input_path: Path
+    sheet: str | None = None
     output_dir: Path = DEFAULT_OUTPUT_DIR
     clusters: int | None = None
     features: tuple[str, ...] = ()
     profile: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     id_column: str | None = None
     k_max: int = 10
     seed: int = 42
@@ -66,6 +68,7 @@ class Settings:
             values[key] = None if values[key] is None else str(values[key])
         values["features"] = list(self.features)
         values["profile"] = list(self.profile)
+        values["ignore"] = list(self.ignore)
         values["labels"] = dict(self.labels)
         return values
 
@@ -73,10 +76,12 @@ class Settings:
 # TOML key -> (Settings field, expected TOML type, whether it is a path)
 _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "input": ("input_path", str, True),
+    "sheet": ("sheet", str, False),
     "output_dir": ("output_dir", str, True),
     "clusters": ("clusters", int, False),
     "features": ("features", list, False),
     "profile": ("profile", list, False),
+    "ignore": ("ignore", list, False),
     "id_column": ("id_column", str, False),
     "k_max": ("k_max", int, False),
     "seed": ("seed", int, False),

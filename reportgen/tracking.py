@@ -66,12 +66,14 @@ def check_same_features(model: SavedModel, features: FeatureMatrix) -> None:
         )
 
 
-def track_segments(model: SavedModel, segmentation: Segmentation) -> Segmentation:
+def track_segments(
+    model: SavedModel, segmentation: Segmentation, features: FeatureMatrix
+) -> Segmentation:
     """Renumber a fresh segmentation so that segments matching last month's keep their numbers.
 
     Segments are then ordered by number: tracked ones first, new ones after.
     """
-    distances = _centre_distances(model, segmentation.centroids)
+    distances = _centre_distances(model, segmentation, features)
     previous_numbers = [segment.number for segment in model.segments]
     numbers: list[int | None] = [None] * segmentation.k
     for row, column in zip(*linear_sum_assignment(distances), strict=True):
@@ -103,11 +105,10 @@ def score_customers(model: SavedModel, features: FeatureMatrix) -> tuple[Segment
         The segmentation (segments that received no customer are left out) and a
         drift warning, or None when the data still fits the model.
     """
-    scaled = (features.values - np.array(model.means)) / np.array(model.scales)
-    distances = cdist(scaled, model.scaled_centroids())
+    distances = cdist(model.standardize(features.values), model.scaled_centroids())
     nearest = distances.argmin(axis=1)
     radii = np.array([segment.radius for segment in model.segments])
-    outside = float((distances[np.arange(len(scaled)), nearest] > radii[nearest]).mean())
+    outside = float((distances[np.arange(len(distances)), nearest] > radii[nearest]).mean())
     used = np.unique(nearest)
     position = np.full(len(model.segments), -1)
     position[used] = np.arange(len(used))
@@ -118,7 +119,9 @@ def score_customers(model: SavedModel, features: FeatureMatrix) -> tuple[Segment
     segmentation = Segmentation(
         labels=labels,
         centroids=centroids,
-        centroids_scaled=(centroids - features.means) / features.scales,
+        centroids_scaled=np.array(
+            [features.scaled[labels == index].mean(axis=0) for index in range(len(used))]
+        ),
         sizes=tuple(int(size) for size in np.bincount(labels, minlength=len(used))),
         restarts=0,
         numbers=tuple(model.segments[index].number for index in used),
@@ -154,6 +157,7 @@ def compare_runs(
     mode: str,
     segments: Sequence[SegmentProfile],
     segmentation: Segmentation,
+    features: FeatureMatrix,
     customer_ids: pd.Series,
     has_ids: bool,
     warnings: Sequence[str] = (),
@@ -162,7 +166,7 @@ def compare_runs(
     model = previous.model
     before = {segment.number: segment for segment in model.segments}
     previous_total = sum(segment.size for segment in model.segments) or 1
-    distances = _centre_distances(model, segmentation.centroids)
+    distances = _centre_distances(model, segmentation, features)
     changes = []
     for index, segment in enumerate(segments):
         old = before.get(segment.number)
@@ -241,9 +245,18 @@ def compare_runs(
     )
 
 
-def _centre_distances(model: SavedModel, centroids: np.ndarray) -> np.ndarray:
-    scaled = (centroids - np.array(model.means)) / np.array(model.scales)
-    return cdist(scaled, model.scaled_centroids())
+def _centre_distances(
+    model: SavedModel, segmentation: Segmentation, features: FeatureMatrix
+) -> np.ndarray:
+    """Distances from this month's segment centres to last month's, in last month's units."""
+    in_model_space = model.standardize(features.values)
+    centres = np.array(
+        [
+            in_model_space[segmentation.labels == index].mean(axis=0)
+            for index in range(segmentation.k)
+        ]
+    )
+    return cdist(centres, model.scaled_centroids())
 
 
 def _highlights(

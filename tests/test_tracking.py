@@ -15,18 +15,31 @@ MODEL = saved_model()
 ADVICE = Recommendation("r", "a", "c", "r", "p")
 
 
-def segmentation(centroids: list[tuple[float, float]], sizes: list[int]) -> Segmentation:
+def features_of(values: np.ndarray) -> FeatureMatrix:
+    means, scales = values.mean(axis=0), values.std(axis=0)
+    return FeatureMatrix(
+        ("Income", "Spending"), values, (values - means) / scales, means, scales, ("none", "none")
+    )
+
+
+def fitted(
+    centroids: list[tuple[float, float]], sizes: list[int]
+) -> tuple[Segmentation, FeatureMatrix]:
+    """A segmentation whose members all sit exactly on their segment's centre."""
     labels = np.repeat(np.arange(len(sizes)), sizes)
     array = np.array(centroids, dtype=float)
-    return Segmentation(
-        labels, array, (array - 50) / 10, tuple(sizes), 1, tuple(range(1, len(sizes) + 1))
+    features = features_of(array[labels])
+    scaled = np.array([features.scaled[labels == i].mean(axis=0) for i in range(len(sizes))])
+    segmentation = Segmentation(
+        labels, array, scaled, tuple(sizes), 1, tuple(range(1, len(sizes) + 1))
     )
+    return segmentation, features
 
 
 def test_segments_that_moved_a_little_keep_their_numbers_in_any_order() -> None:
     # Last month: 1 = (70, 20), 2 = (30, 80), 3 = (50, 50). This month, shuffled and moved.
-    fresh = segmentation([(52, 48), (72, 25), (29, 83)], [50, 30, 20])
-    tracked = track_segments(MODEL, fresh)
+    fresh, features = fitted([(52, 48), (72, 25), (29, 83)], [50, 30, 20])
+    tracked = track_segments(MODEL, fresh, features)
     assert tracked.numbers == (1, 2, 3)
     np.testing.assert_allclose(tracked.centroids[0], (72, 25))
     assert tracked.sizes == (30, 20, 50)
@@ -35,8 +48,8 @@ def test_segments_that_moved_a_little_keep_their_numbers_in_any_order() -> None:
 
 
 def test_a_genuinely_new_segment_gets_the_next_number_and_a_lost_one_is_gone() -> None:
-    fresh = segmentation([(70, 20), (30, 80), (95, 95)], [40, 30, 30])
-    tracked = track_segments(MODEL, fresh)
+    fresh, features = fitted([(70, 20), (30, 80), (95, 95)], [40, 30, 30])
+    tracked = track_segments(MODEL, fresh, features)
     assert tracked.numbers == (1, 2, 4)
     profiles = tuple(
         SegmentProfile(n, f"S{n}", "", size, size / 100, "#000", (), (), ADVICE)
@@ -49,6 +62,7 @@ def test_a_genuinely_new_segment_gets_the_next_number_and_a_lost_one_is_gone() -
         mode="refit",
         segments=profiles,
         segmentation=tracked,
+        features=features,
         customer_ids=ids,
         has_ids=True,
     )
@@ -65,13 +79,8 @@ def test_a_genuinely_new_segment_gets_the_next_number_and_a_lost_one_is_gone() -
 
 def test_far_centres_are_not_forced_into_a_match() -> None:
     # Segment 3's centre moved 1.1 of last month's standard deviations (20) in spending.
-    fresh = segmentation([(70, 20), (30, 80), (50, 50 + 20 * 1.1)], [40, 30, 30])
-    assert track_segments(MODEL, fresh).numbers == (1, 2, 4)
-
-
-def features_of(values: np.ndarray) -> FeatureMatrix:
-    means, scales = values.mean(axis=0), values.std(axis=0)
-    return FeatureMatrix(("Income", "Spending"), values, (values - means) / scales, means, scales)
+    fresh, features = fitted([(70, 20), (30, 80), (50, 50 + 20 * 1.1)], [40, 30, 30])
+    assert track_segments(MODEL, fresh, features).numbers == (1, 2, 4)
 
 
 def test_scoring_assigns_exactly_like_the_saved_model(tmp_path: Path) -> None:
@@ -80,7 +89,7 @@ def test_scoring_assigns_exactly_like_the_saved_model(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     values = np.vstack([rng.normal(c, 3, (40, 2)) for c in [(70, 20), (30, 80), (50, 50)]])
     scored, warning = score_customers(model, features_of(values))
-    scaled = (values - np.array(model.means)) / np.array(model.scales)
+    scaled = model.standardize(values)
     expected = np.argmin(
         [np.linalg.norm(scaled - centre, axis=1) for centre in model.scaled_centroids()], axis=0
     )
@@ -98,7 +107,7 @@ def test_scoring_drifted_data_warns() -> None:
 
 
 def test_migration_matrix_sums_to_customers_in_both_months() -> None:
-    tracked = segmentation([(70, 20), (30, 80), (50, 50)], [3, 3, 4])
+    tracked, features = fitted([(70, 20), (30, 80), (50, 50)], [3, 3, 4])
     profiles = tuple(
         SegmentProfile(n, f"S{n}", "", s, s / 10, "#000", (), (), ADVICE)
         for n, s in zip(tracked.numbers, tracked.sizes, strict=True)
@@ -110,6 +119,7 @@ def test_migration_matrix_sums_to_customers_in_both_months() -> None:
         mode="refit",
         segments=profiles,
         segmentation=tracked,
+        features=features,
         customer_ids=ids,
         has_ids=True,
     )
@@ -123,7 +133,7 @@ def test_migration_matrix_sums_to_customers_in_both_months() -> None:
 
 
 def test_without_ids_no_migration_is_claimed() -> None:
-    tracked = segmentation([(70, 20), (30, 80), (50, 50)], [3, 3, 4])
+    tracked, features = fitted([(70, 20), (30, 80), (50, 50)], [3, 3, 4])
     profiles = tuple(
         SegmentProfile(n, f"S{n}", "", 3, 0.3, "#000", (), (), ADVICE) for n in tracked.numbers
     )
@@ -132,6 +142,7 @@ def test_without_ids_no_migration_is_claimed() -> None:
         mode="refit",
         segments=profiles,
         segmentation=tracked,
+        features=features,
         customer_ids=pd.Series(range(10)),
         has_ids=False,
     )
