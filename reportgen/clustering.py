@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
 
 from reportgen.config import FINAL_RESTARTS
 from reportgen.model import FeatureMatrix, Segmentation
@@ -21,7 +22,10 @@ def fit_segments(
 
     The explicit seed and many restarts make the result identical from run to run.
     """
-    model = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(features.scaled)
+    # A fixed thread count: OpenMP reductions in another order would change the last
+    # digits of the centres from one machine to another.
+    with threadpool_limits(limits=1):
+        model = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(features.scaled)
     sizes = np.bincount(model.labels_, minlength=k)
     centers = model.cluster_centers_
     # np.lexsort sorts by its last key first: size (descending), then centroid values.

@@ -255,10 +255,12 @@ def _demographic(
         for category, share in shares.head(SHOWN_CATEGORIES).items()
     ]
     top = shown[0]
+    # A bare code ("97% 1") means nothing; say which column it belongs to ("97% channel 1").
+    label = f"{short} {top.category}" if top.category.replace(".", "").isdigit() else top.category
     return DemographicProfile(
         column=column,
         kind="categorical",
-        summary=f"{top.share:.0%} {top.category} ({top.population_share:.0%} of all customers)",
+        summary=f"{top.share:.0%} {label} ({top.population_share:.0%} of all customers)",
         shares=tuple(shown),
     )
 
