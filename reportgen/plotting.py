@@ -186,7 +186,9 @@ def feature_boxplots(
             )
             for patch, color in zip(boxes["boxes"], colors, strict=False):
                 patch.set(facecolor=color, edgecolor=_INK, linewidth=0.6)
-            axes.set_title(columns[index])
+            if _is_skewed(features, index):
+                axes.set_yscale("symlog", linthresh=1)
+            axes.set_title(_scaled_title(features, index))
             axes.set_xlabel("Segment")
             axes.grid(axis="x", visible=False)
 
@@ -242,8 +244,15 @@ def behaviour(features: FeatureMatrix) -> Chart:
             axes.set_xlabel(columns[0])
             axes.set_ylabel(columns[1])
         for axes, index in zip(grid, range(len(columns)), strict=False):
-            _distribution(axes, pd.Series(features.values[:, index], name=columns[index]), True)
-            axes.set_title(columns[index])
+            values = features.values[:, index]
+            if _is_skewed(features, index):
+                axes.hist(np.log1p(values), bins=30, color=_GREY, edgecolor="white", linewidth=0.5)
+                ticks = [t for t in (0, 10, 100, 1_000, 10_000, 100_000, 1e6) if t <= values.max()]
+                axes.set_xticks(np.log1p(ticks), [f"{t:,.0f}" for t in ticks])
+                axes.set_ylabel("Customers")
+            else:
+                _distribution(axes, pd.Series(values, name=columns[index]), True)
+            axes.set_title(_scaled_title(features, index))
 
     rows = math.ceil(panels / 3)
     return _render(
@@ -376,6 +385,16 @@ def migration(changes: Changes) -> Chart | None:
         (height * 1.4, height),
         draw,
     )
+
+
+def _is_skewed(features: FeatureMatrix, index: int) -> bool:
+    return bool(features.transforms) and features.transforms[index] == "log1p"
+
+
+def _scaled_title(features: FeatureMatrix, index: int) -> str:
+    """A panel title that says when the axis is logarithmic, as the clustering saw it."""
+    column = _shorten(features.columns[index], 40)
+    return f"{column} (log scale)" if _is_skewed(features, index) else column
 
 
 def _render(
