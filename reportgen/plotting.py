@@ -34,6 +34,8 @@ DPI = 150
 FULL_WIDTH = 7.0  # inches: the PDF's text width
 SHOWN_CATEGORIES = 8
 RARE_SHARE = 0.01
+# Beyond this many points a scatter is saturated: more dots cost seconds and show nothing.
+MAX_POINTS = 20_000
 _INK = "#333333"
 _GREY = "#9aa5b1"
 _STYLE = {
@@ -107,17 +109,25 @@ def segment_map(
             "customer, coloured by segment."
         )
 
+    drawn = _drawn_rows(len(points))
+    caption += _sample_note(len(drawn), len(points))
+    palette = np.array(colors)
+
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
         axes.scatter(
-            points[:, 0],
-            points[:, 1],
-            s=14,
-            c=[colors[label] for label in segmentation.labels],
-            alpha=0.75,
+            points[drawn, 0],
+            points[drawn, 1],
+            s=14 if len(drawn) < 2_000 else 4,
+            c=palette[segmentation.labels[drawn]],
+            alpha=0.75 if len(drawn) < 2_000 else 0.35,
             linewidths=0,
             rasterized=True,
         )
+        if features.values.shape[1] == 2:
+            for index in range(2):
+                if _is_skewed(features, index):
+                    (axes.set_xscale if index == 0 else axes.set_yscale)("symlog", linthresh=1)
         for index, (x, y) in enumerate(centers[:, :2]):
             number = segmentation.numbers[index]
             axes.scatter(x, y, s=260, c=colors[index], edgecolors="white", linewidths=1.5)
@@ -227,17 +237,18 @@ def behaviour(features: FeatureMatrix) -> Chart:
     """How the clustering features are distributed, and the first two against each other."""
     columns = features.columns
     panels = len(columns) + (1 if len(columns) >= 2 else 0)
+    drawn = _drawn_rows(len(features.values))
 
     def draw(figure: Figure) -> None:
         grid = _grid(figure, panels)
         if len(columns) >= 2:
             axes = grid.pop(0)
             axes.scatter(
-                features.values[:, 0],
-                features.values[:, 1],
-                s=9,
+                features.values[drawn, 0],
+                features.values[drawn, 1],
+                s=9 if len(drawn) < 2_000 else 3,
                 color=_GREY,
-                alpha=0.7,
+                alpha=0.7 if len(drawn) < 2_000 else 0.3,
                 linewidths=0,
                 rasterized=True,
             )
@@ -258,7 +269,8 @@ def behaviour(features: FeatureMatrix) -> Chart:
     return _render(
         "behaviour",
         "Purchase behaviour",
-        "The measures customers are segmented on, before segmentation.",
+        "The measures customers are segmented on, before segmentation."
+        + _sample_note(len(drawn), len(features.values)),
         (FULL_WIDTH, 2.4 * rows),
         draw,
     )
@@ -385,6 +397,17 @@ def migration(changes: Changes) -> Chart | None:
         (height * 1.4, height),
         draw,
     )
+
+
+def _drawn_rows(total: int) -> np.ndarray:
+    """Rows to draw in a scatter: all, or a seeded sample once a chart would be saturated."""
+    if total <= MAX_POINTS:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(0).choice(total, MAX_POINTS, replace=False))
+
+
+def _sample_note(drawn: int, total: int) -> str:
+    return "" if drawn == total else f" A random {drawn:,} of the {total:,} customers are drawn."
 
 
 def _is_skewed(features: FeatureMatrix, index: int) -> bool:
