@@ -26,7 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from threadpoolctl import threadpool_limits
 
-from reportgen.config import EVIDENCE_SAMPLE_SIZE, STABILITY_RESAMPLES
+from reportgen.config import EVIDENCE_SAMPLE_SIZE, SILHOUETTE_SAMPLE_SIZE, STABILITY_RESAMPLES
 from reportgen.errors import DataError
 from reportgen.model import FeatureMatrix, KChoice, KScore
 
@@ -77,7 +77,14 @@ def choose_k(
         model = _fit(points, k, seed, _EVIDENCE_RESTARTS)
         silhouette = stability = None
         if k >= 2:
-            silhouette = float(silhouette_score(points, model.labels_))
+            silhouette = float(
+                silhouette_score(
+                    points,
+                    model.labels_,
+                    sample_size=min(len(points), SILHOUETTE_SAMPLE_SIZE),
+                    random_state=seed,
+                )
+            )
             stability = _stability(points, model.labels_, k, rng, resamples, seed)
         scores.append(KScore(k, float(model.inertia_), silhouette, stability))
 
@@ -95,6 +102,7 @@ def choose_k(
         forced=forced_k is not None,
         sample_size=len(points),
         resamples=resamples,
+        silhouette_sample_size=min(len(points), SILHOUETTE_SAMPLE_SIZE),
     )
 
 

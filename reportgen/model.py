@@ -161,6 +161,7 @@ class KChoice:
     forced: bool
     sample_size: int
     resamples: int
+    silhouette_sample_size: int = 0
 
     def score(self, k: int) -> KScore:
         """Return the evidence for ``k``."""

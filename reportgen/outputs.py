@@ -31,9 +31,16 @@ def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]
     """Return one CSV row per customer kept: customer_id, segment, segment_name."""
     table = pd.DataFrame(
         {
-            "customer_id": clean.customer_ids.map(neutralize_formula),
+            "customer_id": (
+                clean.customer_ids.map(neutralize_formula)
+                if clean.customer_ids.dtype == object
+                or pd.api.types.is_string_dtype(clean.customer_ids)
+                else clean.customer_ids
+            ),
             "segment": np.asarray(segmentation.numbers)[segmentation.labels],
-            "segment_name": [neutralize_formula(names[label]) for label in segmentation.labels],
+            "segment_name": np.array([neutralize_formula(n) for n in names], dtype=object)[
+                segmentation.labels
+            ],
         }
     )
     return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
@@ -101,6 +108,7 @@ def _k_summary(choice: KChoice | None) -> dict[str, Any] | None:
         "silhouette_k": choice.silhouette_k,
         "methods_agree": choice.methods_agree,
         "evidence_sample_size": choice.sample_size,
+        "silhouette_sample_size": choice.silhouette_sample_size,
         "stability_resamples": choice.resamples,
         "scores": [
             {"k": s.k, "inertia": s.inertia, "silhouette": s.silhouette, "stability": s.stability}
