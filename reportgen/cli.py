@@ -100,7 +100,12 @@ def main() -> None:
     is_flag=True,
     help="With --previous: assign customers to its segments without refitting.",
 )
-@click.option("-v", "--verbose", count=True, help="Show more detail on stderr (timings with -v).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Show progress and timings on stderr, even when it is not a terminal.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
 def run(
     input_path: Path | None,
@@ -233,7 +238,13 @@ def _user_errors() -> Iterator[None]:
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    """Progress on stderr: per stage with -v or on a terminal; warnings always; none with -q."""
+    if quiet:
+        level = logging.WARNING
+    elif verbose:
+        level = logging.DEBUG
+    else:
+        level = logging.INFO if sys.stderr.isatty() else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("reportgen: %(message)s"))
     log.handlers[:] = [handler]

@@ -211,4 +211,4 @@ def _stage(name: str, detail: object = "") -> Iterator[None]:
     started = time.perf_counter()
     log.info("%s %s", name, detail)
     yield
-    log.debug("%s took %.2fs", name, time.perf_counter() - started)
+    log.info("%s took %.2fs", name, time.perf_counter() - started)
