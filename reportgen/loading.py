@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import logging
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -23,9 +25,10 @@ ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (Latin-1)"}
 EXTRA_MISSING = ["?", "-", "--", "n.a.", "N.A.", "missing", "Missing", "none", "None"]
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx is a zip archive
 _PARQUET_MAGIC = b"PAR1"
-# Tried in order. cp1252 decodes almost any byte, so it comes last, as the fallback for
-# spreadsheets exported on Windows.
-ENCODINGS = ("utf-8-sig", "cp1252")
+# UTF-8 (with or without BOM) when the whole file decodes as UTF-8; otherwise cp1252,
+# which decodes almost any byte: the spreadsheets exported on Windows.
+_CHUNK = 1 << 22
+_HEAD = 1 << 16
 _SNIFF_LINES = 50
 
 
@@ -39,35 +42,85 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
     Raises:
         DataError: the file is missing, empty, has no data rows, or cannot be parsed.
     """
-    raw = _read_bytes(path)
-    if raw.startswith(_ZIP_MAGIC):
-        frame, description = _read_excel(raw, path, sheet)
-    elif raw.startswith(_PARQUET_MAGIC):
-        frame, description = _read_parquet(raw, path)
+    scan = _scan(path)
+    if scan.head.startswith(_ZIP_MAGIC):
+        frame, description = _read_excel(path, sheet)
+    elif scan.head.startswith(_PARQUET_MAGIC):
+        frame, description = _read_parquet(path)
     else:
-        frame, description = _read_text(raw, path)
+        frame, description = _read_text(path, scan)
     if frame.empty:
         raise DataError(f"{path} has a header but no customer rows; export the table again.")
     frame.columns = [str(name).strip() for name in frame.columns]
     log.debug("read %d rows x %d columns (%s)", *frame.shape, description)
-    return Table(
-        frame=frame, path=path, sha256=hashlib.sha256(raw).hexdigest(), description=description
-    )
+    return Table(frame=frame, path=path, sha256=scan.sha256, description=description)
 
 
-def _read_text(raw: bytes, path: Path) -> tuple[pd.DataFrame, str]:
-    if b"\x00" in raw[:4096]:
+@dataclass(frozen=True)
+class _Scan:
+    sha256: str
+    head: bytes
+    complete: bool
+    utf8: bool
+
+
+def _scan(path: Path) -> _Scan:
+    """Hash the file and check its encoding in one streaming pass, keeping only its head.
+
+    Large exports are never held in memory twice: pandas reads the file itself.
+    """
+    if not path.exists():
+        raise DataError(f"Input file {path} does not exist. Check the path and try again.")
+    if path.is_dir():
+        raise DataError(f"{path} is a directory; give the path of a CSV file inside it.")
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head, utf8, blank = b"", True, True
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(_CHUNK):
+                digest.update(chunk)
+                if len(head) < _HEAD:
+                    head += chunk[: _HEAD - len(head)]
+                blank = blank and not chunk.strip()
+                if utf8:
+                    try:
+                        decoder.decode(chunk)
+                    except UnicodeDecodeError:
+                        utf8 = False
+            if utf8:
+                decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        utf8 = False
+    except OSError as error:
+        raise DataError(f"Cannot read {path}: {error.strerror}.") from None
+    if blank:
+        raise DataError(f"Input file {path} is empty; export the customer table again.")
+    return _Scan(digest.hexdigest(), head, len(head) < _HEAD, utf8)
+
+
+def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
+    if b"\x00" in scan.head[:4096]:
         raise DataError(
             f"{path} looks like a binary file, not a CSV table. Export it as CSV and try again."
         )
-    text, encoding = _decode(raw, path)
+    encoding = "utf-8-sig" if scan.utf8 else "cp1252"
+    text = scan.head.decode(encoding, errors="ignore")
+    if not scan.complete:
+        text = text.rsplit("\n", 1)[0]  # the last line may be cut short
     delimiter = sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
     _check_header(header, path)
     try:
         frame = pd.read_csv(
-            io.StringIO(text), sep=delimiter, skipinitialspace=True, na_values=EXTRA_MISSING
+            path,
+            sep=delimiter,
+            encoding=encoding,
+            skipinitialspace=True,
+            na_values=EXTRA_MISSING,
         )
+    except UnicodeDecodeError:
+        raise DataError(f"Cannot decode {path}: save it as UTF-8 and try again.") from None
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(
             f"Cannot read {path} as a {DELIMITER_NAMES[delimiter]}-separated table: {error}. "
@@ -76,9 +129,9 @@ def _read_text(raw: bytes, path: Path) -> tuple[pd.DataFrame, str]:
     return frame, f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
 
 
-def _read_excel(raw: bytes, path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
+def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
     try:
-        workbook = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
+        workbook = pd.ExcelFile(path, engine="openpyxl")
     except Exception as error:  # openpyxl raises many types for a damaged workbook
         raise DataError(f"Cannot open {path} as an Excel workbook: {error}.") from None
     names = [str(name) for name in workbook.sheet_names]
@@ -102,36 +155,13 @@ def _read_excel(raw: bytes, path: Path, sheet: str | None) -> tuple[pd.DataFrame
     return frame, f"Excel workbook, sheet {chosen!r}"
 
 
-def _read_parquet(raw: bytes, path: Path) -> tuple[pd.DataFrame, str]:
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, str]:
     try:
-        frame = pd.read_parquet(io.BytesIO(raw))
+        frame = pd.read_parquet(path)
     except Exception as error:  # pyarrow raises many types for a damaged file
         raise DataError(f"Cannot read {path} as a Parquet file: {error}.") from None
     _check_header([str(name) for name in frame.columns], path)
     return frame, "Parquet"
-
-
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise DataError(f"Input file {path} does not exist. Check the path and try again.")
-    if path.is_dir():
-        raise DataError(f"{path} is a directory; give the path of a CSV file inside it.")
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DataError(f"Cannot read {path}: {error.strerror}.") from None
-    if not raw.strip():
-        raise DataError(f"Input file {path} is empty; export the customer table again.")
-    return raw
-
-
-def _decode(raw: bytes, path: Path) -> tuple[str, str]:
-    for encoding in ENCODINGS:
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise DataError(f"Cannot decode {path}: save it as UTF-8 and try again.")
 
 
 def sniff_delimiter(text: str) -> str:

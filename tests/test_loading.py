@@ -109,3 +109,12 @@ def test_undecodable_text_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"id,name\n1,\x81\x8d\x8f\n")
     with pytest.raises(DataError, match="Cannot decode"):
         load_table(path)
+
+
+def test_encoding_is_judged_on_the_whole_file_not_its_head(tmp_path: Path) -> None:
+    rows = "".join(f"{i};{i * 1.5};Paris\n" for i in range(20_000))  # ~300 kB
+    path = tmp_path / "big.csv"
+    path.write_bytes(("id;Income;City\n" + rows + "20000;1;Zürich\n").encode("cp1252"))
+    table = load_table(path)
+    assert table.description == "semicolon-separated text, Windows-1252 (Latin-1)"
+    assert table.frame["City"].iloc[-1] == "Zürich" and len(table.frame) == 20_001
