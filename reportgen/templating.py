@@ -1,0 +1,67 @@
+"""The Jinja2 environment and the filters every template uses (the report and the email).
+
+Not a stage: the stages that render (``rendering``, ``emailing``) share it, so the report
+and the email are made from the same templates, macros and number formats.
+
+Autoescaping is on, so text from the data appears as text in HTML whatever it contains.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+import jinja2
+
+from reportgen.config import TEMPLATES_DIR
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """Return the shared template environment (templates/, strict, autoescaped)."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(
+        number=format_number,
+        percent=format_percent,
+        signed=format_signed,
+        bar_width=bar_width,
+        long_date=format_long_date,
+    )
+    return environment
+
+
+def format_number(value: float | int | None, digits: int | None = None) -> str:
+    """Format a number for people: thousands separated, sensible decimals."""
+    if value is None:
+        return "–"
+    if digits is None:
+        digits = (
+            0 if float(value).is_integer() or abs(value) >= 1000 else 1 if abs(value) >= 10 else 2
+        )
+    return f"{value:,.{digits}f}"
+
+
+def format_percent(value: float, digits: int = 0) -> str:
+    """Format a share between 0 and 1 as a percentage."""
+    return f"{value:.{digits}%}"
+
+
+def format_signed(value: float, digits: int = 1) -> str:
+    """Format a number with an explicit sign, as in '+1.2' or '−0.4'."""
+    return f"{value:+.{digits}f}".replace("-", "−")
+
+
+def bar_width(z: float, full_scale: float = 2.0) -> str:
+    """Return a CSS width for half of a diverging bar: |z| of ``full_scale`` fills it."""
+    return f"{min(abs(z), full_scale) / full_scale * 100:.1f}%"
+
+
+def format_long_date(value: datetime) -> str:
+    """Format a date as '27 November 2026'."""
+    return f"{value.day} {value:%B %Y}"
