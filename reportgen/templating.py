@@ -3,7 +3,8 @@
 Not a stage: the stages that render (``rendering``, ``emailing``) share it, so the report
 and the email are made from the same templates, macros and number formats.
 
-Autoescaping is on, so text from the data appears as text in HTML whatever it contains.
+Autoescaping is on for every template but plain-text ones (``*.txt``: the email's text
+part and subject), so text from the data appears as text in HTML whatever it contains.
 """
 
 from __future__ import annotations
@@ -18,10 +19,15 @@ from reportgen.config import TEMPLATES_DIR
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    """Return the shared template environment (templates/, strict, autoescaped)."""
+    """Return the shared template environment (templates/, strict, autoescaped but *.txt)."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=(),
+            disabled_extensions=("txt",),
+            default_for_string=True,
+            default=True,
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -31,6 +37,7 @@ def environment() -> jinja2.Environment:
         percent=format_percent,
         signed=format_signed,
         bar_width=bar_width,
+        bar_pixels=bar_pixels,
         long_date=format_long_date,
     )
     return environment
@@ -60,6 +67,14 @@ def format_signed(value: float, digits: int = 1) -> str:
 def bar_width(z: float, full_scale: float = 2.0) -> str:
     """Return a CSS width for half of a diverging bar: |z| of ``full_scale`` fills it."""
     return f"{min(abs(z), full_scale) / full_scale * 100:.1f}%"
+
+
+def bar_pixels(z: float, half: int, full_scale: float = 2.0) -> int:
+    """Return the length in whole pixels of half of a diverging bar ``half`` pixels wide.
+
+    The email's bars are table cells, which email clients size by pixel widths only.
+    """
+    return round(min(abs(z), full_scale) / full_scale * half)
 
 
 def format_long_date(value: datetime) -> str:

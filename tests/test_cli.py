@@ -13,6 +13,13 @@ from reportgen.cli import main
 
 from .conftest import blobs, write_csv
 
+EMAIL_FILES = (
+    "email/message.html",
+    "email/message.txt",
+    "email/subject.txt",
+    "email/segment-map.png",
+)
+
 
 @pytest.fixture
 def runner() -> CliRunner:
@@ -51,7 +58,8 @@ def test_run_writes_the_outputs_and_lists_them(runner: CliRunner, tmp_path: Path
     result = runner.invoke(main, ["run", str(table), "-o", str(out), "--no-pdf", "-q"])
     assert result.exit_code == 0, result.output
     listed = result.stdout.split()
-    assert listed == [str(out / name) for name in ("report.html", "segments.csv", "summary.json")]
+    names = ("report.html", "segments.csv", "summary.json", *EMAIL_FILES)
+    assert listed == [str(out / name) for name in names]
     assert all(Path(path).stat().st_size > 0 for path in listed)
     assert not (out / "report.pdf").exists()
     assert result.stderr == ""
