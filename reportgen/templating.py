@@ -65,8 +65,12 @@ def format_signed(value: float, digits: int = 1) -> str:
 
 
 def bar_width(z: float, full_scale: float = 2.0) -> str:
-    """Return a CSS width for half of a diverging bar: |z| of ``full_scale`` fills it."""
-    return f"{min(abs(z), full_scale) / full_scale * 100:.1f}%"
+    """Return the CSS width of one side of a diverging bar: |z| of ``full_scale`` fills it.
+
+    The width is a percentage of the whole bar, whose centre is the axis, so a full
+    side is 50%.
+    """
+    return f"{min(abs(z), full_scale) / full_scale * 50:.1f}%"
 
 
 def bar_pixels(z: float, half: int, full_scale: float = 2.0) -> int:
