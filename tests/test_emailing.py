@@ -5,6 +5,7 @@ Every server here runs on 127.0.0.1 inside the test (conftest.smtp_server).
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import re
@@ -21,6 +22,7 @@ from reportgen.emailing import (
     PASSWORD_VARIABLE,
     build_message,
     load_email,
+    render_email,
     send_message,
     smtp_password,
     write_eml,
@@ -133,6 +135,19 @@ def test_run_writes_an_email_safe_body(sample_run: SampleRun) -> None:
     # Gmail cuts HTML bodies above 102 kB behind a "view entire message" link.
     assert len(html.encode()) < 100_000
     assert "<" not in body.text
+
+
+def test_ten_segments_stay_under_gmails_clipping_limit(sample_run: SampleRun) -> None:
+    # Gmail hides what comes after the first 102 kB of HTML behind a link. Ten segments:
+    # the sample's five, twice.
+    report = sample_run.result.report
+    segments = [
+        dataclasses.replace(segment, number=number)
+        for number, segment in enumerate(report.segments * 2, start=1)
+    ]
+    body = render_email(dataclasses.replace(report, segments=tuple(segments)))
+    assert "Segment 10: " in body.html
+    assert len(body.html.encode()) < 100_000
 
 
 def test_missing_report_files_are_named(sample_run: SampleRun, tmp_path: Path) -> None:
