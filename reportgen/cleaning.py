@@ -1,9 +1,31 @@
-"""Stage 2: decide each column's role, drop duplicates and fill missing values."""
+"""Stage 2: decide each column's role, derive measures, drop duplicates, fill gaps, tame outliers.
+
+Column roles, decided here and shown in the data-quality section (the config's
+``id_column``, ``features``, ``profile`` and ``ignore`` override them):
+
+- customer ID: an ID-like name (``CustomerID``, ``cust_no``...) with a unique value in
+  every row; never clustered.
+- left out, with the reason: a constant column; a column more than half missing; free
+  text (text with a different value in at least 90% of rows, such as names).
+- code: whole numbers with at most 10 distinct values (channel 1/2, region 1-3); they
+  are categories, so they describe segments but are never used as distances.
+- date: text that reads as dates; replaced by a tenure in days, counted up to the
+  latest date in the column (not today, so reruns give the same numbers).
+- birth year: a column named like "year of birth"; replaced by an age in the report's
+  period. Years before 1900 are implausible and treated as missing.
+- numeric: a measure, clustered on by default; categorical: text, profiled.
+
+Values: missing numbers are filled with the median, missing categories with the most
+common value. In the features, extreme outliers (beyond three times the 1st-99th
+percentile range past either percentile, e.g. an income 20 times the usual) are capped at
+that bound. Negative values in money-like columns are reported.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 
 import pandas as pd
@@ -17,26 +39,39 @@ log = logging.getLogger(__name__)
 _ID_WORDS = {"id", "identifier", "uuid", "guid"}
 _ID_SUFFIXES = {"no", "number", "code", "key", "ref"}
 _ID_OWNERS = {"customer", "cust", "client", "member", "user", "account", "buyer", "shopper"}
+_MONEY_WORDS = re.compile(
+    r"income|spend|amount|price|balance|purchase|sales|revenue|payment|mnt|fresh|grocery|"
+    r"milk|frozen|detergent|deli|salary|limit",
+    re.IGNORECASE,
+)
+_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
 # A mostly numeric column with a few stray strings ("n/a", "-") is numeric with gaps.
 _NUMERIC_SHARE = 0.9
+MAX_CODES = 10
+MOSTLY_MISSING = 0.5
+FREE_TEXT_SHARE = 0.9
+RARE_SHARE = 0.01
+OUTLIER_REACH = 3.0
+EARLIEST_BIRTH_YEAR = 1900
 
 
 def clean_table(table: Table, settings: Settings) -> CleanTable:
-    """Assign column roles, drop exact duplicate rows and fill missing values.
-
-    Numeric columns are filled with their median and categorical ones with their
-    most frequent value; every count is recorded for the data-quality section.
+    """Assign column roles, derive measures, drop duplicates and fill missing values.
 
     Raises:
         SettingsError: a column named in the settings is not in the table.
-        DataError: the table cannot be clustered (no numeric feature, an empty column).
+        DataError: the table cannot be clustered (no numeric feature, an empty column,
+            no row left).
     """
-    frame = table.frame
+    frame = table.frame.drop(columns=list(settings.ignore))
     _check_named_columns(frame.columns, settings, table)
     notes: list[str] = []
+    details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
+    kinds: dict[str, ColumnKind] = {}
 
     duplicated = frame.duplicated()
     frame = frame.loc[~duplicated]
+    frame = _derive_measures(frame, settings, details, kinds)
     id_column = settings.id_column or detect_id_column(frame)
     if id_column is None:
         notes.append(
@@ -50,40 +85,67 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
 
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
-    features = settings.features or tuple(
-        column
+    for column in frame.columns:
+        kinds.setdefault(column, _kind(frame[column]))
+    named = {*settings.features, *settings.profile, id_column}
+    left_out = {
+        column: reason
         for column in frame.columns
-        if column != id_column and _kind(frame[column]) == "numeric"
-    )
+        if column not in named and (reason := _reason_to_leave_out(frame[column], kinds[column]))
+    }
+    for column in settings.features:
+        if kinds[column] != "numeric":
+            raise SettingsError(
+                f"--feature {column!r} holds categories ({kinds[column]}), not measures; "
+                "segmenting on categories is not supported yet. Describe segments with it "
+                "instead: --profile."
+            )
+    usable = [c for c in frame.columns if c != id_column and c not in left_out]
+    features = settings.features or tuple(c for c in usable if kinds[c] == "numeric")
     if not features:
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
             "check the delimiter or choose columns with --feature."
         )
-    profile = settings.profile or tuple(
-        column for column in frame.columns if column != id_column and column not in features
-    )
-
+    profile = settings.profile or tuple(c for c in usable if c not in features)
     used = (*features, *profile)
+
     filled = frame.copy()
-    reports = []
-    for column in frame.columns:
-        role = _role(column, id_column, features, profile)
-        kind = _kind(frame[column])
+    for column in used:
         missing = int(frame[column].isna().sum())
-        filled_with = None
-        if column in used and missing:
-            filled[column], filled_with = _fill(frame[column], kind, column, table)
-        reports.append(ColumnReport(column, kind, role, missing, filled_with))
+        if missing:
+            filled[column], how = _fill(frame[column], kinds[column], column, table)
+            details[column].append(f"{missing:,} missing filled with {how}")
+    for column in features:
+        filled[column] = _cap_outliers(filled[column], details[column])
+    for column in used:
+        _note_negative_money(filled[column], column, details[column])
+        if kinds[column] in ("categorical", "code"):
+            _note_rare_categories(filled[column], details[column])
+    for column, reason in left_out.items():
+        details[column].append(reason)
 
     if duplicated.any():
         log.info("dropped %d exact duplicate rows", duplicated.sum())
+    reports = tuple(
+        ColumnReport(
+            name=column,
+            kind=kinds.get(column, "categorical"),
+            role=_role(column, id_column, features, profile),
+            missing=int(table.frame[column].isna().sum()) if column in table.frame else 0,
+            note="; ".join(details.get(column, [])) or None,
+        )
+        for column in [*table.frame.columns, *(c for c in frame.columns if c not in table.frame)]
+        if column not in settings.ignore
+    )
     quality = DataQuality(
         rows_read=len(table.frame),
         duplicate_rows=int(duplicated.sum()),
         rows_kept=len(filled),
-        columns=tuple(reports),
+        columns=reports,
         notes=tuple(notes),
+        source=table.description,
+        ignored=tuple(settings.ignore),
     )
     return CleanTable(
         frame=filled.reset_index(drop=True),
@@ -93,6 +155,7 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         profile_columns=tuple(profile),
         short_names={column: settings.labels.get(column) or short_name(column) for column in used},
         quality=quality,
+        kinds={column: kinds[column] for column in frame.columns},
     )
 
 
@@ -109,17 +172,22 @@ def detect_id_column(frame: pd.DataFrame) -> str | None:
 
 
 def _is_id_like_name(name: str) -> bool:
-    words = [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
+    words = _words(name)
     if not words:
         return False
     last = words[-1]
     return last in _ID_WORDS or (last in _ID_SUFFIXES and bool(_ID_OWNERS & set(words)))
 
 
+def _words(name: str) -> list[str]:
+    return [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
+
+
 def short_name(column: str) -> str:
     """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'."""
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
-    return re.sub(r"[_\s]+", " ", without_units).lower()
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", without_units)  # MntWines -> Mnt Wines
+    return re.sub(r"[_\s]+", " ", spaced).lower()
 
 
 def _check_named_columns(columns: Iterable[str], settings: Settings, table: Table) -> None:
@@ -137,12 +205,106 @@ def _check_named_columns(columns: Iterable[str], settings: Settings, table: Tabl
                     f"{option} names column {name!r}, which is not in {table.path}. "
                     f"Its columns are: {', '.join(available)}."
                 )
+    for name in settings.ignore:
+        if name not in table.frame.columns:
+            raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
+
+
+def _derive_measures(
+    frame: pd.DataFrame,
+    settings: Settings,
+    details: dict[str, list[str]],
+    kinds: dict[str, ColumnKind],
+) -> pd.DataFrame:
+    """Replace date columns by tenure in days and birth years by age."""
+    named = {*settings.features, *settings.profile, settings.id_column}
+    for column in list(frame.columns):
+        values = frame[column]
+        if column in named:
+            continue
+        if _is_birth_year(column, values):
+            year = int(settings.period[:4])
+            implausible = values < EARLIEST_BIRTH_YEAR
+            if implausible.any():
+                details[column].append(
+                    f"{int(implausible.sum())} birth years before {EARLIEST_BIRTH_YEAR} "
+                    "treated as missing"
+                )
+            age_column = f"Age (from {column})"
+            frame = frame.assign(**{age_column: year - values.where(~implausible)})
+            frame = frame.drop(columns=column)
+            kinds[column] = "date"
+            details[column].append(f"replaced by {age_column!r}: age in {year}")
+            details[age_column] = []
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+            dates = _parse_dates(values)
+            if dates is None:
+                continue
+            latest = dates.max()
+            tenure_column = f"{column} (days)"
+            frame = frame.assign(**{tenure_column: (latest - dates).dt.days})
+            frame = frame.drop(columns=column)
+            kinds[column] = "date"
+            details[column].append(
+                f"read as dates; replaced by {tenure_column!r}: days to the latest date "
+                f"({latest:%Y-%m-%d})"
+            )
+            details[tenure_column] = []
+    return frame
+
+
+def _is_birth_year(column: str, values: pd.Series) -> bool:
+    words = set(_words(column))
+    if not ({"birth", "born"} & words and ({"year", "yob"} & words or "year" in column.lower())):
+        return False
+    present = values.dropna()
+    return (
+        pd.api.types.is_numeric_dtype(values)
+        and len(present) > 0
+        and bool((present % 1 == 0).all())
+        and bool(present.between(1000, 2100).mean() > 0.9)
+    )
+
+
+def _parse_dates(values: pd.Series) -> pd.Series | None:
+    # Try the formats on the first values only: trying six formats on millions of
+    # names or genders would cost seconds for nothing.
+    head = values.dropna().astype(str).head(200)
+    if head.empty or not head.str.contains(r"\d", regex=True).all():
+        return None
+    scores = {
+        date_format: int(pd.to_datetime(head, format=date_format, errors="coerce").notna().sum())
+        for date_format in _DATE_FORMATS
+    }
+    best = max(scores, key=lambda date_format: scores[date_format])
+    if scores[best] < _NUMERIC_SHARE * len(head):
+        return None
+    parsed = pd.to_datetime(values, format=best, errors="coerce")
+    present = int(values.notna().sum())
+    return parsed if parsed.notna().sum() >= _NUMERIC_SHARE * present else None
+
+
+def _reason_to_leave_out(values: pd.Series, kind: ColumnKind) -> str | None:
+    rows = len(values)
+    present = values.dropna()
+    if present.empty or values.isna().mean() > MOSTLY_MISSING:
+        return f"left out: {values.isna().mean():.0%} of values are missing"
+    if present.nunique() == 1:
+        return f"left out: the same value ({present.iloc[0]}) for every customer"
+    if kind == "categorical" and present.nunique() >= FREE_TEXT_SHARE * rows and rows > 20:
+        return "left out: free text (a different value in almost every row)"
+    return None
 
 
 def _drop_rows_without_id(
     frame: pd.DataFrame, id_column: str, table: Table, notes: list[str]
 ) -> pd.DataFrame:
     missing = frame[id_column].isna()
+    if missing.all():
+        raise DataError(
+            f"Column {id_column!r} in {table.path} is empty in every row, so no customer is "
+            "left; choose another ID column (id_column) or fill it in."
+        )
     if missing.any():
         notes.append(f"{int(missing.sum())} rows without a {id_column} were left out.")
         frame = frame.loc[~missing]
@@ -163,16 +325,16 @@ def _coerce_features(
     notes = []
     for column in features:
         values = frame[column]
-        if _kind(values) == "numeric":
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             continue
         numbers = pd.to_numeric(values, errors="coerce")
         present = values.notna()
         parsed = numbers[present].notna()
         if not parsed.any() or parsed.mean() < _NUMERIC_SHARE:
-            bad_row = int(parsed.index[~parsed][0]) + 2  # +1 for the header, +1 for 1-based
+            first_bad = parsed.index[~parsed][0] if (~parsed).any() else values.index[0]
             raise DataError(
-                f"Column {column!r} in {table.path} is not numeric (row {bad_row} holds "
-                f"{values[parsed.index[~parsed][0]]!r}); segment on numeric columns only, or "
+                f"Column {column!r} in {table.path} is not numeric (row {int(first_bad) + 2} "
+                f"holds {values[first_bad]!r}); segment on numeric columns only, or "
                 "profile this one with --profile."
             )
         if (~parsed).any():
@@ -185,8 +347,13 @@ def _coerce_features(
 
 
 def _kind(values: pd.Series) -> ColumnKind:
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return "numeric"
+    if pd.api.types.is_bool_dtype(values):
+        return "code"
+    if pd.api.types.is_numeric_dtype(values):
+        present = values.dropna()
+        whole = bool((present % 1 == 0).all()) if len(present) else False
+        few = present.nunique() <= min(MAX_CODES, len(present) / 5)
+        return "code" if whole and few else "numeric"
     return "categorical"
 
 
@@ -208,6 +375,42 @@ def _fill(values: pd.Series, kind: ColumnKind, column: str, table: Table) -> tup
         )
     if kind == "numeric":
         median = float(values.median())
-        return values.fillna(median), f"median {median:g}"
+        return values.fillna(median), f"the median ({median:g})"
     mode = values.mode().sort_values().iloc[0]
-    return values.fillna(mode), f"most common value {mode}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # object downcasting on fillna
+        return values.fillna(mode), f"the most common value ({mode})"
+
+
+def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:
+    low, high = values.quantile(0.01), values.quantile(0.99)
+    reach = OUTLIER_REACH * (high - low)
+    lower, upper = low - reach, high + reach
+    outside = (values < lower) | (values > upper)
+    if not outside.any() or reach == 0:
+        return values
+    details.append(
+        f"{int(outside.sum())} extreme value(s) capped to {_plain(lower)} – {_plain(upper)} "
+        f"(e.g. {_plain(values[outside].iloc[0])})"
+    )
+    return values.clip(lower, upper)
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _note_negative_money(values: pd.Series, column: str, details: list[str]) -> None:
+    if pd.api.types.is_numeric_dtype(values) and _MONEY_WORDS.search(column):
+        negative = int((values < 0).sum())
+        if negative:
+            details.append(f"{negative} negative value(s), unusual for an amount: check the export")
+
+
+def _note_rare_categories(values: pd.Series, details: list[str]) -> None:
+    counts = values.astype(str).value_counts()
+    rare = counts[counts < RARE_SHARE * len(values)]
+    if len(rare) and len(rare) < len(counts):
+        ordered = sorted(rare.items(), key=lambda item: (-item[1], item[0]))[:8]
+        listed = ", ".join(f"{name} ({count})" for name, count in ordered)
+        details.append(f"rare categories, shown as Other in charts: {listed}")

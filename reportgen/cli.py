@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,7 +80,7 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "-o",
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write the report files.  [default: output]",
+    help="Where to write the report files.  [default: output/<period>]",
 )
 @click.option(
     "-k",
@@ -93,6 +94,11 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
     multiple=True,
     metavar="COL",
     help="A column to segment on (repeatable). Default: every numeric column but the ID.",
+)
+@click.option(
+    "--sheet",
+    metavar="NAME",
+    help="For an Excel workbook: the sheet to read.  [default: the first]",
 )
 @click.option(
     "--profile",
@@ -118,6 +124,24 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option("--no-pdf", is_flag=True, help="Skip the PDF (faster); write HTML and data only.")
 @click.option(
+    "--period",
+    metavar="YYYY-MM",
+    help="The month the data describes; labels the report.  [default: this month]",
+)
+@click.option(
+    "--previous",
+    "previous_dir",
+    type=click.Path(path_type=Path),
+    metavar="DIR",
+    help="An earlier run's output directory: keep its segment numbers and names, and "
+    "report what changed.",
+)
+@click.option(
+    "--score",
+    is_flag=True,
+    help="With --previous: assign customers to its segments without refitting.",
+)
+@click.option(
     "--email",
     "send_email",
     is_flag=True,
@@ -125,7 +149,12 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "config's [email] table.",
 )
 @_email_options
-@click.option("-v", "--verbose", count=True, help="Show more detail on stderr (timings with -v).")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Show progress and timings on stderr, even when it is not a terminal.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
 def run(
     input_path: Path | None,
@@ -133,22 +162,30 @@ def run(
     clusters: int | None,
     features: tuple[str, ...],
     profile: tuple[str, ...],
+    sheet: str | None,
     k_max: int | None,
     seed: int | None,
     title: str | None,
     config_path: Path | None,
     no_pdf: bool,
+    period: str | None,
+    previous_dir: Path | None,
+    score: bool,
     send_email: bool,
     verbose: int,
     quiet: bool,
     **email_options: Any,
 ) -> None:
-    """Segment the customers in INPUT (a CSV file) and write the report.
+    """Segment the customers in INPUT (CSV, Excel or Parquet) and write the report.
 
     Without INPUT, runs on the bundled sample data (data/customers.csv) with its
     settings (data/customers.toml). Writes report.pdf, report.html, segments.csv,
-    summary.json and the email body (email/) into the output directory, and prints
-    their paths. With --email, then sends the report (see `reportgen email --help`).
+    summary.json, model.json and the email body (email/) into the output directory
+    (default: output/<period>), and prints their paths. With --email, then sends the
+    report (see `reportgen email --help`).
+
+    Monthly: `reportgen run nov.csv --period 2026-11 --previous output/2026-10` keeps
+    October's segment numbers and names and adds a "What changed" section.
     """
     _configure_logging(verbose, quiet)
     from reportgen.pipeline import run as run_pipeline
@@ -159,10 +196,14 @@ def run(
         "clusters": clusters,
         "features": features or None,
         "profile": profile or None,
+        "sheet": sheet,
         "k_max": k_max,
         "seed": seed,
         "title": title,
         "make_pdf": False if no_pdf else None,
+        "period": period,
+        "previous_dir": previous_dir,
+        "score": score or None,
     }
     given = [name for name in _EMAIL_OPTION_NAMES if email_options[name]]
     if given and not send_email:
@@ -251,30 +292,58 @@ def _after_the_run(output_dir: Path) -> Iterator[None]:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("data/customers.csv"),
-    show_default=True,
-    help="Where to write the sample table.",
+    type=click.Path(path_type=Path),
+    help="Where to write: a CSV file (default data/customers.csv), or with --months "
+    "a directory (default data/monthly).",
 )
 @click.option(
     "-n",
     "--customers",
-    type=click.IntRange(10, 10_000_000),
+    type=click.IntRange(10, 100_000_000),
     default=200,
     show_default=True,
-    help="How many customers to generate.",
+    help="How many customers to generate (in the first month).",
 )
 @click.option(
-    "--seed", type=int, help="Random seed of the generator (default: the bundled sample's)."
+    "--months",
+    type=click.IntRange(1, 36),
+    help="Write this many consecutive months with drift: customers-YYYY-MM.csv.",
 )
-def sample(output: Path, customers: int, seed: int | None) -> None:
-    """Write a synthetic customer table with five known groups (the bundled sample)."""
-    from reportgen.sample import SAMPLE_SEED, make_customers
+@click.option(
+    "--start",
+    default="2026-01",
+    show_default=True,
+    metavar="YYYY-MM",
+    help="With --months: the first month.",
+)
+@click.option("--seed", type=int, help="Random seed (default: the bundled sample's).")
+def sample(
+    output: Path | None, customers: int, months: int | None, start: str, seed: int | None
+) -> None:
+    """Write synthetic customers with five known groups, like the bundled sample.
 
-    frame = make_customers(customers, seed=SAMPLE_SEED if seed is None else seed)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(output, index=False, lineterminator="\n")
-    click.echo(str(output))
+    With --months, writes one table per month in which customers leave, join and move
+    between groups, to try the monthly workflow (`reportgen run --previous`).
+    """
+    from reportgen.sample import SAMPLE_SEED, make_customers, make_months
+
+    seed = SAMPLE_SEED if seed is None else seed
+    if months is None:
+        tables = [(output or Path("data/customers.csv"), make_customers(customers, seed=seed))]
+    else:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+            raise click.BadParameter(
+                f"{start!r} is not a month like 2026-01.", param_hint="--start"
+            )
+        directory = output or Path("data/monthly")
+        tables = [
+            (directory / f"customers-{period}.csv", frame)
+            for period, frame in make_months(customers, months, start=start, seed=seed)
+        ]
+    for path, frame in tables:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, lineterminator="\n")
+        click.echo(str(path))
 
 
 @contextlib.contextmanager
@@ -297,7 +366,13 @@ def _user_errors() -> Iterator[None]:
 
 
 def _configure_logging(verbose: int, quiet: bool) -> None:
-    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    """Progress on stderr: per stage with -v or on a terminal; warnings always; none with -q."""
+    if quiet:
+        level = logging.WARNING
+    elif verbose:
+        level = logging.DEBUG
+    else:
+        level = logging.INFO if sys.stderr.isatty() else logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("reportgen: %(message)s"))
     log.handlers[:] = [handler]

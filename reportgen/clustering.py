@@ -9,19 +9,40 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
 
-from reportgen.config import FINAL_RESTARTS
+from reportgen.config import EVIDENCE_SAMPLE_SIZE, FINAL_RESTARTS
 from reportgen.model import FeatureMatrix, Segmentation
 
 
 def fit_segments(
-    features: FeatureMatrix, k: int, *, seed: int, restarts: int = FINAL_RESTARTS
+    features: FeatureMatrix,
+    k: int,
+    *,
+    seed: int,
+    restarts: int = FINAL_RESTARTS,
+    sample_size: int = EVIDENCE_SAMPLE_SIZE,
 ) -> Segmentation:
     """Fit K-Means with ``k`` segments on the standardized features.
 
     The explicit seed and many restarts make the result identical from run to run.
+    Above ``sample_size`` customers the restarts run on a seeded sample, and one final
+    K-Means on every customer starts from the sample's best centres: the same answer
+    (tested) at a fraction of the cost.
     """
-    model = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(features.scaled)
+    points = features.scaled
+    # A fixed thread count: OpenMP reductions in another order would change the last
+    # digits of the centres from one machine to another.
+    with threadpool_limits(limits=1):
+        if len(points) > sample_size:
+            rng = np.random.default_rng(seed)
+            sample = points[np.sort(rng.choice(len(points), sample_size, replace=False))]
+            start = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(sample)
+            model = KMeans(
+                n_clusters=k, init=start.cluster_centers_, n_init=1, random_state=seed
+            ).fit(points)
+        else:
+            model = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(points)
     sizes = np.bincount(model.labels_, minlength=k)
     centers = model.cluster_centers_
     # np.lexsort sorts by its last key first: size (descending), then centroid values.
@@ -31,8 +52,13 @@ def fit_segments(
     centroids_scaled = centers[order]
     return Segmentation(
         labels=renumber[model.labels_],
-        centroids=centroids_scaled * features.scales + features.means,
+        # Means of the members in original units: with log1p features, the centre in
+        # model space transformed back would be a geometric mean, not what people expect.
+        centroids=np.array(
+            [features.values[model.labels_ == label].mean(axis=0) for label in order]
+        ),
         centroids_scaled=centroids_scaled,
         sizes=tuple(int(size) for size in sizes[order]),
         restarts=restarts,
+        numbers=tuple(range(1, k + 1)),
     )

@@ -16,7 +16,7 @@ def explore(clean: CleanTable) -> Exploration:
     """Summarize every analysed column and find the notable correlations."""
     frame = clean.frame
     columns = [*clean.feature_columns, *clean.profile_columns]
-    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
+    numeric = [c for c in columns if clean.is_measure(c)]
     categorical = [c for c in columns if c not in numeric]
     correlations = frame[numeric].corr() if len(numeric) > 1 else pd.DataFrame()
     return Exploration(
@@ -26,7 +26,7 @@ def explore(clean: CleanTable) -> Exploration:
                 column,
                 tuple(
                     (str(value), int(count))
-                    for value, count in frame[column].value_counts().items()
+                    for value, count in frame[column].astype(str).value_counts().items()
                 ),
             )
             for column in categorical

@@ -18,41 +18,97 @@ log = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (Latin-1)"}
+# Read as missing besides pandas' own markers (empty, NA, N/A, null, NaN, ...).
+EXTRA_MISSING = ["?", "-", "--", "n.a.", "N.A.", "missing", "Missing", "none", "None"]
+_ZIP_MAGIC = b"PK\x03\x04"  # .xlsx is a zip archive
+_PARQUET_MAGIC = b"PAR1"
 # Tried in order. cp1252 decodes almost any byte, so it comes last, as the fallback for
 # spreadsheets exported on Windows.
 ENCODINGS = ("utf-8-sig", "cp1252")
 _SNIFF_LINES = 50
 
 
-def load_table(path: Path) -> Table:
-    """Read a delimited text table (comma, semicolon or tab), detecting the delimiter.
+def load_table(path: Path, sheet: str | None = None) -> Table:
+    """Read a customer table: delimited text (comma, semicolon or tab), Excel or Parquet.
+
+    The format is recognised from the file's first bytes, not its name. For text, the
+    delimiter and the encoding are detected; for Excel, the first sheet is read
+    unless ``sheet`` names another.
 
     Raises:
         DataError: the file is missing, empty, has no data rows, or cannot be parsed.
     """
     raw = _read_bytes(path)
+    if raw.startswith(_ZIP_MAGIC):
+        frame, description = _read_excel(raw, path, sheet)
+    elif raw.startswith(_PARQUET_MAGIC):
+        frame, description = _read_parquet(raw, path)
+    else:
+        frame, description = _read_text(raw, path)
+    if frame.empty:
+        raise DataError(f"{path} has a header but no customer rows; export the table again.")
+    frame.columns = [str(name).strip() for name in frame.columns]
+    log.debug("read %d rows x %d columns (%s)", *frame.shape, description)
+    return Table(
+        frame=frame, path=path, sha256=hashlib.sha256(raw).hexdigest(), description=description
+    )
+
+
+def _read_text(raw: bytes, path: Path) -> tuple[pd.DataFrame, str]:
+    if b"\x00" in raw[:4096]:
+        raise DataError(
+            f"{path} looks like a binary file, not a CSV table. Export it as CSV and try again."
+        )
     text, encoding = _decode(raw, path)
     delimiter = sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
     _check_header(header, path)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, skipinitialspace=True)
+        frame = pd.read_csv(
+            io.StringIO(text), sep=delimiter, skipinitialspace=True, na_values=EXTRA_MISSING
+        )
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(
             f"Cannot read {path} as a {DELIMITER_NAMES[delimiter]}-separated table: {error}. "
             "Check that every row has the same number of fields as the header."
         ) from None
-    if frame.empty:
-        raise DataError(f"{path} has a header but no customer rows; export the table again.")
-    frame.columns = [str(name).strip() for name in frame.columns]
-    log.debug("read %d rows x %d columns (%s, %s)", *frame.shape, encoding, delimiter)
-    return Table(
-        frame=frame,
-        path=path,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        delimiter=delimiter,
-        encoding=encoding,
-    )
+    return frame, f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
+
+
+def _read_excel(raw: bytes, path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
+    try:
+        workbook = pd.ExcelFile(io.BytesIO(raw), engine="openpyxl")
+    except Exception as error:  # openpyxl raises many types for a damaged workbook
+        raise DataError(f"Cannot open {path} as an Excel workbook: {error}.") from None
+    names = [str(name) for name in workbook.sheet_names]
+    chosen = sheet if sheet is not None else names[0]
+    if chosen not in names:
+        raise DataError(f"{path} has no sheet {chosen!r}; its sheets are: {', '.join(names)}.")
+    rows = pd.read_excel(workbook, sheet_name=chosen, header=None, na_values=EXTRA_MISSING)
+    if rows.empty:
+        raise DataError(f"Sheet {chosen!r} of {path} is empty.")
+    header = ["" if pd.isna(name) else str(name) for name in rows.iloc[0]]
+    _check_header(header, path)
+    frame = rows.iloc[1:].reset_index(drop=True)
+    frame.columns = header
+    # Cells read without a header are typed per cell; let pandas settle each column's type.
+    frame = frame.infer_objects()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            numbers = pd.to_numeric(frame[column], errors="coerce")
+            if numbers.notna().sum() == frame[column].notna().sum():
+                frame[column] = numbers
+    return frame, f"Excel workbook, sheet {chosen!r}"
+
+
+def _read_parquet(raw: bytes, path: Path) -> tuple[pd.DataFrame, str]:
+    try:
+        frame = pd.read_parquet(io.BytesIO(raw))
+    except Exception as error:  # pyarrow raises many types for a damaged file
+        raise DataError(f"Cannot read {path} as a Parquet file: {error}.") from None
+    _check_header([str(name) for name in frame.columns], path)
+    return frame, "Parquet"
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -66,10 +122,6 @@ def _read_bytes(path: Path) -> bytes:
         raise DataError(f"Cannot read {path}: {error.strerror}.") from None
     if not raw.strip():
         raise DataError(f"Input file {path} is empty; export the customer table again.")
-    if b"\x00" in raw[:4096]:
-        raise DataError(
-            f"{path} looks like a binary file, not a CSV table. Export it as CSV and try again."
-        )
     return raw
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +17,19 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-ColumnKind = Literal["numeric", "categorical"]
+ColumnKind = Literal["numeric", "categorical", "code", "date"]
+Transform = Literal["none", "log1p"]
+
+
+def transform_values(values: np.ndarray, transforms: tuple[Transform, ...]) -> np.ndarray:
+    """Apply each column's transform before standardizing (log1p tames skewed amounts)."""
+    result = np.asarray(values, dtype=float).copy()
+    for index, transform in enumerate(transforms):
+        if transform == "log1p":
+            result[:, index] = np.log1p(result[:, index])
+    return result
+
+
 ColumnRole = Literal["id", "feature", "profile", "ignored"]
 
 
@@ -28,8 +40,7 @@ class Table:
     frame: pd.DataFrame
     path: Path
     sha256: str
-    delimiter: str
-    encoding: str
+    description: str
 
 
 @dataclass(frozen=True)
@@ -40,7 +51,7 @@ class ColumnReport:
     kind: ColumnKind
     role: ColumnRole
     missing: int
-    filled_with: str | None
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ class DataQuality:
     rows_kept: int
     columns: tuple[ColumnReport, ...]
     notes: tuple[str, ...]
+    source: str = ""
+    ignored: tuple[str, ...] = ()
 
     @property
     def missing_values(self) -> int:
@@ -70,17 +83,29 @@ class CleanTable:
     profile_columns: tuple[str, ...]
     short_names: Mapping[str, str]
     quality: DataQuality
+    kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+
+    def is_measure(self, column: str) -> bool:
+        """Whether a column holds measures (means make sense) rather than categories."""
+        kind = self.kinds.get(column)
+        if kind is None:
+            return pd.api.types.is_numeric_dtype(self.frame[column])
+        return kind == "numeric"
 
 
 @dataclass(frozen=True)
 class FeatureMatrix:
-    """The clustering features in original units and standardized (z-scores)."""
+    """The clustering features in original units, and transformed then standardized.
+
+    ``means`` and ``scales`` are those of the transformed values.
+    """
 
     columns: tuple[str, ...]
     values: np.ndarray
     scaled: np.ndarray
     means: np.ndarray
     scales: np.ndarray
+    transforms: tuple[Transform, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +161,7 @@ class KChoice:
     forced: bool
     sample_size: int
     resamples: int
+    silhouette_sample_size: int = 0
 
     def score(self, k: int) -> KScore:
         """Return the evidence for ``k``."""
@@ -144,13 +170,19 @@ class KChoice:
 
 @dataclass(frozen=True)
 class Segmentation:
-    """The final K-Means fit, with segments already in their reported order."""
+    """Customers assigned to segments, the segments in their reported order.
+
+    ``labels`` hold each customer's segment position (0..k-1); ``numbers`` the
+    segment number shown to people at each position (1..k for a fresh run; carried
+    over from last month when segments are tracked).
+    """
 
     labels: np.ndarray
     centroids: np.ndarray
     centroids_scaled: np.ndarray
     sizes: tuple[int, ...]
     restarts: int
+    numbers: tuple[int, ...]
 
     @property
     def k(self) -> int:
@@ -218,6 +250,85 @@ class SegmentProfile:
 
 
 @dataclass(frozen=True)
+class SavedSegment:
+    """One segment as remembered for next month."""
+
+    number: int
+    name: str
+    size: int
+    centroid: tuple[float, ...]
+    centre: tuple[float, ...]
+    radius: float
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """A run's fitted segmentation, as stored in model.json (see history.py)."""
+
+    period: str
+    features: tuple[str, ...]
+    short_names: Mapping[str, str]
+    means: tuple[float, ...]
+    scales: tuple[float, ...]
+    transforms: tuple[Transform, ...]
+    segments: tuple[SavedSegment, ...]
+    id_column: str | None
+    input_sha256: str
+    settings: Mapping[str, Any]
+    reportgen_version: str
+
+    def scaled_centroids(self) -> np.ndarray:
+        """The segment centres in this model's standardized units."""
+        return np.array([segment.centre for segment in self.segments], dtype=float)
+
+    def standardize(self, values: np.ndarray) -> np.ndarray:
+        """Put feature values (original units) into this model's standardized units."""
+        transformed = transform_values(values, self.transforms)
+        return (transformed - np.array(self.means)) / np.array(self.scales)
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """An earlier run read back from its output directory."""
+
+    directory: Path
+    model: SavedModel
+    assignments: pd.Series
+
+
+@dataclass(frozen=True)
+class SegmentChange:
+    """How one segment changed since the previous run."""
+
+    number: int
+    name: str
+    color: str
+    status: Literal["kept", "new", "gone"]
+    previous_size: int
+    size: int
+    previous_share: float
+    share: float
+    drift: tuple[tuple[str, float, float], ...]
+    distance: float | None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the previous run: the "What changed" section."""
+
+    previous_period: str
+    mode: Literal["refit", "score"]
+    match_threshold: float
+    segments: tuple[SegmentChange, ...]
+    migration: pd.DataFrame
+    customers_in_both: int
+    new_customers: int
+    lost_customers: int
+    highlights: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Chart:
     """A rendered figure, ready to embed."""
 
@@ -261,9 +372,11 @@ class Report:
     versions: Mapping[str, str]
     quality: DataQuality
     exploration: Exploration
-    k_choice: KChoice
+    k_choice: KChoice | None
     feature_columns: tuple[str, ...]
     profile_columns: tuple[str, ...]
     segments: tuple[SegmentProfile, ...]
     charts: Mapping[str, Chart]
     customers: int
+    period: str
+    changes: Changes | None = None

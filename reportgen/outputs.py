@@ -16,43 +16,43 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from reportgen.model import CleanTable, Report, Segmentation
+from reportgen.model import Changes, CleanTable, KChoice, Report, Segmentation
+from reportgen.spreadsheet import neutralize_formula
 
 log = logging.getLogger(__name__)
 
 SUMMARY_FORMAT = "reportgen-summary/1"
-# OWASP CSV injection: a spreadsheet treats cells starting with these as formulas.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]) -> bytes:
     """Return one CSV row per customer kept: customer_id, segment, segment_name."""
     table = pd.DataFrame(
         {
-            "customer_id": clean.customer_ids.map(neutralize_formula),
-            "segment": segmentation.labels + 1,
-            "segment_name": [neutralize_formula(names[label]) for label in segmentation.labels],
+            "customer_id": (
+                clean.customer_ids.map(neutralize_formula)
+                if clean.customer_ids.dtype == object
+                or pd.api.types.is_string_dtype(clean.customer_ids)
+                else clean.customer_ids
+            ),
+            "segment": np.asarray(segmentation.numbers)[segmentation.labels],
+            "segment_name": np.array([neutralize_formula(n) for n in names], dtype=object)[
+                segmentation.labels
+            ],
         }
     )
     return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def neutralize_formula(value: Any) -> Any:
-    """Prefix text that a spreadsheet would run as a formula with a quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def summary_json(report: Report) -> bytes:
     """Return the run's results and provenance as JSON, for the CRM and next month's run."""
-    choice = report.k_choice
     summary = {
         "format": SUMMARY_FORMAT,
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
         "title": report.title,
+        "period": report.period,
         "input": {
             "file": report.source_name,
             "sha256": report.input_sha256,
@@ -65,25 +65,7 @@ def summary_json(report: Report) -> bytes:
         },
         "features": list(report.feature_columns),
         "profile_columns": list(report.profile_columns),
-        "k": {
-            "chosen": choice.chosen_k,
-            "forced": choice.forced,
-            "reason": choice.reason,
-            "elbow_k": choice.elbow_k,
-            "silhouette_k": choice.silhouette_k,
-            "methods_agree": choice.methods_agree,
-            "evidence_sample_size": choice.sample_size,
-            "stability_resamples": choice.resamples,
-            "scores": [
-                {
-                    "k": s.k,
-                    "inertia": s.inertia,
-                    "silhouette": s.silhouette,
-                    "stability": s.stability,
-                }
-                for s in choice.scores
-            ],
-        },
+        "k": _k_summary(report.k_choice),
         "segments": [
             {
                 "number": segment.number,
@@ -108,10 +90,64 @@ def summary_json(report: Report) -> bytes:
         "population_means": {
             level.column: level.population_mean for level in report.segments[0].features
         },
+        "changes": _changes_summary(report.changes),
         "settings": dict(report.settings),
         "versions": dict(report.versions),
     }
     return (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _k_summary(choice: KChoice | None) -> dict[str, Any] | None:
+    if choice is None:
+        return None
+    return {
+        "chosen": choice.chosen_k,
+        "forced": choice.forced,
+        "reason": choice.reason,
+        "elbow_k": choice.elbow_k,
+        "silhouette_k": choice.silhouette_k,
+        "methods_agree": choice.methods_agree,
+        "evidence_sample_size": choice.sample_size,
+        "silhouette_sample_size": choice.silhouette_sample_size,
+        "stability_resamples": choice.resamples,
+        "scores": [
+            {"k": s.k, "inertia": s.inertia, "silhouette": s.silhouette, "stability": s.stability}
+            for s in choice.scores
+        ],
+    }
+
+
+def _changes_summary(changes: Changes | None) -> dict[str, Any] | None:
+    if changes is None:
+        return None
+    return {
+        "previous_period": changes.previous_period,
+        "mode": changes.mode,
+        "match_threshold": changes.match_threshold,
+        "customers_in_both": changes.customers_in_both,
+        "new_customers": changes.new_customers,
+        "lost_customers": changes.lost_customers,
+        "highlights": list(changes.highlights),
+        "warnings": list(changes.warnings),
+        "segments": [
+            {
+                "number": c.number,
+                "name": c.name,
+                "status": c.status,
+                "previous_size": c.previous_size,
+                "size": c.size,
+                "centre_distance": c.distance,
+                "drift": {
+                    column: {"before": before, "now": now} for column, before, now in c.drift
+                },
+            }
+            for c in changes.segments
+        ],
+        "migration": {
+            str(source): {str(target): int(count) for target, count in row.items()}
+            for source, row in changes.migration.iterrows()
+        },
+    }
 
 
 def write_atomically(

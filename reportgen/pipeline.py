@@ -21,15 +21,25 @@ from reportgen.choosing_k import choose_k
 from reportgen.cleaning import clean_table
 from reportgen.clustering import fit_segments
 from reportgen.emailing import email_files, render_email
+from reportgen.errors import DataError, SettingsError
 from reportgen.exploring import explore
 from reportgen.features import prepare_features
+from reportgen.history import MODEL_FILE, build_model, model_json, read_model, read_previous_run
 from reportgen.loading import load_table
-from reportgen.model import Report
+from reportgen.model import FeatureMatrix, KChoice, PreviousRun, Report, Segmentation
 from reportgen.outputs import segments_csv, summary_json, write_atomically
 from reportgen.plotting import make_charts
 from reportgen.profiling import load_rules, profile_segments
 from reportgen.rendering import render_html, render_pdf
 from reportgen.settings import Settings
+from reportgen.tracking import (
+    check_features,
+    check_same_features,
+    compare_runs,
+    rescored_model,
+    score_customers,
+    track_segments,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,23 +73,41 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
     Raises:
         ReportgenError: a problem with the input or the settings; nothing was written.
     """
+    check_period(settings.output_dir, settings.period)
+    previous = read_previous_run(settings.previous_dir) if settings.previous_dir else None
     rules = load_rules(settings.rules_path)
     with _stage("Loading", settings.input_path):
-        table = load_table(settings.input_path)
+        table = load_table(settings.input_path, settings.sheet)
+        if previous:
+            check_features(previous.model, table, settings.previous_dir)
     with _stage("Cleaning"):
         clean = clean_table(table, settings)
         features = prepare_features(clean)
+        if previous:
+            check_same_features(previous.model, features)
     with _stage("Exploring"):
         exploration = explore(clean)
-    with _stage("Choosing the number of segments"):
-        k_choice = choose_k(
-            features, k_max=settings.k_max, seed=settings.seed, forced_k=settings.clusters
+    k_choice, segmentation, warnings = _segment(settings, features, previous)
+    known_names = {s.number: s.name for s in previous.model.segments} if previous else None
+    segments = profile_segments(clean, features, segmentation, rules, known_names)
+    changes = None
+    if previous:
+        changes = compare_runs(
+            previous,
+            mode="score" if settings.score else "refit",
+            segments=segments,
+            segmentation=segmentation,
+            features=features,
+            customer_ids=clean.customer_ids,
+            has_ids=clean.id_column is not None,
+            warnings=warnings,
         )
-    with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
-        segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
-        segments = profile_segments(clean, features, segmentation, rules)
+        for warning in changes.warnings:
+            log.warning("%s", warning)
     with _stage("Drawing charts"):
-        charts = make_charts(clean, features, exploration, k_choice, segmentation, segments)
+        charts = make_charts(
+            clean, features, exploration, k_choice, segmentation, segments, changes
+        )
 
     report = Report(
         title=settings.title,
@@ -99,21 +127,77 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         segments=segments,
         charts=charts,
         customers=len(clean.frame),
+        period=settings.period,
+        changes=changes,
     )
+    if previous and settings.score:
+        # Score mode keeps last month's model, so the segmentation stays fixed.
+        saved = rescored_model(
+            previous.model,
+            period=settings.period,
+            sizes={segment.number: segment.size for segment in segments},
+            sha256=table.sha256,
+        )
+    else:
+        saved = build_model(
+            period=settings.period,
+            features=features,
+            short_names=clean.short_names,
+            segmentation=segmentation,
+            segments=segments,
+            id_column=clean.id_column,
+            input_sha256=table.sha256,
+            settings=report.settings,
+        )
     with _stage("Rendering"):
         html = render_html(report)
         files = {"report.html": html.encode("utf-8")}
         if settings.make_pdf:
             files["report.pdf"] = render_pdf(html)
-        files["segments.csv"] = segments_csv(
-            clean, segmentation, [segment.name for segment in segments]
-        )
+        files["segments.csv"] = segments_csv(clean, segmentation, [s.name for s in segments])
         files["summary.json"] = summary_json(report)
+        files[MODEL_FILE] = model_json(saved)
         files.update(email_files(render_email(report)))
     with _stage("Writing", settings.output_dir):
         stale = () if settings.make_pdf else ("report.pdf",)
         written = write_atomically(settings.output_dir, files, stale)
     return RunResult(report=report, written=tuple(written))
+
+
+def _segment(
+    settings: Settings, features: FeatureMatrix, previous: PreviousRun | None
+) -> tuple[KChoice | None, Segmentation, list[str]]:
+    """Fit (and track) a fresh segmentation, or score against last month's model."""
+    if previous and settings.score:
+        with _stage("Scoring against", previous.model.period):
+            segmentation, drift = score_customers(previous.model, features)
+        return None, segmentation, [drift] if drift else []
+    with _stage("Choosing the number of segments"):
+        k_choice = choose_k(
+            features, k_max=settings.k_max, seed=settings.seed, forced_k=settings.clusters
+        )
+    with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
+        segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
+        if previous:
+            segmentation = track_segments(previous.model, segmentation, features)
+    return k_choice, segmentation, []
+
+
+def check_period(output_dir: Path, period: str) -> None:
+    """Refuse to overwrite the report of another period.
+
+    Raises:
+        SettingsError: ``output_dir`` holds a model.json of a different period.
+    """
+    try:
+        existing = read_model(output_dir).period
+    except DataError:
+        return
+    if existing != period:
+        raise SettingsError(
+            f"{output_dir} holds the report for {existing}; write the {period} report elsewhere "
+            f"(-o) or pass --period {existing} to regenerate that month."
+        )
 
 
 def package_versions() -> dict[str, str]:
@@ -130,4 +214,4 @@ def _stage(name: str, detail: object = "") -> Iterator[None]:
     started = time.perf_counter()
     log.info("%s %s", name, detail)
     yield
-    log.debug("%s took %.2fs", name, time.perf_counter() - started)
+    log.info("%s took %.2fs", name, time.perf_counter() - started)

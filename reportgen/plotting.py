@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Callable, Sequence
 
 import matplotlib
@@ -19,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from reportgen.model import (
+    Changes,
     Chart,
     CleanTable,
     Exploration,
@@ -31,6 +33,9 @@ from reportgen.model import (
 DPI = 150
 FULL_WIDTH = 7.0  # inches: the PDF's text width
 SHOWN_CATEGORIES = 8
+RARE_SHARE = 0.01
+# Beyond this many points a scatter is saturated: more dots cost seconds and show nothing.
+MAX_POINTS = 20_000
 _INK = "#333333"
 _GREY = "#9aa5b1"
 _STYLE = {
@@ -56,9 +61,10 @@ def make_charts(
     clean: CleanTable,
     features: FeatureMatrix,
     exploration: Exploration,
-    k_choice: KChoice,
+    k_choice: KChoice | None,
     segmentation: Segmentation,
     segments: Sequence[SegmentProfile],
+    changes: Changes | None = None,
 ) -> dict[str, Chart]:
     """Draw every figure of the report, keyed by where the report shows it."""
     colors = [segment.color for segment in segments]
@@ -69,7 +75,8 @@ def make_charts(
         demographics(clean),
         behaviour(features),
         correlations(exploration),
-        k_evidence(k_choice),
+        k_evidence(k_choice) if k_choice else None,
+        migration(changes) if changes else None,
     ]
     return {chart.key: chart for chart in charts if chart is not None}
 
@@ -102,19 +109,28 @@ def segment_map(
             "customer, coloured by segment."
         )
 
+    drawn = _drawn_rows(len(points))
+    caption += _sample_note(len(drawn), len(points))
+    palette = np.array(colors)
+
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
         axes.scatter(
-            points[:, 0],
-            points[:, 1],
-            s=14,
-            c=[colors[label] for label in segmentation.labels],
-            alpha=0.75,
+            points[drawn, 0],
+            points[drawn, 1],
+            s=14 if len(drawn) < 2_000 else 4,
+            c=palette[segmentation.labels[drawn]],
+            alpha=0.75 if len(drawn) < 2_000 else 0.35,
             linewidths=0,
             rasterized=True,
         )
-        for number, (x, y) in enumerate(centers[:, :2], start=1):
-            axes.scatter(x, y, s=260, c=colors[number - 1], edgecolors="white", linewidths=1.5)
+        if features.values.shape[1] == 2:
+            for index in range(2):
+                if _is_skewed(features, index):
+                    (axes.set_xscale if index == 0 else axes.set_yscale)("symlog", linthresh=1)
+        for index, (x, y) in enumerate(centers[:, :2]):
+            number = segmentation.numbers[index]
+            axes.scatter(x, y, s=260, c=colors[index], edgecolors="white", linewidths=1.5)
             axes.annotate(
                 str(number),
                 (x, y),
@@ -162,11 +178,14 @@ def feature_boxplots(
 ) -> Chart:
     """One box plot per feature, with a box per segment."""
     columns = features.columns
-    numbers = list(range(1, segmentation.k + 1))
+    numbers = segmentation.numbers
 
     def draw(figure: Figure) -> None:
         for index, axes in enumerate(_grid(figure, len(columns))):
-            groups = [features.values[segmentation.labels == n - 1, index] for n in numbers]
+            groups = [
+                features.values[segmentation.labels == position, index]
+                for position in range(segmentation.k)
+            ]
             boxes = axes.boxplot(
                 groups,
                 tick_labels=[str(n) for n in numbers],
@@ -177,7 +196,9 @@ def feature_boxplots(
             )
             for patch, color in zip(boxes["boxes"], colors, strict=False):
                 patch.set(facecolor=color, edgecolor=_INK, linewidth=0.6)
-            axes.set_title(columns[index])
+            if _is_skewed(features, index):
+                axes.set_yscale("symlog", linthresh=1)
+            axes.set_title(_scaled_title(features, index))
             axes.set_xlabel("Segment")
             axes.grid(axis="x", visible=False)
 
@@ -199,8 +220,8 @@ def demographics(clean: CleanTable) -> Chart | None:
 
     def draw(figure: Figure) -> None:
         for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
-            _distribution(axes, clean.frame[column])
-            axes.set_title(column)
+            _distribution(axes, clean.frame[column], clean.is_measure(column))
+            axes.set_title(_shorten(column, 40))
 
     rows = math.ceil(len(columns) / 3)
     return _render(
@@ -216,31 +237,40 @@ def behaviour(features: FeatureMatrix) -> Chart:
     """How the clustering features are distributed, and the first two against each other."""
     columns = features.columns
     panels = len(columns) + (1 if len(columns) >= 2 else 0)
+    drawn = _drawn_rows(len(features.values))
 
     def draw(figure: Figure) -> None:
         grid = _grid(figure, panels)
         if len(columns) >= 2:
             axes = grid.pop(0)
             axes.scatter(
-                features.values[:, 0],
-                features.values[:, 1],
-                s=9,
+                features.values[drawn, 0],
+                features.values[drawn, 1],
+                s=9 if len(drawn) < 2_000 else 3,
                 color=_GREY,
-                alpha=0.7,
+                alpha=0.7 if len(drawn) < 2_000 else 0.3,
                 linewidths=0,
                 rasterized=True,
             )
             axes.set_xlabel(columns[0])
             axes.set_ylabel(columns[1])
         for axes, index in zip(grid, range(len(columns)), strict=False):
-            _distribution(axes, pd.Series(features.values[:, index], name=columns[index]))
-            axes.set_title(columns[index])
+            values = features.values[:, index]
+            if _is_skewed(features, index):
+                axes.hist(np.log1p(values), bins=30, color=_GREY, edgecolor="white", linewidth=0.5)
+                ticks = [t for t in (0, 10, 100, 1_000, 10_000, 100_000, 1e6) if t <= values.max()]
+                axes.set_xticks(np.log1p(ticks), [f"{t:,.0f}" for t in ticks])
+                axes.set_ylabel("Customers")
+            else:
+                _distribution(axes, pd.Series(values, name=columns[index]), True)
+            axes.set_title(_scaled_title(features, index))
 
     rows = math.ceil(panels / 3)
     return _render(
         "behaviour",
         "Purchase behaviour",
-        "The measures customers are segmented on, before segmentation.",
+        "The measures customers are segmented on, before segmentation."
+        + _sample_note(len(drawn), len(features.values)),
         (FULL_WIDTH, 2.4 * rows),
         draw,
     )
@@ -333,10 +363,69 @@ def k_evidence(k_choice: KChoice) -> Chart:
     )
 
 
+def migration(changes: Changes) -> Chart | None:
+    """A heatmap of how many customers moved from each old segment to each new one."""
+    matrix = changes.migration
+    if matrix.empty:
+        return None
+    height = min(FULL_WIDTH - 2.5, 2.0 + 0.3 * len(matrix))
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        sns.heatmap(
+            matrix,
+            annot=True,
+            fmt="d",
+            cmap="Blues",
+            cbar=False,
+            ax=axes,
+            linewidths=1,
+            linecolor="white",
+            annot_kws={"size": 8},
+        )
+        axes.grid(False)
+        axes.set_xlabel(f"Segment now ({len(matrix.columns)} segments)")
+        axes.set_ylabel(f"Segment in {changes.previous_period}")
+        axes.tick_params(axis="y", rotation=0)
+
+    return _render(
+        "migration",
+        "Where customers moved",
+        f"Customers present in both months ({changes.customers_in_both:,}): rows are their "
+        f"segment in {changes.previous_period}, columns their segment now; the diagonal "
+        "stayed put.",
+        (height * 1.4, height),
+        draw,
+    )
+
+
+def _drawn_rows(total: int) -> np.ndarray:
+    """Rows to draw in a scatter: all, or a seeded sample once a chart would be saturated."""
+    if total <= MAX_POINTS:
+        return np.arange(total)
+    return np.sort(np.random.default_rng(0).choice(total, MAX_POINTS, replace=False))
+
+
+def _sample_note(drawn: int, total: int) -> str:
+    return "" if drawn == total else f" A random {drawn:,} of the {total:,} customers are drawn."
+
+
+def _is_skewed(features: FeatureMatrix, index: int) -> bool:
+    return bool(features.transforms) and features.transforms[index] == "log1p"
+
+
+def _scaled_title(features: FeatureMatrix, index: int) -> str:
+    """A panel title that says when the axis is logarithmic, as the clustering saw it."""
+    column = _shorten(features.columns[index], 40)
+    return f"{column} (log scale)" if _is_skewed(features, index) else column
+
+
 def _render(
     key: str, title: str, caption: str, size: tuple[float, float], draw: Callable[[Figure], None]
 ) -> Chart:
-    with matplotlib.rc_context(_STYLE):
+    with matplotlib.rc_context(_STYLE), warnings.catch_warnings():
+        # Column names in scripts DejaVu lacks (CJK, emoji) draw as boxes; that is all.
+        warnings.filterwarnings("ignore", r"Glyph .* missing from font", UserWarning)
         figure = Figure(figsize=size, layout="constrained")
         draw(figure)
         buffer = io.BytesIO()
@@ -353,8 +442,8 @@ def _grid(figure: Figure, panels: int) -> list[Axes]:
     return axes[:panels]
 
 
-def _distribution(axes: Axes, values: pd.Series) -> None:
-    if pd.api.types.is_numeric_dtype(values):
+def _distribution(axes: Axes, values: pd.Series, is_measure: bool) -> None:
+    if is_measure:
         axes.hist(
             values,
             bins=min(30, max(5, values.nunique())),
@@ -365,13 +454,10 @@ def _distribution(axes: Axes, values: pd.Series) -> None:
         axes.set_ylabel("Customers")
         return
     counts = values.astype(str).value_counts()
-    if len(counts) > SHOWN_CATEGORIES:
-        counts = pd.concat(
-            [
-                counts.iloc[: SHOWN_CATEGORIES - 1],
-                pd.Series({"Other": counts.iloc[SHOWN_CATEGORIES - 1 :].sum()}),
-            ]
-        )
+    # Rare categories (under 1%) and those past the first few are shown together as Other.
+    shown = counts[counts >= RARE_SHARE * len(values)].iloc[: SHOWN_CATEGORIES - 1]
+    if len(shown) < len(counts):
+        counts = pd.concat([shown, pd.Series({"Other": counts.drop(shown.index).sum()})])
     axes.barh([_shorten(label) for label in counts.index], counts.to_numpy(), color=_GREY)
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
@@ -418,7 +504,7 @@ def _stacked_histogram(
         bins=30,
         stacked=True,
         color=list(colors[: segmentation.k]),
-        label=[f"Segment {index + 1}" for index in range(segmentation.k)],
+        label=[f"Segment {number}" for number in segmentation.numbers],
     )
     axes.set_xlabel(features.columns[0])
     axes.set_ylabel("Customers")

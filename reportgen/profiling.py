@@ -87,35 +87,53 @@ def profile_segments(
     features: FeatureMatrix,
     segmentation: Segmentation,
     rules: Sequence[Rule],
+    known_names: Mapping[int, str] | None = None,
 ) -> tuple[SegmentProfile, ...]:
-    """Build every segment's profile: size, levels, name, demographics and advice."""
+    """Build every segment's profile: size, levels, name, demographics and advice.
+
+    Args:
+        known_names: names of segments tracked from an earlier run, by number; they
+            keep their name. Other segments are named afresh, and marked "(new)" when
+            the fresh name was already used last month.
+    """
     total = len(segmentation.labels)
+    population_mean = features.values.mean(axis=0)
     population_std = features.values.std(axis=0)
     feature_levels = [
         tuple(
             _feature_level(column, clean.short_names[column], mean, pop_mean, pop_std)
             for column, mean, pop_mean, pop_std in zip(
-                features.columns, centroid, features.means, population_std, strict=True
+                features.columns, centroid, population_mean, population_std, strict=True
             )
         )
         for centroid in segmentation.centroids
     ]
-    names = unique_names(feature_levels)
+    known = known_names or {}
+    taken = set(known.values())
+    names = [
+        known.get(number) or (name if name not in taken else f"{name} (new)")
+        for number, name in zip(segmentation.numbers, unique_names(feature_levels), strict=True)
+    ]
     profiles = []
     for index, (levels, name) in enumerate(zip(feature_levels, names, strict=True)):
         members = clean.frame.loc[segmentation.labels == index]
         demographics = tuple(
-            _demographic(clean.frame[column], members[column], clean.short_names[column])
+            _demographic(
+                clean.frame[column],
+                members[column],
+                clean.short_names[column],
+                clean.is_measure(column),
+            )
             for column in clean.profile_columns
         )
         profiles.append(
             SegmentProfile(
-                number=index + 1,
+                number=segmentation.numbers[index],
                 name=name,
                 description=_description(levels, demographics),
                 size=segmentation.sizes[index],
                 share=segmentation.sizes[index] / total,
-                color=segment_color(index + 1),
+                color=segment_color(segmentation.numbers[index]),
                 features=levels,
                 demographics=demographics,
                 recommendation=recommend(levels, rules),
@@ -210,9 +228,11 @@ def _coarse(level: str) -> str:
     return level.removeprefix("very ")
 
 
-def _demographic(population: pd.Series, members: pd.Series, short: str) -> DemographicProfile:
+def _demographic(
+    population: pd.Series, members: pd.Series, short: str, is_measure: bool
+) -> DemographicProfile:
     column = str(population.name)
-    if pd.api.types.is_numeric_dtype(population):
+    if is_measure:
         mean, pop_mean, pop_std = members.mean(), population.mean(), population.std()
         z = (mean - pop_mean) / pop_std if pop_std else 0.0
         if abs(z) < NOTABLE_Z:
@@ -235,10 +255,12 @@ def _demographic(population: pd.Series, members: pd.Series, short: str) -> Demog
         for category, share in shares.head(SHOWN_CATEGORIES).items()
     ]
     top = shown[0]
+    # A bare code ("97% 1") means nothing; say which column it belongs to ("97% channel 1").
+    label = f"{short} {top.category}" if top.category.replace(".", "").isdigit() else top.category
     return DemographicProfile(
         column=column,
         kind="categorical",
-        summary=f"{top.share:.0%} {top.category} ({top.population_share:.0%} of all customers)",
+        summary=f"{top.share:.0%} {label} ({top.population_share:.0%} of all customers)",
         shares=tuple(shown),
     )
 

@@ -37,14 +37,19 @@ GROUPS = (
 )
 
 
+# Monthly drift: each month this share of customers leaves, this share joins, and this
+# share of the "high income, low spending" group starts spending like the
+# "high income, high spending" group (a campaign that worked).
+MONTHLY_LOSS = 0.06
+MONTHLY_GAIN = 0.08
+MONTHLY_CONVERTED = 0.30
+CONVERTED_FROM, CONVERTED_TO = 3, 4
+
+
 def make_customers(n: int = 200, *, seed: int = SAMPLE_SEED) -> pd.DataFrame:
     """Return ``n`` synthetic customers (plus a few duplicate rows) drawn from GROUPS."""
     rng = np.random.default_rng(seed)
-    sizes = rng.multinomial(n, [group.share for group in GROUPS])
-    parts = [_draw(group, size, rng) for group, size in zip(GROUPS, sizes, strict=True)]
-    frame = pd.concat(parts, ignore_index=True).sample(frac=1, random_state=seed)
-    frame.insert(0, "CustomerID", np.arange(1, n + 1))
-    frame = frame.reset_index(drop=True)
+    frame = _population(n, rng, seed).drop(columns="group")
     _blank_some_values(frame, rng, n)
     duplicates = frame.sample(n=max(1, n // 60), random_state=seed)
     return (
@@ -52,6 +57,51 @@ def make_customers(n: int = 200, *, seed: int = SAMPLE_SEED) -> pd.DataFrame:
         .sort_values("CustomerID", kind="stable")
         .reset_index(drop=True)
     )
+
+
+def make_months(
+    n: int = 200, months: int = 3, *, start: str = "2026-01", seed: int = SAMPLE_SEED
+) -> list[tuple[str, pd.DataFrame]]:
+    """Return consecutive months of customers, as (YYYY-MM, table), with planted drift.
+
+    Every month MONTHLY_LOSS of the customers leave, MONTHLY_GAIN new ones join (with
+    new IDs), and MONTHLY_CONVERTED of the "high income, low spending" group move to
+    the "high income, high spending" group. Spending scores also wobble a little.
+    """
+    rng = np.random.default_rng(seed)
+    population = _population(n, rng, seed)
+    result = []
+    for index, period in enumerate(pd.period_range(start=start, periods=months, freq="M")):
+        if index:
+            population = _next_month(population, rng)
+        result.append((str(period), population.drop(columns="group").reset_index(drop=True)))
+    return result
+
+
+def _population(n: int, rng: np.random.Generator, seed: int) -> pd.DataFrame:
+    sizes = rng.multinomial(n, [group.share for group in GROUPS])
+    parts = [
+        _draw(group, size, rng).assign(group=number)
+        for number, (group, size) in enumerate(zip(GROUPS, sizes, strict=True))
+    ]
+    frame = pd.concat(parts, ignore_index=True).sample(frac=1, random_state=seed)
+    frame.insert(0, "CustomerID", np.arange(1, n + 1))
+    return frame.reset_index(drop=True)
+
+
+def _next_month(population: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    spending = "Spending Score (1-100)"
+    staying = population.loc[rng.random(len(population)) >= MONTHLY_LOSS].copy()
+    wobble = rng.normal(0, 2, len(staying)).round().astype(int)
+    staying[spending] = np.clip(staying[spending].astype(int) + wobble, 1, 99)
+    candidates = staying.index[staying["group"] == CONVERTED_FROM]
+    converted = rng.choice(candidates, int(len(candidates) * MONTHLY_CONVERTED), replace=False)
+    new_spending = rng.normal(*GROUPS[CONVERTED_TO].spending, len(converted))
+    staying.loc[converted, spending] = np.clip(new_spending, 1, 99).round().astype(int)
+    staying.loc[converted, "group"] = CONVERTED_TO
+    newcomers = _population(int(len(population) * MONTHLY_GAIN), rng, int(rng.integers(2**31)))
+    newcomers["CustomerID"] += int(population["CustomerID"].max())
+    return pd.concat([staying, newcomers], ignore_index=True)
 
 
 def _draw(group: Group, size: int, rng: np.random.Generator) -> pd.DataFrame:

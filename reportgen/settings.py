@@ -7,6 +7,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any, Literal
@@ -29,10 +30,12 @@ class Settings:
     """Everything that decides what a run does. Same settings + same data = same report."""
 
     input_path: Path
+    sheet: str | None = None
     output_dir: Path = DEFAULT_OUTPUT_DIR
     clusters: int | None = None
     features: tuple[str, ...] = ()
     profile: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
     id_column: str | None = None
     k_max: int = 10
     seed: int = 42
@@ -40,8 +43,20 @@ class Settings:
     make_pdf: bool = True
     labels: Mapping[str, str] = field(default_factory=dict)
     rules_path: Path = DEFAULT_RULES
+    period: str = field(default_factory=lambda: current_period())
+    previous_dir: Path | None = None
+    score: bool = False
 
     def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", self.period):
+            raise SettingsError(
+                f"The period must look like 2026-11 (year-month), not {self.period!r}."
+            )
+        if self.score and self.previous_dir is None:
+            raise SettingsError(
+                "--score assigns customers to an earlier run's segments: "
+                "give that run's directory with --previous."
+            )
         if not 2 <= self.k_max <= K_MAX_LIMIT:
             raise SettingsError(f"k_max must be between 2 and {K_MAX_LIMIT}, not {self.k_max}.")
         if self.clusters is not None and not 2 <= self.clusters <= K_MAX_LIMIT:
@@ -57,10 +72,11 @@ class Settings:
     def to_summary(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values, for summary.json and the report footer."""
         values = asdict(self)
-        for key in ("input_path", "output_dir", "rules_path"):
-            values[key] = str(values[key])
+        for key in ("input_path", "output_dir", "rules_path", "previous_dir"):
+            values[key] = None if values[key] is None else str(values[key])
         values["features"] = list(self.features)
         values["profile"] = list(self.profile)
+        values["ignore"] = list(self.ignore)
         values["labels"] = dict(self.labels)
         return values
 
@@ -152,10 +168,12 @@ def _is_loopback(host: str) -> bool:
 # TOML key -> (Settings field, expected TOML type, whether it is a path)
 _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "input": ("input_path", str, True),
+    "sheet": ("sheet", str, False),
     "output_dir": ("output_dir", str, True),
     "clusters": ("clusters", int, False),
     "features": ("features", list, False),
     "profile": ("profile", list, False),
+    "ignore": ("ignore", list, False),
     "id_column": ("id_column", str, False),
     "k_max": ("k_max", int, False),
     "seed": ("seed", int, False),
@@ -163,6 +181,9 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "pdf": ("make_pdf", bool, False),
     "labels": ("labels", dict, False),
     "rules": ("rules_path", str, True),
+    "period": ("period", str, False),
+    "previous": ("previous_dir", str, True),
+    "score": ("score", bool, False),
 }
 EMAIL_TABLE = "email"
 # [email] key -> (EmailSettings field, expected TOML type)
@@ -176,6 +197,11 @@ _EMAIL_KEYS: dict[str, tuple[str, type]] = {
     "security": ("security", str),
     "user": ("user", str),
 }
+
+
+def current_period() -> str:
+    """Return this month as YYYY-MM, the default period of a run."""
+    return date.today().strftime("%Y-%m")
 
 
 def read_config(path: Path) -> dict[str, Any]:
@@ -284,6 +310,9 @@ def resolve_settings(
     """Combine defaults, the config file and explicit overrides (overrides win).
 
     With neither an input nor a config file, the bundled sample and its config are used.
+    With a previous run, its features, profile columns, ID column, labels, k_max and
+    seed are kept unless given again. Without an output directory, the report goes to
+    output/<period>.
 
     Args:
         input_path: the table given on the command line, if any.
@@ -300,6 +329,12 @@ def resolve_settings(
         raise SettingsError(
             f"No input table: give one on the command line or set 'input' in {config_path}."
         )
+    if values.get("previous_dir") is not None:
+        from reportgen.history import inherited_settings
+
+        values = {**inherited_settings(values["previous_dir"]), **values}
+    values.setdefault("period", current_period())
+    values.setdefault("output_dir", DEFAULT_OUTPUT_DIR / values["period"])
     return Settings(**values)
 
 

@@ -99,3 +99,15 @@ def test_too_few_customers() -> None:
         choose_k(matrix(values), k_max=3, seed=0, forced_k=5)
     with pytest.raises(DataError, match="Only 2 distinct customers"):
         choose_k(matrix(values[:3]), k_max=3, seed=0)
+
+
+def test_sampled_evidence_chooses_the_same_k_as_all_customers() -> None:
+    features = matrix(
+        blobs(5, per_blob=1_600, spread=1.0, seed=11)[["Income", "Spending"]].to_numpy()
+    )
+    everyone = choose_k(features, k_max=8, seed=2, sample_size=len(features.values))
+    sampled = choose_k(features, k_max=8, seed=2)
+    assert sampled.sample_size == 5_000 < everyone.sample_size == 8_000
+    assert sampled.chosen_k == everyone.chosen_k == 5
+    assert sampled.elbow_k == everyone.elbow_k
+    assert sampled.score(5).silhouette == pytest.approx(everyone.score(5).silhouette, abs=0.02)

@@ -53,8 +53,11 @@ def test_duplicates_dropped_and_missing_values_filled(tmp_path: Path, make_setti
     assert result.frame["Income"].tolist() == [10.0, 20.0, 20.0, 40.0]  # median of 10, 20, 40
     assert result.frame["Gender"].tolist() == ["F", "F", "F", "M"]
     by_name = {column.name: column for column in quality.columns}
-    assert (by_name["Income"].missing, by_name["Income"].filled_with) == (1, "median 20")
-    assert by_name["Gender"].filled_with == "most common value F"
+    assert (by_name["Income"].missing, by_name["Income"].note) == (
+        1,
+        "1 missing filled with the median (20)",
+    )
+    assert by_name["Gender"].note == "1 missing filled with the most common value (F)"
     assert (by_name["CustomerID"].role, by_name["Income"].role) == ("id", "feature")
     assert result.customer_ids.tolist() == [1, 2, 3, 4]
 
@@ -98,7 +101,7 @@ def test_text_feature_is_refused_with_its_row(tmp_path: Path, make_settings) -> 
 
 
 def test_mostly_numeric_feature_keeps_numbers_and_notes_the_rest(tmp_path, make_settings) -> None:
-    values = [str(v) for v in range(1, 20)] + ["n.a."]
+    values = [str(v) for v in range(1, 20)] + ["see notes"]
     frame = pd.DataFrame({"CustomerID": range(1, 21), "Income": values})
     result = clean(tmp_path, frame, make_settings, features=("Income",))
     assert result.frame["Income"].iloc[-1] == 10.0
@@ -114,4 +117,114 @@ def test_no_numeric_column_at_all(tmp_path: Path, make_settings) -> None:
 def test_short_names() -> None:
     assert short_name("Annual Income (k$)") == "annual income"
     assert short_name("Spending_Score") == "spending score"
+    assert short_name("MntWines") == "mnt wines"
     assert short_name("(weird)") == "(weird)"
+
+
+def roles(result) -> dict[str, tuple[str, str]]:
+    return {c.name: (c.kind, c.role) for c in result.quality.columns}
+
+
+def notes(result) -> dict[str, str]:
+    return {c.name: c.note or "" for c in result.quality.columns}
+
+
+def test_column_roles_for_a_wholesale_like_table(tmp_path: Path, make_settings) -> None:
+    rng = np.random.default_rng(1)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "Channel": rng.integers(1, 3, n),  # integer codes
+            "Region": rng.integers(1, 4, n),
+            "Fresh": rng.lognormal(8, 1, n).round(),
+            "Milk": rng.lognormal(7, 1, n).round(),
+            "Country": ["PT"] * n,  # constant
+            "Comment": [f"note {i}" for i in range(n)],  # free text
+            "Fax": [None] * 150 + ["x"] * 50,  # mostly missing
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Fresh", "Milk")
+    assert result.profile_columns == ("Channel", "Region")
+    found = roles(result)
+    assert found["Channel"] == ("code", "profile")
+    assert found["Country"][1] == found["Comment"][1] == found["Fax"][1] == "ignored"
+    reasons = notes(result)
+    assert "same value (PT)" in reasons["Country"]
+    assert "free text" in reasons["Comment"]
+    assert "75% of values are missing" in reasons["Fax"]
+    assert not result.is_measure("Channel")
+
+
+def test_dates_become_tenure_and_birth_years_become_age(tmp_path: Path, make_settings) -> None:
+    frame = pd.DataFrame(
+        {
+            "ID": [1, 2, 3, 4, 5, 6],
+            "Year_Birth": [1980, 1990, 1893, 1970, 2000, 1985],
+            "Dt_Customer": [
+                "04-09-2012",
+                "08-03-2014",
+                "21-08-2013",
+                "10-02-2014",
+                "19-01-2014",
+                "08-03-2014",
+            ],
+            "Income": [50_000, 60_000, 40_000, 80_000, 30_000, 55_000],
+        }
+    )
+    result = clean(tmp_path, frame, make_settings, period="2024-06")
+    assert result.frame["Age (from Year_Birth)"].tolist() == [44, 34, 39, 54, 24, 39]
+    assert result.frame["Dt_Customer (days)"].tolist() == [550, 0, 199, 26, 48, 0]
+    reasons = notes(result)
+    assert "1 birth years before 1900 treated as missing" in reasons["Year_Birth"]
+    assert "latest date (2014-03-08)" in reasons["Dt_Customer"]
+    assert "Age (from Year_Birth)" in result.feature_columns
+    assert {"Age (from Year_Birth)", "Dt_Customer (days)"} <= set(roles(result))
+
+
+def test_extreme_outliers_are_capped_and_negative_amounts_reported(tmp_path, make_settings) -> None:
+    rng = np.random.default_rng(2)
+    income = rng.normal(50_000, 10_000, 300)
+    income[0] = 1_000_000  # 20 times the usual
+    income[1] = -500
+    frame = pd.DataFrame(
+        {"CustomerID": range(300), "Income": income, "Visits": rng.poisson(20, 300)}
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.frame["Income"].max() < 250_000  # pulled in from 1,000,000
+    reason = notes(result)["Income"]
+    assert "1 extreme value(s) capped" in reason and "(e.g. 1,000,000)" in reason
+    assert "1 negative value(s), unusual for an amount" in reason
+
+
+def test_rare_categories_are_listed_and_ignore_drops_columns(tmp_path, make_settings) -> None:
+    status = ["Married"] * 150 + ["Single"] * 147 + ["YOLO", "Absurd", "Alone"]
+    frame = pd.DataFrame(
+        {
+            "CustomerID": range(300),
+            "Income": np.arange(300.0),
+            "Marital_Status": status,
+            "Internal": np.arange(300) % 7,
+        }
+    )
+    result = clean(tmp_path, frame, make_settings, ignore=("Internal",))
+    assert (
+        "rare categories, shown as Other in charts: Absurd (1), Alone (1), YOLO (1)"
+        in notes(result)["Marital_Status"]
+    )
+    assert "Internal" not in result.frame.columns
+    assert result.quality.ignored == ("Internal",)
+
+
+def test_an_id_column_empty_everywhere_leaves_no_customer(tmp_path, make_settings) -> None:
+    frame = pd.DataFrame({"CustomerID": [None, None], "Income": [1.0, 2.0]})
+    with pytest.raises(DataError, match="empty in every row"):
+        clean(tmp_path, frame, make_settings, id_column="CustomerID")
+
+
+def test_a_categorical_feature_is_refused_not_treated_as_distances(tmp_path, make_settings):
+    frame = pd.DataFrame(
+        {"CustomerID": range(50), "Income": np.arange(50.0), "Channel": [1, 2] * 25}
+    )
+    with pytest.raises(SettingsError, match="'Channel' holds categories"):
+        clean(tmp_path, frame, make_settings, features=("Income", "Channel"))

@@ -71,7 +71,7 @@ def test_run_writes_the_outputs_and_lists_them(runner: CliRunner, tmp_path: Path
     result = runner.invoke(main, ["run", str(table), "-o", str(out), "--no-pdf", "-q"])
     assert result.exit_code == 0, result.output
     listed = result.stdout.split()
-    names = ("report.html", "segments.csv", "summary.json", *EMAIL_FILES)
+    names = ("report.html", "segments.csv", "summary.json", "model.json", *EMAIL_FILES)
     assert listed == [str(out / name) for name in names]
     assert all(Path(path).stat().st_size > 0 for path in listed)
     assert not (out / "report.pdf").exists()
@@ -80,10 +80,18 @@ def test_run_writes_the_outputs_and_lists_them(runner: CliRunner, tmp_path: Path
 
 def test_progress_goes_to_stderr(runner: CliRunner, tmp_path: Path) -> None:
     table = write_csv(tmp_path / "customers.csv", blobs(3))
-    result = runner.invoke(main, ["run", str(table), "-o", str(tmp_path / "o"), "--no-pdf"])
+    result = runner.invoke(main, ["run", str(table), "-o", str(tmp_path / "o"), "--no-pdf", "-v"])
     assert result.exit_code == 0, result.output
     assert "Choosing the number of segments" in result.stderr
+    assert "Choosing the number of segments took" in result.stderr
     assert "Choosing" not in result.stdout
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    table = write_csv(tmp_path / "customers.csv", blobs(3))
+    result = runner.invoke(main, ["run", str(table), "-o", str(tmp_path / "o"), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
 
 
 def test_forced_k_and_feature_options(runner: CliRunner, tmp_path: Path) -> None:
@@ -205,6 +213,7 @@ def test_email_sends_the_report(
             "--from",
             "reports@example.com",
             *local_server(server.port),
+            "-v",  # progress shows on a terminal or with -v
         ],
     )
     assert result.exit_code == 0, result.output

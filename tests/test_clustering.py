@@ -42,3 +42,16 @@ def test_centroids_are_segment_means_in_original_units() -> None:
     for index in range(3):
         members = features.values[segmentation.labels == index]
         np.testing.assert_allclose(segmentation.centroids[index], members.mean(axis=0))
+
+
+def test_fitting_on_a_sample_then_all_rows_gives_the_full_fit() -> None:
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(7)
+    centres = [(0, 0), (6, 0), (0, 6), (6, 6), (3, 10)]
+    values = np.vstack([rng.normal(c, 1.3, (1_200, 2)) for c in centres])
+    features = matrix(values)
+    full = fit_segments(features, 5, seed=3, sample_size=len(values))
+    sampled = fit_segments(features, 5, seed=3, sample_size=500)
+    assert adjusted_rand_score(full.labels, sampled.labels) >= 0.99
+    assert np.abs(np.array(sampled.sizes) - np.array(full.sizes)).max() <= 0.01 * len(values)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import DataError
-from reportgen.loading import load_table, sniff_delimiter
+from reportgen.loading import DELIMITER_NAMES, load_table, sniff_delimiter
 
 from .conftest import write_csv
 
@@ -18,7 +18,7 @@ FRAME = pd.DataFrame(
 @pytest.mark.parametrize("sep", [",", ";", "\t"])
 def test_reads_each_delimiter(tmp_path: Path, sep: str) -> None:
     table = load_table(write_csv(tmp_path / "t.csv", FRAME, sep))
-    assert table.delimiter == sep
+    assert table.description == f"{DELIMITER_NAMES[sep]}-separated text, UTF-8"
     assert list(table.frame.columns) == ["CustomerID", "Income", "City"]
     assert table.frame["Income"].tolist() == [10.5, 20.0, 30.0]
 
@@ -42,7 +42,8 @@ def test_utf8_bom_and_latin1_are_decoded(tmp_path: Path) -> None:
     latin = load_table(tmp_path / "latin.csv")
     assert list(bom.frame.columns) == ["id", "Ville"]
     assert latin.frame["Ville"].tolist() == ["Zürich", "Genève"]
-    assert (bom.encoding, latin.encoding) == ("utf-8-sig", "cp1252")
+    assert bom.description.endswith("UTF-8")
+    assert latin.description.endswith("Windows-1252 (Latin-1)")
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,40 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
         load_table(tmp_path / "nope.csv")
     with pytest.raises(DataError, match="is a directory"):
         load_table(tmp_path)
+
+
+def test_excel_first_sheet_or_named_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"x": [1], "y": [2]}).to_excel(writer, sheet_name="Notes", index=False)
+        FRAME.to_excel(writer, sheet_name="Customers", index=False)
+    assert list(load_table(path).frame.columns) == ["x", "y"]
+    table = load_table(path, sheet="Customers")
+    assert table.frame["Income"].tolist() == [10.5, 20.0, 30.0]
+    assert pd.api.types.is_numeric_dtype(table.frame["CustomerID"])
+    assert table.description == "Excel workbook, sheet 'Customers'"
+    with pytest.raises(DataError, match="no sheet 'Sales'; its sheets are: Notes, Customers"):
+        load_table(path, sheet="Sales")
+
+
+def test_parquet_is_recognised_by_content_not_name(tmp_path: Path) -> None:
+    path = tmp_path / "export.dat"
+    FRAME.to_parquet(path)
+    table = load_table(path)
+    assert table.description == "Parquet"
+    assert table.frame.equals(FRAME)
+
+
+def test_missing_markers_crlf_and_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'id,Income,Note\r\n1,NA,"a, b"\r\n2,N/A,?\r\n3,5,\r\n4,-,x\r\n')
+    frame = load_table(path).frame
+    assert frame["Income"].isna().tolist() == [True, True, False, True]
+    assert frame["Note"].tolist()[0] == "a, b" and frame["Note"].isna().sum() == 2
+
+
+def test_undecodable_text_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"id,name\n1,\x81\x8d\x8f\n")
+    with pytest.raises(DataError, match="Cannot decode"):
+        load_table(path)

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from reportgen.model import CleanTable, DataQuality, Segmentation
-from reportgen.outputs import neutralize_formula, segments_csv, write_atomically
+from reportgen.outputs import segments_csv, write_atomically
+from reportgen.spreadsheet import neutralize_formula, restore_formula
 
 
 def test_segments_csv_has_one_row_per_customer_and_is_safe_in_a_spreadsheet() -> None:
@@ -16,7 +17,7 @@ def test_segments_csv_has_one_row_per_customer_and_is_safe_in_a_spreadsheet() ->
         pd.DataFrame({"a": range(6)}), ids, "id", ("a",), (), {}, DataQuality(6, 0, 6, (), ())
     )
     segmentation = Segmentation(
-        np.array([0, 1, 0, 1, 0, 1]), np.zeros((2, 1)), np.zeros((2, 1)), (3, 3), 1
+        np.array([0, 1, 0, 1, 0, 1]), np.zeros((2, 1)), np.zeros((2, 1)), (3, 3), 1, (1, 4)
     )
     text = segments_csv(clean, segmentation, ["Big", "=Small"]).decode()
     table = pd.read_csv(pd.io.common.StringIO(text), dtype=str)
@@ -29,13 +30,15 @@ def test_segments_csv_has_one_row_per_customer_and_is_safe_in_a_spreadsheet() ->
         "ok",
         "7",
     ]
-    assert table["segment"].tolist() == ["1", "2", "1", "2", "1", "2"]
+    assert table["segment"].tolist() == ["1", "4", "1", "4", "1", "4"]  # numbers, not positions
     assert table["segment_name"].tolist()[:2] == ["Big", "'=Small"]
 
 
 def test_neutralize_leaves_numbers_alone() -> None:
     assert neutralize_formula(-5) == -5
     assert neutralize_formula("\tx") == "'\tx"
+    for value in ("=1+1", "-3", "'quoted", "plain"):
+        assert restore_formula(neutralize_formula(value)) == value
 
 
 def test_failed_write_leaves_the_earlier_report_untouched(tmp_path: Path, monkeypatch) -> None:

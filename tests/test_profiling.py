@@ -134,6 +134,7 @@ def test_profiles_describe_size_levels_and_demographics() -> None:
         np.array([[1.0], [-1.0]]),
         (3, 3),
         1,
+        (1, 2),
     )
     high, low = profile_segments(clean, features, segmentation, RULES)
     assert (high.number, high.name, high.size, high.share) == (1, "High income", 3, 0.5)
@@ -142,3 +143,37 @@ def test_profiles_describe_size_levels_and_demographics() -> None:
     assert low.demographics[1].summary == "younger (average 22 vs 37)"
     assert low.description.startswith("Income 11 vs 51 for all customers")
     assert high.color != low.color
+
+
+def test_tracked_segments_keep_their_names_and_new_ones_are_marked() -> None:
+    frame = pd.DataFrame({"Income": [10.0, 12, 11, 90, 92, 91]})
+    values = frame[["Income"]].to_numpy()
+    features = FeatureMatrix(
+        ("Income",),
+        values,
+        (values - values.mean()) / values.std(),
+        values.mean(axis=0),
+        values.std(axis=0),
+    )
+    clean = CleanTable(
+        frame,
+        pd.Series(range(6)),
+        None,
+        ("Income",),
+        (),
+        {"Income": "income"},
+        DataQuality(6, 0, 6, (), ()),
+    )
+    segmentation = Segmentation(
+        np.array([1, 1, 1, 0, 0, 0]),
+        np.array([[91.0], [11.0]]),
+        np.array([[1.0], [-1.0]]),
+        (3, 3),
+        1,
+        (2, 7),
+    )
+    kept, fresh = profile_segments(
+        clean, features, segmentation, RULES, known_names={2: "Big spenders", 3: "Low income"}
+    )
+    assert (kept.number, kept.name) == (2, "Big spenders")
+    assert (fresh.number, fresh.name) == (7, "Low income (new)")

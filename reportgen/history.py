@@ -1,0 +1,203 @@
+"""What a run remembers for next month: model.json, and reading an earlier run back.
+
+model.json is plain JSON, readable by a person and safe to load from anywhere (no
+pickle): the features and their standardization, each segment's number, name, size,
+centre and radius, the settings and the input's hash. Its "format" and "version"
+fields guard against files from an incompatible version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from reportgen import __version__
+from reportgen.errors import DataError
+from reportgen.model import (
+    FeatureMatrix,
+    PreviousRun,
+    SavedModel,
+    SavedSegment,
+    Segmentation,
+    SegmentProfile,
+    Transform,
+)
+from reportgen.spreadsheet import restore_formula
+
+MODEL_FILE = "model.json"
+MODEL_FORMAT = "reportgen-model"
+MODEL_VERSION = 1
+# The radius of a segment: this quantile of its customers' distances to its centre.
+RADIUS_QUANTILE = 0.99
+# Settings a run with --previous takes over unless given again.
+INHERITED_SETTINGS = ("features", "profile", "ignore", "id_column", "labels", "k_max", "seed")
+
+
+def build_model(
+    *,
+    period: str,
+    features: FeatureMatrix,
+    short_names: Mapping[str, str],
+    segmentation: Segmentation,
+    segments: Sequence[SegmentProfile],
+    id_column: str | None,
+    input_sha256: str,
+    settings: Mapping[str, Any],
+) -> SavedModel:
+    """Collect what next month's run needs to recognise this month's segments."""
+    saved = []
+    for index, segment in enumerate(segments):
+        members = features.scaled[segmentation.labels == index]
+        distances = np.linalg.norm(members - segmentation.centroids_scaled[index], axis=1)
+        saved.append(
+            SavedSegment(
+                number=segment.number,
+                name=segment.name,
+                size=segment.size,
+                centroid=tuple(float(v) for v in segmentation.centroids[index]),
+                centre=tuple(float(v) for v in segmentation.centroids_scaled[index]),
+                radius=float(np.quantile(distances, RADIUS_QUANTILE)) if len(distances) else 0.0,
+            )
+        )
+    return SavedModel(
+        period=period,
+        features=features.columns,
+        short_names={column: short_names[column] for column in features.columns},
+        means=tuple(float(v) for v in features.means),
+        scales=tuple(float(v) for v in features.scales),
+        transforms=features.transforms or ("none",) * len(features.columns),
+        segments=tuple(saved),
+        id_column=id_column,
+        input_sha256=input_sha256,
+        settings=dict(settings),
+        reportgen_version=__version__,
+    )
+
+
+def model_json(model: SavedModel) -> bytes:
+    """Serialize a saved model as indented JSON."""
+    document = {
+        "format": MODEL_FORMAT,
+        "version": MODEL_VERSION,
+        "written_by": f"reportgen {model.reportgen_version}",
+        "period": model.period,
+        "input_sha256": model.input_sha256,
+        "id_column": model.id_column,
+        "features": [
+            {
+                "column": column,
+                "short_name": model.short_names[column],
+                "transform": transform,
+                "mean": mean,
+                "scale": scale,
+            }
+            for column, transform, mean, scale in zip(
+                model.features, model.transforms, model.means, model.scales, strict=True
+            )
+        ],
+        "segments": [
+            {
+                "number": s.number,
+                "name": s.name,
+                "size": s.size,
+                "centroid": dict(zip(model.features, s.centroid, strict=True)),
+                "centre_standardized": list(s.centre),
+                "radius": s.radius,
+            }
+            for s in model.segments
+        ],
+        "settings": dict(model.settings),
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def read_model(directory: Path) -> SavedModel:
+    """Read model.json from an earlier run's output directory.
+
+    Raises:
+        DataError: there is no model, it is not valid JSON, it comes from an
+            incompatible version, or a field is missing.
+    """
+    path = directory / MODEL_FILE
+    if not path.is_file():
+        raise DataError(
+            f"{directory} holds no {MODEL_FILE}; --previous must name the output directory of "
+            "an earlier reportgen run (for example output/2026-10)."
+        )
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"Cannot read {path}: {error}.") from None
+    if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
+        raise DataError(f"{path} is not a reportgen model file.")
+    if document.get("version") != MODEL_VERSION:
+        raise DataError(
+            f"{path} has model format version {document.get('version')!r}, but this reportgen "
+            f"({__version__}) reads version {MODEL_VERSION}; regenerate that month's report with "
+            "this version first."
+        )
+    try:
+        features = document["features"]
+        return SavedModel(
+            period=str(document["period"]),
+            features=tuple(f["column"] for f in features),
+            short_names={f["column"]: f["short_name"] for f in features},
+            means=tuple(float(f["mean"]) for f in features),
+            scales=tuple(float(f["scale"]) for f in features),
+            transforms=tuple(_transform(f["transform"]) for f in features),
+            segments=tuple(
+                SavedSegment(
+                    number=int(s["number"]),
+                    name=str(s["name"]),
+                    size=int(s["size"]),
+                    centroid=tuple(float(s["centroid"][f["column"]]) for f in features),
+                    centre=tuple(float(v) for v in s["centre_standardized"]),
+                    radius=float(s["radius"]),
+                )
+                for s in document["segments"]
+            ),
+            id_column=document["id_column"],
+            input_sha256=str(document["input_sha256"]),
+            settings=dict(document["settings"]),
+            reportgen_version=str(document.get("written_by", "")).removeprefix("reportgen "),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise DataError(
+            f"{path} is incomplete or damaged (problem with field {error}); regenerate that "
+            "month's report."
+        ) from None
+
+
+def _transform(name: str) -> Transform:
+    if name not in ("none", "log1p"):
+        raise ValueError(f"transform {name!r}")
+    return name  # type: ignore[return-value]
+
+
+def read_previous_run(directory: Path) -> PreviousRun:
+    """Read an earlier run's model and its customer -> segment assignments."""
+    model = read_model(directory)
+    path = directory / "segments.csv"
+    try:
+        table = pd.read_csv(path, dtype={"customer_id": str})
+        assignments = pd.Series(
+            table["segment"].to_numpy(), index=table["customer_id"].map(restore_formula)
+        )
+    except (OSError, KeyError, ValueError, pd.errors.ParserError) as error:
+        raise DataError(f"Cannot read the earlier assignments in {path}: {error}.") from None
+    return PreviousRun(directory=directory, model=model, assignments=assignments)
+
+
+def inherited_settings(directory: Path) -> dict[str, Any]:
+    """Return the settings an earlier run used that a follow-up run should keep."""
+    settings = read_model(directory).settings
+    values = {key: settings[key] for key in INHERITED_SETTINGS if key in settings}
+    for key in ("features", "profile", "ignore"):
+        if key in values:
+            values[key] = tuple(values[key])
+    return values
