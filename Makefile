@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: setup report test lint format
+.PHONY: setup report test lint format browser
 
 $(BIN)/reportgen: pyproject.toml
 	bash scripts/system-deps.sh
@@ -21,7 +21,11 @@ lint: setup
 	$(BIN)/ruff check reportgen tests benchmarks
 	$(BIN)/ruff format --check reportgen tests benchmarks
 
-test: lint
+# Debian's chromium, for the browser checks of report.html (tests/test_browser.py) only.
+browser:
+	bash scripts/system-deps.sh --browser
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 format: setup

@@ -10,13 +10,17 @@ import contextlib
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reportgen import __version__
-from reportgen.errors import ReportgenError
+from reportgen.errors import EmailError, ReportgenError
+
+if TYPE_CHECKING:
+    from reportgen.settings import EmailSettings
 
 log = logging.getLogger("reportgen")
 
@@ -29,6 +33,43 @@ def main() -> None:
 
     Start with `reportgen run` to make the report for the bundled sample data.
     """
+
+
+# Options shared by `reportgen email` and `reportgen run --email`.
+_EMAIL_OPTIONS = (
+    click.option("--to", multiple=True, metavar="ADDR", help="A recipient (repeatable)."),
+    click.option("--cc", multiple=True, metavar="ADDR", help="A copy recipient (repeatable)."),
+    click.option("--from", "sender", metavar="ADDR", help="The sender's address."),
+    click.option("--subject", metavar="TEXT", help="The subject. Default: the title and date."),
+    click.option("--smtp-host", metavar="HOST", help="The SMTP server.  [default: localhost]"),
+    click.option(
+        "--smtp-port",
+        type=click.IntRange(1, 65535),
+        metavar="PORT",
+        help="The SMTP port.  [default: 25; 587 with --starttls; 465 with --ssl]",
+    ),
+    click.option("--starttls", is_flag=True, help="Upgrade the connection to TLS (STARTTLS)."),
+    click.option("--ssl", is_flag=True, help="Use TLS from the start (SMTPS)."),
+    click.option(
+        "--user",
+        metavar="USER",
+        help="Log in as USER, with the password from $REPORTGEN_SMTP_PASSWORD.",
+    ),
+    click.option(
+        "--dry-run",
+        is_flag=True,
+        help="Write the message to email/message.eml in the report folder; send nothing.",
+    ),
+)
+# The options that set an EmailSettings field of the same name, then the others.
+_EMAIL_FIELDS = ("to", "cc", "sender", "subject", "smtp_host", "smtp_port", "user")
+_EMAIL_OPTION_NAMES = (*_EMAIL_FIELDS, "starttls", "ssl", "dry_run")
+
+
+def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_EMAIL_OPTIONS):
+        command = option(command)
+    return command
 
 
 @main.command()
@@ -101,6 +142,14 @@ def main() -> None:
     help="With --previous: assign customers to its segments without refitting.",
 )
 @click.option(
+    "--email",
+    "send_email",
+    is_flag=True,
+    help="Then email the report, as `reportgen email` does, with the options below and the "
+    "config's [email] table.",
+)
+@_email_options
+@click.option(
     "-v",
     "--verbose",
     count=True,
@@ -122,15 +171,18 @@ def run(
     period: str | None,
     previous_dir: Path | None,
     score: bool,
+    send_email: bool,
     verbose: int,
     quiet: bool,
+    **email_options: Any,
 ) -> None:
     """Segment the customers in INPUT (CSV, Excel or Parquet) and write the report.
 
     Without INPUT, runs on the bundled sample data (data/customers.csv) with its
     settings (data/customers.toml). Writes report.pdf, report.html, segments.csv,
-    summary.json and model.json into the output directory (default:
-    output/<period>), and prints their paths.
+    summary.json, model.json and the email body (email/) into the output directory
+    (default: output/<period>), and prints their paths. With --email, then sends the
+    report (see `reportgen email --help`).
 
     Monthly: `reportgen run nov.csv --period 2026-11 --previous output/2026-10` keeps
     October's segment numbers and names and adds a "What changed" section.
@@ -153,11 +205,87 @@ def run(
         "previous_dir": previous_dir,
         "score": score or None,
     }
+    given = [name for name in _EMAIL_OPTION_NAMES if email_options[name]]
+    if given and not send_email:
+        raise click.UsageError(f"--{given[0].replace('_', '-')} is an email option: add --email.")
+    if send_email and no_pdf:
+        raise click.UsageError("--email sends report.pdf: drop --no-pdf.")
     with _user_errors():
         settings = resolve_settings(input_path, config_path, overrides)
+        # Checked before the run, so that a missing address fails at once.
+        mail = _email_settings(config_path, email_options) if send_email else None
         result = run_pipeline(settings)
     for path in result.written:
         click.echo(str(path))
+    if mail is not None:
+        with _user_errors(), _after_the_run(settings.output_dir):
+            _send(settings.output_dir, mail, dry_run=email_options["dry_run"])
+
+
+@main.command()
+@click.argument("report_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_email_options
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A TOML file whose [email] table gives any of these settings; options given here win.",
+)
+@click.option("-v", "--verbose", count=True, help="Show more detail on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
+def email(
+    report_dir: Path, config_path: Path | None, verbose: int, quiet: bool, **email_options: Any
+) -> None:
+    """Email the report in REPORT_DIR (made by `reportgen run`) over SMTP.
+
+    The message shows the summary and the segment cards (HTML, with a plain-text
+    alternative) and has report.pdf attached. With --user, the password is read from
+    the REPORTGEN_SMTP_PASSWORD environment variable, never from an option. A
+    recipient the server refuses is named, and the exit code is 1; nothing is retried.
+    """
+    _configure_logging(verbose, quiet)
+    with _user_errors():
+        settings = _email_settings(config_path, email_options)
+        _send(report_dir, settings, dry_run=email_options["dry_run"])
+
+
+def _email_settings(config_path: Path | None, options: dict[str, Any]) -> EmailSettings:
+    """Resolve email settings from the config and the options, and check they can send."""
+    from reportgen.emailing import smtp_password
+    from reportgen.settings import resolve_email_settings
+
+    if options["starttls"] and options["ssl"]:
+        raise click.UsageError("Choose one of --starttls and --ssl.")
+    security = "starttls" if options["starttls"] else "ssl" if options["ssl"] else None
+    overrides = {name: options[name] for name in _EMAIL_FIELDS} | {"security": security}
+    settings = resolve_email_settings(config_path, overrides)
+    settings.check_addressed()
+    if not options["dry_run"]:
+        smtp_password(settings)
+    return settings
+
+
+def _send(report_dir: Path, settings: EmailSettings, *, dry_run: bool) -> None:
+    """Build the message from ``report_dir``; send it, or write it to a .eml file."""
+    from reportgen.emailing import build_message, load_email, send_message, smtp_password, write_eml
+
+    body, pdf = load_email(report_dir)
+    message = build_message(body, pdf, settings)
+    if dry_run:
+        click.echo(str(write_eml(message, report_dir)))
+    else:
+        send_message(message, settings, smtp_password(settings))
+
+
+@contextlib.contextmanager
+def _after_the_run(output_dir: Path) -> Iterator[None]:
+    """Say that the report itself was written when only emailing it failed."""
+    try:
+        yield
+    except EmailError as error:
+        raise EmailError(
+            f"The report is in {output_dir}, but emailing it failed: {error}"
+        ) from None
 
 
 @main.command()

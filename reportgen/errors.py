@@ -19,3 +19,21 @@ class SettingsError(ReportgenError):
     """The options or the config file ask for something impossible (exit code 2)."""
 
     exit_code = 2
+
+
+class EmailError(ReportgenError):
+    """The report could not be emailed: a missing file, or the SMTP server said no (exit 1)."""
+
+    exit_code = 1
+
+
+class PartialSendError(EmailError):
+    """The SMTP server accepted the message for some recipients and refused others.
+
+    Attributes:
+        refused: each refused recipient's address -> the server's reply.
+    """
+
+    def __init__(self, message: str, refused: dict[str, str]) -> None:
+        super().__init__(message)
+        self.refused = refused

@@ -344,6 +344,20 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class EmailBody:
+    """The report as an email body, ready to become a MIME message.
+
+    ``html`` references each image as ``cid:<content id>``; ``images`` maps those
+    content IDs to PNG bytes.
+    """
+
+    subject: str
+    html: str
+    text: str
+    images: Mapping[str, bytes]
+
+
+@dataclass(frozen=True)
 class Report:
     """The whole report: the one object the templates receive."""
 

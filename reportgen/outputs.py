@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -157,7 +157,9 @@ def write_atomically(
 
     Args:
         output_dir: created if needed; files not named here are left alone.
-        files: the outputs of this run.
+        files: the outputs of this run. A name may lead into a subfolder
+            (``email/message.html``); the subfolder is created as needed. Names are
+            relative POSIX paths that stay inside ``output_dir``.
         stale: names of earlier outputs that this run replaces with nothing (a PDF
             from an earlier run when this one made none); removed once the new files
             are in place, so no file contradicts the others.
@@ -165,13 +167,17 @@ def write_atomically(
     Returns:
         The paths written, in the order given.
     """
+    for name in files:
+        _check_name(name)
     output_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".reportgen-", dir=output_dir))
     try:
         for name, content in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             (staging / name).write_bytes(content)
         written = []
         for name in files:
+            (output_dir / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging / name, output_dir / name)
             written.append(output_dir / name)
     finally:
@@ -181,3 +187,9 @@ def write_atomically(
             (output_dir / name).unlink()
             log.info("removed %s from an earlier run: this run made none", output_dir / name)
     return written
+
+
+def _check_name(name: str) -> None:
+    path = PurePosixPath(name)
+    if path.is_absolute() or not path.parts or ".." in path.parts or "\\" in name:
+        raise ValueError(f"Output name {name!r} must be a relative path inside the output folder.")

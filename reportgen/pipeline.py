@@ -1,7 +1,7 @@
 """The pipeline: the only place that knows the order of the stages.
 
 load -> clean -> features -> explore -> choose k -> cluster -> profile -> plot ->
-render -> write.
+render (report and email body) -> write.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from reportgen import __version__
 from reportgen.choosing_k import choose_k
 from reportgen.cleaning import clean_table
 from reportgen.clustering import fit_segments
+from reportgen.emailing import email_files, render_email
 from reportgen.errors import DataError, SettingsError
 from reportgen.exploring import explore
 from reportgen.features import prepare_features
@@ -50,6 +51,7 @@ _VERSIONED_PACKAGES = (
     "seaborn",
     "jinja2",
     "weasyprint",
+    "css-inline",
 )
 
 
@@ -155,6 +157,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         files["segments.csv"] = segments_csv(clean, segmentation, [s.name for s in segments])
         files["summary.json"] = summary_json(report)
         files[MODEL_FILE] = model_json(saved)
+        files.update(email_files(render_email(report)))
     with _stage("Writing", settings.output_dir):
         stale = () if settings.make_pdf else ("report.pdf",)
         written = write_atomically(settings.output_dir, files, stale)

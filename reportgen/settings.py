@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from email.utils import getaddresses
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from reportgen.config import DEFAULT_OUTPUT_DIR, DEFAULT_RULES, SAMPLE_CONFIG
 from reportgen.errors import SettingsError
 
 DEFAULT_TITLE = "Customer segmentation report"
 K_MAX_LIMIT = 30
+
+Security = Literal["none", "starttls", "ssl"]
+# The usual port of each way of talking to an SMTP server: plain relay, submission with
+# STARTTLS, and implicit TLS ("SMTPS").
+DEFAULT_SMTP_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "ssl": 465}
+_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,90 @@ class Settings:
         return values
 
 
+@dataclass(frozen=True)
+class EmailSettings:
+    """Where and how to send the report by email: recipients, sender and SMTP server.
+
+    The SMTP password is deliberately not here: it is read from an environment variable
+    when sending (see ``reportgen.emailing``), so it never sits in a file or an option.
+    """
+
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    sender: str | None = None
+    subject: str | None = None
+    smtp_host: str = "localhost"
+    smtp_port: int | None = None
+    security: Security = "none"
+    user: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.security not in DEFAULT_SMTP_PORTS:
+            choices = ", ".join(DEFAULT_SMTP_PORTS)
+            raise SettingsError(f"security must be one of {choices}, not {self.security!r}.")
+        for kind, addresses in (("--to", self.to), ("--cc", self.cc)):
+            for address in addresses:
+                _check_address(address, kind)
+        if self.sender is not None:
+            _check_address(self.sender, "--from")
+        if self.smtp_port is not None and not 1 <= self.smtp_port <= 65535:
+            raise SettingsError(f"The SMTP port must be between 1 and 65535, not {self.smtp_port}.")
+        if not self.smtp_host or any(c.isspace() for c in self.smtp_host):
+            raise SettingsError(f"{self.smtp_host!r} is not an SMTP host name.")
+        if self.subject is not None and ("\r" in self.subject or "\n" in self.subject):
+            raise SettingsError("The subject must be one line.")
+        if self.user and self.security == "none" and not _is_loopback(self.smtp_host):
+            raise SettingsError(
+                f"Logging in to {self.smtp_host} without TLS would send the password in clear: "
+                'add --starttls or --ssl (security = "starttls" or "ssl" in [email]).'
+            )
+
+    def check_addressed(self) -> None:
+        """Raise SettingsError unless there is a recipient and a sender."""
+        if not self.to:
+            raise SettingsError("No recipient: give --to ADDR, or set to = [...] in [email].")
+        if not self.sender:
+            raise SettingsError('No sender: give --from ADDR, or set from = "..." in [email].')
+
+    @property
+    def port(self) -> int:
+        """The SMTP port: the one given, or the usual one for the security mode."""
+        return self.smtp_port or DEFAULT_SMTP_PORTS[self.security]
+
+    @property
+    def sender_address(self) -> str:
+        """The sender's bare address, for the SMTP envelope ("" when there is none)."""
+        return getaddresses([self.sender])[0][1] if self.sender else ""
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        """Every recipient's bare address (To, then Cc), for the SMTP envelope."""
+        return tuple(getaddresses([address])[0][1] for address in (*self.to, *self.cc))
+
+
+def _check_address(address: str, option: str) -> None:
+    parsed = getaddresses([address])
+    if (
+        "\r" in address
+        or "\n" in address
+        or len(parsed) != 1
+        or not _ADDRESS.fullmatch(parsed[0][1])
+    ):
+        raise SettingsError(
+            f"{address!r} ({option}) is not one email address: write name@example.com or "
+            '"Name <name@example.com>", one address per option or list item.'
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 # TOML key -> (Settings field, expected TOML type, whether it is a path)
 _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "input": ("input_path", str, True),
@@ -93,6 +185,18 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "previous": ("previous_dir", str, True),
     "score": ("score", bool, False),
 }
+EMAIL_TABLE = "email"
+# [email] key -> (EmailSettings field, expected TOML type)
+_EMAIL_KEYS: dict[str, tuple[str, type]] = {
+    "to": ("to", list),
+    "cc": ("cc", list),
+    "from": ("sender", str),
+    "subject": ("subject", str),
+    "smtp_host": ("smtp_host", str),
+    "smtp_port": ("smtp_port", int),
+    "security": ("security", str),
+    "user": ("user", str),
+}
 
 
 def current_period() -> str:
@@ -110,8 +214,43 @@ def read_config(path: Path) -> dict[str, Any]:
         SettingsError: the file is missing, is not TOML, or has an unknown key or a
             value of the wrong type.
     """
+    raw = _read_toml(path)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == EMAIL_TABLE:
+            # Checked here too, so that a mistake in [email] is found by every command.
+            _email_values(value, path)
+            continue
+        if key not in _CONFIG_KEYS:
+            known = ", ".join(sorted([*_CONFIG_KEYS, f"[{EMAIL_TABLE}]"]))
+            raise SettingsError(f"Unknown key {key!r} in config file {path}. Known keys: {known}.")
+        name, expected, is_path = _CONFIG_KEYS[key]
+        value = _checked(key, value, expected, path)
+        if expected is list and not all(isinstance(item, str) for item in value):
+            raise SettingsError(f"Key {key!r} in config file {path} must list column names.")
+        if expected is dict and not all(isinstance(item, str) for item in value.values()):
+            raise SettingsError(f"Key {key!r} in config file {path} must map columns to text.")
+        if is_path:
+            value = (
+                (path.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
+            )
+        values[name] = tuple(value) if expected is list else value
+    return values
+
+
+def read_email_config(path: Path) -> dict[str, Any]:
+    """Read the ``[email]`` table of a TOML config file into EmailSettings field values.
+
+    Raises:
+        SettingsError: the file cannot be read, or ``[email]`` has an unknown key or a
+            value of the wrong type.
+    """
+    return _email_values(_read_toml(path).get(EMAIL_TABLE, {}), path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SettingsError(f"Config file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as error:
@@ -119,29 +258,37 @@ def read_config(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"Config file {path} is not valid TOML: {error}.") from None
 
+
+def _email_values(table: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise SettingsError(f"{EMAIL_TABLE!r} in config file {path} must be a table: [email].")
     values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in _CONFIG_KEYS:
-            known = ", ".join(sorted(_CONFIG_KEYS))
-            raise SettingsError(f"Unknown key {key!r} in config file {path}. Known keys: {known}.")
-        name, expected, is_path = _CONFIG_KEYS[key]
-        # bool is a subclass of int in Python; `k_max = true` must still be refused.
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+    for key, value in table.items():
+        if key not in _EMAIL_KEYS:
+            known = ", ".join(sorted(_EMAIL_KEYS))
             raise SettingsError(
-                f"Key {key!r} in config file {path} must be {_type_name(expected)}, not {value!r}."
+                f"Unknown key {key!r} in the [{EMAIL_TABLE}] table of config file {path}. "
+                f"Known keys: {known}."
             )
+        name, expected = _EMAIL_KEYS[key]
+        value = _checked(f"{EMAIL_TABLE}.{key}", value, expected, path)
         if expected is list:
             if not all(isinstance(item, str) for item in value):
-                raise SettingsError(f"Key {key!r} in config file {path} must list column names.")
+                raise SettingsError(
+                    f"Key '{EMAIL_TABLE}.{key}' in config file {path} must list email addresses."
+                )
             value = tuple(value)
-        if expected is dict and not all(isinstance(item, str) for item in value.values()):
-            raise SettingsError(f"Key {key!r} in config file {path} must map columns to text.")
-        if is_path:
-            value = (
-                (path.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
-            )
         values[name] = value
     return values
+
+
+def _checked(key: str, value: Any, expected: type | tuple[type, ...], path: Path) -> Any:
+    # bool is a subclass of int in Python; `k_max = true` must still be refused.
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise SettingsError(
+            f"Key {key!r} in config file {path} must be {_type_name(expected)}, not {value!r}."
+        )
+    return value
 
 
 def _type_name(expected: type | tuple[type, ...]) -> str:
@@ -189,3 +336,16 @@ def resolve_settings(
     values.setdefault("period", current_period())
     values.setdefault("output_dir", DEFAULT_OUTPUT_DIR / values["period"])
     return Settings(**values)
+
+
+def resolve_email_settings(config_path: Path | None, overrides: Mapping[str, Any]) -> EmailSettings:
+    """Combine defaults, the config file's ``[email]`` table and explicit overrides.
+
+    Args:
+        config_path: the TOML config given on the command line, if any.
+        overrides: EmailSettings field values given explicitly; None values and empty
+            tuples are ignored, so ``--to`` replaces the config's list only when given.
+    """
+    values = read_email_config(config_path) if config_path is not None else {}
+    values.update({key: value for key, value in overrides.items() if value not in (None, ())})
+    return EmailSettings(**values)

@@ -206,6 +206,15 @@ def test_hostile_text_is_inert_and_rendering_fetches_nothing(
     assert "<b>bold</b>" in text
     assert requests == []
 
+    # The email body: escaped in HTML, verbatim in the plain text, one line of subject.
+    email_html = (tmp_path / "out" / "email" / "message.html").read_text()
+    assert [ref for ref in external_references(email_html) if not ref.startswith("cid:")] == []
+    assert "&lt;b&gt;bold&lt;/b&gt;" in email_html and "<b>" not in email_html
+    assert "&lt;script&gt;" in email_html
+    email_text = (tmp_path / "out" / "email" / "message.txt").read_text()
+    assert title in email_text and "&lt;" not in email_text
+    assert (tmp_path / "out" / "email" / "subject.txt").read_text().startswith(title + " – ")
+
 
 def test_more_than_two_features_use_a_pca_map(tmp_path: Path) -> None:
     frame = blobs(3).assign(Visits=lambda f: (f["Income"] * 0.1 + f["CustomerID"] % 7).round(1))

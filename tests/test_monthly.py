@@ -86,6 +86,15 @@ def test_what_changed_reports_the_planted_drift(months: Path) -> None:
     ) in text
 
 
+def test_the_email_says_what_changed(months: Path) -> None:
+    folder = months / "2026-03" / "email"
+    for name in ("message.html", "message.txt"):
+        words = " ".join((folder / name).read_text().replace("<strong>", "").split())
+        assert "Period 2026-03" in words
+        assert "What changed since 2026-02" in words
+        assert "The details are in the attached PDF." in words
+
+
 def test_the_same_month_twice_gives_identical_results(months: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     arguments = [
@@ -132,6 +141,8 @@ def test_score_mode_keeps_last_months_model(months: Path, tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     scored = summary(tmp_path)
     assert scored["k"] is None and scored["changes"]["mode"] == "score"
+    email_text = " ".join((tmp_path / "email" / "message.txt").read_text().split())
+    assert "segments of the 2026-02 model without refitting (score mode)" in email_text
     model = json.loads((tmp_path / "model.json").read_text())
     previous = json.loads((months / "2026-02" / "model.json").read_text())
     assert model["period"] == "2026-03"

@@ -68,3 +68,23 @@ def test_stale_outputs_are_removed_only_after_success(tmp_path: Path) -> None:
     written = write_atomically(tmp_path, {"report.html": b"new"}, stale=("report.pdf",))
     assert written == [tmp_path / "report.html"]
     assert not (tmp_path / "report.pdf").exists()
+
+
+def test_names_may_lead_into_a_subfolder(tmp_path: Path) -> None:
+    written = write_atomically(
+        tmp_path, {"report.html": b"r", "email/message.html": b"m", "email/a.png": b"p"}
+    )
+    assert written == [
+        tmp_path / "report.html",
+        tmp_path / "email/message.html",
+        tmp_path / "email/a.png",
+    ]
+    assert (tmp_path / "email" / "message.html").read_bytes() == b"m"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["email", "report.html"]
+
+
+@pytest.mark.parametrize("name", ["../escape.txt", "/tmp/abs.txt", "email/../../x", ""])
+def test_names_outside_the_output_folder_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError, match="relative path inside"):
+        write_atomically(tmp_path / "out", {name: b"x"})
+    assert not (tmp_path / "out").exists()

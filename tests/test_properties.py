@@ -79,7 +79,7 @@ def test_any_table_gives_a_report_or_one_clean_error(table) -> None:
         ), repr(result.exception)
         if result.exit_code == 0:
             written = sorted(p.name for p in out.iterdir())
-            assert written == ["model.json", "report.html", "segments.csv", "summary.json"]
+            assert written == ["email", "model.json", "report.html", "segments.csv", "summary.json"]
             segments = pd.read_csv(out / "segments.csv")
             assert len(segments) >= 1 and segments["segment"].min() >= 1
         else:

@@ -6,7 +6,13 @@ import pytest
 
 from reportgen.config import SAMPLE_CONFIG, SAMPLE_DATA
 from reportgen.errors import SettingsError
-from reportgen.settings import read_config, resolve_settings
+from reportgen.settings import (
+    EmailSettings,
+    read_config,
+    read_email_config,
+    resolve_email_settings,
+    resolve_settings,
+)
 
 
 def test_no_input_and_no_config_runs_the_bundled_sample() -> None:
@@ -60,3 +66,60 @@ def test_impossible_values_are_refused(tmp_path: Path) -> None:
         resolve_settings(tmp_path / "x.csv", None, {"k_max": 1})
     with pytest.raises(SettingsError, match="both a feature and a profile"):
         resolve_settings(tmp_path / "x.csv", None, {"features": ("A",), "profile": ("A",)})
+
+
+EMAIL_CONFIG = """
+input = "customers.csv"
+
+[email]
+to = ["Marketing <marketing@example.com>"]
+cc = ["analyst@example.com"]
+from = "reports@example.com"
+subject = "Monthly segments"
+smtp_host = "smtp.example.com"
+smtp_port = 2525
+security = "starttls"
+user = "reports"
+"""
+
+
+def test_the_email_table_gives_email_settings_and_options_win(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(EMAIL_CONFIG)
+    assert "email" not in read_config(config) and "to" not in read_config(config)
+    assert read_email_config(config)["sender"] == "reports@example.com"
+    settings = resolve_email_settings(config, {"to": ("ceo@example.com",), "cc": (), "user": None})
+    assert settings == EmailSettings(
+        to=("ceo@example.com",),
+        cc=("analyst@example.com",),
+        sender="reports@example.com",
+        subject="Monthly segments",
+        smtp_host="smtp.example.com",
+        smtp_port=2525,
+        security="starttls",
+        user="reports",
+    )
+    assert resolve_email_settings(None, {"to": ("a@example.com",)}).smtp_host == "localhost"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[email]\nreply_to = "x@example.com"', "Unknown key 'reply_to' in the \\[email\\] table"),
+        ('[email]\nto = "a@example.com"', "'email.to' .* must be a list"),
+        ("[email]\nto = [1]", "must list email addresses"),
+        ('[email]\nsmtp_port = "25"', "'email.smtp_port' .* must be a whole number"),
+        ('email = "a@example.com"', "must be a table"),
+        ('[mail]\nto = ["a@example.com"]', "Unknown key 'mail'"),
+    ],
+)
+def test_bad_email_table_is_refused_by_every_command(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    with pytest.raises(SettingsError, match=message):
+        read_config(config)
+    if not text.startswith("[mail]"):
+        with pytest.raises(SettingsError, match=message):
+            read_email_config(config)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from reportgen.templating import (
+    bar_pixels,
+    bar_width,
+    environment,
+    format_long_date,
+    format_number,
+    format_percent,
+    format_signed,
+)
+
+
+def test_numbers_read_as_people_write_them() -> None:
+    assert format_number(1234567.8) == "1,234,568"
+    assert format_number(12.345) == "12.3"
+    assert format_number(0.12345) == "0.12"
+    assert format_number(None) == "–"
+    assert format_percent(0.375) == "38%"
+    assert format_signed(-0.44) == "−0.4"
+    assert format_long_date(datetime(2026, 11, 7)) == "7 November 2026"
+
+
+@pytest.mark.parametrize(
+    ("z", "width", "pixels"),
+    [(0, "0.0%", 0), (1, "25.0%", 15), (-2, "50.0%", 30), (5, "50.0%", 30)],
+)
+def test_diverging_bar_never_overflows_its_half(z: float, width: str, pixels: int) -> None:
+    # A bar's width is a share of the whole bar (axis in the middle): one side is 50%.
+    # It used to be 100%, so segments more than 1 standard deviation away drew past the track.
+    assert bar_width(z) == width
+    assert bar_pixels(z, half=30) == pixels
+
+
+def test_html_is_escaped_and_text_templates_are_not() -> None:
+    templates = environment()
+    hostile = "<b>Q3 & Q4</b>"
+    assert templates.from_string("{{ t }}").render(t=hostile) == "&lt;b&gt;Q3 &amp; Q4&lt;/b&gt;"
+    for name, escaped in (("email.html", True), ("report.css", True), ("email.txt", False)):
+        assert templates.autoescape(name) is escaped  # type: ignore[operator]
