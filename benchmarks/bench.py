@@ -88,6 +88,7 @@ class Measurement:
 
     wall: float
     peak_mb: float
+    cpu: float
     returncode: int
     killed: bool
     stages: dict[str, float] = field(default_factory=dict)
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit("reportgen is not installed next to this Python or on PATH; run make setup")
         reportgen = Path(found)
 
-    print(machine_description())
+    print(machine_description(args.threads))
     print(f"\nWork directory: {workdir}\n")
     results = []
     try:
@@ -151,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"machine": machine_facts(), "results": [asdict(r) for r in results]}, indent=2
+                {"machine": machine_facts(args.threads), "results": [asdict(r) for r in results]},
+                indent=2,
             )
             + "\n"
         )
@@ -195,6 +197,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=1,
         help="run reportgen this many times per size and report the median run (default 1)",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="set OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS to this in both "
+        "runs (default: the libraries' own choice, one thread per CPU)",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw results to this file")
     return parser.parse_args(argv)
 
@@ -225,7 +233,7 @@ def bench_size(size: int, workdir: Path, reportgen: Path, args: argparse.Namespa
     for attempt in range(1, args.repeat + 1):
         _progress(f"{size:,} customers: reportgen run ({attempt}/{args.repeat})")
         command = [str(reportgen), "run", str(table), "-o", str(workdir / f"out-{size}"), "-v"]
-        runs.append(measure([*command, *_options(size)], cap=None))
+        runs.append(measure([*command, *_options(size)], cap=None, env=_thread_env(args)))
     median = sorted(runs, key=lambda run: run.wall)[(len(runs) - 1) // 2]
 
     baseline = None
@@ -241,6 +249,7 @@ def bench_size(size: int, workdir: Path, reportgen: Path, args: argparse.Namespa
                 *_options(size, profile=False),
             ],
             cap=args.baseline_cap,
+            env=_thread_env(args),
         )
     return SizeResult(
         customers=size,
@@ -253,6 +262,14 @@ def bench_size(size: int, workdir: Path, reportgen: Path, args: argparse.Namespa
     )
 
 
+def _thread_env(args: argparse.Namespace) -> dict[str, str] | None:
+    """The environment that caps OpenMP and BLAS threads, when --threads is given."""
+    if args.threads is None:
+        return None
+    names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    return dict.fromkeys(names, str(args.threads))
+
+
 def _options(size: int, *, profile: bool = True) -> list[str]:
     """The sample's settings for the sample's size (as data/customers.toml); else none."""
     if size != SAMPLE_SIZE:
@@ -263,7 +280,9 @@ def _options(size: int, *, profile: bool = True) -> list[str]:
     return options
 
 
-def measure(command: list[str], cap: float | None) -> Measurement:
+def measure(
+    command: list[str], cap: float | None, env: dict[str, str] | None = None
+) -> Measurement:
     """Run ``command``; return its wall time, peak RSS and ``took`` lines, killing it at ``cap``.
 
     The child runs in its own session so that killing it at the cap also kills anything
@@ -273,7 +292,11 @@ def measure(command: list[str], cap: float | None) -> Measurement:
     with tempfile.TemporaryFile() as stderr:
         started = time.perf_counter()
         process = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            env=None if env is None else {**os.environ, **env},
         )
         killed = not _exited_within(process.pid, cap)
         if killed:
@@ -291,6 +314,7 @@ def measure(command: list[str], cap: float | None) -> Measurement:
     return Measurement(
         wall=wall,
         peak_mb=usage.ru_maxrss * 1024 / 1e6,
+        cpu=usage.ru_utime + usage.ru_stime,
         returncode=process.returncode,
         killed=killed,
         stages=stages,
@@ -355,6 +379,7 @@ def size_table(result: SizeResult) -> str:
     rows = [
         ("reportgen wall time", _wall(run, result.cap)),
         ("reportgen peak RSS", f"{run.peak_mb:,.0f} MB"),
+        ("reportgen CPU time (user + system)", f"{run.cpu:.2f} s"),
     ]
     if len(result.runs) > 1:
         rows.append(("all runs (median kept)", ", ".join(f"{wall:.2f}" for wall in result.runs)))
@@ -446,18 +471,18 @@ def _wall(run: Measurement, cap: float) -> str:
 
 def _ratio(result: SizeResult) -> str:
     ratio = result.ratio
-    return "—" if ratio is None else f"{ratio[0]}{ratio[1]:.2f}"
+    return "—" if ratio is None else f"{ratio[0]} {ratio[1]:.2f}".strip()
 
 
-def machine_facts() -> dict[str, object]:
-    """The machine and software the numbers come from."""
+def machine_facts(threads: int | None = None) -> dict[str, object]:
+    """The machine and software the numbers come from (``threads``: the --threads option)."""
     versions = {}
     for package in VERSIONED:
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = "not installed"
-    threads = {
+    environment = {
         name: os.environ[name]
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
         if name in os.environ
@@ -470,15 +495,17 @@ def machine_facts() -> dict[str, object]:
         "system": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "versions": versions,
-        "thread_settings": threads or "library defaults",
+        "thread_settings": f"{threads} per library (--threads)"
+        if threads
+        else environment or "library defaults (one per CPU)",
         "load_average": " ".join(f"{load:.2f}" for load in os.getloadavg()),
         "commit": _commit(),
     }
 
 
-def machine_description() -> str:
+def machine_description(threads: int | None = None) -> str:
     """The machine facts as a few lines of text."""
-    facts = machine_facts()
+    facts = machine_facts(threads)
     versions = ", ".join(f"{name} {version}" for name, version in facts["versions"].items())  # type: ignore[attr-defined]
     return "\n".join(
         [

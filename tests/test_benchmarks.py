@@ -79,11 +79,11 @@ def test_measure_reads_peak_memory_and_stage_lines(bench: ModuleType) -> None:
 
 
 def test_targets_say_by_how_much_they_are_missed(bench: ModuleType) -> None:
-    slow = bench.Measurement(wall=20.0, peak_mb=500.0, returncode=0, killed=False)
+    slow = bench.Measurement(wall=20.0, peak_mb=500.0, cpu=25.0, returncode=0, killed=False)
     result = bench.SizeResult(1_000_000, 22.0, 2.0, slow, [20.0], None, 120.0)
     assert bench.target_verdict(result) == ("≤ 10 s, ≤ 1,000 MB", "no: time 2.0× the target")
-    capped = bench.Measurement(wall=120.0, peak_mb=300.0, returncode=-9, killed=True)
-    quick = bench.Measurement(wall=4.0, peak_mb=250.0, returncode=0, killed=False)
+    capped = bench.Measurement(wall=120.0, peak_mb=300.0, cpu=200.0, returncode=-9, killed=True)
+    quick = bench.Measurement(wall=4.0, peak_mb=250.0, cpu=4.5, returncode=0, killed=False)
     sample = bench.SizeResult(200, 0.01, 0.3, quick, [4.0], capped, 120.0)
     assert bench.target_verdict(sample) == ("≤ 0.5 × baseline", "yes")
     assert sample.ratio == ("<", pytest.approx(4.0 / 120.0))
