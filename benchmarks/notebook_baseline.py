@@ -6,7 +6,7 @@ It does what a typical tutorial notebook does, on every row, with library defaul
 2. the elbow: default ``KMeans(n_clusters=k)`` fitted on all rows for k = 1..10;
 3. the silhouette score of each of those fits (k = 2..10) on all rows;
 4. the final K-Means with the best silhouette's k, and a seaborn pairplot of every
-   point coloured by cluster;
+   point (all numeric columns but the ID, as notebooks explore them) coloured by cluster;
 5. a few figures (elbow, silhouette, segments scatter, counts per segment);
 6. an HTML page embedding those figures and a table of segment means, turned into a
    PDF by WeasyPrint.
@@ -63,11 +63,12 @@ def main(argv: list[str] | None = None) -> int:
 
     with _step("loading"):
         df = pd.read_csv(args.input).dropna().drop_duplicates()
-        features = args.features or [
+        numeric = [
             column
             for column in df.select_dtypes("number").columns
             if not column.lower().endswith("id")
         ]
+        features = args.features or numeric
         x = StandardScaler().fit_transform(df[features])
 
     inertias, models = [], {}
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
     figures = {}
     with _step("pairplot"):
-        grid = sns.pairplot(df[[*features, "Cluster"]], hue="Cluster", palette="tab10")
+        grid = sns.pairplot(df[[*numeric, "Cluster"]], hue="Cluster", palette="tab10")
         figures["Pairplot"] = _png(grid.figure)
     with _step("figures"):
         figures.update(_figures(df, features, inertias, silhouettes))
