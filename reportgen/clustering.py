@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
-from reportgen.config import EVIDENCE_SAMPLE_SIZE, FINAL_RESTARTS
+from reportgen.config import FINAL_RESTARTS, FINAL_SAMPLE_SIZE
 from reportgen.model import FeatureMatrix, Segmentation
 
 
@@ -21,7 +21,7 @@ def fit_segments(
     *,
     seed: int,
     restarts: int = FINAL_RESTARTS,
-    sample_size: int = EVIDENCE_SAMPLE_SIZE,
+    sample_size: int = FINAL_SAMPLE_SIZE,
 ) -> Segmentation:
     """Fit K-Means with ``k`` segments on the standardized features.
 

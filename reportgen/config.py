@@ -23,6 +23,10 @@ SILHOUETTE_SAMPLE_SIZE = 2_500
 STABILITY_RESAMPLES = 8
 # Restarts for the final K-Means: enough that a different seed gives the same answer.
 FINAL_RESTARTS = 20
+# Above this many customers the restarts run on a seeded sample of this size, and one
+# K-Means on everyone starts from the sample's best centres (ARI 0.9997 against 20
+# restarts on a million customers, in a tenth of the time; 5,000 gave only 0.96).
+FINAL_SAMPLE_SIZE = 50_000
 
 # One colour per segment, used by every chart and table (Tableau 10: distinct and
 # readable by most colour-blind readers). Segment n gets colour n-1, cycling after 10.
