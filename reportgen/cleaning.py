@@ -70,7 +70,8 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
     kinds: dict[str, ColumnKind] = {}
 
     duplicated = frame.duplicated()
-    frame = frame.loc[~duplicated]
+    if duplicated.any():
+        frame = frame.loc[~duplicated]
     frame = _derive_measures(frame, settings, details, kinds)
     id_column = settings.id_column or detect_id_column(frame)
     if id_column is None:
@@ -110,7 +111,7 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
     profile = settings.profile or tuple(c for c in usable if c not in features)
     used = (*features, *profile)
 
-    filled = frame.copy()
+    filled = frame.copy(deep=False)  # copy-on-write: only the columns changed below are new
     for column in used:
         missing = int(frame[column].isna().sum())
         if missing:
@@ -408,7 +409,8 @@ def _note_negative_money(values: pd.Series, column: str, details: list[str]) -> 
 
 
 def _note_rare_categories(values: pd.Series, details: list[str]) -> None:
-    counts = values.astype(str).value_counts()
+    counts = values.value_counts()
+    counts.index = counts.index.astype(str)
     rare = counts[counts < RARE_SHARE * len(values)]
     if len(rare) and len(rare) < len(counts):
         ordered = sorted(rare.items(), key=lambda item: (-item[1], item[0]))[:8]

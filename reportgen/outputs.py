@@ -28,22 +28,28 @@ SUMMARY_FORMAT = "reportgen-summary/1"
 
 
 def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]) -> bytes:
-    """Return one CSV row per customer kept: customer_id, segment, segment_name."""
-    table = pd.DataFrame(
+    """Return one CSV row per customer kept: customer_id, segment, segment_name.
+
+    Written with pyarrow's CSV writer: for ten million customers pandas' to_csv takes
+    several times as long.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    ids = clean.customer_ids
+    if ids.dtype == object or pd.api.types.is_string_dtype(ids):
+        ids = ids.astype(str).map(neutralize_formula)
+    safe_names = np.array([neutralize_formula(name) for name in names], dtype=object)
+    table = pa.table(
         {
-            "customer_id": (
-                clean.customer_ids.map(neutralize_formula)
-                if clean.customer_ids.dtype == object
-                or pd.api.types.is_string_dtype(clean.customer_ids)
-                else clean.customer_ids
-            ),
-            "segment": np.asarray(segmentation.numbers)[segmentation.labels],
-            "segment_name": np.array([neutralize_formula(n) for n in names], dtype=object)[
-                segmentation.labels
-            ],
+            "customer_id": pa.array(ids.to_numpy()),
+            "segment": pa.array(np.asarray(segmentation.numbers)[segmentation.labels]),
+            "segment_name": pa.array(safe_names[segmentation.labels], type=pa.string()),
         }
     )
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    sink = pa.BufferOutputStream()
+    arrow_csv.write_csv(table, sink, arrow_csv.WriteOptions(quoting_style="needed"))
+    return sink.getvalue().to_pybytes()
 
 
 def summary_json(report: Report) -> bytes:

@@ -89,7 +89,8 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         exploration = explore(clean)
     k_choice, segmentation, warnings = _segment(settings, features, previous)
     known_names = {s.number: s.name for s in previous.model.segments} if previous else None
-    segments = profile_segments(clean, features, segmentation, rules, known_names)
+    with _stage("Describing segments"):
+        segments = profile_segments(clean, features, segmentation, rules, known_names)
     changes = None
     if previous:
         changes = compare_runs(

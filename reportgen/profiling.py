@@ -114,18 +114,20 @@ def profile_segments(
         known.get(number) or (name if name not in taken else f"{name} (new)")
         for number, name in zip(segmentation.numbers, unique_names(feature_levels), strict=True)
     ]
+    # One pass per column over all customers, not one copy of the table per segment.
+    by_column = [
+        _profile_column(
+            clean.frame[column],
+            segmentation.labels,
+            segmentation.k,
+            clean.short_names[column],
+            clean.is_measure(column),
+        )
+        for column in clean.profile_columns
+    ]
     profiles = []
     for index, (levels, name) in enumerate(zip(feature_levels, names, strict=True)):
-        members = clean.frame.loc[segmentation.labels == index]
-        demographics = tuple(
-            _demographic(
-                clean.frame[column],
-                members[column],
-                clean.short_names[column],
-                clean.is_measure(column),
-            )
-            for column in clean.profile_columns
-        )
+        demographics = tuple(column_profiles[index] for column_profiles in by_column)
         profiles.append(
             SegmentProfile(
                 number=segmentation.numbers[index],
@@ -228,40 +230,55 @@ def _coarse(level: str) -> str:
     return level.removeprefix("very ")
 
 
-def _demographic(
-    population: pd.Series, members: pd.Series, short: str, is_measure: bool
-) -> DemographicProfile:
-    column = str(population.name)
+def _profile_column(
+    values: pd.Series, labels: np.ndarray, k: int, short: str, is_measure: bool
+) -> list[DemographicProfile]:
+    """Describe one profiled column in every segment against all customers."""
+    column = str(values.name)
     if is_measure:
-        mean, pop_mean, pop_std = members.mean(), population.mean(), population.std()
-        z = (mean - pop_mean) / pop_std if pop_std else 0.0
-        if abs(z) < NOTABLE_Z:
-            phrase = f"typical {short}"
-        elif short == "age":
-            phrase = "younger" if z < 0 else "older"
-        else:
-            phrase = f"{'lower' if z < 0 else 'higher'} {short}"
-        return DemographicProfile(
-            column=column,
-            kind="numeric",
-            summary=f"{phrase} (average {_number(mean)} vs {_number(pop_mean)})",
-            segment_mean=float(mean),
-            population_mean=float(pop_mean),
+        pop_mean, pop_std = float(values.mean()), float(values.std())
+        means = values.groupby(labels).mean().reindex(range(k))
+        return [_numeric_profile(column, short, float(mean), pop_mean, pop_std) for mean in means]
+    population = values.value_counts(normalize=True)
+    within = values.groupby(labels).value_counts(normalize=True)
+    profiles = []
+    for index in range(k):
+        shares = within.loc[index].sort_values(ascending=False, kind="stable")
+        shown = [
+            CategoryShare(str(category), float(share), float(population[category]))
+            for category, share in shares.head(SHOWN_CATEGORIES).items()
+        ]
+        top = shown[0]
+        # A bare code ("97% 1") means nothing; say which column it is ("97% channel 1").
+        digits = top.category.replace(".", "").isdigit()
+        label = f"{short} {top.category}" if digits else top.category
+        profiles.append(
+            DemographicProfile(
+                column=column,
+                kind="categorical",
+                summary=f"{top.share:.0%} {label} ({top.population_share:.0%} of all customers)",
+                shares=tuple(shown),
+            )
         )
-    shares = members.astype(str).value_counts(normalize=True)
-    population_shares = population.astype(str).value_counts(normalize=True)
-    shown = [
-        CategoryShare(str(category), float(share), float(population_shares[category]))
-        for category, share in shares.head(SHOWN_CATEGORIES).items()
-    ]
-    top = shown[0]
-    # A bare code ("97% 1") means nothing; say which column it belongs to ("97% channel 1").
-    label = f"{short} {top.category}" if top.category.replace(".", "").isdigit() else top.category
+    return profiles
+
+
+def _numeric_profile(
+    column: str, short: str, mean: float, pop_mean: float, pop_std: float
+) -> DemographicProfile:
+    z = (mean - pop_mean) / pop_std if pop_std else 0.0
+    if abs(z) < NOTABLE_Z:
+        phrase = f"typical {short}"
+    elif short == "age":
+        phrase = "younger" if z < 0 else "older"
+    else:
+        phrase = f"{'lower' if z < 0 else 'higher'} {short}"
     return DemographicProfile(
         column=column,
-        kind="categorical",
-        summary=f"{top.share:.0%} {label} ({top.population_share:.0%} of all customers)",
-        shares=tuple(shown),
+        kind="numeric",
+        summary=f"{phrase} (average {_number(mean)} vs {_number(pop_mean)})",
+        segment_mean=mean,
+        population_mean=pop_mean,
     )
 
 
