@@ -103,6 +103,17 @@ def test_rules_file_must_end_with_a_catch_all(tmp_path: Path) -> None:
         load_rules(rules)
 
 
+def income_features(frame: pd.DataFrame) -> FeatureMatrix:
+    values = frame[["Income"]].to_numpy()
+    return FeatureMatrix(
+        ("Income",),
+        values,
+        (values - values.mean()) / values.std(),
+        values.mean(axis=0),
+        values.std(axis=0),
+    )
+
+
 def test_profiles_describe_size_levels_and_demographics() -> None:
     frame = pd.DataFrame(
         {
@@ -111,14 +122,7 @@ def test_profiles_describe_size_levels_and_demographics() -> None:
             "Age": [20, 22, 24, 50, 52, 54],
         }
     )
-    values = frame[["Income"]].to_numpy()
-    features = FeatureMatrix(
-        ("Income",),
-        values,
-        (values - values.mean()) / values.std(),
-        values.mean(axis=0),
-        values.std(axis=0),
-    )
+    features = income_features(frame)
     clean = CleanTable(
         frame,
         pd.Series(range(6)),
@@ -147,14 +151,7 @@ def test_profiles_describe_size_levels_and_demographics() -> None:
 
 def test_tracked_segments_keep_their_names_and_new_ones_are_marked() -> None:
     frame = pd.DataFrame({"Income": [10.0, 12, 11, 90, 92, 91]})
-    values = frame[["Income"]].to_numpy()
-    features = FeatureMatrix(
-        ("Income",),
-        values,
-        (values - values.mean()) / values.std(),
-        values.mean(axis=0),
-        values.std(axis=0),
-    )
+    features = income_features(frame)
     clean = CleanTable(
         frame,
         pd.Series(range(6)),
