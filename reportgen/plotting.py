@@ -221,7 +221,7 @@ def demographics(clean: CleanTable) -> Chart | None:
     def draw(figure: Figure) -> None:
         for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
             _distribution(axes, clean.frame[column], clean.is_measure(column))
-            axes.set_title(_shorten(column, 40))
+            axes.set_title(_shorten(column, 28))
 
     rows = math.ceil(len(columns) / 3)
     return _render(
@@ -416,7 +416,7 @@ def _is_skewed(features: FeatureMatrix, index: int) -> bool:
 
 def _scaled_title(features: FeatureMatrix, index: int) -> str:
     """A panel title that says when the axis is logarithmic, as the clustering saw it."""
-    column = _shorten(features.columns[index], 40)
+    column = _shorten(features.columns[index], 28)
     return f"{column} (log scale)" if _is_skewed(features, index) else column
 
 

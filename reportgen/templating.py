@@ -10,6 +10,7 @@ part and subject), so text from the data appears as text in HTML whatever it con
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime
 
 import jinja2
@@ -39,8 +40,24 @@ def environment() -> jinja2.Environment:
         bar_width=bar_width,
         bar_pixels=bar_pixels,
         long_date=format_long_date,
+        breakable=breakable,
     )
     return environment
+
+
+def breakable(text: object, every: int = 24) -> str:
+    """Let very long unbroken words (from customer data) wrap in tables.
+
+    A zero-width space is put every ``every`` characters inside words longer than
+    that, so a 120-character column name cannot stretch a table off the page.
+    """
+    return re.sub(
+        rf"\S{{{every + 1},}}",
+        lambda word: "\u200b".join(
+            word[0][start : start + every] for start in range(0, len(word[0]), every)
+        ),
+        str(text),
+    )
 
 
 def format_number(value: float | int | None, digits: int | None = None) -> str:

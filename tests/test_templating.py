@@ -42,3 +42,12 @@ def test_html_is_escaped_and_text_templates_are_not() -> None:
     assert templates.from_string("{{ t }}").render(t=hostile) == "&lt;b&gt;Q3 &amp; Q4&lt;/b&gt;"
     for name, escaped in (("email.html", True), ("report.css", True), ("email.txt", False)):
         assert templates.autoescape(name) is escaped  # type: ignore[operator]
+
+
+def test_breakable_gives_long_words_places_to_wrap_and_leaves_short_ones() -> None:
+    from reportgen.templating import breakable
+
+    assert breakable("Annual Income (k$)") == "Annual Income (k$)"
+    wrapped = breakable("X" * 60)
+    assert wrapped.replace("\u200b", "") == "X" * 60
+    assert max(len(part) for part in wrapped.split("\u200b")) == 24
