@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -157,6 +157,7 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         short_names={column: settings.labels.get(column) or short_name(column) for column in used},
         quality=quality,
         kinds={column: kinds[column] for column in frame.columns},
+        display_names={column: display_name(column, settings.units) for column in frame.columns},
     )
 
 
@@ -184,6 +185,12 @@ def _words(name: str) -> list[str]:
     return [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
+def display_name(column: str, units: Mapping[str, str]) -> str:
+    """Return a column's name with its configured unit: 'Income' -> 'Income (€)'."""
+    unit = units.get(column)
+    return f"{column} ({unit})" if unit and unit not in column else column
+
+
 def short_name(column: str) -> str:
     """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'."""
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
@@ -198,6 +205,7 @@ def _check_named_columns(columns: Iterable[str], settings: Settings, table: Tabl
         "--profile": settings.profile,
         "id_column": (settings.id_column,) if settings.id_column else (),
         "labels": tuple(settings.labels),
+        "units": tuple(settings.units),
     }
     for option, names in named.items():
         for name in names:

@@ -42,6 +42,7 @@ def prepare_features(clean: CleanTable) -> FeatureMatrix:
         means=means,
         scales=scales,
         transforms=transforms,
+        display_names=tuple(clean.display(column) for column in columns),
     )
 
 

@@ -35,7 +35,16 @@ MODEL_VERSION = 1
 # The radius of a segment: this quantile of its customers' distances to its centre.
 RADIUS_QUANTILE = 0.99
 # Settings a run with --previous takes over unless given again.
-INHERITED_SETTINGS = ("features", "profile", "ignore", "id_column", "labels", "k_max", "seed")
+INHERITED_SETTINGS = (
+    "features",
+    "profile",
+    "ignore",
+    "id_column",
+    "labels",
+    "units",
+    "k_max",
+    "seed",
+)
 
 
 def build_model(

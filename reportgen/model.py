@@ -84,6 +84,11 @@ class CleanTable:
     short_names: Mapping[str, str]
     quality: DataQuality
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+    display_names: Mapping[str, str] = field(default_factory=dict)
+
+    def display(self, column: str) -> str:
+        """The column's name as charts and tables show it (with its unit, if configured)."""
+        return self.display_names.get(column, column)
 
     def is_measure(self, column: str) -> bool:
         """Whether a column holds measures (means make sense) rather than categories."""
@@ -106,6 +111,11 @@ class FeatureMatrix:
     means: np.ndarray
     scales: np.ndarray
     transforms: tuple[Transform, ...] = ()
+    display_names: tuple[str, ...] = ()
+
+    def display(self, index: int) -> str:
+        """Feature ``index`` as charts show it (with its unit, if configured)."""
+        return self.display_names[index] if self.display_names else self.columns[index]
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,7 @@ class FeatureLevel:
     population_mean: float
     z: float
     level: str
+    display: str = ""
 
 
 @dataclass(frozen=True)
@@ -380,3 +391,4 @@ class Report:
     customers: int
     period: str
     changes: Changes | None = None
+    display_names: Mapping[str, str] = field(default_factory=dict)

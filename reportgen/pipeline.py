@@ -130,6 +130,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         customers=len(clean.frame),
         period=settings.period,
         changes=changes,
+        display_names=clean.display_names,
     )
     if previous and settings.score:
         # Score mode keeps last month's model, so the segmentation stays fixed.

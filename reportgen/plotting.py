@@ -89,13 +89,13 @@ def segment_map(
         return _render(
             "segment_map",
             "Customers by segment",
-            f"Distribution of {features.columns[0]} in each segment.",
+            f"Distribution of {features.display(0)} in each segment.",
             (FULL_WIDTH, 3.2),
             lambda figure: _stacked_histogram(figure.subplots(), features, segmentation, colors),
         )
     if features.values.shape[1] == 2:
         points, centers = features.values, segmentation.centroids
-        x_label, y_label = features.columns
+        x_label, y_label = features.display(0), features.display(1)
         caption = (
             "Each dot is a customer, coloured by segment; numbered circles mark segment centres."
         )
@@ -221,7 +221,7 @@ def demographics(clean: CleanTable) -> Chart | None:
     def draw(figure: Figure) -> None:
         for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
             _distribution(axes, clean.frame[column], clean.is_measure(column))
-            axes.set_title(_shorten(column, 28))
+            axes.set_title(_shorten(clean.display(column), 28))
 
     rows = math.ceil(len(columns) / 3)
     return _render(
@@ -252,8 +252,8 @@ def behaviour(features: FeatureMatrix) -> Chart:
                 linewidths=0,
                 rasterized=True,
             )
-            axes.set_xlabel(columns[0])
-            axes.set_ylabel(columns[1])
+            axes.set_xlabel(features.display(0))
+            axes.set_ylabel(features.display(1))
         for axes, index in zip(grid, range(len(columns)), strict=False):
             values = features.values[:, index]
             if _is_skewed(features, index):
@@ -416,7 +416,7 @@ def _is_skewed(features: FeatureMatrix, index: int) -> bool:
 
 def _scaled_title(features: FeatureMatrix, index: int) -> str:
     """A panel title that says when the axis is logarithmic, as the clustering saw it."""
-    column = _shorten(features.columns[index], 28)
+    column = _shorten(features.display(index), 28)
     return f"{column} (log scale)" if _is_skewed(features, index) else column
 
 
@@ -506,7 +506,7 @@ def _stacked_histogram(
         color=list(colors[: segmentation.k]),
         label=[f"Segment {number}" for number in segmentation.numbers],
     )
-    axes.set_xlabel(features.columns[0])
+    axes.set_xlabel(features.display(0))
     axes.set_ylabel("Customers")
     axes.legend(fontsize=7)
 

@@ -11,6 +11,7 @@ letter.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -101,9 +102,12 @@ def profile_segments(
     population_std = features.values.std(axis=0)
     feature_levels = [
         tuple(
-            _feature_level(column, clean.short_names[column], mean, pop_mean, pop_std)
-            for column, mean, pop_mean, pop_std in zip(
-                features.columns, centroid, population_mean, population_std, strict=True
+            dataclasses.replace(
+                _feature_level(column, clean.short_names[column], mean, pop_mean, pop_std),
+                display=features.display(index),
+            )
+            for index, (column, mean, pop_mean, pop_std) in enumerate(
+                zip(features.columns, centroid, population_mean, population_std, strict=True)
             )
         )
         for centroid in segmentation.centroids

@@ -42,6 +42,7 @@ class Settings:
     title: str = DEFAULT_TITLE
     make_pdf: bool = True
     labels: Mapping[str, str] = field(default_factory=dict)
+    units: Mapping[str, str] = field(default_factory=dict)
     rules_path: Path = DEFAULT_RULES
     period: str = field(default_factory=lambda: current_period())
     previous_dir: Path | None = None
@@ -78,6 +79,7 @@ class Settings:
         values["profile"] = list(self.profile)
         values["ignore"] = list(self.ignore)
         values["labels"] = dict(self.labels)
+        values["units"] = dict(self.units)
         return values
 
 
@@ -180,6 +182,7 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "title": ("title", str, False),
     "pdf": ("make_pdf", bool, False),
     "labels": ("labels", dict, False),
+    "units": ("units", dict, False),
     "rules": ("rules_path", str, True),
     "period": ("period", str, False),
     "previous": ("previous_dir", str, True),

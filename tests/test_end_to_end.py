@@ -229,3 +229,17 @@ def test_more_than_two_features_use_a_pca_map(tmp_path: Path) -> None:
         in result.report.charts["segment_map"].caption
     )
     assert io.BytesIO(result.report.charts["feature_boxplots"].png).read(4) == b"\x89PNG"
+
+
+def test_units_from_the_config_label_tables_and_charts(tmp_path: Path) -> None:
+    write_csv(tmp_path / "c.csv", blobs(3))
+    config = tmp_path / "c.toml"
+    config.write_text('input = "c.csv"\n[units]\nIncome = "€ thousand"\n')
+    settings = resolve_settings(None, config, {"output_dir": tmp_path / "out", "make_pdf": False})
+    result = run(settings)
+    document = (tmp_path / "out" / "report.html").read_text()
+    assert "Income (€ thousand)" in document
+    assert result.report.segments[0].features[0].display == "Income (€ thousand)"
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["settings"]["units"] == {
+        "Income": "€ thousand"
+    }
