@@ -20,6 +20,7 @@ report: setup
 lint: setup
 	$(BIN)/ruff check reportgen tests benchmarks
 	$(BIN)/ruff format --check reportgen tests benchmarks
+	$(BIN)/mypy reportgen
 
 # Debian's chromium, for the browser checks of report.html (tests/test_browser.py) only.
 browser:

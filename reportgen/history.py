@@ -79,7 +79,7 @@ def build_model(
         short_names={column: short_names[column] for column in features.columns},
         means=tuple(float(v) for v in features.means),
         scales=tuple(float(v) for v in features.scales),
-        transforms=features.transforms or ("none",) * len(features.columns),
+        transforms=features.transforms or tuple("none" for _ in features.columns),
         segments=tuple(saved),
         id_column=id_column,
         input_sha256=input_sha256,

@@ -10,6 +10,7 @@ import io
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -38,7 +39,7 @@ RARE_SHARE = 0.01
 MAX_POINTS = 20_000
 _INK = "#333333"
 _GREY = "#9aa5b1"
-_STYLE = {
+_STYLE: dict[str, Any] = {
     "font.size": 8.5,
     "axes.titlesize": 9.5,
     "axes.titleweight": "bold",
@@ -423,7 +424,7 @@ def _scaled_title(features: FeatureMatrix, index: int) -> str:
 def _render(
     key: str, title: str, caption: str, size: tuple[float, float], draw: Callable[[Figure], None]
 ) -> Chart:
-    with matplotlib.rc_context(_STYLE), warnings.catch_warnings():
+    with matplotlib.rc_context(_STYLE), warnings.catch_warnings():  # type: ignore[arg-type]
         # Column names in scripts DejaVu lacks (CJK, emoji) draw as boxes; that is all.
         warnings.filterwarnings("ignore", r"Glyph .* missing from font", UserWarning)
         figure = Figure(figsize=size, layout="constrained")
