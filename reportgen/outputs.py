@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 SUMMARY_FORMAT = "reportgen-summary/1"
 
 
-def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]) -> bytes:
+def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]) -> memoryview:
     """Return one CSV row per customer kept: customer_id, segment, segment_name.
 
     Written with pyarrow's CSV writer: for ten million customers pandas' to_csv takes
@@ -39,17 +39,23 @@ def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]
     ids = clean.customer_ids
     if ids.dtype == object or pd.api.types.is_string_dtype(ids):
         ids = ids.astype(str).map(neutralize_formula)
-    safe_names = np.array([neutralize_formula(name) for name in names], dtype=object)
+    # The names as a dictionary column: five strings and an index per customer, not ten
+    # million copies of the strings.
+    segment_names = pa.DictionaryArray.from_arrays(
+        pa.array(segmentation.labels.astype(np.int32)),
+        pa.array([neutralize_formula(name) for name in names], type=pa.string()),
+    )
     table = pa.table(
         {
             "customer_id": pa.array(ids.to_numpy()),
             "segment": pa.array(np.asarray(segmentation.numbers)[segmentation.labels]),
-            "segment_name": pa.array(safe_names[segmentation.labels], type=pa.string()),
+            "segment_name": segment_names,
         }
     )
     sink = pa.BufferOutputStream()
     arrow_csv.write_csv(table, sink, arrow_csv.WriteOptions(quoting_style="needed"))
-    return sink.getvalue().to_pybytes()
+    # The Arrow buffer itself, not a copy: at ten million customers that is 250 MB saved.
+    return memoryview(sink.getvalue())
 
 
 def summary_json(report: Report) -> bytes:
@@ -157,7 +163,7 @@ def _changes_summary(changes: Changes | None) -> dict[str, Any] | None:
 
 
 def write_atomically(
-    output_dir: Path, files: Mapping[str, bytes], stale: tuple[str, ...] = ()
+    output_dir: Path, files: Mapping[str, bytes | memoryview], stale: tuple[str, ...] = ()
 ) -> list[Path]:
     """Write ``files`` (name -> content) into ``output_dir``, all or nothing.
 

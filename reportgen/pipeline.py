@@ -82,6 +82,9 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
             check_features(previous.model, table, settings.previous_dir)
     with _stage("Cleaning"):
         clean = clean_table(table, settings)
+        # Only the file's name and hash are needed from here on: let the raw table go.
+        source_name, input_sha256 = table.path.name, table.sha256
+        del table
         features = prepare_features(clean)
         if previous:
             check_same_features(previous.model, features)
@@ -113,8 +116,8 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
     report = Report(
         title=settings.title,
         generated_at=now or datetime.now(UTC).astimezone(),
-        source_name=table.path.name,
-        input_sha256=table.sha256,
+        source_name=source_name,
+        input_sha256=input_sha256,
         seed=settings.seed,
         restarts=segmentation.restarts,
         rules_source=settings.rules_path.name,
@@ -138,7 +141,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
             previous.model,
             period=settings.period,
             sizes={segment.number: segment.size for segment in segments},
-            sha256=table.sha256,
+            sha256=input_sha256,
         )
     else:
         saved = build_model(
@@ -148,12 +151,12 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
             segmentation=segmentation,
             segments=segments,
             id_column=clean.id_column,
-            input_sha256=table.sha256,
+            input_sha256=input_sha256,
             settings=report.settings,
         )
     with _stage("Rendering"):
         html = render_html(report)
-        files = {"report.html": html.encode("utf-8")}
+        files: dict[str, bytes | memoryview] = {"report.html": html.encode("utf-8")}
         if settings.make_pdf:
             files["report.pdf"] = render_pdf(html)
         files["segments.csv"] = segments_csv(clean, segmentation, [s.name for s in segments])

@@ -19,7 +19,7 @@ def test_segments_csv_has_one_row_per_customer_and_is_safe_in_a_spreadsheet() ->
     segmentation = Segmentation(
         np.array([0, 1, 0, 1, 0, 1]), np.zeros((2, 1)), np.zeros((2, 1)), (3, 3), 1, (1, 4)
     )
-    text = segments_csv(clean, segmentation, ["Big", "=Small"]).decode()
+    text = bytes(segments_csv(clean, segmentation, ["Big", "=Small"])).decode()
     table = pd.read_csv(pd.io.common.StringIO(text), dtype=str)
     assert list(table.columns) == ["customer_id", "segment", "segment_name"]
     assert table["customer_id"].tolist() == [
