@@ -228,3 +228,19 @@ def test_a_categorical_feature_is_refused_not_treated_as_distances(tmp_path, mak
     )
     with pytest.raises(SettingsError, match="'Channel' holds categories"):
         clean(tmp_path, frame, make_settings, features=("Income", "Channel"))
+
+
+def test_exact_duplicates_agree_with_pandas() -> None:
+    from reportgen.cleaning import exact_duplicates
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "CustomerID": rng.integers(0, 200, 600),
+            "b": rng.choice(["x", "y", None], 600),
+            "c": rng.choice([1.5, np.nan], 600),
+        }
+    )
+    assert exact_duplicates(frame).tolist() == frame.duplicated().tolist()
+    no_id = frame.rename(columns={"CustomerID": "a"})
+    assert exact_duplicates(no_id).tolist() == no_id.duplicated().tolist()
