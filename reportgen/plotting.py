@@ -94,14 +94,16 @@ def segment_map(
             (FULL_WIDTH, 3.2),
             lambda figure: _stacked_histogram(figure.subplots(), features, segmentation, colors),
         )
+    drawn = _drawn_rows(len(features.values))
     if features.values.shape[1] == 2:
-        points, centers = features.values, segmentation.centroids
+        points, centers = features.values[drawn], segmentation.centroids
         x_label, y_label = features.display(0), features.display(1)
         caption = (
             "Each dot is a customer, coloured by segment; numbered circles mark segment centres."
         )
     else:
-        points, centers, explained = _pca(features.scaled, segmentation.centroids_scaled)
+        # Fitted on the drawn customers only: the same directions, without a PCA of millions.
+        points, centers, explained = _pca(features.scaled[drawn], segmentation.centroids_scaled)
         x_label = f"Principal component 1 ({explained[0]:.0%} of variance)"
         y_label = f"Principal component 2 ({explained[1]:.0%} of variance)"
         caption = (
@@ -110,15 +112,14 @@ def segment_map(
             "customer, coloured by segment."
         )
 
-    drawn = _drawn_rows(len(points))
-    caption += _sample_note(len(drawn), len(points))
+    caption += _sample_note(len(drawn), len(features.values))
     palette = np.array(colors)
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
         axes.scatter(
-            points[drawn, 0],
-            points[drawn, 1],
+            points[:, 0],
+            points[:, 1],
             s=14 if len(drawn) < 2_000 else 4,
             c=palette[segmentation.labels[drawn]],
             alpha=0.75 if len(drawn) < 2_000 else 0.35,
