@@ -8,7 +8,9 @@ Column roles, decided here and shown in the data-quality section (the config's
 - left out, with the reason: a constant column; a column more than half missing; free
   text (text with a different value in at least 90% of rows, such as names).
 - code: whole numbers with at most 10 distinct values (channel 1/2, region 1-3); they
-  are categories, so they describe segments but are never used as distances.
+  are categories, so they describe segments and are never used as distances. Asked
+  for as a feature, a code or a text column with at most 50 categories is one-hot
+  encoded (see features.py); a text column with more is refused.
 - date: text that reads as dates; replaced by a tenure in days, counted up to the
   latest date in the column (not today, so reruns give the same numbers).
 - birth year: a column named like "year of birth"; replaced by an age in the report's
@@ -30,6 +32,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from reportgen.config import RARE_SHARE
 from reportgen.errors import DataError, SettingsError
 from reportgen.model import CleanTable, ColumnKind, ColumnReport, ColumnRole, DataQuality, Table
 from reportgen.settings import Settings
@@ -50,7 +53,8 @@ _NUMERIC_SHARE = 0.9
 MAX_CODES = 10
 MOSTLY_MISSING = 0.5
 FREE_TEXT_SHARE = 0.9
-RARE_SHARE = 0.01
+# A text column asked for as a feature is a category up to this many distinct values.
+MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
 EARLIEST_BIRTH_YEAR = 1900
 
@@ -94,13 +98,11 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         for column in frame.columns
         if column not in named and (reason := _reason_to_leave_out(frame[column], kinds[column]))
     }
-    for column in settings.features:
-        if kinds[column] != "numeric":
-            raise SettingsError(
-                f"--feature {column!r} holds categories ({kinds[column]}), not measures; "
-                "segmenting on categories is not supported yet. Describe segments with it "
-                "instead: --profile."
-            )
+    if settings.features and all(kinds[column] != "numeric" for column in settings.features):
+        raise SettingsError(
+            f"The features ({', '.join(settings.features)}) are all categories; segmenting "
+            "on categories alone is not supported. Add at least one measure with --feature."
+        )
     usable = [c for c in frame.columns if c != id_column and c not in left_out]
     features = settings.features or tuple(c for c in usable if kinds[c] == "numeric")
     if not features:
@@ -118,7 +120,8 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
             filled[column], how = _fill(frame[column], kinds[column], column, table)
             details[column].append(f"{missing:,} missing filled with {how}")
     for column in features:
-        filled[column] = _cap_outliers(filled[column], details[column])
+        if kinds[column] == "numeric":
+            filled[column] = _cap_outliers(filled[column], details[column])
     for column in used:
         _note_negative_money(filled[column], column, details[column])
         if kinds[column] in ("categorical", "code"):
@@ -348,21 +351,29 @@ def _drop_rows_without_id(
 def _coerce_features(
     frame: pd.DataFrame, features: tuple[str, ...], table: Table
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Turn explicitly chosen text features into numbers, refusing columns that are not numeric."""
+    """Turn explicitly chosen text features into numbers where they are numbers.
+
+    Text that is mostly not numbers stays text: a categorical feature when it holds a
+    few categories, refused when it holds a different value in most rows (names, notes).
+    """
     notes = []
     for column in features:
         values = frame[column]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
         numbers = pd.to_numeric(values, errors="coerce")
         present = values.notna()
         parsed = numbers[present].notna()
         if not parsed.any() or parsed.mean() < _NUMERIC_SHARE:
+            distinct = values.nunique()
+            if distinct <= min(MAX_FEATURE_CATEGORIES, present.sum() / 2):
+                continue
             first_bad = parsed.index[~parsed][0] if (~parsed).any() else values.index[0]
             raise DataError(
                 f"Column {column!r} in {table.path} is not numeric (row {int(first_bad) + 2} "
-                f"holds {values[first_bad]!r}); segment on numeric columns only, or "
-                "profile this one with --profile."
+                f"holds {values[first_bad]!r}) and has too many different values "
+                f"({distinct:,}) to be a category; segment on numeric columns or categories "
+                "with a few values, or leave this one out of --feature."
             )
         if (~parsed).any():
             notes.append(

@@ -28,6 +28,11 @@ FINAL_RESTARTS = 20
 # restarts on a million customers, in a tenth of the time; 5,000 gave only 0.96).
 FINAL_SAMPLE_SIZE = 50_000
 
+# Categories held by fewer than this share of customers are rare: listed in the
+# data-quality section and grouped under OTHER_CATEGORY in charts and encodings.
+RARE_SHARE = 0.01
+OTHER_CATEGORY = "Other"
+
 # One colour per segment, used by every chart and table (Tableau 10: distinct and
 # readable by most colour-blind readers). Segment n gets colour n-1, cycling after 10.
 SEGMENT_COLORS = (

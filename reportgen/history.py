@@ -19,6 +19,7 @@ import pandas as pd
 from reportgen import __version__
 from reportgen.errors import DataError
 from reportgen.model import (
+    CategoryEncoding,
     FeatureMatrix,
     PreviousRun,
     SavedModel,
@@ -31,7 +32,9 @@ from reportgen.spreadsheet import restore_formula
 
 MODEL_FILE = "model.json"
 MODEL_FORMAT = "reportgen-model"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
+# Version 1 files (before categorical features) are read as models without them.
+READABLE_VERSIONS = (1, 2)
 # The radius of a segment: this quantile of its customers' distances to its centre.
 RADIUS_QUANTILE = 0.99
 # Settings a run with --previous takes over unless given again.
@@ -76,7 +79,7 @@ def build_model(
     return SavedModel(
         period=period,
         features=features.columns,
-        short_names={column: short_names[column] for column in features.columns},
+        short_names={column: short_names[column] for column in features.all_columns},
         means=tuple(float(v) for v in features.means),
         scales=tuple(float(v) for v in features.scales),
         transforms=features.transforms or tuple("none" for _ in features.columns),
@@ -85,6 +88,7 @@ def build_model(
         input_sha256=input_sha256,
         settings=dict(settings),
         reportgen_version=__version__,
+        categorical=features.categorical,
     )
 
 
@@ -108,6 +112,16 @@ def model_json(model: SavedModel) -> bytes:
             for column, transform, mean, scale in zip(
                 model.features, model.transforms, model.means, model.scales, strict=True
             )
+        ],
+        "categorical_features": [
+            {
+                "column": encoding.column,
+                "short_name": model.short_names[encoding.column],
+                "categories": list(encoding.categories),
+                "other": encoding.other,
+                "weight": encoding.weight,
+            }
+            for encoding in model.categorical
         ],
         "segments": [
             {
@@ -144,18 +158,19 @@ def read_model(directory: Path) -> SavedModel:
         raise DataError(f"Cannot read {path}: {error}.") from None
     if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
         raise DataError(f"{path} is not a reportgen model file.")
-    if document.get("version") != MODEL_VERSION:
+    if document.get("version") not in READABLE_VERSIONS:
         raise DataError(
             f"{path} has model format version {document.get('version')!r}, but this reportgen "
-            f"({__version__}) reads version {MODEL_VERSION}; regenerate that month's report with "
-            "this version first."
+            f"({__version__}) reads versions {READABLE_VERSIONS[0]}-{MODEL_VERSION}; regenerate "
+            "that month's report with this version first."
         )
     try:
         features = document["features"]
+        categorical = document.get("categorical_features", [])
         return SavedModel(
             period=str(document["period"]),
             features=tuple(f["column"] for f in features),
-            short_names={f["column"]: f["short_name"] for f in features},
+            short_names={f["column"]: f["short_name"] for f in (*features, *categorical)},
             means=tuple(float(f["mean"]) for f in features),
             scales=tuple(float(f["scale"]) for f in features),
             transforms=tuple(_transform(f["transform"]) for f in features),
@@ -174,6 +189,15 @@ def read_model(directory: Path) -> SavedModel:
             input_sha256=str(document["input_sha256"]),
             settings=dict(document["settings"]),
             reportgen_version=str(document.get("written_by", "")).removeprefix("reportgen "),
+            categorical=tuple(
+                CategoryEncoding(
+                    column=str(c["column"]),
+                    categories=tuple(str(category) for category in c["categories"]),
+                    weight=float(c["weight"]),
+                    other=None if c["other"] is None else str(c["other"]),
+                )
+                for c in categorical
+            ),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise DataError(

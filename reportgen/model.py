@@ -99,10 +99,39 @@ class CleanTable:
 
 
 @dataclass(frozen=True)
+class CategoryEncoding:
+    """How one categorical clustering feature is one-hot encoded.
+
+    Each category becomes a column that is ``weight`` for the customers in it and 0
+    for the others. ``other`` (when set) is the category that rare and unseen values
+    fall into; a value matching no category gets zeros everywhere.
+    """
+
+    column: str
+    categories: tuple[str, ...]
+    weight: float
+    other: str | None = None
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """Return the weighted one-hot columns of ``values`` (one row per customer)."""
+        text = values.astype(str)
+        if self.other is not None:
+            text = text.where(text.isin(self.categories), self.other)
+        codes = pd.Index(self.categories).get_indexer(text)
+        encoded = np.zeros((len(values), len(self.categories)))
+        known = codes >= 0
+        encoded[np.flatnonzero(known), codes[known]] = self.weight
+        return encoded
+
+
+@dataclass(frozen=True)
 class FeatureMatrix:
     """The clustering features in original units, and transformed then standardized.
 
-    ``means`` and ``scales`` are those of the transformed values.
+    ``columns`` are the measures: ``values`` holds them in original units, and
+    ``means`` and ``scales`` are those of their transformed values. ``scaled`` holds
+    the standardized measures first, then the one-hot columns of each categorical
+    feature in ``categorical``: it is what K-Means measures distances on.
     """
 
     columns: tuple[str, ...]
@@ -112,10 +141,16 @@ class FeatureMatrix:
     scales: np.ndarray
     transforms: tuple[Transform, ...] = ()
     display_names: tuple[str, ...] = ()
+    categorical: tuple[CategoryEncoding, ...] = ()
 
     def display(self, index: int) -> str:
         """Feature ``index`` as charts show it (with its unit, if configured)."""
         return self.display_names[index] if self.display_names else self.columns[index]
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        """Every clustering feature: the measures, then the categorical features."""
+        return (*self.columns, *(encoding.column for encoding in self.categorical))
 
 
 @dataclass(frozen=True)
@@ -232,6 +267,7 @@ class DemographicProfile:
     segment_mean: float | None = None
     population_mean: float | None = None
     shares: tuple[CategoryShare, ...] = ()
+    short_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -258,6 +294,7 @@ class SegmentProfile:
     features: tuple[FeatureLevel, ...]
     demographics: tuple[DemographicProfile, ...]
     recommendation: Recommendation
+    categories: tuple[DemographicProfile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -287,15 +324,21 @@ class SavedModel:
     input_sha256: str
     settings: Mapping[str, Any]
     reportgen_version: str
+    categorical: tuple[CategoryEncoding, ...] = ()
 
     def scaled_centroids(self) -> np.ndarray:
         """The segment centres in this model's standardized units."""
         return np.array([segment.centre for segment in self.segments], dtype=float)
 
-    def standardize(self, values: np.ndarray) -> np.ndarray:
-        """Put feature values (original units) into this model's standardized units."""
-        transformed = transform_values(values, self.transforms)
-        return (transformed - np.array(self.means)) / np.array(self.scales)
+    def standardize(self, features: FeatureMatrix) -> np.ndarray:
+        """Put this month's features into this model's standardized units.
+
+        The categorical features must have been encoded with this model's categories
+        (``prepare_features`` does so when given the model's encodings).
+        """
+        transformed = transform_values(features.values, self.transforms)
+        measures = (transformed - np.array(self.means)) / np.array(self.scales)
+        return np.hstack([measures, features.scaled[:, len(self.features) :]])
 
 
 @dataclass(frozen=True)
@@ -392,3 +435,10 @@ class Report:
     period: str
     changes: Changes | None = None
     display_names: Mapping[str, str] = field(default_factory=dict)
+    categorical_features: tuple[CategoryEncoding, ...] = ()
+
+    @property
+    def measure_columns(self) -> tuple[str, ...]:
+        """The features that are measures (the others are categorical features)."""
+        categorical = {encoding.column for encoding in self.categorical_features}
+        return tuple(column for column in self.feature_columns if column not in categorical)

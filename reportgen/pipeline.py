@@ -85,7 +85,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         # Only the file's name and hash are needed from here on: let the raw table go.
         source_name, input_sha256 = table.path.name, table.sha256
         del table
-        features = prepare_features(clean)
+        features = prepare_features(clean, previous.model.categorical if previous else None)
         if previous:
             check_same_features(previous.model, features)
     with _stage("Exploring"):
@@ -134,6 +134,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         period=settings.period,
         changes=changes,
         display_names=clean.display_names,
+        categorical_features=features.categorical,
     )
     if previous and settings.score:
         # Score mode keeps last month's model, so the segmentation stays fixed.

@@ -38,6 +38,8 @@ RARE_SHARE = 0.01
 # Beyond this many points a scatter is saturated: more dots cost seconds and show nothing.
 MAX_POINTS = 20_000
 _INK = "#333333"
+# Customers whose category was not among the model's (possible with --previous).
+_UNKNOWN = "(not in the model)"
 _GREY = "#9aa5b1"
 _STYLE: dict[str, Any] = {
     "font.size": 8.5,
@@ -73,6 +75,7 @@ def make_charts(
         segment_map(features, segmentation, colors),
         segment_sizes(segments),
         feature_boxplots(features, segmentation, colors),
+        category_mix(clean, features, segmentation),
         demographics(clean),
         behaviour(features),
         correlations(exploration),
@@ -86,7 +89,8 @@ def segment_map(
     features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]
 ) -> Chart:
     """Customers coloured by segment: the features themselves, or a PCA projection."""
-    if features.values.shape[1] == 1:
+    measures_only = not features.categorical
+    if measures_only and features.values.shape[1] == 1:
         return _render(
             "segment_map",
             "Customers by segment",
@@ -95,7 +99,8 @@ def segment_map(
             lambda figure: _stacked_histogram(figure.subplots(), features, segmentation, colors),
         )
     drawn = _drawn_rows(len(features.values))
-    if features.values.shape[1] == 2:
+    raw = measures_only and features.values.shape[1] == 2
+    if raw:
         points, centers = features.values[drawn], segmentation.centroids
         x_label, y_label = features.display(0), features.display(1)
         caption = (
@@ -107,7 +112,7 @@ def segment_map(
         x_label = f"Principal component 1 ({explained[0]:.0%} of variance)"
         y_label = f"Principal component 2 ({explained[1]:.0%} of variance)"
         caption = (
-            f"The {len(features.columns)} features projected onto the two directions that "
+            f"The {len(features.all_columns)} features projected onto the two directions that "
             f"show most of their variation ({explained.sum():.0%} of it); each dot is a "
             "customer, coloured by segment."
         )
@@ -126,7 +131,7 @@ def segment_map(
             linewidths=0,
             rasterized=True,
         )
-        if features.values.shape[1] == 2:
+        if raw:
             for index in range(2):
                 if _is_skewed(features, index):
                     (axes.set_xscale if index == 0 else axes.set_yscale)("symlog", linthresh=1)
@@ -210,6 +215,56 @@ def feature_boxplots(
         "Features by segment",
         "Boxes span the middle half of each segment's customers; the line is the median.",
         (FULL_WIDTH, 2.4 * rows),
+        draw,
+    )
+
+
+def category_mix(
+    clean: CleanTable, features: FeatureMatrix, segmentation: Segmentation
+) -> Chart | None:
+    """For each categorical feature, the share of each category in every segment."""
+    if not features.categorical:
+        return None
+    rows = ["All customers", *(f"Segment {number}" for number in segmentation.numbers)]
+
+    def draw(figure: Figure) -> None:
+        for axes, encoding in zip(
+            _grid(figure, len(features.categorical)), features.categorical, strict=False
+        ):
+            encoded = encoding.encode(clean.frame[encoding.column])
+            names = np.array([*encoding.categories, _UNKNOWN])
+            picked = encoded.argmax(axis=1)
+            picked[encoded.max(axis=1) == 0] = len(encoding.categories)
+            shown = pd.Series(names[picked])
+            by_segment = pd.crosstab(segmentation.labels, shown, normalize="index")
+            overall = shown.value_counts(normalize=True).to_frame().T
+            shares = pd.concat([overall, by_segment]).fillna(0.0)
+            shares = shares[[c for c in names if c in shares.columns]]
+            left = np.zeros(len(rows))
+            palette = sns.color_palette("Set2", len(shares.columns))
+            for color, category in zip(palette, shares.columns, strict=True):
+                values = shares[category].to_numpy()
+                # Bare codes ("2") say nothing in a legend: "region 2" does.
+                if category.replace(".", "").isdigit():
+                    category = (
+                        f"{clean.short_names.get(encoding.column, encoding.column)} {category}"
+                    )
+                axes.barh(rows, values, left=left, color=color, label=_shorten(category, 24))
+                left += values
+            axes.invert_yaxis()
+            axes.xaxis.set_major_formatter(PercentFormatter(1.0))
+            axes.set_xlim(0, 1)
+            axes.grid(axis="y", visible=False)
+            axes.set_title(_shorten(clean.display(encoding.column), 28))
+            axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, fontsize=7)
+
+    panels = len(features.categorical)
+    height = (1.2 + 0.28 * len(rows)) * math.ceil(panels / 3) + 0.5
+    return _render(
+        "category_mix",
+        "Categories by segment",
+        "The share of each category in every segment; these categories were segmented on.",
+        (FULL_WIDTH if panels > 1 else FULL_WIDTH * 0.6, height),
         draw,
     )
 

@@ -38,6 +38,10 @@ NAMED_FEATURES = 3
 # A demographic is worth mentioning in the one-line description past these differences.
 NOTABLE_Z = 0.35
 NOTABLE_SHARE_GAP = 0.10
+# A segment is "mostly X" in its name when at least this share of it is in category X,
+# and that share is this much above X's share among all customers.
+DOMINANT_SHARE = 0.6
+DOMINANT_GAP = 0.2
 SHOWN_CATEGORIES = 5
 _LEVELS = ((-1.5, "very low"), (-0.5, "low"), (0.5, "average"), (1.5, "high"))
 _RULE_TEXTS = ("action", "campaign", "retention", "products")
@@ -112,12 +116,8 @@ def profile_segments(
         )
         for centroid in segmentation.centroids
     ]
-    known = known_names or {}
-    taken = set(known.values())
-    names = [
-        known.get(number) or (name if name not in taken else f"{name} (new)")
-        for number, name in zip(segmentation.numbers, unique_names(feature_levels), strict=True)
-    ]
+    # Categorical features are described like the profiled columns, by their shares.
+    described = (*(encoding.column for encoding in features.categorical), *clean.profile_columns)
     # One pass per column over all customers, not one copy of the table per segment.
     by_column = [
         _profile_column(
@@ -127,20 +127,39 @@ def profile_segments(
             clean.short_names[column],
             clean.is_measure(column),
         )
-        for column in clean.profile_columns
+        for column in described
+    ]
+    categorical_parts = [
+        [
+            _dominant_category(column_profiles[index])
+            for column_profiles in by_column[: len(features.categorical)]
+        ]
+        for index in range(segmentation.k)
+    ]
+    fresh_names = unique_names(
+        feature_levels, [", ".join(filter(None, parts)) for parts in categorical_parts]
+    )
+    known = known_names or {}
+    taken = set(known.values())
+    names = [
+        known.get(number) or (name if name not in taken else f"{name} (new)")
+        for number, name in zip(segmentation.numbers, fresh_names, strict=True)
     ]
     profiles = []
     for index, (levels, name) in enumerate(zip(feature_levels, names, strict=True)):
-        demographics = tuple(column_profiles[index] for column_profiles in by_column)
+        described_here = [column_profiles[index] for column_profiles in by_column]
+        categories = tuple(described_here[: len(features.categorical)])
+        demographics = tuple(described_here[len(features.categorical) :])
         profiles.append(
             SegmentProfile(
                 number=segmentation.numbers[index],
                 name=name,
-                description=_description(levels, demographics),
+                description=_description(levels, (*categories, *demographics)),
                 size=segmentation.sizes[index],
                 share=segmentation.sizes[index] / total,
                 color=segment_color(segmentation.numbers[index]),
                 features=levels,
+                categories=categories,
                 demographics=demographics,
                 recommendation=recommend(levels, rules),
             )
@@ -156,12 +175,15 @@ def level_of(z: float) -> str:
     return "very high"
 
 
-def unique_names(segments: Sequence[Sequence[FeatureLevel]]) -> list[str]:
+def unique_names(
+    segments: Sequence[Sequence[FeatureLevel]], categories: Sequence[str] = ()
+) -> list[str]:
     """Name each segment from its feature levels, making repeated names unique.
 
     Names use three levels (low, average, high) and list features in their given
-    order. Where two names repeat, they first gain "very", then more features, and
-    finally a letter.
+    order, followed by the segment's entry in ``categories`` (its dominant categories,
+    such as "mostly Retail"), if any. Where two names repeat, they first gain "very",
+    then more features, and finally a letter.
     """
     ranked = [sorted(levels, key=lambda level: -abs(level.z)) for levels in segments]
     shown = [_named_count(levels) for levels in ranked]
@@ -170,7 +192,7 @@ def unique_names(segments: Sequence[Sequence[FeatureLevel]]) -> list[str]:
     def name(index: int) -> str:
         chosen = ranked[index][: shown[index]]
         in_order = [level for level in segments[index] if level in chosen]
-        return _name(in_order, precise[index])
+        return _name(in_order, precise[index], categories[index] if categories else "")
 
     names = [name(index) for index in range(len(segments))]
     while repeated := {text for text, count in Counter(names).items() if count > 1}:
@@ -221,13 +243,27 @@ def _named_count(ranked: Sequence[FeatureLevel]) -> int:
     return sum(level.level != "average" for level in ranked[:NAMED_FEATURES])
 
 
-def _name(levels: Sequence[FeatureLevel], precise: bool) -> str:
-    if not levels:
-        return "Average on every measure"
-    text = ", ".join(
+def _name(levels: Sequence[FeatureLevel], precise: bool, categories: str = "") -> str:
+    parts = [
         f"{level.level if precise else _coarse(level.level)} {level.short_name}" for level in levels
-    )
+    ]
+    if categories:
+        parts.append(categories)
+    text = ", ".join(parts) or "Average on every measure"
     return text[0].upper() + text[1:]
+
+
+def _dominant_category(profile: DemographicProfile) -> str:
+    """Say "mostly X" when most of a segment is in a category that is not that common."""
+    top = profile.shares[0]
+    if top.share < DOMINANT_SHARE or top.share - top.population_share < DOMINANT_GAP:
+        return ""
+    return f"mostly {_category_label(top.category, profile.short_name)}"
+
+
+def _category_label(category: str, short: str) -> str:
+    # A bare code ("97% 1") means nothing; say which column it is ("97% channel 1").
+    return f"{short} {category}" if category.replace(".", "").isdigit() else category
 
 
 def _coarse(level: str) -> str:
@@ -253,15 +289,14 @@ def _profile_column(
             for category, share in shares.head(SHOWN_CATEGORIES).items()
         ]
         top = shown[0]
-        # A bare code ("97% 1") means nothing; say which column it is ("97% channel 1").
-        digits = top.category.replace(".", "").isdigit()
-        label = f"{short} {top.category}" if digits else top.category
+        label = _category_label(top.category, short)
         profiles.append(
             DemographicProfile(
                 column=column,
                 kind="categorical",
                 summary=f"{top.share:.0%} {label} ({top.population_share:.0%} of all customers)",
                 shares=tuple(shown),
+                short_name=short,
             )
         )
     return profiles

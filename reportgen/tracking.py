@@ -43,7 +43,8 @@ HIGHLIGHTS = 3
 
 def check_features(model: SavedModel, table: Table, previous_dir: object) -> None:
     """Refuse a table that lacks any of the features last month's model was fitted on."""
-    missing = [column for column in model.features if column not in table.frame.columns]
+    needed = (*model.features, *(encoding.column for encoding in model.categorical))
+    missing = [column for column in needed if column not in table.frame.columns]
     if missing:
         raise DataError(
             f"{table.path} lacks {', '.join(repr(c) for c in missing)}, which the model in "
@@ -58,10 +59,11 @@ def check_same_features(model: SavedModel, features: FeatureMatrix) -> None:
     Raises:
         SettingsError: the features differ from the model's.
     """
-    if tuple(features.columns) != tuple(model.features):
+    before = (*model.features, *(encoding.column for encoding in model.categorical))
+    if features.all_columns != before or features.categorical != model.categorical:
         raise SettingsError(
-            f"The features ({', '.join(features.columns)}) differ from those of the "
-            f"{model.period} model ({', '.join(model.features)}); segments can only be "
+            f"The features ({', '.join(features.all_columns)}) differ from those of the "
+            f"{model.period} model ({', '.join(before)}); segments can only be "
             "tracked on the same features. Drop --feature or run without --previous."
         )
 
@@ -105,7 +107,7 @@ def score_customers(model: SavedModel, features: FeatureMatrix) -> tuple[Segment
         The segmentation (segments that received no customer are left out) and a
         drift warning, or None when the data still fits the model.
     """
-    distances = cdist(model.standardize(features.values), model.scaled_centroids())
+    distances = cdist(model.standardize(features), model.scaled_centroids())
     nearest = distances.argmin(axis=1)
     radii = np.array([segment.radius for segment in model.segments])
     outside = float((distances[np.arange(len(distances)), nearest] > radii[nearest]).mean())
@@ -249,7 +251,7 @@ def _centre_distances(
     model: SavedModel, segmentation: Segmentation, features: FeatureMatrix
 ) -> np.ndarray:
     """Distances from this month's segment centres to last month's, in last month's units."""
-    in_model_space = model.standardize(features.values)
+    in_model_space = model.standardize(features)
     centres = np.array(
         [
             in_model_space[segmentation.labels == index].mean(axis=0)

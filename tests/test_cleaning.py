@@ -94,7 +94,9 @@ def test_unknown_column_is_a_usage_error_listing_the_columns(tmp_path: Path, mak
         clean(tmp_path, frame, make_settings, features=("Incme",))
 
 
-def test_text_feature_is_refused_with_its_row(tmp_path: Path, make_settings) -> None:
+def test_text_feature_without_categories_is_refused_with_its_row(
+    tmp_path: Path, make_settings
+) -> None:
     frame = pd.DataFrame({"CustomerID": [1, 2, 3], "Income": [1.0, 2.0, 3.0], "City": list("abc")})
     with pytest.raises(DataError, match=r"'City' .* not numeric \(row 2 holds 'a'\)"):
         clean(tmp_path, frame, make_settings, features=("City",))
@@ -222,12 +224,37 @@ def test_an_id_column_empty_everywhere_leaves_no_customer(tmp_path, make_setting
         clean(tmp_path, frame, make_settings, id_column="CustomerID")
 
 
-def test_a_categorical_feature_is_refused_not_treated_as_distances(tmp_path, make_settings):
+def test_a_code_or_text_feature_is_kept_as_a_category_not_capped(tmp_path, make_settings):
+    frame = pd.DataFrame(
+        {
+            "CustomerID": range(60),
+            "Income": np.arange(60.0),
+            "Channel": [1, 2] * 30,
+            "Region": ["North", "South", "East"] * 20,
+        }
+    )
+    result = clean(tmp_path, frame, make_settings, features=("Income", "Channel", "Region"))
+    assert result.feature_columns == ("Income", "Channel", "Region")
+    assert result.kinds["Channel"] == "code" and result.kinds["Region"] == "categorical"
+    assert not result.is_measure("Channel") and not result.is_measure("Region")
+    assert result.frame["Region"].tolist() == frame["Region"].tolist()
+
+
+def test_categories_alone_are_refused(tmp_path, make_settings):
     frame = pd.DataFrame(
         {"CustomerID": range(50), "Income": np.arange(50.0), "Channel": [1, 2] * 25}
     )
-    with pytest.raises(SettingsError, match="'Channel' holds categories"):
-        clean(tmp_path, frame, make_settings, features=("Income", "Channel"))
+    with pytest.raises(SettingsError, match=r"\(Channel\) are all categories.*Add at least one"):
+        clean(tmp_path, frame, make_settings, features=("Channel",))
+
+
+def test_a_free_text_feature_is_refused_as_neither_number_nor_category(tmp_path, make_settings):
+    names = [f"Customer {n}" for n in range(60)]
+    frame = pd.DataFrame({"CustomerID": range(60), "Income": np.arange(60.0), "Name": names})
+    with pytest.raises(
+        DataError, match=r"'Name' .* not numeric .* too many different values \(60\)"
+    ):
+        clean(tmp_path, frame, make_settings, features=("Income", "Name"))
 
 
 def test_exact_duplicates_agree_with_pandas() -> None:

@@ -125,7 +125,9 @@ BAD_RUNS = [
     ([], None, 1, "does not exist"),
     ([], b"", 1, "is empty"),
     (["--feature", "Incme"], "ok", 2, "--feature names column 'Incme'"),
-    (["--feature", "City"], "ok", 1, "'City' .* is not numeric"),
+    (["--feature", "City"], "ok", 2, r"\(City\) are all categories"),
+    (["--feature", "Income", "--feature", "City"], "ok", 1, "'City' has the same value"),
+    (["--feature", "Name"], "ok", 1, "'Name' .* is not numeric .* too many different values"),
     (["-k", "30"], "tiny", 1, "30 segments were asked for, but there are only 6 customers"),
     (["--k-max", "1"], "ok", 2, "Invalid value for '--k-max'"),
     (["--config", "CONFIG"], "ok", 2, "Unknown key 'colour'"),
@@ -140,7 +142,10 @@ def test_bad_input_is_one_clear_line_and_leaves_the_old_report(
 
     table = tmp_path / "customers.csv"
     if content == "ok":
-        write_csv(table, blobs(3).assign(City="Paris"))
+        write_csv(
+            table,
+            blobs(3).assign(City="Paris", Name=lambda f: f["CustomerID"].map("Ann {}".format)),
+        )
     elif content == "tiny":
         write_csv(table, blobs(3, per_blob=2))
     elif isinstance(content, bytes):

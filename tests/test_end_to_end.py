@@ -243,3 +243,66 @@ def test_units_from_the_config_label_tables_and_charts(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["settings"]["units"] == {
         "Income": "€ thousand"
     }
+
+
+def channel_table(path: Path) -> Path:
+    """Three groups on two measures; channel Retail, Horeca, and a mix of both."""
+    frame = blobs(3)
+    frame["Channel"] = ["Retail"] * 60 + ["Horeca"] * 60 + ["Retail", "Horeca"] * 30
+    return write_csv(path, frame)
+
+
+def test_a_categorical_feature_is_one_hot_encoded_and_the_report_says_so(tmp_path: Path) -> None:
+    settings = resolve_settings(
+        channel_table(tmp_path / "c.csv"),
+        None,
+        {
+            "output_dir": tmp_path / "out",
+            "features": ("Income", "Spending", "Channel"),
+            "clusters": 3,
+        },
+    )
+    result = run(settings)
+    names = [segment.name for segment in result.report.segments]
+    assert sum("mostly Retail" in name for name in names) == 1, names
+    assert sum("mostly Horeca" in name for name in names) == 1, names
+    assert "category_mix" in result.report.charts
+    model = json.loads((tmp_path / "out" / "model.json").read_text())
+    assert [f["column"] for f in model["features"]] == ["Income", "Spending"]
+    assert model["categorical_features"][0]["categories"] == ["Horeca", "Retail"]
+    assert len(model["segments"][0]["centre_standardized"]) == 4
+    text = " ".join(" ".join(pdf_pages(tmp_path / "out" / "report.pdf")).split())
+    assert "Categories. Channel is a category, not a quantity" in text
+    assert "one-hot encoding" in text and "weighted 0.71" in text
+    assert "Categories by segment" in text
+    assert "3 features segmented on" in text
+
+
+def test_categorical_features_are_tracked_and_scored_next_month(tmp_path: Path) -> None:
+    first = channel_table(tmp_path / "m1.csv")
+    features = {"features": ("Income", "Spending", "Channel"), "make_pdf": False}
+    one = run(
+        resolve_settings(
+            first, None, {**features, "output_dir": tmp_path / "m1", "period": "2026-01"}
+        )
+    )
+    frame = pd.read_csv(first)
+    frame.loc[0, "Channel"] = "Online"  # a category last month's model never saw
+    second = write_csv(tmp_path / "m2.csv", frame)
+    for mode in ("refit", "score"):
+        settings = resolve_settings(
+            second,
+            None,
+            {
+                "output_dir": tmp_path / mode,
+                "period": "2026-02",
+                "previous_dir": tmp_path / "m1",
+                "score": mode == "score",
+                "make_pdf": False,
+            },
+        )
+        two = run(settings)
+        assert [s.name for s in two.report.segments] == [s.name for s in one.report.segments]
+        assert two.report.changes is not None
+        assert two.report.changes.segments[0].status == "kept"
+        assert two.report.categorical_features == one.report.categorical_features

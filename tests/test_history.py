@@ -8,7 +8,7 @@ import pytest
 
 from reportgen.errors import DataError
 from reportgen.history import build_model, model_json, read_model, read_previous_run
-from reportgen.model import SavedModel, SavedSegment
+from reportgen.model import CategoryEncoding, SavedModel, SavedSegment
 
 
 def saved_model(**changes: object) -> SavedModel:
@@ -37,7 +37,7 @@ def test_model_round_trips_through_readable_json(tmp_path: Path) -> None:
     model = saved_model()
     (tmp_path / "model.json").write_bytes(model_json(model))
     document = json.loads((tmp_path / "model.json").read_text())
-    assert document["format"] == "reportgen-model" and document["version"] == 1
+    assert document["format"] == "reportgen-model" and document["version"] == 2
     assert document["segments"][0]["centroid"] == {"Income": 70.0, "Spending": 20.0}
     assert read_model(tmp_path) == model
 
@@ -45,7 +45,7 @@ def test_model_round_trips_through_readable_json(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d.update(version=2), "format version 2"),
+        (lambda d: d.update(version=3), "format version 3"),
         (lambda d: d.update(format="other"), "not a reportgen model file"),
         (lambda d: d.pop("segments"), r"incomplete or damaged .*segments"),
         (lambda d: d["features"][0].pop("scale"), r"incomplete or damaged .*scale"),
@@ -96,3 +96,19 @@ def test_radius_is_the_99th_percentile_distance() -> None:
     distances = np.linalg.norm(members - segmentation.centroids_scaled[0], axis=1)
     assert model.segments[0].radius == pytest.approx(np.quantile(distances, 0.99))
     assert model.segments[0].centroid == pytest.approx(tuple(segmentation.centroids[0]))
+
+
+def test_categorical_features_round_trip_and_version_1_models_still_read(tmp_path: Path) -> None:
+    encoding = CategoryEncoding("Channel", ("Web", "Shop", "Other"), 2**-0.5, other="Other")
+    model = saved_model(
+        categorical=(encoding,),
+        short_names={"Income": "income", "Spending": "spending", "Channel": "channel"},
+    )
+    (tmp_path / "model.json").write_bytes(model_json(model))
+    assert read_model(tmp_path) == model
+
+    document = json.loads(model_json(saved_model()))
+    document["version"] = 1
+    del document["categorical_features"]
+    (tmp_path / "model.json").write_text(json.dumps(document))
+    assert read_model(tmp_path) == saved_model()

@@ -48,3 +48,36 @@ def test_more_than_two_features_are_projected() -> None:
     features, segmentation = fitted(400, features=4)
     chart = plotting.segment_map(features, segmentation, ["#111111", "#222222"])
     assert "The 4 features projected onto the two directions" in chart.caption
+
+
+def test_a_categorical_feature_joins_the_projection_and_gets_its_own_chart() -> None:
+    import dataclasses
+
+    import pandas as pd
+
+    from reportgen.model import CategoryEncoding, CleanTable, DataQuality
+
+    features, segmentation = fitted(200, features=1)
+    assert plotting.category_mix(None, features, segmentation) is None  # type: ignore[arg-type]
+    channel = pd.Series(["Web", "Shop"] * 99 + ["Fax", "Fax"], name="channel")
+    encoding = CategoryEncoding("channel", ("Web", "Shop"), 0.7)
+    features = dataclasses.replace(
+        features,
+        scaled=np.hstack([features.scaled, encoding.encode(channel)]),
+        categorical=(encoding,),
+    )
+    centres = [features.scaled[segmentation.labels == i].mean(axis=0) for i in (0, 1)]
+    segmentation = dataclasses.replace(segmentation, centroids_scaled=np.array(centres))
+    chart = plotting.segment_map(features, segmentation, ["#111111", "#222222"])
+    assert "The 2 features projected" in chart.caption
+    clean = CleanTable(
+        pd.DataFrame({"f0": features.values[:, 0], "channel": channel}),
+        pd.Series(range(200)),
+        None,
+        ("f0", "channel"),
+        (),
+        {"f0": "f0", "channel": "channel"},
+        DataQuality(200, 0, 200, (), ()),
+    )
+    mix = plotting.category_mix(clean, features, segmentation)
+    assert mix is not None and mix.png.startswith(b"\x89PNG")

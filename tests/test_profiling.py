@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -8,7 +9,14 @@ import pytest
 
 from reportgen.config import DEFAULT_RULES
 from reportgen.errors import SettingsError
-from reportgen.model import CleanTable, DataQuality, FeatureLevel, FeatureMatrix, Segmentation
+from reportgen.model import (
+    CategoryEncoding,
+    CleanTable,
+    DataQuality,
+    FeatureLevel,
+    FeatureMatrix,
+    Segmentation,
+)
 from reportgen.profiling import level_of, load_rules, profile_segments, recommend, unique_names
 
 RULES = load_rules(DEFAULT_RULES)
@@ -174,3 +182,58 @@ def test_tracked_segments_keep_their_names_and_new_ones_are_marked() -> None:
     )
     assert (kept.number, kept.name) == (2, "Big spenders")
     assert (fresh.number, fresh.name) == (7, "Low income (new)")
+
+
+def test_a_dominant_category_of_a_categorical_feature_joins_the_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "Income": [10.0, 12, 11, 90, 92, 91],
+            "Channel": ["Web", "Web", "Web", "Shop", "Shop", "Web"],
+        }
+    )
+    encoding = CategoryEncoding("Channel", ("Web", "Shop"), 0.5)
+    base = income_features(frame)
+    features = dataclasses.replace(
+        base,
+        scaled=np.hstack([base.scaled, encoding.encode(frame["Channel"])]),
+        categorical=(encoding,),
+    )
+    clean = CleanTable(
+        frame,
+        pd.Series(range(6)),
+        None,
+        ("Income", "Channel"),
+        (),
+        {"Income": "income", "Channel": "channel"},
+        DataQuality(6, 0, 6, (), ()),
+        kinds={"Income": "numeric", "Channel": "categorical"},
+    )
+    segmentation = Segmentation(
+        np.array([1, 1, 1, 0, 0, 0]),
+        np.array([[91.0], [11.0]]),
+        np.zeros((2, 3)),
+        (3, 3),
+        1,
+        (1, 2),
+    )
+    high, low = profile_segments(clean, features, segmentation, RULES)
+    # 67% Shop (33% overall) and 100% Web (67% overall): both 60%+ and 20+ points above.
+    assert high.name == "High income, mostly Shop"
+    assert low.name == "Low income, mostly Web"
+    assert high.categories[0].summary == "67% Shop (33% of all customers)"
+    assert high.demographics == ()
+    assert [level.column for level in high.features] == ["Income"]
+
+
+def test_a_category_common_everywhere_stays_out_of_the_name() -> None:
+    from reportgen.model import CategoryShare, DemographicProfile
+    from reportgen.profiling import _dominant_category
+
+    common = DemographicProfile(
+        "Channel", "categorical", "", shares=(CategoryShare("Web", 0.8, 0.7),)
+    )
+    assert _dominant_category(common) == ""
+    code = DemographicProfile(
+        "Region", "categorical", "", shares=(CategoryShare("2", 0.9, 0.3),), short_name="region"
+    )
+    assert _dominant_category(code) == "mostly region 2"

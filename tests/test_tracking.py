@@ -89,7 +89,7 @@ def test_scoring_assigns_exactly_like_the_saved_model(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     values = np.vstack([rng.normal(c, 3, (40, 2)) for c in [(70, 20), (30, 80), (50, 50)]])
     scored, warning = score_customers(model, features_of(values))
-    scaled = model.standardize(values)
+    scaled = model.standardize(features_of(values))
     expected = np.argmin(
         [np.linalg.norm(scaled - centre, axis=1) for centre in model.scaled_centroids()], axis=0
     )
