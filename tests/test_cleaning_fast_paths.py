@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.cleaning import _is_unique, _kind, _repeated, exact_duplicates
+from reportgen.cleaning import (
+    _is_unique,
+    _kind,
+    _percentiles_1_99,
+    _repeated,
+    exact_duplicates,
+)
 
 SERIES = [
     pd.Series([1, 2, 2, 3, 5, 5, 5, 9]),  # sorted, with repeats
@@ -52,3 +58,16 @@ def test_kind_looks_at_the_first_rows_only_when_that_decides(values: pd.Series) 
     codes = values.nunique() <= min(10, values.notna().sum() / 5)
     expected = "code" if codes and bool((values.dropna() % 1 == 0).all()) else "numeric"
     assert _kind(values) == expected
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        pd.Series(np.random.default_rng(1).normal(50, 20, 10_001).round(1)),
+        pd.Series(np.random.default_rng(2).integers(0, 1_000, 5_003)),
+        pd.Series([1.0, np.nan, 3.0, 7.5]),
+        pd.Series([3, 1, 2], dtype="Int64"),
+    ],
+)
+def test_percentiles_are_those_of_pandas(values: pd.Series) -> None:
+    assert _percentiles_1_99(values).tolist() == values.quantile([0.01, 0.99]).tolist()
