@@ -532,12 +532,13 @@ def _render_all(jobs: Sequence[_Job]) -> list[bytes]:
     queue_out, queue_in = os.pipe()
     os.write(queue_in, bytes(range(len(jobs))))  # a few bytes: never fills the pipe
     os.close(queue_in)
-    with tempfile.TemporaryFile() as results:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns that forking a process with threads can deadlock the
-            # copy; it only renders with matplotlib, and a stuck copy is killed (below).
-            warnings.simplefilter("ignore", DeprecationWarning)
-            child = os.fork()
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(os.close, queue_out)
+        try:
+            results = cleanup.enter_context(tempfile.TemporaryFile())
+            child = _fork()
+        except OSError:  # no temporary file, or no memory or process left for a copy
+            return [_png(job) for job in jobs]
         if child == 0:  # the copy: render, write each PNG, exit without any cleanup
             try:
                 for number in _numbers(queue_out):
@@ -551,11 +552,18 @@ def _render_all(jobs: Sequence[_Job]) -> list[bytes]:
             for number in _numbers(queue_out):
                 pngs[number] = _png(jobs[number])
         finally:
-            os.close(queue_out)
             _reap(child)
         results.seek(0)
         pngs.update(_frames(results.read()))
     return [pngs[number] if number in pngs else _png(job) for number, job in enumerate(jobs)]
+
+
+def _fork() -> int:
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a process with threads can deadlock the copy;
+        # it only renders with matplotlib, and a stuck copy is killed (see _reap).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
 
 
 def _numbers(queue: int) -> Iterator[int]:

@@ -78,3 +78,17 @@ def test_an_error_drawing_a_chart_is_raised_here_and_rendering_recovers(
 def test_a_cut_short_result_is_left_for_this_process_to_render() -> None:
     frame = plotting._FRAME.pack(3, 4) + b"\x89PNG"
     assert plotting._frames(frame + plotting._FRAME.pack(1, 10) + b"\x89PN") == {3: b"\x89PNG"}
+
+
+def test_charts_are_rendered_here_when_no_copy_can_be_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(plotting, "PARALLEL", True)
+
+    def no_fork() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(plotting, "_fork", no_fork)
+    features, segmentation = fitted(300, features=3)
+    together = plotting._rendered_together(_some_charts)(features, segmentation)
+    assert together == _some_charts(features, segmentation)
