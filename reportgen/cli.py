@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
     from reportgen.settings import EmailSettings
 
 log = logging.getLogger("reportgen")
+
+# NumPy asks Linux for transparent huge pages for every array over 4 MB. Where the kernel
+# then compacts memory on the spot to find them (THP defrag "madvise", a common default)
+# and rarely succeeds, every large array costs a stall: on the benchmark machine ten
+# million customers take 3 s less, with half the system time, without the request.
+# NUMPY_MADVISE_HUGEPAGE=1 in the environment keeps NumPy's default. NumPy reads it when
+# it is imported, which the commands do only after this.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -50,12 +50,18 @@ def fit_segments(
     renumber = np.empty(k, dtype=int)
     renumber[order] = np.arange(k)
     centroids_scaled = centers[order]
+    # Each segment's rows as one contiguous block, in their original order: the means
+    # below are those of values[labels == label], from one stable sort of small integers
+    # instead of a pass over every customer per segment.
+    by_label = np.argsort(model.labels_.astype(np.min_scalar_type(k)), kind="stable")
+    ends = np.cumsum(sizes)
+    grouped = features.values[by_label]
     return Segmentation(
         labels=renumber[model.labels_],
         # Means of the members in original units: with log1p features, the centre in
         # model space transformed back would be a geometric mean, not what people expect.
         centroids=np.array(
-            [features.values[model.labels_ == label].mean(axis=0) for label in order]
+            [grouped[ends[label] - sizes[label] : ends[label]].mean(axis=0) for label in order]
         ),
         centroids_scaled=centroids_scaled,
         sizes=tuple(int(size) for size in sizes[order]),

@@ -27,7 +27,7 @@ from reportgen.features import prepare_features
 from reportgen.history import MODEL_FILE, build_model, model_json, read_model, read_previous_run
 from reportgen.loading import load_table
 from reportgen.model import FeatureMatrix, KChoice, PreviousRun, Report, Segmentation
-from reportgen.outputs import segments_csv, summary_json, write_atomically
+from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
 from reportgen.plotting import make_charts
 from reportgen.profiling import load_rules, profile_segments
 from reportgen.rendering import render_html, render_pdf
@@ -157,10 +157,12 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         )
     with _stage("Rendering"):
         html = render_html(report)
-        files: dict[str, bytes | memoryview] = {"report.html": html.encode("utf-8")}
+        files: dict[str, Content] = {"report.html": html.encode("utf-8")}
         if settings.make_pdf:
             files["report.pdf"] = render_pdf(html)
-        files["segments.csv"] = segments_csv(clean, segmentation, [s.name for s in segments])
+        # Streamed into the file by the write: never the whole CSV in memory.
+        names = [s.name for s in segments]
+        files["segments.csv"] = lambda file: write_segments_csv(file, clean, segmentation, names)
         files["summary.json"] = summary_json(report)
         files[MODEL_FILE] = model_json(saved)
         files.update(email_files(render_email(report)))

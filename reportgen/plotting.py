@@ -1,15 +1,27 @@
 """Stage 8: the report's figures, rendered to PNG.
 
 Every function builds its own Figure (never pyplot's global one), so charts can be
-drawn in any order, in any thread, and nothing leaks between runs.
+drawn in any order, in any thread, and nothing leaks between runs. make_charts draws
+them in two processes where it can (Linux): a forked copy of this process renders
+some of the figures while this one renders the others.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
+import functools
 import io
 import math
+import os
+import select
+import signal
+import struct
+import sys
+import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import matplotlib
@@ -58,8 +70,58 @@ _STYLE: dict[str, Any] = {
     "legend.frameon": False,
     "savefig.facecolor": "white",
 }
+# Charts are rendered in a forked second process on Linux only: fork is unsafe with
+# the system frameworks matplotlib may load on macOS, and Windows has none.
+PARALLEL = sys.platform == "linux"
+# A forked renderer that says nothing for this long is given up on (killed); this
+# process then renders its charts itself.
+_CHILD_TIMEOUT = 300.0
 
 
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """A figure to render: its size and the function that draws it."""
+
+    size: tuple[float, float]
+    draw: Callable[[Figure], None]
+
+
+# While make_charts runs, _render collects the figures here (by chart key) instead of
+# rendering them.
+_PENDING: contextvars.ContextVar[dict[str, _Job] | None] = contextvars.ContextVar(
+    "pending_charts", default=None
+)
+# How the forked copy frames each PNG it sends back: job number, then byte count.
+_FRAME = struct.Struct("<BI")
+
+
+def _rendered_together(
+    make: Callable[..., dict[str, Chart]],
+) -> Callable[..., dict[str, Chart]]:
+    """Collect the figures ``make`` asks for, then render them all at once, in parallel.
+
+    Rendering (layout, rasterizing, PNG encoding) is most of a chart's cost and each
+    figure is independent of the others, so two processes make the seven charts in
+    about half the time, each PNG byte for byte what one process makes (tested).
+    """
+
+    @functools.wraps(make)
+    def wrapper(*args: Any, **kwargs: Any) -> dict[str, Chart]:
+        jobs: dict[str, _Job] = {}
+        token = _PENDING.set(jobs)
+        try:
+            charts = make(*args, **kwargs)
+        finally:
+            _PENDING.reset(token)
+        pngs = dict(zip(jobs, _render_all(list(jobs.values())), strict=True))
+        return {
+            key: dataclasses.replace(chart, png=pngs[chart.key]) for key, chart in charts.items()
+        }
+
+    return wrapper
+
+
+@_rendered_together
 def make_charts(
     clean: CleanTable,
     features: FeatureMatrix,
@@ -187,12 +249,11 @@ def feature_boxplots(
     columns = features.columns
     numbers = segmentation.numbers
 
+    order, bounds = _segment_order(segmentation)
+
     def draw(figure: Figure) -> None:
         for index, axes in enumerate(_grid(figure, len(columns))):
-            groups = [
-                features.values[segmentation.labels == position, index]
-                for position in range(segmentation.k)
-            ]
+            groups = np.split(features.values[order, index], bounds)
             boxes = axes.boxplot(
                 groups,
                 tick_labels=[str(n) for n in numbers],
@@ -456,6 +517,19 @@ def migration(changes: Changes) -> Chart | None:
     )
 
 
+def _segment_order(segmentation: Segmentation) -> tuple[np.ndarray, np.ndarray]:
+    """Return the rows ordered by segment, and where each segment's rows end.
+
+    ``np.split(values[order], bounds)`` gives each segment's values in their original
+    order, the same arrays as ``values[labels == position]`` for each position, from one
+    stable sort of small integers instead of a pass over every customer per segment.
+    """
+    labels = segmentation.labels
+    order = np.argsort(labels.astype(np.min_scalar_type(segmentation.k)), kind="stable")
+    bounds = np.cumsum(np.bincount(labels, minlength=segmentation.k))[:-1]
+    return order, bounds
+
+
 def _drawn_rows(total: int) -> np.ndarray:
     """Rows to draw in a scatter: all, or a seeded sample once a chart would be saturated."""
     if total <= MAX_POINTS:
@@ -480,14 +554,102 @@ def _scaled_title(features: FeatureMatrix, index: int) -> str:
 def _render(
     key: str, title: str, caption: str, size: tuple[float, float], draw: Callable[[Figure], None]
 ) -> Chart:
+    job = _Job(size, draw)
+    pending = _PENDING.get()
+    if pending is None:
+        return Chart(key=key, title=title, caption=caption, png=_png(job))
+    # Inside make_charts: the PNG is rendered later, with the others.
+    pending[key] = job
+    return Chart(key=key, title=title, caption=caption, png=b"")
+
+
+def _png(job: _Job) -> bytes:
     with matplotlib.rc_context(_STYLE), warnings.catch_warnings():  # type: ignore[arg-type]
         # Column names in scripts DejaVu lacks (CJK, emoji) draw as boxes; that is all.
         warnings.filterwarnings("ignore", r"Glyph .* missing from font", UserWarning)
-        figure = Figure(figsize=size, layout="constrained")
-        draw(figure)
+        figure = Figure(figsize=job.size, layout="constrained")
+        job.draw(figure)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=DPI)
-    return Chart(key=key, title=title, caption=caption, png=buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _render_all(jobs: Sequence[_Job]) -> list[bytes]:
+    """Render every job, sharing them with a forked copy of this process where possible.
+
+    Both processes take the next job number from one pipe until it is empty, so the
+    work splits evenly whatever each chart costs. The copy writes its PNGs to an
+    unnamed temporary file and exits; any job it did not finish (an error, a hang) is
+    rendered here, so an error is raised here as it would be without the copy.
+    """
+    if not PARALLEL or len(jobs) < 2:
+        return [_png(job) for job in jobs]
+    queue_out, queue_in = os.pipe()
+    os.write(queue_in, bytes(range(len(jobs))))  # a few bytes: never fills the pipe
+    os.close(queue_in)
+    with contextlib.ExitStack() as cleanup:
+        cleanup.callback(os.close, queue_out)
+        try:
+            results = cleanup.enter_context(tempfile.TemporaryFile())
+            child = _fork()
+        except OSError:  # no temporary file, or no memory or process left for a copy
+            return [_png(job) for job in jobs]
+        if child == 0:  # the copy: render, write each PNG, exit without any cleanup
+            try:
+                for number in _numbers(queue_out):
+                    png = _png(jobs[number])
+                    results.write(_FRAME.pack(number, len(png)) + png)
+                results.flush()
+            finally:
+                os._exit(0)
+        pngs: dict[int, bytes] = {}
+        try:
+            for number in _numbers(queue_out):
+                pngs[number] = _png(jobs[number])
+        finally:
+            _reap(child)
+        results.seek(0)
+        pngs.update(_frames(results.read()))
+    return [pngs[number] if number in pngs else _png(job) for number, job in enumerate(jobs)]
+
+
+def _fork() -> int:
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a process with threads can deadlock the copy;
+        # it only renders with matplotlib, and a stuck copy is killed (see _reap).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def _numbers(queue: int) -> Iterator[int]:
+    """Take job numbers one byte at a time (atomic on a pipe) until the pipe is empty."""
+    while number := os.read(queue, 1):
+        yield number[0]
+
+
+def _reap(child: int) -> None:
+    """Wait for the forked copy to exit; kill it if it is still busy after the timeout."""
+    with contextlib.suppress(OSError):  # pidfd_open needs Linux 5.3: then just wait
+        pidfd = os.pidfd_open(child)
+        try:
+            if not select.select([pidfd], [], [], _CHILD_TIMEOUT)[0]:
+                os.kill(child, signal.SIGKILL)
+        finally:
+            os.close(pidfd)
+    os.waitpid(child, 0)
+
+
+def _frames(data: bytes) -> dict[int, bytes]:
+    """Read back the (job number, PNG) frames the copy wrote; a cut-short last one is left."""
+    done, offset = {}, 0
+    while offset + _FRAME.size <= len(data):
+        number, size = _FRAME.unpack_from(data, offset)
+        offset += _FRAME.size
+        if offset + size > len(data):
+            break
+        done[number] = data[offset : offset + size]
+        offset += size
+    return done
 
 
 def _grid(figure: Figure, panels: int) -> list[Axes]:

@@ -59,6 +59,19 @@ def test_tiny_benchmark_prints_its_tables_and_exits_0(tmp_path: Path) -> None:
     assert result["customers"] == 300 and result["reportgen"]["returncode"] == 0
     assert not result["baseline"]["killed"]
 
+    # A second run can reuse the table instead of generating it again.
+    table = work / "customers-300.csv"
+    written = table.stat().st_mtime_ns
+    again = subprocess.run(
+        [*command, "--no-baseline", "--workdir", str(work), "--reuse-tables"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "reused; load average" in again.stdout
+    assert table.stat().st_mtime_ns == written
+
 
 def test_measure_kills_a_process_at_the_cap(bench: ModuleType) -> None:
     run = bench.measure([sys.executable, "-c", "import time; time.sleep(60)"], cap=0.5)

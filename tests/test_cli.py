@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -63,6 +64,20 @@ def test_python_dash_m_works_and_help_imports_no_heavy_library() -> None:
     )
     assert "Usage: reportgen" in completed.stdout
     assert "HEAVY []" in completed.stdout
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, "False"), ("1", "True")])
+def test_numpy_huge_pages_are_off_unless_the_environment_asks(
+    setting: str | None, expected: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if setting:
+        env["NUMPY_MADVISE_HUGEPAGE"] = setting
+    code = "import reportgen.cli, numpy\nprint(numpy._core.multiarray._get_madvise_hugepage())\n"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert completed.stdout.strip() == expected
 
 
 def test_run_writes_the_outputs_and_lists_them(runner: CliRunner, tmp_path: Path) -> None:

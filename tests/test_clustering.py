@@ -44,6 +44,16 @@ def test_centroids_are_segment_means_in_original_units() -> None:
         np.testing.assert_allclose(segmentation.centroids[index], members.mean(axis=0))
 
 
+def test_centroids_are_exactly_the_means_of_each_segments_rows() -> None:
+    rng = np.random.default_rng(3)
+    values = np.vstack([rng.normal(c, 1.7, (n, 3)) for c, n in ((0, 3_001), (5, 2_003), (9, 997))])
+    features = matrix(values)
+    segmentation = fit_segments(features, 3, seed=0)
+    for index in range(3):
+        members = features.values[segmentation.labels == index]
+        assert segmentation.centroids[index].tolist() == members.mean(axis=0).tolist()
+
+
 def test_fitting_on_a_sample_then_all_rows_gives_the_full_fit() -> None:
     from sklearn.metrics import adjusted_rand_score
 

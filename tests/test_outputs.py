@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -7,7 +8,7 @@ import pandas as pd
 import pytest
 
 from reportgen.model import CleanTable, DataQuality, Segmentation
-from reportgen.outputs import segments_csv, write_atomically
+from reportgen.outputs import segments_csv, write_atomically, write_segments_csv
 from reportgen.spreadsheet import neutralize_formula, restore_formula
 
 
@@ -32,6 +33,37 @@ def test_segments_csv_has_one_row_per_customer_and_is_safe_in_a_spreadsheet() ->
     ]
     assert table["segment"].tolist() == ["1", "4", "1", "4", "1", "4"]  # numbers, not positions
     assert table["segment_name"].tolist()[:2] == ["Big", "'=Small"]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.Series(range(101, 111)),
+        pd.Series([f"C-{i}" if i % 3 else f"=x{i}" for i in range(10)]),
+        pd.Series([float(i) for i in range(10)]),
+    ],
+)
+def test_segments_csv_written_in_batches_is_the_same_as_in_one_piece(ids: pd.Series) -> None:
+    clean = CleanTable(
+        pd.DataFrame({"a": range(10)}), ids, "id", ("a",), (), {}, DataQuality(10, 0, 10, (), ())
+    )
+    labels = np.array([0, 1, 2, 0, 1, 2, 2, 2, 1, 0])
+    segmentation = Segmentation(labels, np.zeros((3, 1)), np.zeros((3, 1)), (3, 3, 4), 1, (2, 1, 3))
+    names = ['Low "income", high spending', "=Small", "Plain"]
+    whole = io.BytesIO()
+    write_segments_csv(whole, clean, segmentation, names, batch_rows=len(ids))
+    for batch_rows in (1, 3, 4):
+        batched = io.BytesIO()
+        write_segments_csv(batched, clean, segmentation, names, batch_rows=batch_rows)
+        assert batched.getvalue() == whole.getvalue()
+    assert whole.getvalue().count(b"\n") == len(ids) + 1
+    assert segments_csv(clean, segmentation, names) == whole.getvalue()
+
+
+def test_write_atomically_streams_a_file_from_a_writer(tmp_path: Path) -> None:
+    written = write_atomically(tmp_path, {"big.csv": lambda file: file.write(b"a,b\n1,2\n")})
+    assert written == [tmp_path / "big.csv"]
+    assert (tmp_path / "big.csv").read_bytes() == b"a,b\n1,2\n"
 
 
 def test_neutralize_leaves_numbers_alone() -> None:
