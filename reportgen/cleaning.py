@@ -48,6 +48,8 @@ _MONEY_WORDS = re.compile(
     r"milk|frozen|detergent|deli|salary|limit",
     re.IGNORECASE,
 )
+_AMOUNT_PREFIXES = {"mnt", "amt"}
+_COUNT_PREFIXES = {"num", "nb", "nbr", "cnt"}
 _DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
 # A mostly numeric column with a few stray strings ("n/a", "-") is numeric with gaps.
 _NUMERIC_SHARE = 0.9
@@ -244,10 +246,20 @@ def display_name(column: str, units: Mapping[str, str]) -> str:
 
 
 def short_name(column: str) -> str:
-    """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'."""
+    """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'.
+
+    Export abbreviations read badly in a segment's name, so an amount prefix becomes
+    "spend" ('MntWines' -> 'wines spend') and a count prefix is dropped
+    ('NumStorePurchases' -> 'store purchases').
+    """
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", without_units)  # MntWines -> Mnt Wines
-    return re.sub(r"[_\s]+", " ", spaced).lower()
+    words = re.sub(r"[_\s]+", " ", spaced).lower().split(" ")
+    if len(words) > 1 and words[0] in _AMOUNT_PREFIXES:
+        words = [*words[1:], "spend"]
+    elif len(words) > 1 and words[0] in _COUNT_PREFIXES:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _check_named_columns(columns: Iterable[str], settings: Settings, table: Table) -> None:
@@ -495,7 +507,7 @@ def _note_rare_categories(values: pd.Series, details: list[str]) -> None:
     counts = values.value_counts()
     counts.index = counts.index.astype(str)
     rare = counts[counts < RARE_SHARE * len(values)]
-    if len(rare) and len(rare) < len(counts):
+    if len(counts) > 2 and len(rare) and len(rare) < len(counts):
         ordered = sorted(rare.items(), key=lambda item: (-item[1], item[0]))[:8]
         listed = ", ".join(f"{name} ({count})" for name, count in ordered)
         details.append(f"rare categories, shown as Other in charts: {listed}")

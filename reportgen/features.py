@@ -97,7 +97,9 @@ def choose_categories(values: pd.Series) -> CategoryEncoding:
     """
     counts = values.astype(str).value_counts()
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    common = [name for name, count in ranked if count >= RARE_SHARE * len(values)]
+    # A flag keeps both its values, however rare one of them is.
+    rare_count = RARE_SHARE * len(values) if len(ranked) > 2 else 0
+    common = [name for name, count in ranked if count >= rare_count]
     if len(common) < len(ranked) or len(common) > MAX_CATEGORIES:
         kept = [name for name in common[: MAX_CATEGORIES - 1] if name != OTHER_CATEGORY]
         categories, other = (*kept, OTHER_CATEGORY), OTHER_CATEGORY

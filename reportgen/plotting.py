@@ -674,7 +674,9 @@ def _distribution(axes: Axes, values: pd.Series, is_measure: bool) -> None:
         return
     counts = values.astype(str).value_counts()
     # Rare categories (under 1%) and those past the first few are shown together as Other.
-    shown = counts[counts >= RARE_SHARE * len(values)].iloc[: SHOWN_CATEGORIES - 1]
+    # A flag keeps both its values (a 0/1 complaint column must not become "0 / Other").
+    rare_count = RARE_SHARE * len(values) if len(counts) > 2 else 0
+    shown = counts[counts >= rare_count].iloc[: SHOWN_CATEGORIES - 1]
     if len(shown) < len(counts):
         counts = pd.concat([shown, pd.Series({"Other": counts.drop(shown.index).sum()})])
     axes.barh([_shorten(label) for label in counts.index], counts.to_numpy(), color=_GREY)

@@ -1,7 +1,9 @@
 """Stage 7: describe each segment in plain language and recommend what to do with it.
 
-A feature's level in a segment comes from how far the segment's mean lies from the
-population mean, in population standard deviations (z):
+A feature's level in a segment comes from how far the segment's centre lies from the
+population mean, in population standard deviations (z), measured as K-Means saw the
+feature (after log1p for skewed amounts, so that "low spend" means what the
+segmentation found rather than being drowned by a few big spenders):
 z <= -1.5 very low, <= -0.5 low, < 0.5 average, < 1.5 high, otherwise very high.
 A segment's name lists its features' levels, most distinctive first (all of them when
 there are at most three features, otherwise the three that differ most from
@@ -11,7 +13,6 @@ letter.
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,7 @@ NOTABLE_SHARE_GAP = 0.10
 # and that share is this much above X's share among all customers.
 DOMINANT_SHARE = 0.6
 DOMINANT_GAP = 0.2
+_ANSWERS = {"yes", "no", "y", "n", "true", "false", "unknown"}
 SHOWN_CATEGORIES = 5
 _LEVELS = ((-1.5, "very low"), (-0.5, "low"), (0.5, "average"), (1.5, "high"))
 _RULE_TEXTS = ("action", "campaign", "retention", "products")
@@ -103,18 +105,25 @@ def profile_segments(
     """
     total = len(segmentation.labels)
     population_mean = features.values.mean(axis=0)
-    population_std = features.values.std(axis=0)
+    measures = len(features.columns)
     feature_levels = [
         tuple(
-            dataclasses.replace(
-                _feature_level(column, clean.short_names[column], mean, pop_mean, pop_std),
+            FeatureLevel(
+                column=column,
+                short_name=clean.short_names[column],
+                segment_mean=float(mean),
+                population_mean=float(pop_mean),
+                z=float(z),
+                level=level_of(float(z)),
                 display=features.display(index),
             )
-            for index, (column, mean, pop_mean, pop_std) in enumerate(
-                zip(features.columns, centroid, population_mean, population_std, strict=True)
+            for index, (column, mean, pop_mean, z) in enumerate(
+                zip(features.columns, centroid, population_mean, centre[:measures], strict=True)
             )
         )
-        for centroid in segmentation.centroids
+        for centroid, centre in zip(
+            segmentation.centroids, segmentation.centroids_scaled, strict=True
+        )
     ]
     # Categorical features are described like the profiled columns, by their shares.
     described = (*(encoding.column for encoding in features.categorical), *clean.profile_columns)
@@ -222,19 +231,17 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
     known = {level.short_name: _coarse(level.level) for level in levels}
     known |= {level.column: _coarse(level.level) for level in levels}
     known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
+    strongest = max(levels, key=lambda level: abs(level.z))
+    known["strongest"] = _coarse(strongest.level)
     rule = next(
         rule
         for rule in rules
         if all(known.get(feature) == wanted for feature, wanted in rule.when.items())
     )
-    return Recommendation(rule=rule.name, **rule.texts)
-
-
-def _feature_level(
-    column: str, short: str, mean: float, pop_mean: float, pop_std: float
-) -> FeatureLevel:
-    z = float((mean - pop_mean) / pop_std) if pop_std else 0.0
-    return FeatureLevel(column, short, float(mean), float(pop_mean), z, level_of(z))
+    texts = {
+        key: text.replace("{strongest}", strongest.short_name) for key, text in rule.texts.items()
+    }
+    return Recommendation(rule=rule.name.replace("{strongest}", strongest.short_name), **texts)
 
 
 def _named_count(ranked: Sequence[FeatureLevel]) -> int:
@@ -262,8 +269,11 @@ def _dominant_category(profile: DemographicProfile) -> str:
 
 
 def _category_label(category: str, short: str) -> str:
-    # A bare code ("97% 1") means nothing; say which column it is ("97% channel 1").
-    return f"{short} {category}" if category.replace(".", "").isdigit() else category
+    # A bare code or answer ("97% 1", "56% no") means nothing without its column:
+    # "97% channel 1", "56% housing: no".
+    if category.replace(".", "").isdigit():
+        return f"{short} {category}"
+    return f"{short}: {category}" if category.lower() in _ANSWERS else category
 
 
 def _coarse(level: str) -> str:

@@ -119,7 +119,9 @@ def test_no_numeric_column_at_all(tmp_path: Path, make_settings) -> None:
 def test_short_names() -> None:
     assert short_name("Annual Income (k$)") == "annual income"
     assert short_name("Spending_Score") == "spending score"
-    assert short_name("MntWines") == "mnt wines"
+    assert short_name("MntWines") == "wines spend"
+    assert short_name("NumStorePurchases") == "store purchases"
+    assert short_name("Num") == "num"
     assert short_name("(weird)") == "(weird)"
 
 

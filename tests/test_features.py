@@ -111,3 +111,9 @@ def test_a_category_shared_by_every_customer_is_refused() -> None:
     frame = pd.DataFrame({"spend": [1.0, 2.0, 3.0], "channel": ["Web"] * 3})
     with pytest.raises(DataError, match="'channel' has the same value for every customer"):
         prepare_features(with_kinds(frame, channel="categorical"))
+
+
+def test_a_flag_keeps_its_rare_value_instead_of_folding_it_into_other() -> None:
+    frame = pd.DataFrame({"spend": np.arange(300.0), "complained": ["0"] * 298 + ["1"] * 2})
+    (encoding,) = prepare_features(with_kinds(frame, complained="categorical")).categorical
+    assert encoding.categories == ("0", "1") and encoding.other is None

@@ -211,7 +211,7 @@ def test_a_dominant_category_of_a_categorical_feature_joins_the_name() -> None:
     segmentation = Segmentation(
         np.array([1, 1, 1, 0, 0, 0]),
         np.array([[91.0], [11.0]]),
-        np.zeros((2, 3)),
+        np.array([[1.0, 0.2, 0.5], [-1.0, 0.7, 0.0]]),
         (3, 3),
         1,
         (1, 2),
@@ -237,3 +237,52 @@ def test_a_category_common_everywhere_stays_out_of_the_name() -> None:
         "Region", "categorical", "", shares=(CategoryShare("2", 0.9, 0.3),), short_name="region"
     )
     assert _dominant_category(code) == "mostly region 2"
+
+
+def test_levels_follow_the_model_space_so_skewed_amounts_are_judged_fairly() -> None:
+    # Spend 2,400 against 5,800 is within one raw standard deviation of a long-tailed
+    # column, but clearly low on the log scale the segments were found on.
+    frame = pd.DataFrame({"Milk": [500.0, 1_000, 5_700, 6_000, 6_500, 15_100]})
+    features = FeatureMatrix(
+        ("Milk",),
+        frame.to_numpy(),
+        np.array([[-1.6], [-1.0], [0.4], [0.5], [0.6], [1.1]]),
+        np.array([7.9]),
+        np.array([1.0]),
+        transforms=("log1p",),
+    )
+    clean = CleanTable(
+        frame,
+        pd.Series(range(6)),
+        None,
+        ("Milk",),
+        (),
+        {"Milk": "milk"},
+        DataQuality(6, 0, 6, (), ()),
+    )
+    segmentation = Segmentation(
+        np.array([1, 1, 0, 0, 0, 0]),
+        np.array([[8_325.0], [750.0]]),
+        np.array([[0.65], [-1.3]]),
+        (4, 2),
+        1,
+        (1, 2),
+    )
+    high, low = profile_segments(clean, features, segmentation, RULES)
+    assert (low.features[0].segment_mean, low.features[0].level) == (750.0, "low")
+    assert high.features[0].z == 0.65
+
+
+def test_segments_matching_no_named_rule_get_advice_about_their_strongest_feature() -> None:
+    advice = recommend(levels(recency=0.2, wine_spend=1.4, visits=-0.6), RULES)
+    assert advice.rule == "Stand-out wine_spend"
+    assert "their high wine_spend" in advice.action and "{" not in advice.products
+    assert recommend(levels(recency=-0.9, tenure=0.3), RULES).rule == "Low recency"
+
+
+def test_codes_and_answers_say_which_column_they_belong_to() -> None:
+    from reportgen.profiling import _category_label
+
+    assert _category_label("no", "housing loan") == "housing loan: no"
+    assert _category_label("2", "region") == "region 2"
+    assert _category_label("Retail", "channel") == "Retail"
