@@ -14,7 +14,8 @@ Column roles, decided here and shown in the data-quality section (the config's
 - date: text that reads as dates; replaced by a tenure in days, counted up to the
   latest date in the column (not today, so reruns give the same numbers).
 - birth year: a column named like "year of birth"; replaced by an age in the report's
-  period. Years before 1900 are implausible and treated as missing.
+  period. Years before 1900, or giving an age over 100, are implausible and treated as
+  missing.
 - numeric: a measure, clustered on by default; categorical: text, profiled.
 
 Values: missing numbers are filled with the median, missing categories with the most
@@ -48,6 +49,7 @@ _MONEY_WORDS = re.compile(
     r"milk|frozen|detergent|deli|salary|limit",
     re.IGNORECASE,
 )
+_UNKNOWN_WORDS = {"unknown", "unk", "not known", "n/k", "undisclosed"}
 _AMOUNT_PREFIXES = {"mnt", "amt"}
 _COUNT_PREFIXES = {"num", "nb", "nbr", "cnt"}
 _DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
@@ -60,6 +62,7 @@ FREE_TEXT_SHARE = 0.9
 MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
 EARLIEST_BIRTH_YEAR = 1900
+OLDEST_AGE = 100
 _HEAD_ROWS = 10_000
 
 
@@ -131,6 +134,7 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         _note_negative_money(filled[column], column, details[column])
         if kinds[column] in ("categorical", "code"):
             _note_rare_categories(filled[column], details[column])
+            _note_unknowns(filled[column], details[column])
     for column, reason in left_out.items():
         details[column].append(reason)
 
@@ -297,11 +301,11 @@ def _derive_measures(
             continue
         if _is_birth_year(column, values):
             year = int(settings.period[:4])
-            implausible = values < EARLIEST_BIRTH_YEAR
+            implausible = (values < EARLIEST_BIRTH_YEAR) | (year - values > OLDEST_AGE)
             if implausible.any():
                 details[column].append(
-                    f"{int(implausible.sum())} birth years before {EARLIEST_BIRTH_YEAR} "
-                    "treated as missing"
+                    f"{int(implausible.sum())} birth years before {EARLIEST_BIRTH_YEAR} or "
+                    f"giving an age over {OLDEST_AGE} treated as missing"
                 )
             age_column = f"Age (from {column})"
             frame = frame.assign(**{age_column: year - values.where(~implausible)})
@@ -477,9 +481,17 @@ def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:
     outside = (values < lower) | (values > upper)
     if not outside.any() or reach == 0:
         return values
+    below, above = int((values < lower).sum()), int((values > upper).sum())
+    if below and above:
+        how = f"capped to {_plain(lower)} – {_plain(upper)}"
+    else:
+        how = (
+            f"above {_plain(upper)} capped to it"
+            if above
+            else f"below {_plain(lower)} raised to it"
+        )
     details.append(
-        f"{int(outside.sum())} extreme value(s) capped to {_plain(lower)} – {_plain(upper)} "
-        f"(e.g. {_plain(values[outside].iloc[0])})"
+        f"{below + above} extreme value(s) {how} (e.g. {_plain(values[outside].iloc[0])})"
     )
     return values.clip(lower, upper)
 
@@ -500,7 +512,10 @@ def _note_negative_money(values: pd.Series, column: str, details: list[str]) -> 
     if pd.api.types.is_numeric_dtype(values) and _MONEY_WORDS.search(column):
         negative = int((values < 0).sum())
         if negative:
-            details.append(f"{negative} negative value(s), unusual for an amount: check the export")
+            details.append(
+                f"{negative} negative value(s): expected for balances or refunds, otherwise "
+                "check the export"
+            )
 
 
 def _note_rare_categories(values: pd.Series, details: list[str]) -> None:
@@ -511,3 +526,15 @@ def _note_rare_categories(values: pd.Series, details: list[str]) -> None:
         ordered = sorted(rare.items(), key=lambda item: (-item[1], item[0]))[:8]
         listed = ", ".join(f"{name} ({count})" for name, count in ordered)
         details.append(f"rare categories, shown as Other in charts: {listed}")
+
+
+def _note_unknowns(values: pd.Series, details: list[str]) -> None:
+    """Report answers such as "unknown": missing in substance, though not empty."""
+    if pd.api.types.is_numeric_dtype(values):
+        return
+    unknown = int(values.astype(str).str.strip().str.lower().isin(_UNKNOWN_WORDS).sum())
+    if unknown:
+        details.append(
+            f"{unknown:,} 'unknown' values ({unknown / len(values):.0%}), kept as a category "
+            "of their own, not counted as missing"
+        )

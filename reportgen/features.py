@@ -83,8 +83,12 @@ def prepare_features(
 
 
 def choose_transform(values: pd.Series) -> Transform:
-    """Return "log1p" for a strongly right-skewed, non-negative feature, else "none"."""
-    if (values < 0).any() or values.nunique() < 3:
+    """Return "log1p" for a strongly right-skewed amount, else "none".
+
+    Negative values rule it out, and so do shares and rates between 0 and 1: their
+    range is bounded, so a log would only distort them.
+    """
+    if (values < 0).any() or values.max() <= 1 or values.nunique() < 3:
         return "none"
     return "log1p" if float(values.skew()) > SKEW_LIMIT else "none"
 

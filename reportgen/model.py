@@ -436,6 +436,7 @@ class Report:
     changes: Changes | None = None
     display_names: Mapping[str, str] = field(default_factory=dict)
     categorical_features: tuple[CategoryEncoding, ...] = ()
+    log_scaled_columns: tuple[str, ...] = ()
 
     @property
     def measure_columns(self) -> tuple[str, ...]:

@@ -135,6 +135,11 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         changes=changes,
         display_names=clean.display_names,
         categorical_features=features.categorical,
+        log_scaled_columns=tuple(
+            column
+            for column, transform in zip(features.columns, features.transforms, strict=True)
+            if transform == "log1p"
+        ),
     )
     if previous and settings.score:
         # Score mode keeps last month's model, so the segmentation stays fixed.

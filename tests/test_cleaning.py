@@ -164,7 +164,7 @@ def test_dates_become_tenure_and_birth_years_become_age(tmp_path: Path, make_set
     frame = pd.DataFrame(
         {
             "ID": [1, 2, 3, 4, 5, 6],
-            "Year_Birth": [1980, 1990, 1893, 1970, 2000, 1985],
+            "Year_Birth": [1980, 1990, 1893, 1970, 2000, 1900],
             "Dt_Customer": [
                 "04-09-2012",
                 "08-03-2014",
@@ -177,10 +177,11 @@ def test_dates_become_tenure_and_birth_years_become_age(tmp_path: Path, make_set
         }
     )
     result = clean(tmp_path, frame, make_settings, period="2024-06")
+    # 1893 is before 1900, and 1900 would make a customer 124: both become the median age.
     assert result.frame["Age (from Year_Birth)"].tolist() == [44, 34, 39, 54, 24, 39]
     assert result.frame["Dt_Customer (days)"].tolist() == [550, 0, 199, 26, 48, 0]
     reasons = notes(result)
-    assert "1 birth years before 1900 treated as missing" in reasons["Year_Birth"]
+    assert "2 birth years before 1900 or giving an age over 100 treated" in reasons["Year_Birth"]
     assert "latest date (2014-03-08)" in reasons["Dt_Customer"]
     assert "Age (from Year_Birth)" in result.feature_columns
     assert {"Age (from Year_Birth)", "Dt_Customer (days)"} <= set(roles(result))
@@ -197,8 +198,9 @@ def test_extreme_outliers_are_capped_and_negative_amounts_reported(tmp_path, mak
     result = clean(tmp_path, frame, make_settings)
     assert result.frame["Income"].max() < 250_000  # pulled in from 1,000,000
     reason = notes(result)["Income"]
-    assert "1 extreme value(s) capped" in reason and "(e.g. 1,000,000)" in reason
-    assert "1 negative value(s), unusual for an amount" in reason
+    assert "1 extreme value(s) above" in reason and "(e.g. 1,000,000)" in reason
+    assert "-" not in reason.split("capped")[0]  # no negative bound for an income
+    assert "1 negative value(s): expected for balances or refunds" in reason
 
 
 def test_rare_categories_are_listed_and_ignore_drops_columns(tmp_path, make_settings) -> None:
@@ -273,3 +275,15 @@ def test_exact_duplicates_agree_with_pandas() -> None:
     assert exact_duplicates(frame).tolist() == frame.duplicated().tolist()
     no_id = frame.rename(columns={"CustomerID": "a"})
     assert exact_duplicates(no_id).tolist() == no_id.duplicated().tolist()
+
+
+def test_unknown_answers_are_reported_though_not_empty(tmp_path, make_settings) -> None:
+    frame = pd.DataFrame(
+        {
+            "CustomerID": range(40),
+            "balance": np.arange(40.0),
+            "contact": ["cellular"] * 28 + ["unknown"] * 12,
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert "12 'unknown' values (30%), kept as a category" in notes(result)["contact"]

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 import pypdf
 import pytest
@@ -306,3 +307,17 @@ def test_categorical_features_are_tracked_and_scored_next_month(tmp_path: Path) 
         assert two.report.changes is not None
         assert two.report.changes.segments[0].status == "kept"
         assert two.report.categorical_features == one.report.categorical_features
+
+
+def test_the_method_names_the_amounts_put_on_a_log_scale(tmp_path: Path) -> None:
+    spend = np.random.default_rng(0).lognormal(6, 1.2, 180).round(2)  # a long right tail
+    frame = blobs(3).assign(Spend=spend)
+    settings = resolve_settings(
+        write_csv(tmp_path / "c.csv", frame),
+        None,
+        {"output_dir": tmp_path / "out", "make_pdf": False},
+    )
+    result = run(settings)
+    assert result.report.log_scaled_columns == ("Spend",)
+    document = " ".join((tmp_path / "out" / "report.html").read_text().split())
+    assert "skewed amounts (Spend) were put on a logarithmic scale" in document

@@ -117,3 +117,9 @@ def test_a_flag_keeps_its_rare_value_instead_of_folding_it_into_other() -> None:
     frame = pd.DataFrame({"spend": np.arange(300.0), "complained": ["0"] * 298 + ["1"] * 2})
     (encoding,) = prepare_features(with_kinds(frame, complained="categorical")).categorical
     assert encoding.categories == ("0", "1") and encoding.other is None
+
+
+def test_shares_between_0_and_1_are_never_log_transformed() -> None:
+    rng = np.random.default_rng(1)
+    share = np.clip(rng.exponential(0.05, 500), 0, 1)  # skewed, but a bounded rate
+    assert prepare_features(clean_table(pd.DataFrame({"share": share}))).transforms == ("none",)
