@@ -30,7 +30,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from reportgen.model import (
     Changes,
@@ -45,6 +45,10 @@ from reportgen.model import (
 
 DPI = 150
 FULL_WIDTH = 7.0  # inches: the PDF's text width
+# A grid of panels taller than this would not fit on a page below its heading.
+MAX_GRID_HEIGHT = 8.0
+# Beyond this many columns, numbers in the correlation heatmap's cells are unreadable.
+MAX_ANNOTATED_CORRELATIONS = 10
 SHOWN_CATEGORIES = 8
 RARE_SHARE = 0.01
 # Beyond this many points a scatter is saturated: more dots cost seconds and show nothing.
@@ -266,16 +270,17 @@ def feature_boxplots(
                 patch.set(facecolor=color, edgecolor=_INK, linewidth=0.6)
             if _is_skewed(features, index):
                 axes.set_yscale("symlog", linthresh=1)
+                axes.set_ylabel("log scale")
+            axes.yaxis.set_major_formatter(FuncFormatter(_compact))
             axes.set_title(_scaled_title(features, index))
             axes.set_xlabel("Segment")
             axes.grid(axis="x", visible=False)
 
-    rows = math.ceil(len(columns) / 3)
     return _render(
         "feature_boxplots",
         "Features by segment",
         "Boxes span the middle half of each segment's customers; the line is the median.",
-        (FULL_WIDTH, 2.4 * rows),
+        (FULL_WIDTH, _grid_height(len(columns), 2.4)),
         draw,
     )
 
@@ -320,7 +325,10 @@ def category_mix(
             axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, fontsize=7)
 
     panels = len(features.categorical)
-    height = (1.2 + 0.28 * len(rows)) * math.ceil(panels / 3) + 0.5
+    height = min(
+        (1.2 + 0.28 * len(rows)) * math.ceil(panels / _grid_columns(panels)) + 0.5,
+        MAX_GRID_HEIGHT,
+    )
     return _render(
         "category_mix",
         "Categories by segment",
@@ -341,12 +349,11 @@ def demographics(clean: CleanTable) -> Chart | None:
             _distribution(axes, clean.frame[column], clean.is_measure(column))
             axes.set_title(_shorten(clean.display(column), 28))
 
-    rows = math.ceil(len(columns) / 3)
     return _render(
         "demographics",
         "Who the customers are",
         "Distribution of each descriptive column after cleaning.",
-        (FULL_WIDTH, 2.3 * rows),
+        (FULL_WIDTH, _grid_height(len(columns), 2.3)),
         draw,
     )
 
@@ -370,26 +377,32 @@ def behaviour(features: FeatureMatrix) -> Chart:
                 linewidths=0,
                 rasterized=True,
             )
-            axes.set_xlabel(features.display(0))
-            axes.set_ylabel(features.display(1))
+            axes.set_title(_shorten(f"{features.display(1)} against {features.display(0)}", 30))
+            axes.set_xlabel(_shorten(features.display(0), 30))
+            axes.set_ylabel(_shorten(features.display(1), 24))
+            for axis in (axes.xaxis, axes.yaxis):
+                axis.set_major_formatter(FuncFormatter(_compact))
+            axes.locator_params(axis="x", nbins=4)
         for axes, index in zip(grid, range(len(columns)), strict=False):
             values = features.values[:, index]
             if _is_skewed(features, index):
                 axes.hist(np.log1p(values), bins=30, color=_GREY, edgecolor="white", linewidth=0.5)
                 ticks = [t for t in (0, 10, 100, 1_000, 10_000, 100_000, 1e6) if t <= values.max()]
-                axes.set_xticks(np.log1p(ticks), [f"{t:,.0f}" for t in ticks])
+                # Every other decade once there are many: labels must not run together.
+                shown = ticks if len(ticks) <= 4 else ticks[::2]
+                axes.set_xticks(np.log1p(shown), [_compact(t) for t in shown])
+                axes.set_xlabel("log scale")
                 axes.set_ylabel("Customers")
             else:
                 _distribution(axes, pd.Series(values, name=columns[index]), True)
             axes.set_title(_scaled_title(features, index))
 
-    rows = math.ceil(panels / 3)
     return _render(
         "behaviour",
         "Purchase behaviour",
         "The measures customers are segmented on, before segmentation."
         + _sample_note(len(drawn), len(features.values)),
-        (FULL_WIDTH, 2.4 * rows),
+        (FULL_WIDTH, _grid_height(panels, 2.4)),
         draw,
     )
 
@@ -409,7 +422,7 @@ def correlations(exploration: Exploration) -> Chart | None:
         sns.heatmap(
             pairs,
             mask=redundant,
-            annot=True,
+            annot=len(pairs) <= MAX_ANNOTATED_CORRELATIONS,
             fmt=".2f",
             vmin=-1,
             vmax=1,
@@ -546,9 +559,18 @@ def _is_skewed(features: FeatureMatrix, index: int) -> bool:
 
 
 def _scaled_title(features: FeatureMatrix, index: int) -> str:
-    """A panel title that says when the axis is logarithmic, as the clustering saw it."""
-    column = _shorten(features.display(index), 28)
-    return f"{column} (log scale)" if _is_skewed(features, index) else column
+    """A panel title short enough for its panel (log scales are said on the axis)."""
+    # The behaviour grid has one more panel than there are features: the scatter.
+    narrow = _grid_columns(len(features.columns) + 1) == 4
+    return _shorten(features.display(index), 17 if narrow else 26)
+
+
+def _compact(value: float, _position: object = None) -> str:
+    """A tick label that stays short: 1,500 -> 1.5k, 2,000,000 -> 2M."""
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}"
+    return f"{value:.3g}"
 
 
 def _render(
@@ -652,8 +674,18 @@ def _frames(data: bytes) -> dict[int, bytes]:
     return done
 
 
+def _grid_columns(panels: int) -> int:
+    return min(4 if panels > 9 else 3, panels)
+
+
+def _grid_height(panels: int, per_row: float) -> float:
+    """The height of a grid of panels, shrunk to fit one PDF page when there are many."""
+    rows = math.ceil(panels / _grid_columns(panels))
+    return min(per_row * rows, MAX_GRID_HEIGHT)
+
+
 def _grid(figure: Figure, panels: int) -> list[Axes]:
-    columns = min(3, panels)
+    columns = _grid_columns(panels)
     rows = math.ceil(panels / columns)
     axes = list(np.atleast_1d(figure.subplots(rows, columns)).ravel())
     for spare in axes[panels:]:
@@ -671,6 +703,8 @@ def _distribution(axes: Axes, values: pd.Series, is_measure: bool) -> None:
             linewidth=0.5,
         )
         axes.set_ylabel("Customers")
+        axes.xaxis.set_major_formatter(FuncFormatter(_compact))
+        axes.locator_params(axis="x", nbins=4)
         return
     counts = values.astype(str).value_counts()
     # Rare categories (under 1%) and those past the first few are shown together as Other.
@@ -702,11 +736,15 @@ def _curve(
     axes.plot(ks, values, marker="o", markersize=3.5, color="#4e79a7", linewidth=1.4)
     if marked is not None:
         y = values[list(ks).index(marked)]
+        # Beside the point, on the side with room: above it would run into the title.
+        right_half = marked > (ks[0] + ks[-1]) / 2
         axes.annotate(
             mark_label,
             (marked, y),
-            xytext=(6, 8),
+            xytext=(-8 if right_half else 8, 0),
             textcoords="offset points",
+            ha="right" if right_half else "left",
+            va="center",
             fontsize=8,
             color="#c0392b",
         )
