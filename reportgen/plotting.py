@@ -13,6 +13,7 @@ import contextvars
 import dataclasses
 import functools
 import io
+import logging
 import math
 import os
 import select
@@ -42,6 +43,8 @@ from reportgen.model import (
     Segmentation,
     SegmentProfile,
 )
+
+log = logging.getLogger(__name__)
 
 DPI = 150
 FULL_WIDTH = 7.0  # inches: the PDF's text width
@@ -77,9 +80,10 @@ _STYLE: dict[str, Any] = {
 # Charts are rendered in a forked second process on Linux only: fork is unsafe with
 # the system frameworks matplotlib may load on macOS, and Windows has none.
 PARALLEL = sys.platform == "linux"
-# A forked renderer that says nothing for this long is given up on (killed); this
-# process then renders its charts itself.
-_CHILD_TIMEOUT = 300.0
+# Once this process has drawn its share, a forked renderer still busy this much later
+# is given up on (killed; a chart takes well under a second, even for ten million
+# customers), and this process draws what the copy left undone.
+_CHILD_TIMEOUT = 30.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -655,6 +659,9 @@ def _reap(child: int) -> None:
         pidfd = os.pidfd_open(child)
         try:
             if not select.select([pidfd], [], [], _CHILD_TIMEOUT)[0]:
+                log.warning(
+                    "The second chart renderer stopped responding; drawing its charts here."
+                )
                 os.kill(child, signal.SIGKILL)
         finally:
             os.close(pidfd)

@@ -92,3 +92,26 @@ def test_charts_are_rendered_here_when_no_copy_can_be_made(
     features, segmentation = fitted(300, features=3)
     together = plotting._rendered_together(_some_charts)(features, segmentation)
     assert together == _some_charts(features, segmentation)
+
+
+def test_a_stuck_copy_is_killed_and_its_charts_are_drawn_here(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import os
+    import time
+
+    monkeypatch.setattr(plotting, "PARALLEL", True)
+    monkeypatch.setattr(plotting, "_CHILD_TIMEOUT", 0.5)
+    parent, draw = os.getpid(), plotting._png
+
+    def stuck_in_the_copy(job):
+        if os.getpid() != parent:
+            time.sleep(60)
+        return draw(job)
+
+    monkeypatch.setattr(plotting, "_png", stuck_in_the_copy)
+    features, segmentation = fitted(300, features=3)
+    together = plotting._rendered_together(_some_charts)(features, segmentation)
+    monkeypatch.setattr(plotting, "_png", draw)
+    assert together == _some_charts(features, segmentation)
+    assert "stopped responding" in caplog.text
