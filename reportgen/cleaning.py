@@ -26,6 +26,7 @@ that bound. Negative values in money-like columns are reported.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 import warnings
@@ -74,8 +75,10 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         DataError: the table cannot be clustered (no numeric feature, an empty column,
             no row left).
     """
+    for name in settings.ignore:
+        if name not in table.frame.columns:
+            raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
     frame = table.frame.drop(columns=list(settings.ignore))
-    _check_named_columns(frame.columns, settings, table)
     notes: list[str] = []
     details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
     kinds: dict[str, ColumnKind] = {}
@@ -85,6 +88,8 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         # take() by position copies each column faster than a boolean .loc (same rows, same labels).
         frame = frame.take(np.flatnonzero(~duplicated.to_numpy()))
     frame = _derive_measures(frame, settings, details, kinds)
+    # After deriving, so that "Age (from Year_Birth)" can be named like any column.
+    _check_named_columns(frame.columns, settings, table)
     id_column = settings.id_column or detect_id_column(frame)
     if id_column is None:
         notes.append(
@@ -279,12 +284,15 @@ def _check_named_columns(columns: Iterable[str], settings: Settings, table: Tabl
         for name in names:
             if name not in available:
                 raise SettingsError(
-                    f"{option} names column {name!r}, which is not in {table.path}. "
-                    f"Its columns are: {', '.join(available)}."
+                    f"{option} names column {name!r}, which is not in {table.path}."
+                    f"{_did_you_mean(name, available)} Its columns are: {', '.join(available)}."
                 )
-    for name in settings.ignore:
-        if name not in table.frame.columns:
-            raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
+
+
+def _did_you_mean(name: str, available: list[str]) -> str:
+    same_letters = [column for column in available if column.lower() == name.lower()]
+    close = same_letters or difflib.get_close_matches(name, available, n=1, cutoff=0.75)
+    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def _derive_measures(
@@ -532,7 +540,10 @@ def _note_unknowns(values: pd.Series, details: list[str]) -> None:
     """Report answers such as "unknown": missing in substance, though not empty."""
     if pd.api.types.is_numeric_dtype(values):
         return
-    unknown = int(values.astype(str).str.strip().str.lower().isin(_UNKNOWN_WORDS).sum())
+    counts = values.value_counts()  # few distinct values: cheap even on millions of rows
+    unknown = int(
+        counts[counts.index.astype(str).str.strip().str.lower().isin(_UNKNOWN_WORDS)].sum()
+    )
     if unknown:
         details.append(
             f"{unknown:,} 'unknown' values ({unknown / len(values):.0%}), kept as a category "

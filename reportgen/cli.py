@@ -34,6 +34,22 @@ log = logging.getLogger("reportgen")
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 
+class _RunCommand(click.Command):
+    """`run`, whose commonest slip (--feature A B) gets a hint, not just a complaint."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as error:
+            if "unexpected extra argument" not in error.message:
+                raise
+            raise click.UsageError(
+                f"{error.message}. Give one column per option, repeated: --feature A "
+                '--feature B (quote names with spaces: --feature "Annual Income").',
+                ctx,
+            ) from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="reportgen")
 def main() -> None:
@@ -81,7 +97,7 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-@main.command()
+@main.command(cls=_RunCommand)
 @click.argument(
     "input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=True, path_type=Path)
 )

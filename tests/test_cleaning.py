@@ -287,3 +287,15 @@ def test_unknown_answers_are_reported_though_not_empty(tmp_path, make_settings) 
     )
     result = clean(tmp_path, frame, make_settings)
     assert "12 'unknown' values (30%), kept as a category" in notes(result)["contact"]
+
+
+def test_derived_columns_can_be_named_and_unknown_ignores_are_usage_errors(
+    tmp_path, make_settings
+) -> None:
+    frame = pd.DataFrame(
+        {"ID": range(30), "Year_Birth": np.arange(1950, 1980), "Income": np.arange(30.0)}
+    )
+    result = clean(tmp_path, frame, make_settings, profile=("Age (from Year_Birth)",))
+    assert result.profile_columns == ("Age (from Year_Birth)",)
+    with pytest.raises(SettingsError, match="ignore names column 'Nope'"):
+        clean(tmp_path, frame, make_settings, ignore=("Nope",))

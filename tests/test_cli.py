@@ -139,7 +139,9 @@ BAD_RUNS = [
     # (arguments after the table, table content or None for a missing file, exit code, message)
     ([], None, 1, "does not exist"),
     ([], b"", 1, "is empty"),
-    (["--feature", "Incme"], "ok", 2, "--feature names column 'Incme'"),
+    (["--feature", "Incme"], "ok", 2, "--feature names column 'Incme'.*Did you mean 'Income'"),
+    (["--feature", "income"], "ok", 2, "Did you mean 'Income'"),
+    (["--feature", "Income", "Spending"], "ok", 2, "extra argument.*--feature A --feature B"),
     (["--feature", "City"], "ok", 2, r"\(City\) are all categories"),
     (["--feature", "Income", "--feature", "City"], "ok", 1, "'City' has the same value"),
     (["--feature", "Name"], "ok", 1, "'Name' .* is not numeric .* too many different values"),
