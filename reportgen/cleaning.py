@@ -101,6 +101,7 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         frame = _drop_rows_without_id(frame, id_column, table, notes)
         customer_ids = frame[id_column]
 
+    frame = _read_sentinels(frame, id_column, details)
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
     for column in frame.columns:
@@ -109,7 +110,8 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
     left_out = {
         column: reason
         for column in frame.columns
-        if column not in named and (reason := _reason_to_leave_out(frame[column], kinds[column]))
+        if column not in named
+        and (reason := _reason_to_leave_out(column, frame[column], kinds[column]))
     }
     if settings.features and all(kinds[column] != "numeric" for column in settings.features):
         raise SettingsError(
@@ -369,7 +371,32 @@ def _parse_dates(values: pd.Series) -> pd.Series | None:
     return parsed if parsed.notna().sum() >= _NUMERIC_SHARE * present else None
 
 
-def _reason_to_leave_out(values: pd.Series, kind: ColumnKind) -> str | None:
+def _read_sentinels(
+    frame: pd.DataFrame, id_column: str | None, details: dict[str, list[str]]
+) -> pd.DataFrame:
+    """Read -1 in a column of counts as "not applicable", not as a quantity.
+
+    Exports mark "never" with -1 in otherwise non-negative counts (the bank table's pdays:
+    -1 = never contacted before). As a number it would pull every average down.
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if column == id_column or not pd.api.types.is_integer_dtype(values) or values.min() != -1:
+            continue
+        marked = values == -1
+        if marked.mean() < RARE_SHARE:
+            continue
+        frame = frame.assign(**{column: values.where(~marked)})
+        details[column].append(
+            f"{int(marked.sum()):,} values of -1 read as 'not applicable' (missing), since the "
+            "column otherwise holds counts of 0 or more"
+        )
+    return frame
+
+
+def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> str | None:
+    if _words(column) in (["day"], ["day", "of", "month"], ["dom"]) and _is_day_of_month(values):
+        return "left out: a day of the month, a part of a date rather than a measure"
     rows = len(values)
     missing = values.isna().mean()
     if missing == 1 or missing > MOSTLY_MISSING:
@@ -380,6 +407,10 @@ def _reason_to_leave_out(values: pd.Series, kind: ColumnKind) -> str | None:
     if kind == "categorical" and distinct >= FREE_TEXT_SHARE * rows and rows > 20:
         return "left out: free text (a different value in almost every row)"
     return None
+
+
+def _is_day_of_month(values: pd.Series) -> bool:
+    return pd.api.types.is_integer_dtype(values) and bool(values.between(1, 31).all())
 
 
 def _drop_rows_without_id(

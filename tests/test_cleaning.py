@@ -299,3 +299,22 @@ def test_derived_columns_can_be_named_and_unknown_ignores_are_usage_errors(
     assert result.profile_columns == ("Age (from Year_Birth)",)
     with pytest.raises(SettingsError, match="ignore names column 'Nope'"):
         clean(tmp_path, frame, make_settings, ignore=("Nope",))
+
+
+def test_minus_one_for_never_and_a_day_of_the_month_are_not_measures(tmp_path, make_settings):
+    rng = np.random.default_rng(4)
+    pdays = np.where(rng.random(200) < 0.8, -1, rng.integers(1, 400, 200))
+    frame = pd.DataFrame(
+        {
+            "balance": rng.normal(1_000, 500, 200).round(),
+            "day": rng.integers(1, 32, 200),
+            "pdays": pdays,
+            "campaign": rng.integers(1, 9, 200),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    reasons = notes(result)
+    assert "-1 read as 'not applicable'" in reasons["pdays"]
+    assert "left out:" in reasons["pdays"] and "missing" in reasons["pdays"]
+    assert "a day of the month" in reasons["day"]
+    assert result.feature_columns == ("balance",)
