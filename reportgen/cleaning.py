@@ -101,7 +101,7 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         frame = _drop_rows_without_id(frame, id_column, table, notes)
         customer_ids = frame[id_column]
 
-    frame = _read_sentinels(frame, id_column, details)
+    frame, not_applicable = _read_sentinels(frame, id_column, details)
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
     for column in frame.columns:
@@ -152,7 +152,8 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
             name=column,
             kind=kinds.get(column, "categorical"),
             role=_role(column, id_column, features, profile),
-            missing=int(table.frame[column].isna().sum()) if column in table.frame else 0,
+            missing=(int(table.frame[column].isna().sum()) if column in table.frame else 0)
+            + not_applicable.get(column, 0),
             note="; ".join(details.get(column, [])) or None,
         )
         for column in [*table.frame.columns, *(c for c in frame.columns if c not in table.frame)]
@@ -373,12 +374,16 @@ def _parse_dates(values: pd.Series) -> pd.Series | None:
 
 def _read_sentinels(
     frame: pd.DataFrame, id_column: str | None, details: dict[str, list[str]]
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Read -1 in a column of counts as "not applicable", not as a quantity.
 
     Exports mark "never" with -1 in otherwise non-negative counts (the bank table's pdays:
     -1 = never contacted before). As a number it would pull every average down.
+
+    Returns:
+        The table, and how many values of each column became missing.
     """
+    counts = {}
     for column in frame.columns:
         values = frame[column]
         if column == id_column or not pd.api.types.is_integer_dtype(values) or values.min() != -1:
@@ -387,11 +392,12 @@ def _read_sentinels(
         if marked.mean() < RARE_SHARE:
             continue
         frame = frame.assign(**{column: values.where(~marked)})
+        counts[column] = int(marked.sum())
         details[column].append(
             f"{int(marked.sum()):,} values of -1 read as 'not applicable' (missing), since the "
             "column otherwise holds counts of 0 or more"
         )
-    return frame
+    return frame, counts
 
 
 def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> str | None:

@@ -317,4 +317,6 @@ def test_minus_one_for_never_and_a_day_of_the_month_are_not_measures(tmp_path, m
     assert "-1 read as 'not applicable'" in reasons["pdays"]
     assert "left out:" in reasons["pdays"] and "missing" in reasons["pdays"]
     assert "a day of the month" in reasons["day"]
+    missing = {column.name: column.missing for column in result.quality.columns}
+    assert missing["pdays"] == int((pdays == -1).sum())
     assert result.feature_columns == ("balance",)
