@@ -51,8 +51,8 @@ _MONEY_WORDS = re.compile(
     re.IGNORECASE,
 )
 _UNKNOWN_WORDS = {"unknown", "unk", "not known", "n/k", "undisclosed"}
-_AMOUNT_PREFIXES = {"mnt", "amt"}
-_COUNT_PREFIXES = {"num", "nb", "nbr", "cnt"}
+_SPEND_PREFIXES = {"mnt"}  # "MntWines": the amount spent on wine
+_DROPPED_PREFIXES = {"num", "nb", "nbr", "cnt", "amt"}
 _DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
 # A mostly numeric column with a few stray strings ("n/a", "-") is numeric with gaps.
 _NUMERIC_SHARE = 0.9
@@ -67,8 +67,14 @@ OLDEST_AGE = 100
 _HEAD_ROWS = 10_000
 
 
-def clean_table(table: Table, settings: Settings) -> CleanTable:
+def clean_table(
+    table: Table, settings: Settings, known_kinds: Mapping[str, ColumnKind] | None = None
+) -> CleanTable:
     """Assign column roles, derive measures, drop duplicates and fill missing values.
+
+    Args:
+        known_kinds: kinds decided by an earlier model (its measures and categories), kept
+            so that a measure with few distinct values this month stays a measure.
 
     Raises:
         SettingsError: a column named in the settings is not in the table.
@@ -104,6 +110,7 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
     frame, not_applicable = _read_sentinels(frame, id_column, details)
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
+    kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
     for column in frame.columns:
         kinds.setdefault(column, _kind(frame[column]))
     named = {*settings.features, *settings.profile, id_column}
@@ -119,7 +126,9 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
             "on categories alone is not supported. Add at least one measure with --feature."
         )
     usable = [c for c in frame.columns if c != id_column and c not in left_out]
-    features = settings.features or tuple(c for c in usable if kinds[c] == "numeric")
+    features = settings.features or tuple(
+        c for c in usable if kinds[c] == "numeric" and c not in settings.profile
+    )
     if not features:
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
@@ -134,6 +143,9 @@ def clean_table(table: Table, settings: Settings) -> CleanTable:
         if missing:
             filled[column], how = _fill(frame[column], kinds[column], column, table)
             details[column].append(f"{missing:,} missing filled with {how}")
+            if kinds[column] != "numeric":
+                # A gap made pandas read the codes as 1.0, 2.0: back to 1, 2 once filled.
+                filled[column] = _whole_numbers(filled[column])
     for column in features:
         if kinds[column] == "numeric":
             filled[column] = _cap_outliers(filled[column], details[column])
@@ -260,16 +272,16 @@ def display_name(column: str, units: Mapping[str, str]) -> str:
 def short_name(column: str) -> str:
     """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'.
 
-    Export abbreviations read badly in a segment's name, so an amount prefix becomes
-    "spend" ('MntWines' -> 'wines spend') and a count prefix is dropped
-    ('NumStorePurchases' -> 'store purchases').
+    Export abbreviations read badly in a segment's name: the marketing tables' "Mnt"
+    (amount spent) becomes "spend" ('MntWines' -> 'wines spend'), and count and amount
+    prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit').
     """
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", without_units)  # MntWines -> Mnt Wines
     words = re.sub(r"[_\s]+", " ", spaced).lower().split(" ")
-    if len(words) > 1 and words[0] in _AMOUNT_PREFIXES:
+    if len(words) > 1 and words[0] in _SPEND_PREFIXES:
         words = [*words[1:], "spend"]
-    elif len(words) > 1 and words[0] in _COUNT_PREFIXES:
+    elif len(words) > 1 and words[0] in _DROPPED_PREFIXES:
         words = words[1:]
     return " ".join(words)
 
@@ -389,7 +401,8 @@ def _read_sentinels(
         if column == id_column or not pd.api.types.is_integer_dtype(values) or values.min() != -1:
             continue
         marked = values == -1
-        if marked.mean() < RARE_SHARE:
+        # Codes such as -1/0/1 (down, flat, up) are categories, not counts: left alone.
+        if marked.mean() < RARE_SHARE or values[~marked].nunique() <= MAX_CODES:
             continue
         frame = frame.assign(**{column: values.where(~marked)})
         counts[column] = int(marked.sum())
@@ -454,7 +467,7 @@ def _coerce_features(
     notes = []
     for column in features:
         values = frame[column]
-        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        if pd.api.types.is_numeric_dtype(values) or _is_true_false(values):
             continue
         numbers = pd.to_numeric(values, errors="coerce")
         present = values.notna()
@@ -477,6 +490,20 @@ def _coerce_features(
             )
         frame = frame.assign(**{column: numbers})
     return frame, notes
+
+
+def _is_true_false(values: pd.Series) -> bool:
+    """Whether a column holds True/False answers (bool, or object with gaps)."""
+    if pd.api.types.is_bool_dtype(values):
+        return True
+    present = values.dropna()
+    return values.dtype == object and len(present) > 0 and bool(present.map(type).eq(bool).all())
+
+
+def _whole_numbers(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(values) and bool((values % 1 == 0).all()):
+        return values.astype("int64")
+    return values
 
 
 def _kind(values: pd.Series) -> ColumnKind:

@@ -31,6 +31,7 @@ from reportgen.model import (
     CleanTable,
     FeatureMatrix,
     Transform,
+    category_text,
     transform_values,
 )
 
@@ -99,7 +100,7 @@ def choose_categories(values: pd.Series) -> CategoryEncoding:
     Raises:
         DataError: every customer is in the same category.
     """
-    counts = values.astype(str).value_counts()
+    counts = category_text(values).value_counts()
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     # A flag keeps both its values, however rare one of them is.
     rare_count = RARE_SHARE * len(values) if len(ranked) > 2 else 0

@@ -33,6 +33,14 @@ def transform_values(values: np.ndarray, transforms: tuple[Transform, ...]) -> n
 ColumnRole = Literal["id", "feature", "profile", "ignored"]
 
 
+def category_text(values: pd.Series) -> pd.Series:
+    """Categories as text, the same whatever type pandas read: 1.0 and 1 are both "1"."""
+    present = values.dropna()
+    if pd.api.types.is_float_dtype(values) and bool((present % 1 == 0).all()):
+        return values.astype("Int64").astype(str)
+    return values.astype(str)
+
+
 @dataclass(frozen=True)
 class Table:
     """A customer table exactly as read from disk."""
@@ -114,7 +122,7 @@ class CategoryEncoding:
 
     def encode(self, values: pd.Series) -> np.ndarray:
         """Return the weighted one-hot columns of ``values`` (one row per customer)."""
-        text = values.astype(str)
+        text = category_text(values)
         if self.other is not None:
             text = text.where(text.isin(self.categories), self.other)
         codes = pd.Index(self.categories).get_indexer(text)
@@ -329,6 +337,12 @@ class SavedModel:
     def scaled_centroids(self) -> np.ndarray:
         """The segment centres in this model's standardized units."""
         return np.array([segment.centre for segment in self.segments], dtype=float)
+
+    def feature_kinds(self) -> dict[str, ColumnKind]:
+        """What kind each feature was: next month's table is read the same way."""
+        kinds: dict[str, ColumnKind] = {column: "numeric" for column in self.features}
+        kinds.update({encoding.column: "categorical" for encoding in self.categorical})
+        return kinds
 
     def standardize(self, features: FeatureMatrix) -> np.ndarray:
         """Put this month's features into this model's standardized units.

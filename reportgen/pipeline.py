@@ -81,7 +81,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         if previous:
             check_features(previous.model, table, settings.previous_dir)
     with _stage("Cleaning"):
-        clean = clean_table(table, settings)
+        clean = clean_table(table, settings, previous.model.feature_kinds() if previous else None)
         # Only the file's name and hash are needed from here on: let the raw table go.
         source_name, input_sha256 = table.path.name, table.sha256
         del table

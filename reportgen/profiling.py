@@ -113,8 +113,8 @@ def profile_segments(
                 short_name=clean.short_names[column],
                 segment_mean=float(mean),
                 population_mean=float(pop_mean),
-                z=float(z),
-                level=level_of(float(z)),
+                z=_agreed_z(z, mean, pop_mean),
+                level=level_of(_agreed_z(z, mean, pop_mean)),
                 display=features.display(index),
             )
             for index, (column, mean, pop_mean, z) in enumerate(
@@ -242,6 +242,16 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
         key: text.replace("{strongest}", strongest.short_name) for key, text in rule.texts.items()
     }
     return Recommendation(rule=rule.name.replace("{strongest}", strongest.short_name), **texts)
+
+
+def _agreed_z(z: float, mean: float, pop_mean: float) -> float:
+    """The model-space z, or 0 when the plain averages point the other way.
+
+    On a log scale a segment of mostly small spenders with a few big ones is "low"
+    while its plain average is above everyone's; calling it either would contradict
+    one of the two numbers the card shows, so it is "average".
+    """
+    return 0.0 if z * (mean - pop_mean) < 0 else float(z)
 
 
 def _named_count(ranked: Sequence[FeatureLevel]) -> int:

@@ -122,6 +122,7 @@ def test_short_names() -> None:
     assert short_name("MntWines") == "wines spend"
     assert short_name("NumStorePurchases") == "store purchases"
     assert short_name("Num") == "num"
+    assert short_name("AMT_CREDIT") == "credit"  # an amount, not spending
     assert short_name("(weird)") == "(weird)"
 
 
@@ -320,3 +321,35 @@ def test_minus_one_for_never_and_a_day_of_the_month_are_not_measures(tmp_path, m
     missing = {column.name: column.missing for column in result.quality.columns}
     assert missing["pdays"] == int((pdays == -1).sum())
     assert result.feature_columns == ("balance",)
+
+
+def test_a_minus_one_zero_one_code_is_not_read_as_never(tmp_path, make_settings) -> None:
+    trend = np.tile([-1, 0, 1, 0, 1], 20)
+    frame = pd.DataFrame({"CustomerID": range(100), "Income": np.arange(100.0), "Trend": trend})
+    result = clean(tmp_path, frame, make_settings, profile=("Trend",))
+    assert result.frame["Trend"].tolist() == trend.tolist()
+    assert "not applicable" not in (notes(result).get("Trend") or "")
+
+
+def test_codes_with_a_gap_stay_whole_numbers_and_true_false_stays_an_answer(
+    tmp_path, make_settings
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "CustomerID": range(60),
+            "Income": np.arange(60.0),
+            "Channel": [1.0, 2.0, None] * 20,
+            "Member": [True, False, None] * 20,
+        }
+    )
+    result = clean(tmp_path, frame, make_settings, features=("Income", "Channel", "Member"))
+    assert set(result.frame["Channel"]) == {1, 2} and result.frame["Channel"].dtype == "int64"
+    assert set(result.frame["Member"].astype(str)) == {"True", "False"}
+
+
+def test_a_profiled_column_is_not_also_a_default_feature(tmp_path, make_settings) -> None:
+    frame = pd.DataFrame(
+        {"ID": range(30), "Year_Birth": np.arange(1950, 1980), "Income": np.arange(30.0) ** 2}
+    )
+    result = clean(tmp_path, frame, make_settings, profile=("Year_Birth",))
+    assert result.feature_columns == ("Income",)

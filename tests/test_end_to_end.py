@@ -321,3 +321,37 @@ def test_the_method_names_the_amounts_put_on_a_log_scale(tmp_path: Path) -> None
     assert result.report.log_scaled_columns == ("Spend",)
     document = " ".join((tmp_path / "out" / "report.html").read_text().split())
     assert "skewed amounts (Spend) were put on a logarithmic scale" in document
+
+
+def test_next_month_reads_categories_and_measures_as_last_month_did(tmp_path: Path) -> None:
+    """Regression: a gap turned codes 1, 2 into '1.0', '2.0', which matched none of last
+    month's categories; a measure with few values became a category and 'differed'."""
+    frame = blobs(3).assign(Channel=lambda f: [1, 2, 3] * (len(f) // 3))
+    frame["Visits"] = frame["CustomerID"] % 13
+    first = frame.astype({"Channel": float})
+    first.loc[:4, "Channel"] = None
+    settings = {"features": ("Income", "Visits", "Channel"), "make_pdf": False}
+    one = run(
+        resolve_settings(
+            write_csv(tmp_path / "m1.csv", first),
+            None,
+            {**settings, "output_dir": tmp_path / "m1", "period": "2026-01"},
+        )
+    )
+    assert sorted(one.report.categorical_features[0].categories) == ["1", "2", "3"]
+    second = frame.assign(Visits=frame["Visits"] % 10)  # 10 distinct values: looks like a code
+    two = run(
+        resolve_settings(
+            write_csv(tmp_path / "m2.csv", second),
+            None,
+            {
+                "output_dir": tmp_path / "m2",
+                "period": "2026-02",
+                "previous_dir": tmp_path / "m1",
+                "make_pdf": False,
+            },
+        )
+    )
+    assert two.report.measure_columns == ("Income", "Visits")
+    shares = two.report.segments[0].categories[0].shares
+    assert {share.category for share in shares} <= {"1", "2", "3"}

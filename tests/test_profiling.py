@@ -286,3 +286,11 @@ def test_codes_and_answers_say_which_column_they_belong_to() -> None:
     assert _category_label("no", "housing loan") == "housing loan: no"
     assert _category_label("2", "region") == "region 2"
     assert _category_label("Retail", "channel") == "Retail"
+
+
+def test_a_level_never_contradicts_the_plain_averages_shown() -> None:
+    from reportgen.profiling import _agreed_z
+
+    # Mostly small spenders with a few big ones: low on the log scale, high on average.
+    assert _agreed_z(-0.84, 2_491.0, 673.0) == 0.0
+    assert _agreed_z(-0.84, 400.0, 673.0) == -0.84
