@@ -124,6 +124,11 @@ def summary_json(report: Report) -> bytes:
                 "color": segment.color,
                 "feature_means": {level.column: level.segment_mean for level in segment.features},
                 "feature_levels": {level.column: level.level for level in segment.features},
+                # Categorical features: the share of each of the segment's top categories.
+                "category_shares": {
+                    item.column: {share.category: share.share for share in item.shares}
+                    for item in segment.categories
+                },
                 "profile": {item.column: item.summary for item in segment.demographics},
                 "recommendations": {
                     "rule": segment.recommendation.rule,

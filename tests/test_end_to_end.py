@@ -272,6 +272,9 @@ def test_a_categorical_feature_is_one_hot_encoded_and_the_report_says_so(tmp_pat
     assert [f["column"] for f in model["features"]] == ["Income", "Spending"]
     assert model["categorical_features"][0]["categories"] == ["Horeca", "Retail"]
     assert len(model["segments"][0]["centre_standardized"]) == 4
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    retail = [s["category_shares"]["Channel"].get("Retail", 0) for s in summary["segments"]]
+    assert max(retail) == 1.0 and min(retail) == 0.0
     text = " ".join(" ".join(pdf_pages(tmp_path / "out" / "report.pdf")).split())
     assert "Categories. Channel is a category, not a quantity" in text
     assert "one-hot encoding" in text and "weighted 0.71" in text
