@@ -50,6 +50,24 @@ _MONEY_WORDS = re.compile(
     r"milk|frozen|detergent|deli|salary|limit",
     re.IGNORECASE,
 )
+# Words that make a column of a few whole numbers a quantity rather than a code.
+_QUANTITY_WORDS = {
+    "tenure",
+    "months",
+    "years",
+    "days",
+    "weeks",
+    "age",
+    "count",
+    "visits",
+    "purchases",
+    "frequency",
+    "recency",
+    "num",
+    "number",
+    "times",
+    "previous",
+}
 _UNKNOWN_WORDS = {"unknown", "unk", "not known", "n/k", "undisclosed"}
 _SPEND_PREFIXES = {"mnt"}  # "MntWines": the amount spent on wine
 _DROPPED_PREFIXES = {"num", "nb", "nbr", "cnt", "amt"}
@@ -112,7 +130,7 @@ def clean_table(
     notes.extend(coerced)
     kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
     for column in frame.columns:
-        kinds.setdefault(column, _kind(frame[column]))
+        kinds.setdefault(column, _kind(frame[column], str(column)))
     named = {*settings.features, *settings.profile, id_column}
     left_out = {
         column: reason
@@ -506,10 +524,13 @@ def _whole_numbers(values: pd.Series) -> pd.Series:
     return values
 
 
-def _kind(values: pd.Series) -> ColumnKind:
+def _kind(values: pd.Series, name: str = "") -> ColumnKind:
     if pd.api.types.is_bool_dtype(values):
         return "code"
     if pd.api.types.is_numeric_dtype(values):
+        # Tenure 6-12 months or 0-9 visits are quantities however few their values.
+        if _QUANTITY_WORDS & set(_words(name)):
+            return "numeric"
         # More than MAX_CODES distinct values among the first rows already rule out a code,
         # without counting the distinct values of millions (an ID, a balance).
         if values.head(_HEAD_ROWS).nunique() > MAX_CODES:

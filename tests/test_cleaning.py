@@ -353,3 +353,11 @@ def test_a_profiled_column_is_not_also_a_default_feature(tmp_path, make_settings
     )
     result = clean(tmp_path, frame, make_settings, profile=("Year_Birth",))
     assert result.feature_columns == ("Income",)
+
+
+def test_few_whole_numbers_named_as_a_quantity_are_a_measure(tmp_path, make_settings) -> None:
+    frame = pd.DataFrame(
+        {"CustomerID": range(60), "TENURE": [12, 11, 6, 12, 9, 12] * 10, "Region": [1, 2, 3] * 20}
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.kinds["TENURE"] == "numeric" and result.kinds["Region"] == "code"
