@@ -150,3 +150,26 @@ def test_email_body_fits_600_px_and_a_phone(
     assert sheet_width <= EMAIL_WIDTH
     page.screenshot(path=str(tmp_path / f"email-{width}.png"), full_page=True)
     page.close()
+
+
+def test_many_long_column_names_still_fit_a_phone(browser: Any, tmp_path: Path) -> None:
+    """Regression: the marketing table's data-quality table was 22 px wider than a phone."""
+    from reportgen.pipeline import run
+    from reportgen.settings import resolve_settings
+
+    from .conftest import blobs, write_csv
+
+    frame = blobs(3)
+    for name in ("NumCatalogPurchases", "MntMeatProducts", "NumWebVisitsMonth", "MntSweetProducts"):
+        frame[name] = (frame["Income"] * len(name)).round()
+    frame["Dt_Customer"] = [f"{1 + n % 28:02d}-0{1 + n % 9}-2013" for n in range(len(frame))]
+    frame["Year_Birth"] = 1950 + frame["CustomerID"] % 40
+    settings = resolve_settings(
+        write_csv(tmp_path / "wide.csv", frame),
+        None,
+        {"output_dir": tmp_path / "o", "make_pdf": False},
+    )
+    run(settings)
+    page, _ = open_page(browser, PHONE, url=(tmp_path / "o" / "report.html").as_uri())
+    assert horizontal_overflow(page) == 0
+    page.close()
