@@ -262,12 +262,21 @@ def _named_count(ranked: Sequence[FeatureLevel]) -> int:
 
 def _name(levels: Sequence[FeatureLevel], precise: bool, categories: str = "") -> str:
     parts = [
-        f"{level.level if precise else _coarse(level.level)} {level.short_name}" for level in levels
+        _level_phrase(level.level if precise else _coarse(level.level), level.short_name)
+        for level in levels
     ]
     if categories:
         parts.append(categories)
     text = ", ".join(parts) or "Average on every measure"
     return text[0].upper() + text[1:]
+
+
+def _level_phrase(level: str, short: str) -> str:
+    """'high income'; for age, the words people use: 'younger', 'much older'."""
+    if short != "age" or level == "average":
+        return f"{level} {short}"
+    word = "younger" if level.endswith("low") else "older"
+    return f"much {word}" if level.startswith("very") else word
 
 
 def _dominant_category(profile: DemographicProfile) -> str:

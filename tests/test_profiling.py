@@ -294,3 +294,16 @@ def test_a_level_never_contradicts_the_plain_averages_shown() -> None:
     # Mostly small spenders with a few big ones: low on the log scale, high on average.
     assert _agreed_z(-0.84, 2_491.0, 673.0) == 0.0
     assert _agreed_z(-0.84, 400.0, 673.0) == -0.84
+
+
+def test_age_is_named_as_people_say_it() -> None:
+    names = unique_names(
+        [levels(age=-1.0, balance=0.1), levels(age=1.7, balance=0.0), levels(age=0.1, balance=1.0)]
+    )
+    assert names == [
+        "Younger, average balance",
+        "Older, average balance",
+        "Average age, high balance",
+    ]
+    # "very" appears only to tell two names apart.
+    assert unique_names([levels(age=1.7), levels(age=0.9)]) == ["Much older", "Older"]
