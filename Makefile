@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: setup report test lint format browser
+.PHONY: setup report test test-fast lint format browser
 
 $(BIN)/reportgen: pyproject.toml
 	bash scripts/system-deps.sh
@@ -28,6 +28,10 @@ browser:
 
 test: lint browser
 	$(BIN)/python -m pytest
+
+# The everyday subset: unit tests only, seconds rather than minutes.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow" -q
 
 format: setup
 	$(BIN)/ruff format reportgen tests benchmarks
