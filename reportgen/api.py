@@ -45,7 +45,7 @@ SECTIONS = (
 )
 # The iframe that shows a view in a notebook cannot size itself (it runs no script).
 _VIEW_HEIGHT = 900
-_SUMMARY_HEIGHT = 860
+_SUMMARY_HEIGHT = 1040
 
 PathLike = str | os.PathLike[str]
 
