@@ -99,3 +99,6 @@ def test_the_installed_wheel_makes_the_sample_report_outside_the_repository(
     html = (work / "report" / "report.html").read_text(encoding="utf-8")
     assert "Customer segments: sample mall customers" in html  # the bundled config's title
     assert (work / "report" / "report.pdf").read_bytes().startswith(b"%PDF")
+
+    api = "import reportgen; r = reportgen.segment(pdf=False); print(r.k, r.to_html()[:15])"
+    assert _run(python, "-c", api, cwd=work).split() == ["5", "<!DOCTYPE", "html>"]
