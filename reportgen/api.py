@@ -23,7 +23,7 @@ import pandas as pd
 from reportgen.errors import SettingsError
 from reportgen.history import MODEL_FILE, model_json, read_previous_run
 from reportgen.loading import load_table, table_from_frame
-from reportgen.model import Changes, Chart, DataQuality, Report
+from reportgen.model import Changes, Chart, DataQuality, Report, Table
 from reportgen.outputs import segments_csv
 from reportgen.pipeline import Analysis, analyse, check_period, write
 from reportgen.rendering import render_html, render_pdf
@@ -139,7 +139,8 @@ def read_table(path: PathLike, sheet: str | None = None) -> pd.DataFrame:
     return load_table(Path(path), sheet).frame
 
 
-def _table(data: object) -> Any:
+def _table(data: object) -> Table | None:
+    """The DataFrame given as data, as the loading stage's Table; None for a path."""
     return table_from_frame(data, DATAFRAME_NAME) if isinstance(data, pd.DataFrame) else None
 
 
