@@ -10,6 +10,7 @@ the very files ``reportgen run`` writes.
 from __future__ import annotations
 
 import html
+import numbers
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -199,6 +200,8 @@ def _overrides(arguments: Mapping[str, Any]) -> dict[str, Any]:
             value = list(value)
         if expected is dict and isinstance(value, Mapping):
             value = dict(value)
+        if expected is int and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            value = int(value)  # a NumPy integer, say
         _check(given, value, expected)
         if expected is list:
             value = tuple(value)

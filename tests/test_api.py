@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -110,7 +111,7 @@ def test_a_named_index_is_kept_as_the_customer_id(table: Path) -> None:
 
 
 def test_the_result_tables(table: Path) -> None:
-    result = reportgen.segment(table, pdf=False, k=4, features=["Income", "Spending"])
+    result = reportgen.segment(table, pdf=False, k=np.int64(4), features=("Income", "Spending"))
 
     assert result.k == 4
     assert result.segments.columns.tolist() == ["customer", "segment", "name"]
