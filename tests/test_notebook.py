@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -21,18 +22,28 @@ def test_the_tour_is_committed_without_outputs() -> None:
 
 
 @pytest.mark.slow
-def test_the_tour_runs_top_to_bottom_in_a_real_kernel(tmp_path: Path) -> None:
+def test_the_tour_runs_top_to_bottom_in_a_real_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Execute every cell with a Jupyter kernel running this Python; any error fails."""
     import nbformat
-    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
+    # A kernel of this test environment's Python, whatever kernels the machine has.
+    spec = tmp_path / "jupyter" / "kernels" / "reportgen-test"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "reportgen test", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    work = tmp_path / "work"
+    work.mkdir()
     notebook = nbformat.read(TOUR, as_version=4)
-    # This test environment's Python, whatever kernels the machine has registered.
-    kernel = KernelManager(kernel_name="python3")
-    kernel.kernel_cmd = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     client = NotebookClient(
-        notebook, km=kernel, timeout=300, resources={"metadata": {"path": str(tmp_path)}}
+        notebook,
+        kernel_name="reportgen-test",
+        timeout=300,
+        resources={"metadata": {"path": str(work)}},
     )
 
     client.execute()
@@ -42,4 +53,4 @@ def test_the_tour_runs_top_to_bottom_in_a_real_kernel(tmp_path: Path) -> None:
     html = [output.data["text/html"] for output in outputs if "text/html" in output.get("data", {})]
     assert any("<iframe srcdoc=" in page and "summary-table" in page for page in html)
     assert any(output.get("data", {}).get("image/png") for output in outputs)  # figures
-    assert (tmp_path / "output" / "tour" / "report.pdf").exists()
+    assert (work / "output" / "tour" / "report.pdf").exists()
