@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
+# Folders at the top of the repository that are installed inside the package, as
+# reportgen/templates and reportgen/data (the mapping is in pyproject.toml).
+_RESOURCE_PACKAGES = ("templates", "data")
 PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
-TEMPLATES_DIR = PROJECT_DIR / "templates"
-DATA_DIR = PROJECT_DIR / "data"
 
-SAMPLE_DATA = DATA_DIR / "customers.csv"
-SAMPLE_CONFIG = DATA_DIR / "customers.toml"
-DEFAULT_RULES = PACKAGE_DIR / "recommendations.toml"
+
+def packaged(name: str) -> Path:
+    """Return the path of a file or folder installed with reportgen.
+
+    Args:
+        name: a path inside the installed package, such as ``"templates"``,
+            ``"data/customers.csv"`` or ``"recommendations.toml"``.
+
+    The same name works in the editable install of a checkout (where templates/ and
+    data/ sit beside the package) and in an installed wheel (where they are inside it):
+    importlib.resources finds them as the packages reportgen.templates and reportgen.data.
+    """
+    head, _, rest = name.partition("/")
+    if head in _RESOURCE_PACKAGES:
+        root, inner = resources.files(f"reportgen.{head}"), rest
+    else:
+        root, inner = resources.files("reportgen"), name
+    # pip installs wheels unpacked, so every resource is a real file on disk.
+    return Path(str(root.joinpath(inner) if inner else root))
+
+
+TEMPLATES_DIR = packaged("templates")
+DATA_DIR = packaged("data")
+
+SAMPLE_DATA = packaged("data/customers.csv")
+SAMPLE_CONFIG = packaged("data/customers.toml")
+DEFAULT_RULES = packaged("recommendations.toml")
 DEFAULT_OUTPUT_DIR = Path("output")
 
 # Silhouette and bootstrap stability cost O(n^2) and O(n * resamples); above this many

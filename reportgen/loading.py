@@ -191,3 +191,32 @@ def _check_header(header: list[str], path: Path) -> None:
             f"Column name {repeated[0]!r} appears more than once in {path}; "
             "rename the columns so each name is unique."
         )
+
+
+def table_from_frame(frame: pd.DataFrame, name: str = "DataFrame") -> Table:
+    """Take a pandas DataFrame as the customer table, as if it had been read from a file.
+
+    The frame is copied, never changed. A named index (a customer ID set as the index)
+    becomes a column again; an unnamed one is dropped. The headers are checked as a
+    file's are, and the content is hashed for the record of the run.
+
+    Raises:
+        DataError: the frame has no rows, fewer than two columns, or unnamed or
+            repeated column names.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"Expected a pandas DataFrame or a file path, not {type(frame).__name__}.")
+    named_index = any(level is not None for level in frame.index.names)
+    frame = frame.reset_index(drop=not named_index)
+    path = Path(name)
+    _check_header(["" if column is None else str(column) for column in frame.columns], path)
+    if frame.empty:
+        raise DataError(f"The {name} has columns but no customer rows.")
+    frame.columns = [str(column).strip() for column in frame.columns]
+    digest = hashlib.sha256("\x1f".join(frame.columns).encode("utf-8"))
+    try:
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    except TypeError:  # unhashable cells (lists, dicts): hash their text instead
+        digest.update(frame.to_csv(index=False).encode("utf-8"))
+    log.debug("took %d rows x %d columns from a DataFrame", *frame.shape)
+    return Table(frame=frame, path=path, sha256=digest.hexdigest(), description="pandas DataFrame")

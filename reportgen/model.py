@@ -410,6 +410,10 @@ class Chart:
         """The PNG as a ``data:`` URI, so reports need no external files."""
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
+    def _repr_png_(self) -> bytes:
+        """Show the chart inline in Jupyter."""
+        return self.png
+
 
 @dataclass(frozen=True)
 class EmailBody:

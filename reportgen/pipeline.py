@@ -26,7 +26,16 @@ from reportgen.exploring import explore
 from reportgen.features import prepare_features
 from reportgen.history import MODEL_FILE, build_model, model_json, read_model, read_previous_run
 from reportgen.loading import load_table
-from reportgen.model import FeatureMatrix, KChoice, PreviousRun, Report, Segmentation
+from reportgen.model import (
+    CleanTable,
+    FeatureMatrix,
+    KChoice,
+    PreviousRun,
+    Report,
+    SavedModel,
+    Segmentation,
+    Table,
+)
 from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
 from reportgen.plotting import make_charts
 from reportgen.profiling import load_rules, profile_segments
@@ -63,6 +72,22 @@ class RunResult:
     written: tuple[Path, ...]
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """Everything a run computed, before any file is rendered or written.
+
+    ``run`` writes it at once; the Python API (``reportgen.segment``) keeps it and
+    writes it when asked. Either way ``write`` makes the same files from it.
+    """
+
+    settings: Settings
+    report: Report
+    clean: CleanTable
+    features: FeatureMatrix
+    segmentation: Segmentation
+    model: SavedModel
+
+
 def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
     """Run the whole analysis and write the report files into ``settings.output_dir``.
 
@@ -74,10 +99,37 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         ReportgenError: a problem with the input or the settings; nothing was written.
     """
     check_period(settings.output_dir, settings.period)
-    previous = read_previous_run(settings.previous_dir) if settings.previous_dir else None
+    analysis = analyse(settings, now=now)
+    written = write(analysis, settings.output_dir)
+    return RunResult(report=analysis.report, written=written)
+
+
+def analyse(
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    table: Table | None = None,
+    previous: PreviousRun | None = None,
+) -> Analysis:
+    """Run every stage from loading to the saved model; render and write nothing.
+
+    Args:
+        settings: what to analyse and how.
+        now: the report's timestamp; defaults to the current time.
+        table: the customer table, already read (a DataFrame given to the API);
+            by default it is loaded from ``settings.input_path``.
+        previous: the earlier run, already read (a result kept in memory); by
+            default it is read from ``settings.previous_dir``, if set.
+
+    Raises:
+        ReportgenError: a problem with the input or the settings.
+    """
+    if previous is None and settings.previous_dir:
+        previous = read_previous_run(settings.previous_dir)
     rules = load_rules(settings.rules_path)
     with _stage("Loading", settings.input_path):
-        table = load_table(settings.input_path, settings.sheet)
+        if table is None:
+            table = load_table(settings.input_path, settings.sheet)
         if previous:
             check_features(previous.model, table, settings.previous_dir)
     with _stage("Cleaning"):
@@ -160,6 +212,13 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
             input_sha256=input_sha256,
             settings=report.settings,
         )
+    return Analysis(settings, report, clean, features, segmentation, saved)
+
+
+def output_files(analysis: Analysis) -> dict[str, Content]:
+    """Render the report and the data files: every file a run writes, by name."""
+    settings, report, clean = analysis.settings, analysis.report, analysis.clean
+    segmentation, segments, saved = analysis.segmentation, report.segments, analysis.model
     with _stage("Rendering"):
         html = render_html(report)
         files: dict[str, Content] = {"report.html": html.encode("utf-8")}
@@ -171,10 +230,20 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         files["summary.json"] = summary_json(report)
         files[MODEL_FILE] = model_json(saved)
         files.update(email_files(render_email(report)))
-    with _stage("Writing", settings.output_dir):
-        stale = () if settings.make_pdf else ("report.pdf",)
-        written = write_atomically(settings.output_dir, files, stale)
-    return RunResult(report=report, written=tuple(written))
+    return files
+
+
+def write(analysis: Analysis, output_dir: Path) -> tuple[Path, ...]:
+    """Render the files of ``analysis`` and write them into ``output_dir``, all or nothing.
+
+    Returns:
+        The paths written.
+    """
+    files = output_files(analysis)
+    with _stage("Writing", output_dir):
+        stale = () if analysis.settings.make_pdf else ("report.pdf",)
+        written = write_atomically(output_dir, files, stale)
+    return tuple(written)
 
 
 def _segment(

@@ -202,6 +202,14 @@ _EMAIL_KEYS: dict[str, tuple[str, type]] = {
 }
 
 
+def config_keys() -> dict[str, tuple[str, type | tuple[type, ...], bool]]:
+    """Return each config-file key's Settings field, its TOML type and whether it is a path.
+
+    The Python API takes the same names as keyword arguments.
+    """
+    return dict(_CONFIG_KEYS)
+
+
 def current_period() -> str:
     """Return this month as YYYY-MM, the default period of a run."""
     return date.today().strftime("%Y-%m")

@@ -1,0 +1,1 @@
+"""The bundled sample and its config, installed as reportgen.data (see reportgen/config.py)."""

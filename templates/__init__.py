@@ -1,0 +1,1 @@
+"""The report templates, installed as reportgen.templates (see reportgen/config.py)."""
