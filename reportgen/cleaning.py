@@ -435,9 +435,37 @@ def _words(name: str) -> list[str]:
 
 
 def display_name(column: str, units: Mapping[str, str]) -> str:
-    """Return a column's name with its configured unit: 'Income' -> 'Income (€)'."""
+    """Return a column's name with its configured unit: 'Income' -> 'Income (€)'.
+
+    A name longer than LONG_NAME characters is abbreviated (see ``abbreviate``).
+    """
     unit = units.get(column)
-    return f"{column} ({unit})" if unit and unit not in column else column
+    shown = abbreviate(column)
+    return f"{shown} ({unit})" if unit and unit not in column else shown
+
+
+LONG_NAME = 30
+
+
+def abbreviate(text: str, limit: int = LONG_NAME) -> str:
+    """Shorten a long name readably: its first words, '…', and a short last word.
+
+    'Naive_Bayes_Classifier_Attrition_Flag_..._mon_1' -> 'Naive Bayes Classifier … 1'.
+    A last word that is a number (or two letters) is kept, since it is what tells apart columns that
+    differ only at the end (…_1, …_2).
+    """
+    if len(text) <= limit:
+        return text
+    parts = [part for part in re.split(r"[_\s]+", text) if part]
+    tail = parts[-1] if len(parts) > 1 and (parts[-1].isdigit() or len(parts[-1]) <= 2) else ""
+    budget = limit - (len(tail) + 3 if tail else 2)
+    head: list[str] = []
+    for part in parts[: len(parts) - 1 if tail else len(parts)]:
+        if len(" ".join([*head, part])) > budget:
+            break
+        head.append(part)
+    start = " ".join(head) or text[:budget]
+    return f"{start} … {tail}" if tail else f"{start} …"
 
 
 def short_name(column: str) -> str:
@@ -454,7 +482,7 @@ def short_name(column: str) -> str:
         words = [*words[1:], "spend"]
     elif len(words) > 1 and words[0] in _DROPPED_PREFIXES:
         words = words[1:]
-    return " ".join(words)
+    return abbreviate(" ".join(words))
 
 
 def _check_named_columns(columns: Iterable[str], settings: Settings, table: Table) -> None:
@@ -627,7 +655,7 @@ def _drop_rows_without_id(
         notes.append(
             f"{count:,} customer ID{'s' if count != 1 else ''} in {id_column} "
             f"appear{'' if count != 1 else 's'} in more than one row with different values "
-            f"(e.g. {ids.iloc[0]!r}): the first row of each was kept and "
+            f"(e.g. '{ids.iloc[0]}'): the first row of each was kept and "
             f"{int(repeated.sum()):,} later row{'s' if repeated.sum() != 1 else ''} left out. "
             "Check the export if each customer should have one row."
         )

@@ -32,7 +32,6 @@ from reportgen.model import (
 NOTABLE_RATIO = 1.5
 NOTABLE_POINTS = 0.05
 NOTABLE_ERRORS = 2.0
-_YES = {"yes", "y", "true", "t", "1"}
 
 
 def outcome_rates(clean: CleanTable, segmentation: Segmentation) -> tuple[OutcomeRates, ...]:
@@ -107,13 +106,6 @@ def _notable(rate: float, overall: float, counted: int) -> Literal["higher", "lo
     return ""
 
 
-def _what(outcome: Outcome) -> str:
-    """The outcome in a sentence: 'churn', or 'the share of Attrited Customer'."""
-    if outcome.positive.lower() in _YES:
-        return outcome.label[0].lower() + outcome.label[1:]
-    return f"the share of {outcome.label}"
-
-
 def _summary(outcome: Outcome, overall: float, segments: Sequence[SegmentRate]) -> str:
     rated = [rate for rate in segments if not math.isnan(rate.rate)]
     text = f"{outcome.label}: {_percent(overall, precise=True)} overall"
@@ -128,7 +120,6 @@ def _summary(outcome: Outcome, overall: float, segments: Sequence[SegmentRate]) 
 
 
 def _card_sentence(rates: OutcomeRates, rate: SegmentRate) -> str:
-    outcome = rates.outcome
     ratio = rate.rate / rates.overall if rates.overall else math.inf
     comparison = (
         f"{ratio:.1f} times the average" if rate.notable == "higher" else "well below average"
@@ -140,10 +131,9 @@ def _card_sentence(rates: OutcomeRates, rate: SegmentRate) -> str:
         if is_extreme
         else ""
     )
-    what = _what(outcome)
     return (
-        f"{what[0].upper() + what[1:]} is {_percent(rate.rate)} in this segment against "
-        f"{_percent(rates.overall, precise=True)} among all customers ({comparison}{where})."
+        f"{rates.outcome.label}: {_percent(rate.rate)} of this segment against "
+        f"{_percent(rates.overall, precise=True)} of all customers ({comparison}{where})."
     )
 
 
@@ -151,8 +141,9 @@ def _advise(
     recommendation: Recommendation, rates: OutcomeRates, rate: SegmentRate
 ) -> Recommendation:
     outcome = rates.outcome
+    label = outcome.label if outcome.label.isupper() else outcome.label.lower()
     here = (
-        f"{_what(outcome)} is {_percent(rate.rate)} here against "
+        f"{label} {_percent(rate.rate)} here against "
         f"{_percent(rates.overall, precise=True)} overall"
     )
     if outcome.polarity == "bad" and rate.notable == "higher":
@@ -161,8 +152,7 @@ def _advise(
             action=f"Retention first: {here}. {recommendation.action}",
             retention=(
                 "Contact these customers before they leave: find out why similar customers "
-                "left (exit surveys, complaints, price) and offer what answers it, such as a "
-                f"better contract or plan. {recommendation.retention}"
+                f"left (exit surveys, complaints, price) and answer it. {recommendation.retention}"
             ),
         )
     if outcome.polarity == "bad":

@@ -36,6 +36,9 @@ from reportgen.model import (
 )
 
 NAMED_FEATURES = 3
+# A segment's name fits in a table cell and a chart label: at most this long, leaving
+# room for " (A)" or " (new)", which tell repeated names apart (60 characters in all).
+MAX_NAME = 54
 # A demographic is worth mentioning in the one-line description past these differences.
 NOTABLE_Z = 0.35
 NOTABLE_SHARE_GAP = 0.10
@@ -267,8 +270,18 @@ def _name(levels: Sequence[FeatureLevel], precise: bool, categories: str = "") -
     ]
     if categories:
         parts.append(categories)
-    text = ", ".join(parts) or "Average on every measure"
+    text = _fit(parts) or "Average on every measure"
     return text[0].upper() + text[1:]
+
+
+def _fit(parts: list[str]) -> str:
+    """Join a name's parts, dropping the last ones past MAX_NAME characters."""
+    while len(parts) > 1 and len(", ".join(parts)) > MAX_NAME:
+        parts = parts[:-1]
+    text = ", ".join(parts)
+    if len(text) > MAX_NAME:
+        text = text[: MAX_NAME - 1].rsplit(" ", 1)[0] + "…"
+    return text
 
 
 def _level_phrase(level: str, short: str) -> str:

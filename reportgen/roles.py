@@ -180,7 +180,11 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
                 column, f"row numbers ({int(low)} to {int(high)})", named, unique, share
             )
     if named and share >= NAMED_ID_UNIQUE_SHARE:
-        what = "a different value in every row" if unique else f"{share:.0%} distinct values"
+        what = (
+            "a different value in every row"
+            if unique
+            else f"{distinct:,} distinct values in {rows:,} rows"
+        )
         return Identifier(column, f"an ID-like name and {what}", named, unique, share)
     if rows < MIN_ID_ROWS or share < ID_UNIQUE_SHARE:
         return None
@@ -208,9 +212,15 @@ def outcome_polarity(column: str) -> OutcomePolarity | None:
         return "good"  # the bank marketing tables' "y": subscribed
     for word in words(column):
         for stem, polarity in _OUTCOME_STEMS:
-            if word.startswith(stem) and not (stem == "left" and word != "left"):
+            if word.startswith(stem) and (stem != "left" or _says_left(column)):
                 return polarity
     return None
+
+
+def _says_left(column: str) -> bool:
+    """'left' names an outcome alone or first ('Left', 'left_company'), not 'Days left'."""
+    parts = words(column)
+    return parts[0] == "left" or parts[-2:] in (["has", "left"], ["customer", "left"])
 
 
 def outcome_of(
@@ -230,9 +240,8 @@ def outcome_of(
     positive = _positive_value(column, counts)
     if positive is None:
         return None
-    return Outcome(
-        column=column, positive=positive, label=_label(column, positive), polarity=polarity
-    )
+    label = _label(column, positive, list(counts.index))
+    return Outcome(column=column, positive=positive, label=label, polarity=polarity)
 
 
 def configured_outcome(column: str, values: pd.Series) -> Outcome:
@@ -242,9 +251,8 @@ def configured_outcome(column: str, values: pd.Series) -> Outcome:
         return detected
     counts = _category_counts(values)
     positive = str(counts.sort_values(kind="stable").index[0]) if len(counts) else ""
-    return Outcome(
-        column, positive, _label(column, positive), outcome_polarity(column) or "neutral"
-    )
+    label = _label(column, positive, list(counts.index))
+    return Outcome(column, positive, label, outcome_polarity(column) or "neutral")
 
 
 def is_positive(values: pd.Series, outcome: Outcome) -> pd.Series:
@@ -279,11 +287,17 @@ def _positive_value(column: str, counts: pd.Series) -> str | None:
     return None
 
 
-def _label(column: str, positive: str) -> str:
+def _label(column: str, positive: str, values: Sequence[str]) -> str:
+    """Name the outcome: 'Churn' for Churn = Yes; 'Attrited' for 'Attrited Customer'."""
     if positive.lower() in _YES:
         name = " ".join(words(column)) or column
         return name[0].upper() + name[1:] if len(name) > 2 else f"{column} = {positive}"
-    return positive[0].upper() + positive[1:].lower() if positive.isupper() else positive
+    # Words every value shares ("Customer" in "Existing/Attrited Customer") say nothing.
+    shared = set.intersection(*(set(str(value).lower().split()) for value in values))
+    kept = [word for word in positive.split() if word.lower() not in shared] or [positive]
+    label = " ".join(kept)
+    label = label.capitalize() if label.isupper() else label
+    return label[0].upper() + label[1:] if label else column
 
 
 def model_output_by_name(column: str) -> bool:
