@@ -113,7 +113,7 @@ def clean_table(
         if name not in table.frame.columns:
             raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
     frame = table.frame.drop(columns=list(settings.ignore))
-    notes: list[str] = []
+    notes: list[str] = _config_columns_changed(table, settings)
     details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
     kinds: dict[str, ColumnKind] = {}
 
@@ -257,6 +257,24 @@ def clean_table(
     )
 
 
+def _config_columns_changed(table: Table, settings: Settings) -> list[str]:
+    """Say which columns appeared or disappeared since the config was written (init)."""
+    if not settings.columns:
+        return []
+    current = [str(column) for column in table.frame.columns]
+    appeared = [column for column in current if column not in settings.columns]
+    gone = [column for column in settings.columns if column not in current]
+    notes = []
+    if appeared:
+        notes.append(
+            f"New since the config was written: {', '.join(appeared)}. The table below says "
+            "how each was used; `reportgen init` shows the role each would get."
+        )
+    if gone:
+        notes.append(f"Gone since the config was written: {', '.join(gone)}.")
+    return notes
+
+
 @dataclass(frozen=True)
 class _Roles:
     """The roles decided before measures are chosen: ID, outcomes, columns left out."""
@@ -311,10 +329,10 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             if column not in explicit and (outcome := roles.outcome_of(str(column), frame[column]))
         )
     for outcome in outcomes:
-        how = "as configured" if settings.outcomes is not None else "its name and values say so"
+        how = "as configured" if settings.outcomes is not None else "by its name and values"
         details[outcome.column].append(
-            f"an outcome ({how}): never a feature; the report shows the share of "
-            f"{outcome.positive!r} in each segment"
+            f"a result to explain ({how}): never a feature; the report shows the share "
+            f"of {outcome.positive!r} in each segment"
         )
     explicit |= {outcome.column for outcome in outcomes}
     candidates = [str(column) for column in frame.columns if column not in explicit]
