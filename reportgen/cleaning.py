@@ -142,6 +142,7 @@ def clean_table(
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
     kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
+    kinds.update({column: "code" for column in roles_found.codes if column not in kinds})
     for column in frame.columns:
         kinds.setdefault(column, _kind(frame[column], str(column)))
     named = {*settings.features, *settings.profile, id_column}
@@ -282,6 +283,7 @@ class _Roles:
     id_column: str | None
     outcomes: tuple[Outcome, ...]
     left_out: dict[str, str]
+    codes: tuple[str, ...] = ()
 
 
 def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, list[str]]) -> _Roles:
@@ -348,7 +350,17 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             f"left out: sums to 1 with {pair} on every row, like a model's two "
             "probabilities, not a customer's behaviour"
         )
-    return _Roles(id_column=id_column, outcomes=outcomes, left_out=left_out)
+    # Postal codes and phone numbers are numbers but not quantities: categories.
+    codes = tuple(
+        column
+        for column in candidates
+        if column not in left_out
+        and roles.is_code_name(column)
+        and pd.api.types.is_numeric_dtype(frame[column])
+    )
+    for column in codes:
+        details[column].append("numbers named like a code (postal code, phone): a category")
+    return _Roles(id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes)
 
 
 def _read_numbers_in_text(

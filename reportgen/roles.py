@@ -129,12 +129,20 @@ def is_id_name(name: str) -> bool:
         return False
     last = parts[-1]
     if last in _ID_SUFFIXES:
-        # "no" and "code" alone are often answers or categories; with an owner they are IDs.
-        return last not in ("no", "nr", "code", "num") or len(parts) > 1
+        # "no", "number" and "code" alone are often answers or counts; not so "CustNo".
+        return last not in ("no", "nr", "code", "num", "number") or len(parts) > 1
     # One run-together word: CLIENTNUM, custid, memberno.
     return any(
         last.endswith(suffix) and last[: -len(suffix)] in _ID_OWNERS for suffix in _ID_SUFFIXES
     )
+
+
+_CODE_WORDS = {"code", "zip", "zipcode", "postal", "postcode", "postcodes", "plz", "cep", "phone"}
+
+
+def is_code_name(name: str) -> bool:
+    """Whether a name says its numbers are codes ('Postal Code', 'ZIP', 'Area code')."""
+    return bool(_CODE_WORDS & set(words(name))) or name.strip().lower() in _CODE_WORDS
 
 
 def find_identifiers(frame: pd.DataFrame, skip: Iterable[str] = ()) -> list[Identifier]:
@@ -186,6 +194,17 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
             else f"{distinct:,} distinct values in {rows:,} rows"
         )
         return Identifier(column, f"an ID-like name and {what}", named, unique, share)
+    if named and not is_code_name(column):
+        # Member numbers repeated on each purchase: still a name for someone, not a
+        # measure, though the rows are not one per customer.
+        return Identifier(
+            column,
+            f"an ID-like name; values repeat ({distinct:,} distinct in {rows:,} rows), so rows "
+            "are not one per customer",
+            named,
+            unique,
+            share,
+        )
     if rows < MIN_ID_ROWS or share < ID_UNIQUE_SHARE:
         return None
     if numeric:

@@ -113,6 +113,22 @@ def test_a_repeated_customer_id_is_never_a_feature_and_is_reported(
     )
 
 
+def test_a_member_number_repeated_on_every_purchase_is_never_a_feature(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = measures().assign(Member_number=np.arange(ROWS) % 40 + 1000)
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits")
+    assert "values repeat (40 distinct in 200 rows)" in notes(result)["Member_number"]
+
+
+def test_postal_codes_are_categories_not_measures(tmp_path: Path, make_settings) -> None:
+    frame = measures().assign(**{"Postal Code": np.arange(ROWS) % 30 + 10_000})
+    result = clean(tmp_path, frame, make_settings)
+    assert "Postal Code" in result.profile_columns
+    assert result.kinds["Postal Code"] == "code"
+
+
 def test_an_id_asked_for_as_a_feature_is_refused_with_the_reason(
     tmp_path: Path, make_settings
 ) -> None:
