@@ -293,6 +293,9 @@ class DemographicProfile:
     population_mean: float | None = None
     shares: tuple[CategoryShare, ...] = ()
     short_name: str = ""
+    # How far the segment stands out on this column (a share gap, or a quarter of a z):
+    # the one-line description names the most distinctive columns first.
+    distinctness: float = 0.0
 
 
 @dataclass(frozen=True)
