@@ -323,6 +323,15 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             )
     explicit = {*settings.features, *settings.profile, *left_out, id_column}
     if settings.outcomes is not None:
+        for column in settings.outcomes:
+            distinct = frame[column].nunique()
+            if not 2 <= distinct <= roles.MAX_OUTCOME_VALUES:
+                raise SettingsError(
+                    f"outcomes names column {column!r}, which has {distinct:,} different "
+                    f"value{'s' if distinct != 1 else ''}; an outcome has two (or up to "
+                    f"{roles.MAX_OUTCOME_VALUES}) values, such as Yes/No: remove it from "
+                    "outcomes."
+                )
         outcomes = tuple(roles.configured_outcome(c, frame[c]) for c in settings.outcomes)
     else:
         outcomes = tuple(
@@ -378,6 +387,10 @@ def _read_numbers_in_text(
         values = frame[column]
         if values.dtype != object or column in settings.features:
             continue
+        head = values.head(_HEAD_ROWS).dropna().astype(str).str.strip()
+        head = head[head != ""]
+        if len(head) and pd.to_numeric(head, errors="coerce").isna().any():
+            continue  # names, categories: not worth reading millions of values
         stripped = values.astype(str).str.strip().where(values.notna())
         blank = stripped == ""
         filled = stripped[values.notna() & ~blank]

@@ -33,6 +33,7 @@ import pandas as pd
 from reportgen.model import Outcome, OutcomePolarity
 
 MIN_ID_ROWS = 20
+_HEAD_ROWS = 10_000
 ID_UNIQUE_SHARE = 0.99
 NAMED_ID_UNIQUE_SHARE = 0.5
 # A named customer ID repeated in more rows than this is not one row per customer.
@@ -169,17 +170,25 @@ def choose_customer_id(identifiers: Sequence[Identifier]) -> Identifier | None:
 
 
 def _identifier(column: str, values: pd.Series) -> Identifier | None:
+    if pd.api.types.is_bool_dtype(values):
+        return None
+    named = is_id_name(column)
+    if not named:
+        # Repeats among the first rows already rule out a column that is 99% unique,
+        # without hashing the millions of values of every measure.
+        head = values.head(_HEAD_ROWS).dropna()
+        if len(head) >= MIN_ID_ROWS and head.nunique() < ID_UNIQUE_SHARE * len(head):
+            return None
     present = values.dropna()
     rows = len(present)
-    if rows == 0 or pd.api.types.is_bool_dtype(values):
+    if rows == 0:
         return None
     numeric = pd.api.types.is_numeric_dtype(values)
     if numeric and not bool((present % 1 == 0).all()):
         return None
-    distinct = int(present.nunique())
+    distinct = rows if _increasing(present) else int(present.nunique())
     share = distinct / rows
     unique = distinct == rows
-    named = is_id_name(column)
     measure_name = bool(_MEASURE_WORDS.search(column)) and not named
     if numeric and unique and rows >= MIN_ID_ROWS and not measure_name:
         low, high = present.min(), present.max()
@@ -217,6 +226,12 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
     if text.str.contains(r"\s", regex=True).mean() > 1 - ID_UNIQUE_SHARE:
         return None  # names and notes: free text, not codes
     return Identifier(column, f"codes with {share:.0%} distinct values", named, unique, share)
+
+
+def _increasing(values: pd.Series) -> bool:
+    """Whether numbers strictly increase (IDs of a sorted export): unique without hashing."""
+    array = values.to_numpy()
+    return array.dtype.kind in "iuf" and len(array) > 1 and bool((array[1:] > array[:-1]).all())
 
 
 def _one_length(values: pd.Series) -> bool:
@@ -335,6 +350,8 @@ def probability_pairs(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, 
         values = frame[column]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             continue
+        if not values.head(_HEAD_ROWS).dropna().between(0, 1).all():
+            continue  # most measures: ruled out by their first rows
         present = values.dropna()
         if len(present) and present.between(0, 1).all() and not (present % 1 == 0).all():
             fractions.append(column)
@@ -353,7 +370,9 @@ def sample_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """A seeded sample of at most SAMPLE_ROWS rows, for correlations."""
     if len(frame) <= SAMPLE_ROWS:
         return frame
-    return frame.sample(SAMPLE_ROWS, random_state=SAMPLE_SEED)
+    # Positions first, then only those rows: no shuffle or copy of millions of rows.
+    rng = np.random.default_rng(SAMPLE_SEED)
+    return frame.take(np.sort(rng.choice(len(frame), SAMPLE_ROWS, replace=False)))
 
 
 def leaks(

@@ -336,3 +336,17 @@ def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> 
         "Tenure 10 vs 32 for all customers; 87% Month-to-month (55% of all customers); "
         "50% No internet service (22% of all customers)."
     )
+
+
+def test_no_segment_name_is_longer_than_60_characters() -> None:
+    long = "naive bayes classifier … 1"
+    segments = [
+        tuple(
+            FeatureLevel(f"c{i}", f"{long} {i}", 1.0, 0.0, z * sign, level_of(z * sign))
+            for i, z in enumerate((2.0, 1.8, 1.6, 1.4))
+        )
+        for sign in (1, -1, 1)
+    ]
+    names = unique_names(segments)
+    assert all(len(name) <= 60 for name in names), names
+    assert len(set(names)) == 3

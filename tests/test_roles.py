@@ -195,6 +195,13 @@ def test_a_configured_outcome_is_used_and_an_empty_list_turns_detection_off(
     assert clean(tmp_path, frame, make_settings, outcomes=()).outcomes == ()
 
 
+def test_a_configured_outcome_must_have_a_few_values(tmp_path: Path, make_settings) -> None:
+    with pytest.raises(SettingsError, match="outcomes names column 'Income', which has 1"):
+        clean(tmp_path, measures(), make_settings, outcomes=("Income",))
+    with pytest.raises(SettingsError, match=r"outcomes names column 'Nope', which is not in"):
+        clean(tmp_path, measures(), make_settings, outcomes=("Nope",))
+
+
 def test_an_outcome_cannot_also_be_a_feature(make_settings, tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="'Churn' is both an outcome and a feature"):
         make_settings(tmp_path / "t.csv", outcomes=("Churn",), features=("Churn",))
