@@ -385,7 +385,8 @@ def _read_numbers_in_text(
     counts = {}
     for column in frame.columns:
         values = frame[column]
-        if values.dtype != object or column in settings.features:
+        text_like = values.dtype == object or pd.api.types.is_string_dtype(values)
+        if not text_like or column in settings.features:
             continue
         head = values.head(_HEAD_ROWS).dropna().astype(str).str.strip()
         head = head[head != ""]

@@ -11,7 +11,7 @@ from reportgen import roles
 from reportgen.cleaning import abbreviate, clean_table, short_name
 from reportgen.errors import SettingsError
 from reportgen.loading import load_table
-from reportgen.model import CleanTable
+from reportgen.model import CleanTable, Table
 from reportgen.settings import Settings
 
 from .conftest import write_csv
@@ -301,3 +301,16 @@ def test_long_names_are_shortened_readably() -> None:
     long = "Average number of purchases made through the website per month"
     assert short_name(long) == "average number of purchases …"
     assert short_name("Total_Relationship_Count") == "total relationship count"
+
+
+def test_text_holding_numbers_and_blanks_is_read_as_numbers(make_settings, tmp_path) -> None:
+    # As an Excel export keeps it: TotalCharges " " for customers who joined this month.
+    totals = [" " if n % 50 == 0 else f"{n * 10.5:.2f}" for n in range(ROWS)]
+    codes = [f"0{n:04d}" for n in range(ROWS)]  # zero-padded: codes, left as text
+    frame = measures().assign(TotalCharges=totals, Zone=codes)
+    table = Table(frame, tmp_path / "t.xlsx", "", "")
+    result = clean_table(table, make_settings(tmp_path / "t.xlsx"))
+    assert result.kinds["TotalCharges"] == "numeric"
+    assert "4 blank values read as missing" in notes(result)["TotalCharges"]
+    assert {c.name: c.missing for c in result.quality.columns}["TotalCharges"] == 4
+    assert result.kinds["Zone"] == "categorical"
