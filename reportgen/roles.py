@@ -15,9 +15,9 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   pair of fractional columns that sum to 1 on every row; or a measure correlated with
   an outcome at |r| >= 0.9. Left out.
 - redundant measure: a candidate feature whose rank correlation with an already kept
-  feature is at least 0.9, or that is about the product of two kept features (a total
-  = months x monthly charge). Described, not segmented on, so that K-Means does not
-  count one behaviour twice.
+  feature is at least 0.9, or that is the sum of two kept features (purchases =
+  one-off + instalments) or about their product (a total = months x monthly charge).
+  Described, not segmented on, so that K-Means does not count one behaviour twice.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ MAX_OUTCOME_VALUES = 5
 REDUNDANT_CORRELATION = 0.9
 LEAK_CORRELATION = 0.9
 PRODUCT_CORRELATION = 0.97
+SUM_CORRELATION = 0.995
 # Correlations are measured on at most this many rows (a seeded sample): enough for
 # two decimals, and bounded on ten million customers.
 SAMPLE_ROWS = 5_000
@@ -402,9 +403,10 @@ def redundant(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
     """Return candidate features that repeat a kept one, with the reason naming the twin.
 
     Features are kept in table order; a later one whose rank correlation with a kept
-    one is at least REDUNDANT_CORRELATION is left out. Then a kept measure that is
-    about the product of two other kept ones (total = months x monthly charge) is left
-    out too, when at least three measures are kept.
+    one is at least REDUNDANT_CORRELATION is left out. Then a kept measure that is the
+    sum of two other kept ones (purchases = one-off + instalment purchases) or about
+    their product (total = months x monthly charge) is left out too, as long as two
+    measures remain.
     """
     if len(frame) < MIN_CORRELATION_ROWS:
         return {}
@@ -428,30 +430,44 @@ def redundant(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
         else:
             kept.append(index)
     kept_columns = [columns[k] for k in kept][:MAX_PRODUCT_FEATURES]
-    found.update(_products(sample, kept_columns))
+    found.update(_derived(sample, kept_columns))
     return found
 
 
-def _products(sample: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+def _derived(sample: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    """Kept measures that are the sum or about the product of two other kept ones."""
     if len(columns) < 3:
         return {}
-    positive = sample[list(columns)].where(sample[list(columns)] > 0)
-    logs = np.log(positive)
+    raw = sample[list(columns)].to_numpy(dtype=float)
+    positive = (raw > 0).all(axis=1)
+    logs = np.log(raw[positive]) if positive.sum() >= MIN_CORRELATION_ROWS else None
     found: dict[str, str] = {}
-    for column in columns:
-        others = [c for c in columns if c != column and c not in found]
-        best: tuple[float, str, str] | None = None
+    for index, column in enumerate(columns):
+        if len(columns) - len(found) <= 2:
+            break
+        others = [k for k, other in enumerate(columns) if k != index and other not in found]
+        best: tuple[float, str] | None = None
         for first, second in itertools.combinations(others, 2):
-            r = _correlation(logs[column], logs[first] + logs[second])
-            if r is not None and r >= PRODUCT_CORRELATION and (best is None or r > best[0]):
-                best = (r, first, second)
-        if best is not None and len(columns) - len(found) > 2:
-            r, first, second = best
-            found[column] = (
-                f"not a feature: about {first} × {second} (correlation of their logarithms "
-                f"{r:.2f}), which are kept; described in each segment"
-            )
+            a, b = columns[first], columns[second]
+            r = _r(raw[:, index], raw[:, first] + raw[:, second])
+            if r >= SUM_CORRELATION and (best is None or r > best[0]):
+                best = (r, f"the sum of {a} and {b} (correlation {r:.3f})")
+                continue
+            if logs is None:
+                continue
+            r = _r(logs[:, index], logs[:, first] + logs[:, second])
+            if r >= PRODUCT_CORRELATION and (best is None or r > best[0]):
+                best = (r, f"about {a} × {b} (correlation of their logarithms {r:.2f})")
+        if best is not None:
+            found[column] = f"not a feature: {best[1]}, which are kept; described in each segment"
     return found
+
+
+def _r(first: np.ndarray, second: np.ndarray) -> float:
+    """The correlation of two complete arrays; 0 when either is constant."""
+    if first.std() == 0 or second.std() == 0:
+        return 0.0
+    return float(np.corrcoef(first, second)[0, 1])
 
 
 def _correlation(first: pd.Series, second: pd.Series) -> float | None:

@@ -270,6 +270,25 @@ def test_a_total_that_is_months_times_a_monthly_charge_is_left_out(
     assert "about tenure × MonthlyCharges" in notes(result)["TotalCharges"]
 
 
+def test_a_total_that_is_the_sum_of_two_kept_measures_is_left_out(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(6)
+    one_off = np.where(rng.random(ROWS) < 0.4, 0, rng.exponential(500, ROWS)).round(2)
+    instalments = np.where(rng.random(ROWS) < 0.4, 0, rng.exponential(300, ROWS)).round(2)
+    frame = pd.DataFrame(
+        {
+            "PURCHASES": (one_off + instalments).round(2),
+            "ONEOFF_PURCHASES": one_off,
+            "INSTALLMENTS_PURCHASES": instalments,
+            "TENURE": rng.integers(6, 13, ROWS),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("ONEOFF_PURCHASES", "INSTALLMENTS_PURCHASES", "TENURE")
+    assert "the sum of ONEOFF_PURCHASES and INSTALLMENTS_PURCHASES" in notes(result)["PURCHASES"]
+
+
 def test_chosen_features_are_never_dropped_as_redundant(tmp_path: Path, make_settings) -> None:
     frame = bank_churners(200)
     chosen = ("Credit_Limit", "Avg_Open_To_Buy")
