@@ -207,7 +207,9 @@ def _role_phrase(column: ColumnReport) -> str:
     note = column.note or ""
     for prefix in _SAID_BY_ROLE:
         note = note.replace(prefix, "")
-    kind = "an identifier" if column.role == "id" else _KIND_TEXT[column.kind]
+    if column.role == "id" or note.startswith("an identifier"):
+        return f"{_ROLE_TEXT[column.role]}: {note}"
+    kind = _KIND_TEXT[column.kind]
     return f"{_ROLE_TEXT[column.role]}: {kind}" + (f"; {note}" if note else "")
 
 
