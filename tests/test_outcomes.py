@@ -17,7 +17,7 @@ from reportgen.model import (
 )
 from reportgen.outcomes import outcome_rates, with_outcomes
 from reportgen.pipeline import run
-from reportgen.settings import Settings
+from reportgen.settings import Settings, resolve_settings
 
 from .conftest import write_csv
 from .tables import churn_table
@@ -139,3 +139,30 @@ def test_a_churn_table_gives_the_churn_rate_per_segment_on_page_one(tmp_path: Pa
         s.number for s in report.segments
     }
     assert "outcome_0" in report.charts
+
+
+@pytest.mark.slow
+def test_configured_outcomes_carry_over_to_next_month(tmp_path: Path) -> None:
+    frame = churn_table(300).rename(columns={"Churn": "Cancelled"})
+    path = write_csv(tmp_path / "oct.csv", frame)
+    october = Settings(
+        input_path=path,
+        output_dir=tmp_path / "oct",
+        period="2026-10",
+        make_pdf=False,
+        outcomes=("Cancelled",),
+    )
+    run(october)
+    november = resolve_settings(
+        path,
+        None,
+        {
+            "output_dir": tmp_path / "nov",
+            "period": "2026-11",
+            "make_pdf": False,
+            "previous_dir": tmp_path / "oct",
+        },
+    )
+    assert november.outcomes == ("Cancelled",)
+    (rates,) = run(november).report.outcomes
+    assert rates.outcome.column == "Cancelled"
