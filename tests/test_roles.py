@@ -333,3 +333,19 @@ def test_text_holding_numbers_and_blanks_is_read_as_numbers(make_settings, tmp_p
     assert "4 blank values read as missing" in notes(result)["TotalCharges"]
     assert {c.name: c.missing for c in result.quality.columns}["TotalCharges"] == 4
     assert result.kinds["Zone"] == "categorical"
+
+
+def test_the_cli_refuses_an_id_as_a_feature_with_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    ids = np.arange(1, ROWS + 1)
+    ids[3] = ids[2]  # one repeated ID is enough to fool a uniqueness test
+    path = write_csv(tmp_path / "t.csv", pd.DataFrame({"CustomerID": ids, **measures()}))
+    result = CliRunner().invoke(
+        main, ["run", str(path), "--feature", "CustomerID", "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--feature CustomerID: column 'CustomerID' is an identifier" in result.output
+    assert not (tmp_path / "out").exists()
