@@ -31,13 +31,23 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from reportgen import roles
 from reportgen.config import RARE_SHARE
 from reportgen.errors import DataError, SettingsError
-from reportgen.model import CleanTable, ColumnKind, ColumnReport, ColumnRole, DataQuality, Table
+from reportgen.model import (
+    CleanTable,
+    ColumnKind,
+    ColumnReport,
+    ColumnRole,
+    DataQuality,
+    Outcome,
+    Table,
+)
 from reportgen.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,7 +113,7 @@ def clean_table(
         if name not in table.frame.columns:
             raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
     frame = table.frame.drop(columns=list(settings.ignore))
-    notes: list[str] = []
+    notes: list[str] = _config_columns_changed(table, settings)
     details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
     kinds: dict[str, ColumnKind] = {}
 
@@ -114,7 +124,9 @@ def clean_table(
     frame = _derive_measures(frame, settings, details, kinds)
     # After deriving, so that "Age (from Year_Birth)" can be named like any column.
     _check_named_columns(frame.columns, settings, table)
-    id_column = settings.id_column or detect_id_column(frame)
+    frame, blanks = _read_numbers_in_text(frame, settings, details)
+    roles_found = _decide_roles(frame, settings, details)
+    id_column = roles_found.id_column
     if id_column is None:
         notes.append(
             "No customer ID column was found, so customers are identified by their row "
@@ -126,27 +138,59 @@ def clean_table(
         customer_ids = frame[id_column]
 
     frame, not_applicable = _read_sentinels(frame, id_column, details)
+    not_applicable.update(blanks)
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
     kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
+    kinds.update({column: "code" for column in roles_found.codes if column not in kinds})
     for column in frame.columns:
         kinds.setdefault(column, _kind(frame[column], str(column)))
     named = {*settings.features, *settings.profile, id_column}
-    left_out = {
-        column: reason
-        for column in frame.columns
-        if column not in named
-        and (reason := _reason_to_leave_out(column, frame[column], kinds[column]))
-    }
+    outcome_columns = {outcome.column for outcome in roles_found.outcomes}
+    left_out = dict(roles_found.left_out)
+    left_out.update(
+        {
+            column: reason
+            for column in frame.columns
+            if column not in named
+            and column not in left_out
+            and column not in outcome_columns
+            and (reason := _reason_to_leave_out(column, frame[column], kinds[column]))
+        }
+    )
+    left_out.update(
+        roles.leaks(
+            frame,
+            [
+                c
+                for c in frame.columns
+                if c not in named | left_out.keys() | outcome_columns and kinds[c] == "numeric"
+            ],
+            roles_found.outcomes,
+        )
+    )
     if settings.features and all(kinds[column] != "numeric" for column in settings.features):
         raise SettingsError(
             f"The features ({', '.join(settings.features)}) are all categories; segmenting "
             "on categories alone is not supported. Add at least one measure with --feature."
         )
-    usable = [c for c in frame.columns if c != id_column and c not in left_out]
+    usable = [
+        c
+        for c in frame.columns
+        if c != id_column and c not in left_out and c not in outcome_columns
+    ]
     features = settings.features or tuple(
         c for c in usable if kinds[c] == "numeric" and c not in settings.profile
     )
+    if not settings.features and len(features) > 1:
+        twins = roles.redundant(frame, features)
+        features = tuple(c for c in features if c not in twins)
+        for column, reason in twins.items():
+            if settings.profile:
+                left_out[column] = reason.replace("; described in each segment", "")
+                usable.remove(column)
+            else:
+                details[column].append(reason)
     if not features:
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
@@ -181,7 +225,9 @@ def clean_table(
         ColumnReport(
             name=column,
             kind=kinds.get(column, "categorical"),
-            role=_role(column, id_column, features, profile),
+            role="outcome"
+            if column in outcome_columns
+            else _role(column, id_column, features, profile),
             missing=(int(table.frame[column].isna().sum()) if column in table.frame else 0)
             + not_applicable.get(column, 0),
             note="; ".join(details.get(column, [])) or None,
@@ -208,7 +254,158 @@ def clean_table(
         quality=quality,
         kinds={column: kinds[column] for column in frame.columns},
         display_names={column: display_name(column, settings.units) for column in frame.columns},
+        outcomes=roles_found.outcomes,
     )
+
+
+def _config_columns_changed(table: Table, settings: Settings) -> list[str]:
+    """Say which columns appeared or disappeared since the config was written (init)."""
+    if not settings.columns:
+        return []
+    current = [str(column) for column in table.frame.columns]
+    appeared = [column for column in current if column not in settings.columns]
+    gone = [column for column in settings.columns if column not in current]
+    notes = []
+    if appeared:
+        notes.append(
+            f"New since the config was written: {', '.join(appeared)}. The table below says "
+            "how each was used; `reportgen init` shows the role each would get."
+        )
+    if gone:
+        notes.append(f"Gone since the config was written: {', '.join(gone)}.")
+    return notes
+
+
+@dataclass(frozen=True)
+class _Roles:
+    """The roles decided before measures are chosen: ID, outcomes, columns left out."""
+
+    id_column: str | None
+    outcomes: tuple[Outcome, ...]
+    left_out: dict[str, str]
+    codes: tuple[str, ...] = ()
+
+
+def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, list[str]]) -> _Roles:
+    """Find the identifiers, the outcomes and the model outputs (see roles.py).
+
+    Columns named in the settings keep the role they were given, except that an
+    identifier is refused as a feature.
+
+    Raises:
+        SettingsError: a feature is an identifier.
+    """
+    configured = {*settings.profile, *(settings.outcomes or ())}
+    identifiers = roles.find_identifiers(frame, skip=configured - {settings.id_column})
+    by_column = {identifier.column: identifier for identifier in identifiers}
+    if settings.id_column:
+        id_column: str | None = settings.id_column
+    else:
+        chosen = roles.choose_customer_id(identifiers)
+        id_column = chosen.column if chosen else None
+    for column in settings.features:
+        identifier = by_column.get(column)
+        if column == id_column or (identifier and (identifier.named or "row" in identifier.reason)):
+            why = f" ({identifier.reason})" if identifier else ""
+            raise SettingsError(
+                f"--feature {column}: column {column!r} is an identifier{why}. An ID numbers "
+                "customers, it does not measure them, so segments built on it would mean "
+                f"nothing; remove {column!r} from the features."
+            )
+    left_out: dict[str, str] = {}
+    for identifier in identifiers:
+        if identifier.column == id_column:
+            details[identifier.column].append(f"the customer ID: {identifier.reason}")
+        elif identifier.column not in settings.features:
+            also = f"; the customer ID is {id_column}" if id_column else ""
+            left_out[identifier.column] = (
+                f"left out: an identifier ({identifier.reason}), never a feature{also}"
+            )
+    explicit = {*settings.features, *settings.profile, *left_out, id_column}
+    if settings.outcomes is not None:
+        for column in settings.outcomes:
+            distinct = frame[column].nunique()
+            if not 2 <= distinct <= roles.MAX_OUTCOME_VALUES:
+                raise SettingsError(
+                    f"outcomes names column {column!r}, which has {distinct:,} different "
+                    f"value{'s' if distinct != 1 else ''}; an outcome has two (or up to "
+                    f"{roles.MAX_OUTCOME_VALUES}) values, such as Yes/No: remove it from "
+                    "outcomes."
+                )
+        outcomes = tuple(roles.configured_outcome(c, frame[c]) for c in settings.outcomes)
+    else:
+        outcomes = tuple(
+            outcome
+            for column in frame.columns
+            if column not in explicit and (outcome := roles.outcome_of(str(column), frame[column]))
+        )
+    for outcome in outcomes:
+        how = "as configured" if settings.outcomes is not None else "by its name and values"
+        details[outcome.column].append(
+            f"a result to explain ({how}): never a feature; the report shows the share "
+            f"of {outcome.positive!r} in each segment"
+        )
+    explicit |= {outcome.column for outcome in outcomes}
+    candidates = [str(column) for column in frame.columns if column not in explicit]
+    for column in candidates:
+        if roles.model_output_by_name(column):
+            left_out[column] = (
+                "left out: named like a model's output (classifier, prediction, "
+                "probability), not a customer's behaviour"
+            )
+    pairs = roles.probability_pairs(frame, [c for c in candidates if c not in left_out])
+    for column, pair in pairs.items():
+        left_out[column] = (
+            f"left out: sums to 1 with {pair} on every row, like a model's two "
+            "probabilities, not a customer's behaviour"
+        )
+    # Postal codes and phone numbers are numbers but not quantities: categories.
+    codes = tuple(
+        column
+        for column in candidates
+        if column not in left_out
+        and roles.is_code_name(column)
+        and pd.api.types.is_numeric_dtype(frame[column])
+    )
+    for column in codes:
+        details[column].append("numbers named like a code (postal code, phone): a category")
+    return _Roles(id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes)
+
+
+def _read_numbers_in_text(
+    frame: pd.DataFrame, settings: Settings, details: dict[str, list[str]]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Read text columns that hold numbers and blanks (a total left " " for new customers).
+
+    Text with a leading zero ("00042") stays text: such values are codes, not amounts.
+
+    Returns:
+        The table, and how many blanks of each column became missing.
+    """
+    counts = {}
+    for column in frame.columns:
+        values = frame[column]
+        text_like = values.dtype == object or pd.api.types.is_string_dtype(values)
+        if not text_like or column in settings.features:
+            continue
+        head = values.head(_HEAD_ROWS).dropna().astype(str).str.strip()
+        head = head[head != ""]
+        if len(head) and pd.to_numeric(head, errors="coerce").isna().any():
+            continue  # names, categories: not worth reading millions of values
+        stripped = values.astype(str).str.strip().where(values.notna())
+        blank = stripped == ""
+        filled = stripped[values.notna() & ~blank]
+        if filled.empty or not blank.any() or filled.str.match(r"^[-+]?0\d").any():
+            continue
+        if pd.to_numeric(filled, errors="coerce").isna().any():
+            continue
+        frame = frame.assign(**{column: pd.to_numeric(stripped.where(~blank), errors="coerce")})
+        counts[column] = int(blank.sum())
+        details[column].append(
+            f"{counts[column]:,} blank value{'s' if counts[column] != 1 else ''} read as "
+            "missing; the others are numbers"
+        )
+    return frame, counts
 
 
 def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
@@ -282,9 +479,37 @@ def _words(name: str) -> list[str]:
 
 
 def display_name(column: str, units: Mapping[str, str]) -> str:
-    """Return a column's name with its configured unit: 'Income' -> 'Income (€)'."""
+    """Return a column's name with its configured unit: 'Income' -> 'Income (€)'.
+
+    A name longer than LONG_NAME characters is abbreviated (see ``abbreviate``).
+    """
     unit = units.get(column)
-    return f"{column} ({unit})" if unit and unit not in column else column
+    shown = abbreviate(column)
+    return f"{shown} ({unit})" if unit and unit not in column else shown
+
+
+LONG_NAME = 30
+
+
+def abbreviate(text: str, limit: int = LONG_NAME) -> str:
+    """Shorten a long name readably: its first words, '…', and a short last word.
+
+    'Naive_Bayes_Classifier_Attrition_Flag_..._mon_1' -> 'Naive Bayes Classifier … 1'.
+    A last word that is a number (or two letters) is kept, since it is what tells apart columns that
+    differ only at the end (…_1, …_2).
+    """
+    if len(text) <= limit:
+        return text
+    parts = [part for part in re.split(r"[_\s]+", text) if part]
+    tail = parts[-1] if len(parts) > 1 and (parts[-1].isdigit() or len(parts[-1]) <= 2) else ""
+    budget = limit - (len(tail) + 3 if tail else 2)
+    head: list[str] = []
+    for part in parts[: len(parts) - 1 if tail else len(parts)]:
+        if len(" ".join([*head, part])) > budget:
+            break
+        head.append(part)
+    start = " ".join(head) or text[:budget]
+    return f"{start} … {tail}" if tail else f"{start} …"
 
 
 def short_name(column: str) -> str:
@@ -301,7 +526,7 @@ def short_name(column: str) -> str:
         words = [*words[1:], "spend"]
     elif len(words) > 1 and words[0] in _DROPPED_PREFIXES:
         words = words[1:]
-    return " ".join(words)
+    return abbreviate(" ".join(words))
 
 
 def _check_named_columns(columns: Iterable[str], settings: Settings, table: Table) -> None:
@@ -310,6 +535,7 @@ def _check_named_columns(columns: Iterable[str], settings: Settings, table: Tabl
         "--feature": settings.features,
         "--profile": settings.profile,
         "id_column": (settings.id_column,) if settings.id_column else (),
+        "outcomes": settings.outcomes or (),
         "labels": tuple(settings.labels),
         "units": tuple(settings.units),
     }
@@ -466,11 +692,18 @@ def _drop_rows_without_id(
         return frame
     repeated = frame[id_column].duplicated()
     if repeated.any():
-        example = frame.loc[repeated, id_column].iloc[0]
-        raise DataError(
-            f"Customer ID {example!r} appears in more than one row of {table.path} with "
-            f"different values; column {id_column!r} must identify each customer once."
+        # Exact duplicates are gone already: these rows differ. One row per customer is
+        # kept (the first, as exported) and the finding is reported, not hidden.
+        ids = frame.loc[repeated, id_column]
+        count = int(ids.nunique())
+        notes.append(
+            f"{count:,} customer ID{'s' if count != 1 else ''} in {id_column} "
+            f"appear{'' if count != 1 else 's'} in more than one row with different values "
+            f"(e.g. '{ids.iloc[0]}'): the first row of each was kept and "
+            f"{int(repeated.sum()):,} later row{'s' if repeated.sum() != 1 else ''} left out. "
+            "Check the export if each customer should have one row."
         )
+        frame = frame.loc[~repeated]
     return frame
 
 

@@ -371,6 +371,51 @@ def sample(
         click.echo(str(path))
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the config to FILE (default: print it). If FILE exists, say which columns "
+    "appeared or disappeared since it was written, and keep it unless --force.",
+    metavar="FILE",
+)
+@click.option("--sheet", metavar="NAME", help="For an Excel workbook: the sheet to read.")
+@click.option("--force", is_flag=True, help="Overwrite FILE with a fresh config.")
+@click.option("-v", "--verbose", count=True, help="Show progress on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
+def init(
+    input_path: Path, output: Path | None, sheet: str | None, force: bool, verbose: int, quiet: bool
+) -> None:
+    """Write a commented config file for INPUT, to review once and reuse every month.
+
+    Lists every column with the role it would get (customer ID, segmentation feature,
+    description only, outcome, not used) and the reason, and sets the features,
+    profile columns, outcomes, ignored columns and labels explicitly. Edit it, then
+    run `reportgen run --config FILE` each month. Run init again on a later export
+    with -o FILE to see which columns appeared or disappeared.
+    """
+    _configure_logging(verbose, quiet)
+    from reportgen.init_config import compare_columns, draft_config
+
+    with _user_errors():
+        draft = draft_config(input_path, sheet, output)
+        if output is not None and output.exists():
+            changes = compare_columns(output, draft.columns)
+            for line in changes.describe(output, draft.clean):
+                click.echo(line)
+            if not force:
+                click.echo(f"{output} was kept; rerun with --force to replace it with a fresh one.")
+                return
+        if output is None:
+            click.echo(draft.text, nl=False)
+            return
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(draft.text, encoding="utf-8")
+    click.echo(str(output))
+
+
 @contextlib.contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn ReportgenError into click's one-line errors; anything else into a short note."""

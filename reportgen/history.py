@@ -47,6 +47,7 @@ INHERITED_SETTINGS = (
     "units",
     "k_max",
     "seed",
+    "outcomes",
 )
 
 
@@ -233,4 +234,6 @@ def inherited_settings(directory: Path) -> dict[str, Any]:
     for key in ("features", "profile", "ignore"):
         if key in values:
             values[key] = tuple(values[key])
+    if values.get("outcomes") is not None:  # None: found afresh each month
+        values["outcomes"] = tuple(values["outcomes"])
     return values

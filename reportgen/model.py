@@ -30,7 +30,8 @@ def transform_values(values: np.ndarray, transforms: tuple[Transform, ...]) -> n
     return result
 
 
-ColumnRole = Literal["id", "feature", "profile", "ignored"]
+ColumnRole = Literal["id", "feature", "profile", "ignored", "outcome"]
+OutcomePolarity = Literal["bad", "good", "neutral"]
 
 
 def category_text(values: pd.Series) -> pd.Series:
@@ -81,6 +82,21 @@ class DataQuality:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """A result the business wants to explain (churn, response): never a feature.
+
+    ``positive`` is the value that counts as the event ("Yes", "Attrited Customer");
+    ``polarity`` says whether more of it is bad news (churn), good news (response) or
+    neither.
+    """
+
+    column: str
+    positive: str
+    label: str
+    polarity: OutcomePolarity
+
+
+@dataclass(frozen=True)
 class CleanTable:
     """The cleaned customers: one row per customer kept, no missing values."""
 
@@ -93,6 +109,7 @@ class CleanTable:
     quality: DataQuality
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
     display_names: Mapping[str, str] = field(default_factory=dict)
+    outcomes: tuple[Outcome, ...] = ()
 
     def display(self, column: str) -> str:
         """The column's name as charts and tables show it (with its unit, if configured)."""
@@ -276,6 +293,9 @@ class DemographicProfile:
     population_mean: float | None = None
     shares: tuple[CategoryShare, ...] = ()
     short_name: str = ""
+    # How far the segment stands out on this column (a share gap, or a quarter of a z):
+    # the one-line description names the most distinctive columns first.
+    distinctness: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -303,6 +323,54 @@ class SegmentProfile:
     demographics: tuple[DemographicProfile, ...]
     recommendation: Recommendation
     categories: tuple[DemographicProfile, ...] = ()
+    # Sentences about the outcomes where this segment differs much from all customers.
+    outcome_notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SegmentRate:
+    """An outcome's rate in one segment."""
+
+    number: int
+    rate: float
+    customers: int
+    notable: Literal["higher", "lower", ""] = ""
+
+
+@dataclass(frozen=True)
+class OutcomeRates:
+    """An outcome's rate among all customers and in each segment (in report order)."""
+
+    outcome: Outcome
+    overall: float
+    customers: int
+    segments: tuple[SegmentRate, ...]
+    summary: str
+
+    def rate(self, number: int) -> SegmentRate:
+        """Return the rate in segment ``number``."""
+        return next(rate for rate in self.segments if rate.number == number)
+
+    def to_summary(self) -> dict[str, Any]:
+        """Return the rates as JSON-ready values, for summary.json."""
+        return {
+            "column": self.outcome.column,
+            "positive_value": self.outcome.positive,
+            "label": self.outcome.label,
+            "polarity": self.outcome.polarity,
+            "overall_rate": self.overall,
+            "customers": self.customers,
+            "segments": [
+                {
+                    "number": rate.number,
+                    "rate": None if np.isnan(rate.rate) else rate.rate,
+                    "customers": rate.customers,
+                    "notable": rate.notable or None,
+                }
+                for rate in self.segments
+            ],
+            "summary": self.summary,
+        }
 
 
 @dataclass(frozen=True)
@@ -455,6 +523,7 @@ class Report:
     display_names: Mapping[str, str] = field(default_factory=dict)
     categorical_features: tuple[CategoryEncoding, ...] = ()
     log_scaled_columns: tuple[str, ...] = ()
+    outcomes: tuple[OutcomeRates, ...] = ()
 
     @property
     def measure_columns(self) -> tuple[str, ...]:

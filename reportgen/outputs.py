@@ -144,6 +144,7 @@ def summary_json(report: Report) -> bytes:
             level.column: level.population_mean for level in report.segments[0].features
         },
         "changes": _changes_summary(report.changes),
+        "outcomes": [item.to_summary() for item in report.outcomes],
         "settings": dict(report.settings),
         "versions": dict(report.versions),
     }

@@ -36,6 +36,7 @@ from reportgen.model import (
     Segmentation,
     Table,
 )
+from reportgen.outcomes import outcome_rates, with_outcomes
 from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
 from reportgen.plotting import make_charts
 from reportgen.profiling import load_rules, profile_segments
@@ -146,6 +147,8 @@ def analyse(
     known_names = {s.number: s.name for s in previous.model.segments} if previous else None
     with _stage("Describing segments"):
         segments = profile_segments(clean, features, segmentation, rules, known_names)
+        outcomes = outcome_rates(clean, segmentation)
+        segments = with_outcomes(segments, outcomes)
     changes = None
     if previous:
         changes = compare_runs(
@@ -162,7 +165,7 @@ def analyse(
             log.warning("%s", warning)
     with _stage("Drawing charts"):
         charts = make_charts(
-            clean, features, exploration, k_choice, segmentation, segments, changes
+            clean, features, exploration, k_choice, segmentation, segments, changes, outcomes
         )
 
     report = Report(
@@ -192,6 +195,7 @@ def analyse(
             for column, transform in zip(features.columns, features.transforms, strict=True)
             if transform == "log1p"
         ),
+        outcomes=outcomes,
     )
     if previous and settings.score:
         # Score mode keeps last month's model, so the segmentation stays fixed.

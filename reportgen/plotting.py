@@ -40,6 +40,7 @@ from reportgen.model import (
     Exploration,
     FeatureMatrix,
     KChoice,
+    OutcomeRates,
     Segmentation,
     SegmentProfile,
 )
@@ -138,6 +139,7 @@ def make_charts(
     segmentation: Segmentation,
     segments: Sequence[SegmentProfile],
     changes: Changes | None = None,
+    outcomes: Sequence[OutcomeRates] = (),
 ) -> dict[str, Chart]:
     """Draw every figure of the report, keyed by where the report shows it."""
     colors = [segment.color for segment in segments]
@@ -151,6 +153,7 @@ def make_charts(
         correlations(exploration),
         k_evidence(k_choice) if k_choice else None,
         migration(changes) if changes else None,
+        *(outcome_rates_chart(rates, segments, index) for index, rates in enumerate(outcomes)),
     ]
     return {chart.key: chart for chart in charts if chart is not None}
 
@@ -247,6 +250,52 @@ def segment_sizes(segments: Sequence[SegmentProfile]) -> Chart:
     height = 0.9 + 0.32 * len(segments)
     return _render(
         "segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw
+    )
+
+
+def outcome_rates_chart(
+    rates: OutcomeRates, segments: Sequence[SegmentProfile], index: int = 0
+) -> Chart:
+    """A horizontal bar per segment with an outcome's rate, and the overall rate as a line."""
+    label = rates.outcome.label
+
+    def draw(figure: Figure) -> None:
+        axes = figure.subplots()
+        names = [f"{segment.number}. {_shorten(segment.name, 48)}" for segment in segments]
+        values = [rates.rate(segment.number).rate for segment in segments]
+        axes.barh(names, values, color=[segment.color for segment in segments])
+        axes.invert_yaxis()
+        axes.axvline(rates.overall, color=_INK, linestyle="--", linewidth=1)
+        axes.annotate(
+            f"all customers {rates.overall:.1%}",
+            (rates.overall, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, 2),
+            textcoords="offset points",
+            fontsize=7.5,
+            color=_INK,
+        )
+        axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        axes.set_xlim(0, max([rates.overall, *values]) * 1.18 or 1)
+        axes.grid(axis="y", visible=False)
+        for y, value in enumerate(values):
+            axes.annotate(
+                f"{value:.0%}",
+                (value, y),
+                xytext=(3, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+            )
+
+    height = 1.1 + 0.32 * len(segments)
+    return _render(
+        f"outcome_{index}",
+        f"{label} by segment",
+        f"Share of customers with {rates.outcome.column} = {rates.outcome.positive} in each "
+        f"segment; the dashed line is the rate among all customers.",
+        (FULL_WIDTH, height),
+        draw,
     )
 
 

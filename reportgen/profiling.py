@@ -36,9 +36,15 @@ from reportgen.model import (
 )
 
 NAMED_FEATURES = 3
+# A segment's name fits in a table cell and a chart label: at most this long, leaving
+# room for " (A)" or " (new)", which tell repeated names apart (60 characters in all).
+MAX_NAME = 54
 # A demographic is worth mentioning in the one-line description past these differences.
 NOTABLE_Z = 0.35
 NOTABLE_SHARE_GAP = 0.10
+# A measure one standard deviation from average stands out as much as a category held
+# by 25 points more of the segment than of all customers.
+NUMERIC_DISTINCTNESS = 0.25
 # A segment is "mostly X" in its name when at least this share of it is in category X,
 # and that share is this much above X's share among all customers.
 DOMINANT_SHARE = 0.6
@@ -267,8 +273,18 @@ def _name(levels: Sequence[FeatureLevel], precise: bool, categories: str = "") -
     ]
     if categories:
         parts.append(categories)
-    text = ", ".join(parts) or "Average on every measure"
+    text = _fit(parts) or "Average on every measure"
     return text[0].upper() + text[1:]
+
+
+def _fit(parts: list[str]) -> str:
+    """Join a name's parts, dropping the last ones past MAX_NAME characters."""
+    while len(parts) > 1 and len(", ".join(parts)) > MAX_NAME:
+        parts = parts[:-1]
+    text = ", ".join(parts)
+    if len(text) > MAX_NAME:
+        text = text[: MAX_NAME - 1].rsplit(" ", 1)[0] + "…"
+    return text
 
 
 def _level_phrase(level: str, short: str) -> str:
@@ -326,6 +342,7 @@ def _profile_column(
                 summary=f"{top.share:.0%} {label} ({top.population_share:.0%} of all customers)",
                 shares=tuple(shown),
                 short_name=short,
+                distinctness=top.share - top.population_share,
             )
         )
     return profiles
@@ -347,6 +364,7 @@ def _numeric_profile(
         summary=f"{phrase} (average {_number(mean)} vs {_number(pop_mean)})",
         segment_mean=mean,
         population_mean=pop_mean,
+        distinctness=abs(z) * NUMERIC_DISTINCTNESS,
     )
 
 
@@ -365,7 +383,21 @@ def _description(levels: Sequence[FeatureLevel], demographics: Sequence[Demograp
         if level in top
     ]
     parts[0] += " for all customers"
-    parts += [d.summary for d in demographics if _is_notable(d)][:2]
+    notable = sorted((d for d in demographics if _is_notable(d)), key=lambda d: -d.distinctness)
+    # Six service columns all saying "No internet service" for the same customers are
+    # one fact: a figure already given (the same two shares) is not repeated.
+    told: set[tuple[float, float]] = set()
+    measures = len(parts)
+    for demographic in notable:
+        first = demographic.shares[0] if demographic.shares else None
+        figures = (round(first.share, 3), round(first.population_share, 3)) if first else None
+        if figures in told:
+            continue
+        if figures:
+            told.add(figures)
+        parts.append(demographic.summary)
+        if len(parts) - measures == 2:
+            break
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
 

@@ -47,6 +47,10 @@ class Settings:
     period: str = field(default_factory=lambda: current_period())
     previous_dir: Path | None = None
     score: bool = False
+    # The outcome columns (churn, response); None: found from names and values.
+    outcomes: tuple[str, ...] | None = None
+    # The columns the config was written for (by `reportgen init`): informational.
+    columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", self.period):
@@ -68,6 +72,12 @@ class Settings:
         if overlap:
             raise SettingsError(
                 f"Column {overlap[0]!r} is both a feature and a profile column; choose one."
+            )
+        as_outcome = sorted(set(self.outcomes or ()) & set(self.features))
+        if as_outcome:
+            raise SettingsError(
+                f"Column {as_outcome[0]!r} is both an outcome and a feature: an outcome "
+                "describes segments, it cannot also build them; remove it from one list."
             )
 
     def to_summary(self) -> dict[str, Any]:
@@ -187,6 +197,8 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "period": ("period", str, False),
     "previous": ("previous_dir", str, True),
     "score": ("score", bool, False),
+    "outcomes": ("outcomes", list, False),
+    "columns": ("columns", list, False),
 }
 EMAIL_TABLE = "email"
 # [email] key -> (EmailSettings field, expected TOML type)

@@ -307,3 +307,46 @@ def test_age_is_named_as_people_say_it() -> None:
     ]
     # "very" appears only to tell two names apart.
     assert unique_names([levels(age=1.7), levels(age=0.9)]) == ["Much older", "Older"]
+
+
+def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> None:
+    from reportgen.model import CategoryShare, DemographicProfile
+    from reportgen.profiling import _description
+
+    def category(column: str, top: str, share: float, population: float) -> DemographicProfile:
+        return DemographicProfile(
+            column,
+            "categorical",
+            f"{share:.0%} {top} ({population:.0%} of all customers)",
+            shares=(CategoryShare(top, share, population),),
+            distinctness=share - population,
+        )
+
+    level = FeatureLevel("tenure", "tenure", 10.0, 32.0, -1.0, "low")
+    described = _description(
+        [level],
+        [
+            category("Partner", "partner: No", 0.64, 0.52),
+            category("OnlineBackup", "No internet service", 0.5, 0.22),
+            category("TechSupport", "No internet service", 0.5, 0.22),
+            category("Contract", "Month-to-month", 0.87, 0.55),
+        ],
+    )
+    assert described == (
+        "Tenure 10 vs 32 for all customers; 87% Month-to-month (55% of all customers); "
+        "50% No internet service (22% of all customers)."
+    )
+
+
+def test_no_segment_name_is_longer_than_60_characters() -> None:
+    long = "naive bayes classifier … 1"
+    segments = [
+        tuple(
+            FeatureLevel(f"c{i}", f"{long} {i}", 1.0, 0.0, z * sign, level_of(z * sign))
+            for i, z in enumerate((2.0, 1.8, 1.6, 1.4))
+        )
+        for sign in (1, -1, 1)
+    ]
+    names = unique_names(segments)
+    assert all(len(name) <= 60 for name in names), names
+    assert len(set(names)) == 3

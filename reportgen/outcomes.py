@@ -1,0 +1,185 @@
+"""Stage 7b: each outcome's rate (churn, response) overall and in every segment.
+
+An outcome is never a segmentation feature (see roles.py); it is what the segments
+are judged by. A segment's rate is notable when it is at least 1.5 times the overall
+rate or at most two thirds of it, at least 5 percentage points away, and further from
+it than chance would put a segment of that size (two standard errors). Notable
+segments get a sentence on their card and, for an outcome that is bad news (churn),
+"Retention first" in front of their recommended action; for good news (response),
+"Target first".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from reportgen.model import (
+    CleanTable,
+    Outcome,
+    OutcomeRates,
+    Recommendation,
+    Segmentation,
+    SegmentProfile,
+    SegmentRate,
+)
+
+NOTABLE_RATIO = 1.5
+NOTABLE_POINTS = 0.05
+NOTABLE_ERRORS = 2.0
+
+
+def outcome_rates(clean: CleanTable, segmentation: Segmentation) -> tuple[OutcomeRates, ...]:
+    """Return each outcome's rate among all customers and in each segment.
+
+    Customers whose outcome is missing are left out of that outcome's rates.
+    """
+    results = []
+    for outcome in clean.outcomes:
+        values = clean.frame[outcome.column]
+        present = values.notna().to_numpy()
+        if not present.any():
+            continue
+        hits = (_text(values) == outcome.positive).to_numpy() & present
+        overall = float(hits.sum() / present.sum())
+        segments = []
+        for index, number in enumerate(segmentation.numbers):
+            members = (segmentation.labels == index) & present
+            counted = int(members.sum())
+            rate = float(hits[members].sum() / counted) if counted else math.nan
+            segments.append(SegmentRate(number, rate, counted, _notable(rate, overall, counted)))
+        results.append(
+            OutcomeRates(
+                outcome=outcome,
+                overall=overall,
+                customers=int(present.sum()),
+                segments=tuple(segments),
+                summary=_summary(outcome, overall, segments),
+            )
+        )
+    return tuple(results)
+
+
+def with_outcomes(
+    segments: Sequence[SegmentProfile], rates: Sequence[OutcomeRates]
+) -> tuple[SegmentProfile, ...]:
+    """Add each notable outcome rate to its segment's card and recommendation."""
+    updated = []
+    for segment in segments:
+        notes: list[str] = []
+        recommendation = segment.recommendation
+        for outcome_rates_ in rates:
+            rate = outcome_rates_.rate(segment.number)
+            if not rate.notable:
+                continue
+            notes.append(_card_sentence(outcome_rates_, rate))
+            recommendation = _advise(recommendation, outcome_rates_, rate)
+        updated.append(
+            dataclasses.replace(segment, outcome_notes=tuple(notes), recommendation=recommendation)
+        )
+    return tuple(updated)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    present = values.dropna()
+    if pd.api.types.is_float_dtype(values) and bool((present % 1 == 0).all()):
+        return values.astype("Int64").astype(str)
+    return values.astype(str).str.strip()
+
+
+def _notable(rate: float, overall: float, counted: int) -> Literal["higher", "lower", ""]:
+    if not counted or math.isnan(rate):
+        return ""
+    error = math.sqrt(overall * (1 - overall) / counted)
+    gap = rate - overall
+    if abs(gap) < max(NOTABLE_POINTS, NOTABLE_ERRORS * error):
+        return ""
+    if rate >= overall * NOTABLE_RATIO:
+        return "higher"
+    if rate <= overall / NOTABLE_RATIO:
+        return "lower"
+    return ""
+
+
+def _summary(outcome: Outcome, overall: float, segments: Sequence[SegmentRate]) -> str:
+    rated = [rate for rate in segments if not math.isnan(rate.rate)]
+    text = f"{outcome.label}: {_percent(overall, precise=True)} overall"
+    if len(rated) < 2:
+        return text + "."
+    rates = np.array([rate.rate for rate in rated])
+    high, low = rated[int(rates.argmax())], rated[int(rates.argmin())]
+    return (
+        f"{text}, {_percent(high.rate)} in segment {high.number} (highest) and "
+        f"{_percent(low.rate)} in segment {low.number} (lowest)."
+    )
+
+
+def _card_sentence(rates: OutcomeRates, rate: SegmentRate) -> str:
+    ratio = rate.rate / rates.overall if rates.overall else math.inf
+    comparison = (
+        f"{ratio:.1f} times the average" if rate.notable == "higher" else "well below average"
+    )
+    extreme = max if rate.notable == "higher" else min
+    is_extreme = rate.rate == extreme(r.rate for r in rates.segments if not math.isnan(r.rate))
+    where = (
+        f"; the {'highest' if rate.notable == 'higher' else 'lowest'} of all segments"
+        if is_extreme
+        else ""
+    )
+    return (
+        f"{rates.outcome.label}: {_percent(rate.rate)} of this segment against "
+        f"{_percent(rates.overall, precise=True)} of all customers ({comparison}{where})."
+    )
+
+
+def _advise(
+    recommendation: Recommendation, rates: OutcomeRates, rate: SegmentRate
+) -> Recommendation:
+    outcome = rates.outcome
+    label = outcome.label if outcome.label.isupper() else outcome.label.lower()
+    here = (
+        f"{label} {_percent(rate.rate)} here against "
+        f"{_percent(rates.overall, precise=True)} overall"
+    )
+    if outcome.polarity == "bad" and rate.notable == "higher":
+        return dataclasses.replace(
+            recommendation,
+            action=f"Retention first: {here}. {recommendation.action}",
+            retention=(
+                "Contact these customers before they leave: find out why similar customers "
+                f"left (exit surveys, complaints, price) and answer it. {recommendation.retention}"
+            ),
+        )
+    if outcome.polarity == "bad":
+        return dataclasses.replace(
+            recommendation,
+            retention=(
+                f"{here[0].upper() + here[1:]}: keep what holds them; costly retention "
+                f"offers are not needed. {recommendation.retention}"
+            ),
+        )
+    if outcome.polarity == "good" and rate.notable == "higher":
+        return dataclasses.replace(
+            recommendation,
+            action=f"Target first: {here}. {recommendation.action}",
+        )
+    if outcome.polarity == "good":
+        return dataclasses.replace(
+            recommendation,
+            campaign=(
+                f"{here[0].upper() + here[1:]}: test a different offer or channel before "
+                f"spending more. {recommendation.campaign}"
+            ),
+        )
+    return recommendation
+
+
+def _percent(share: float, precise: bool = False) -> str:
+    """'48%' for a segment; one decimal below 10% or for the overall rate: '26.5%'."""
+    value = share * 100
+    return f"{value:.1f}%" if precise or value < 10 else f"{value:.0f}%"

@@ -1,0 +1,480 @@
+"""Column roles an analyst decides before segmenting, each with its reason.
+
+Used by cleaning (stage 2). The rules, in the order they are applied:
+
+- identifier: whole numbers or text with a different value in at least 99% of rows
+  (20 rows or more) that look like codes (text without spaces; numbers of one length,
+  or not named like a measure); exactly 0..n-1 or 1..n; or a name ending in id, num,
+  no, number, code, key or uuid with at least 50% distinct values. The first one (an
+  ID-like name first) is the customer ID; the others are left out. Never a feature.
+- outcome: a result the business wants to explain: two values (or a small set such
+  as "Existing Customer / Attrited Customer") and a name that says so (churn,
+  attrition, exited, left, response, converted, subscribed, target, label, outcome, or
+  exactly ``y``). Never a feature; the report shows its rate in each segment.
+- model output or leak: a name such as classifier, naive_bayes, prediction, proba; a
+  pair of fractional columns that sum to 1 on every row; or a measure correlated with
+  an outcome at |r| >= 0.9. Left out.
+- redundant measure: a candidate feature whose rank correlation with an already kept
+  feature is at least 0.9, or that is the sum of two kept features (purchases =
+  one-off + instalments) or about their product (a total = months x monthly charge).
+  Described, not segmented on, so that K-Means does not count one behaviour twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from reportgen.model import Outcome, OutcomePolarity
+
+MIN_ID_ROWS = 20
+_HEAD_ROWS = 10_000
+ID_UNIQUE_SHARE = 0.99
+NAMED_ID_UNIQUE_SHARE = 0.5
+# A named customer ID repeated in more rows than this is not one row per customer.
+CUSTOMER_ID_UNIQUE_SHARE = 0.9
+MAX_OUTCOME_VALUES = 5
+REDUNDANT_CORRELATION = 0.9
+LEAK_CORRELATION = 0.9
+PRODUCT_CORRELATION = 0.97
+SUM_CORRELATION = 0.995
+# Correlations are measured on at most this many rows (a seeded sample): enough for
+# two decimals, and bounded on ten million customers.
+SAMPLE_ROWS = 5_000
+MAX_PRODUCT_FEATURES = 20
+# Below this many rows a correlation says too little to drop a column for it.
+MIN_CORRELATION_ROWS = 30
+MAX_PROBABILITY_COLUMNS = 100
+SAMPLE_SEED = 0
+
+_ID_SUFFIXES = ("id", "num", "no", "nr", "number", "code", "key", "uuid", "guid")
+_ID_OWNERS = {
+    "customer",
+    "cust",
+    "client",
+    "member",
+    "user",
+    "account",
+    "acct",
+    "buyer",
+    "shopper",
+    "row",
+    "record",
+    "person",
+    "subscriber",
+    "contract",
+    "card",
+}
+_MEASURE_WORDS = re.compile(
+    r"income|spend|amount|price|balance|purchase|sales|revenue|payment|salary|limit|"
+    r"charge|cost|value|total|sum|avg|mean|count|score|points|cents|age|tenure|days|"
+    r"months|years|weight|height|visits|minutes|calls|usage|bytes|credit|debt|loan",
+    re.IGNORECASE,
+)
+_MODEL_WORDS = {
+    "classifier",
+    "naive",
+    "bayes",
+    "prediction",
+    "predictions",
+    "predicted",
+    "predict",
+    "pred",
+    "proba",
+    "prob",
+    "probability",
+    "probabilities",
+    "logit",
+}
+# Outcome words, by whether more of the outcome is bad news, good news or neither.
+_OUTCOME_STEMS: tuple[tuple[str, OutcomePolarity], ...] = (
+    ("churn", "bad"),
+    ("attrit", "bad"),
+    ("exited", "bad"),
+    ("left", "bad"),
+    ("respon", "good"),
+    ("converted", "good"),
+    ("subscribed", "good"),
+    ("target", "neutral"),
+    ("label", "neutral"),
+    ("outcome", "neutral"),
+)
+_YES = {"yes", "y", "true", "t", "1", "1.0"}
+_NO = {"no", "n", "false", "f", "0", "0.0"}
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A column that names customers (or something else) rather than measuring them."""
+
+    column: str
+    reason: str
+    named: bool
+    unique: bool
+    distinct_share: float
+
+
+def words(name: str) -> list[str]:
+    """Split a column name into lower-case words: 'CustomerID' -> ['customer', 'id']."""
+    return [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
+
+
+def is_id_name(name: str) -> bool:
+    """Whether a name ends in id/num/no/number/code/key/uuid ('CLIENTNUM', 'cust_no')."""
+    parts = words(name)
+    if not parts:
+        return False
+    last = parts[-1]
+    if last in _ID_SUFFIXES:
+        # "no", "number" and "code" alone are often answers or counts; not so "CustNo".
+        return last not in ("no", "nr", "code", "num", "number") or len(parts) > 1
+    # One run-together word: CLIENTNUM, custid, memberno.
+    return any(
+        last.endswith(suffix) and last[: -len(suffix)] in _ID_OWNERS for suffix in _ID_SUFFIXES
+    )
+
+
+_CODE_WORDS = {"code", "zip", "zipcode", "postal", "postcode", "postcodes", "plz", "cep", "phone"}
+
+
+def is_code_name(name: str) -> bool:
+    """Whether a name says its numbers are codes ('Postal Code', 'ZIP', 'Area code')."""
+    return bool(_CODE_WORDS & set(words(name))) or name.strip().lower() in _CODE_WORDS
+
+
+def find_identifiers(frame: pd.DataFrame, skip: Iterable[str] = ()) -> list[Identifier]:
+    """Return the columns that identify rows, in table order, each with its reason."""
+    skipped = set(skip)
+    found = []
+    for column in frame.columns:
+        if column in skipped:
+            continue
+        identifier = _identifier(str(column), frame[column])
+        if identifier is not None:
+            found.append(identifier)
+    return found
+
+
+def choose_customer_id(identifiers: Sequence[Identifier]) -> Identifier | None:
+    """Pick the customer ID: an ID-like name first, unique before nearly unique."""
+    ranked = [
+        *(i for i in identifiers if i.named and i.unique),
+        *(i for i in identifiers if i.named and i.distinct_share >= CUSTOMER_ID_UNIQUE_SHARE),
+        *(i for i in identifiers if not i.named and i.unique),
+    ]
+    return ranked[0] if ranked else None
+
+
+def _identifier(column: str, values: pd.Series) -> Identifier | None:
+    if pd.api.types.is_bool_dtype(values):
+        return None
+    named = is_id_name(column)
+    if not named:
+        # Repeats among the first rows already rule out a column that is 99% unique,
+        # without hashing the millions of values of every measure.
+        head = values.head(_HEAD_ROWS).dropna()
+        if len(head) >= MIN_ID_ROWS and head.nunique() < ID_UNIQUE_SHARE * len(head):
+            return None
+    present = values.dropna()
+    rows = len(present)
+    if rows == 0:
+        return None
+    numeric = pd.api.types.is_numeric_dtype(values)
+    if numeric and not bool((present % 1 == 0).all()):
+        return None
+    distinct = rows if _increasing(present) else int(present.nunique())
+    share = distinct / rows
+    unique = distinct == rows
+    measure_name = bool(_MEASURE_WORDS.search(column)) and not named
+    if numeric and unique and rows >= MIN_ID_ROWS and not measure_name:
+        low, high = present.min(), present.max()
+        if low in (0, 1) and high - low == rows - 1:
+            return Identifier(
+                column, f"row numbers ({int(low)} to {int(high)})", named, unique, share
+            )
+    if named and share >= NAMED_ID_UNIQUE_SHARE:
+        what = (
+            "a different value in every row"
+            if unique
+            else f"{distinct:,} distinct values in {rows:,} rows"
+        )
+        return Identifier(column, f"an ID-like name and {what}", named, unique, share)
+    if named and not is_code_name(column):
+        # Member numbers repeated on each purchase: still a name for someone, not a
+        # measure, though the rows are not one per customer.
+        return Identifier(
+            column,
+            f"an ID-like name; values repeat ({distinct:,} distinct in {rows:,} rows), so rows "
+            "are not one per customer",
+            named,
+            unique,
+            share,
+        )
+    if rows < MIN_ID_ROWS or share < ID_UNIQUE_SHARE:
+        return None
+    if numeric:
+        if measure_name or not _one_length(present):
+            return None
+        return Identifier(
+            column, f"whole numbers of one length, {share:.0%} distinct", named, unique, share
+        )
+    text = present.astype(str)
+    if text.str.contains(r"\s", regex=True).mean() > 1 - ID_UNIQUE_SHARE:
+        return None  # names and notes: free text, not codes
+    return Identifier(column, f"codes with {share:.0%} distinct values", named, unique, share)
+
+
+def _increasing(values: pd.Series) -> bool:
+    """Whether numbers strictly increase (IDs of a sorted export): unique without hashing."""
+    array = values.to_numpy()
+    return array.dtype.kind in "iuf" and len(array) > 1 and bool((array[1:] > array[:-1]).all())
+
+
+def _one_length(values: pd.Series) -> bool:
+    """Whether whole numbers have the same number of digits (9-digit client numbers)."""
+    digits = np.floor(np.log10(np.abs(values.to_numpy(dtype=float)) + 1)).astype(int)
+    return bool((digits == np.bincount(digits).argmax()).mean() >= ID_UNIQUE_SHARE)
+
+
+def outcome_polarity(column: str) -> OutcomePolarity | None:
+    """Return whether a name says 'outcome' (and whether more of it is bad), or None."""
+    if column.strip().lower() == "y":
+        return "good"  # the bank marketing tables' "y": subscribed
+    for word in words(column):
+        for stem, polarity in _OUTCOME_STEMS:
+            if word.startswith(stem) and (stem != "left" or _says_left(column)):
+                return polarity
+    return None
+
+
+def _says_left(column: str) -> bool:
+    """'left' names an outcome alone or first ('Left', 'left_company'), not 'Days left'."""
+    parts = words(column)
+    return parts[0] == "left" or parts[-2:] in (["has", "left"], ["customer", "left"])
+
+
+def outcome_of(
+    column: str, values: pd.Series, polarity: OutcomePolarity | None = None
+) -> Outcome | None:
+    """Describe ``values`` as an outcome, or None when it is not two or a few values.
+
+    Args:
+        polarity: for a configured outcome whose name says nothing ("default").
+    """
+    polarity = polarity or outcome_polarity(column)
+    if polarity is None:
+        return None
+    counts = _category_counts(values)
+    if not 2 <= len(counts) <= MAX_OUTCOME_VALUES:
+        return None
+    positive = _positive_value(column, counts)
+    if positive is None:
+        return None
+    label = _label(column, positive, list(counts.index))
+    return Outcome(column=column, positive=positive, label=label, polarity=polarity)
+
+
+def configured_outcome(column: str, values: pd.Series) -> Outcome:
+    """An outcome the config names: its positive value guessed, else the rarer value."""
+    detected = outcome_of(column, values, outcome_polarity(column) or "neutral")
+    if detected is not None:
+        return detected
+    counts = _category_counts(values)
+    positive = str(counts.sort_values(kind="stable").index[0]) if len(counts) else ""
+    label = _label(column, positive, list(counts.index))
+    return Outcome(column, positive, label, outcome_polarity(column) or "neutral")
+
+
+def is_positive(values: pd.Series, outcome: Outcome) -> pd.Series:
+    """1.0 where a row has the outcome's positive value, 0.0 where not, NaN where missing."""
+    text = _as_text(values)
+    return (text == outcome.positive).astype(float).where(values.notna())
+
+
+def _category_counts(values: pd.Series) -> pd.Series:
+    return _as_text(values.dropna()).value_counts()
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    present = values.dropna()
+    if pd.api.types.is_float_dtype(values) and bool((present % 1 == 0).all()):
+        return values.astype("Int64").astype(str)
+    return values.astype(str).str.strip()
+
+
+def _positive_value(column: str, counts: pd.Series) -> str | None:
+    names = [str(value) for value in counts.index]
+    yes = [name for name in names if name.lower() in _YES]
+    if len(yes) == 1 and all(name.lower() in _YES | _NO for name in names):
+        return yes[0]
+    stems = [stem for word in words(column) for stem, _ in _OUTCOME_STEMS if word.startswith(stem)]
+    by_stem = [name for name in names if any(stem in name.lower() for stem in stems)]
+    if len(by_stem) == 1:
+        return by_stem[0]
+    if len(names) == 2:
+        # Neither says which: the rarer value is the event (churners are the minority).
+        return str(counts.sort_values(kind="stable").index[0])
+    return None
+
+
+def _label(column: str, positive: str, values: Sequence[str]) -> str:
+    """Name the outcome: 'Churn' for Churn = Yes; 'Attrited' for 'Attrited Customer'."""
+    if positive.lower() in _YES:
+        name = " ".join(words(column)) or column
+        return name[0].upper() + name[1:] if len(name) > 2 else f"{column} = {positive}"
+    # Words every value shares ("Customer" in "Existing/Attrited Customer") say nothing.
+    shared = set.intersection(*(set(str(value).lower().split()) for value in values))
+    kept = [word for word in positive.split() if word.lower() not in shared] or [positive]
+    label = " ".join(kept)
+    label = label.capitalize() if label.isupper() else label
+    return label[0].upper() + label[1:] if label else column
+
+
+def model_output_by_name(column: str) -> bool:
+    """Whether a name says a model made the column (classifier, prediction, proba...)."""
+    return bool(_MODEL_WORDS & set(words(column)))
+
+
+def probability_pairs(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    """Return columns that, with another, sum to 1 on every row, each mapped to its pair.
+
+    Only columns of fractions between 0 and 1 are compared: two 0/1 columns that sum to
+    1 are one-hot categories (male / female), not a model's two probabilities.
+    """
+    fractions = []
+    for column in columns:
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        if not values.head(_HEAD_ROWS).dropna().between(0, 1).all():
+            continue  # most measures: ruled out by their first rows
+        present = values.dropna()
+        if len(present) and present.between(0, 1).all() and not (present % 1 == 0).all():
+            fractions.append(column)
+    fractions = fractions[:MAX_PROBABILITY_COLUMNS]
+    pairs: dict[str, str] = {}
+    for first, second in itertools.combinations(fractions, 2):
+        total = frame[first].to_numpy(dtype=float) + frame[second].to_numpy(dtype=float)
+        present = ~np.isnan(total)
+        if present.any() and np.allclose(total[present], 1.0, atol=1e-4):
+            pairs.setdefault(first, second)
+            pairs.setdefault(second, first)
+    return pairs
+
+
+def sample_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A seeded sample of at most SAMPLE_ROWS rows, for correlations."""
+    if len(frame) <= SAMPLE_ROWS:
+        return frame
+    # Positions first, then only those rows: no shuffle or copy of millions of rows.
+    rng = np.random.default_rng(SAMPLE_SEED)
+    return frame.take(np.sort(rng.choice(len(frame), SAMPLE_ROWS, replace=False)))
+
+
+def leaks(
+    frame: pd.DataFrame, columns: Sequence[str], outcomes: Sequence[Outcome]
+) -> dict[str, str]:
+    """Return measures that predict an outcome almost perfectly, with the reason."""
+    found: dict[str, str] = {}
+    if not outcomes or not columns or len(frame) < MIN_CORRELATION_ROWS:
+        return found
+    sample = sample_rows(frame)
+    for outcome in outcomes:
+        target = is_positive(sample[outcome.column], outcome)
+        for column in columns:
+            if column in found:
+                continue
+            r = _correlation(sample[column], target)
+            if r is not None and abs(r) >= LEAK_CORRELATION:
+                found[column] = (
+                    f"left out: predicts the outcome {outcome.column} almost perfectly "
+                    f"(correlation {r:+.2f}), so it is a leftover of the outcome or a model, "
+                    "not a behaviour"
+                )
+    return found
+
+
+def redundant(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    """Return candidate features that repeat a kept one, with the reason naming the twin.
+
+    Features are kept in table order; a later one whose rank correlation with a kept
+    one is at least REDUNDANT_CORRELATION is left out. Then a kept measure that is the
+    sum of two other kept ones (purchases = one-off + instalment purchases) or about
+    their product (total = months x monthly charge) is left out too, as long as two
+    measures remain.
+    """
+    if len(frame) < MIN_CORRELATION_ROWS:
+        return {}
+    sample = sample_rows(frame[list(columns)]).astype(float)
+    sample = sample.fillna(sample.median())
+    ranks = sample.rank().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        matrix = np.corrcoef(ranks, rowvar=False) if len(columns) > 1 else np.ones((1, 1))
+    matrix = np.atleast_2d(matrix)
+    found: dict[str, str] = {}
+    kept: list[int] = []
+    for index, column in enumerate(columns):
+        twins = [(abs(matrix[index, k]), k) for k in kept if np.isfinite(matrix[index, k])]
+        best = max(twins, default=(0.0, -1))
+        if best[0] >= REDUNDANT_CORRELATION:
+            twin = columns[best[1]]
+            found[column] = (
+                f"not a feature: measures much the same as {twin} (rank correlation "
+                f"{matrix[index, best[1]]:+.2f}), which is kept; described in each segment"
+            )
+        else:
+            kept.append(index)
+    kept_columns = [columns[k] for k in kept][:MAX_PRODUCT_FEATURES]
+    found.update(_derived(sample, kept_columns))
+    return found
+
+
+def _derived(sample: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
+    """Kept measures that are the sum or about the product of two other kept ones."""
+    if len(columns) < 3:
+        return {}
+    raw = sample[list(columns)].to_numpy(dtype=float)
+    positive = (raw > 0).all(axis=1)
+    logs = np.log(raw[positive]) if positive.sum() >= MIN_CORRELATION_ROWS else None
+    found: dict[str, str] = {}
+    for index, column in enumerate(columns):
+        if len(columns) - len(found) <= 2:
+            break
+        others = [k for k, other in enumerate(columns) if k != index and other not in found]
+        best: tuple[float, str] | None = None
+        for first, second in itertools.combinations(others, 2):
+            a, b = columns[first], columns[second]
+            r = _r(raw[:, index], raw[:, first] + raw[:, second])
+            if r >= SUM_CORRELATION and (best is None or r > best[0]):
+                best = (r, f"the sum of {a} and {b} (correlation {r:.3f})")
+                continue
+            if logs is None:
+                continue
+            r = _r(logs[:, index], logs[:, first] + logs[:, second])
+            if r >= PRODUCT_CORRELATION and (best is None or r > best[0]):
+                best = (r, f"about {a} × {b} (correlation of their logarithms {r:.2f})")
+        if best is not None:
+            found[column] = f"not a feature: {best[1]}, which are kept; described in each segment"
+    return found
+
+
+def _r(first: np.ndarray, second: np.ndarray) -> float:
+    """The correlation of two complete arrays; 0 when either is constant."""
+    if first.std() == 0 or second.std() == 0:
+        return 0.0
+    return float(np.corrcoef(first, second)[0, 1])
+
+
+def _correlation(first: pd.Series, second: pd.Series) -> float | None:
+    both = pd.concat([first.astype(float), second.astype(float)], axis=1).dropna()
+    if len(both) < 3:
+        return None
+    a, b = both.iloc[:, 0].to_numpy(), both.iloc[:, 1].to_numpy()
+    if a.std() == 0 or b.std() == 0:
+        return None
+    return float(np.corrcoef(a, b)[0, 1])

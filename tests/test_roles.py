@@ -1,0 +1,351 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen import roles
+from reportgen.cleaning import abbreviate, clean_table, short_name
+from reportgen.errors import SettingsError
+from reportgen.loading import load_table
+from reportgen.model import CleanTable, Table
+from reportgen.settings import Settings
+
+from .conftest import write_csv
+from .tables import NAIVE_BAYES, bank_churners
+
+ROWS = 200
+
+
+def clean(
+    tmp_path: Path, frame: pd.DataFrame, make_settings: Callable[..., Settings], **values
+) -> CleanTable:
+    path = write_csv(tmp_path / "t.csv", frame)
+    return clean_table(load_table(path), make_settings(path, **values))
+
+
+def notes(result: CleanTable) -> dict[str, str]:
+    return {column.name: column.note or "" for column in result.quality.columns}
+
+
+def used_as(result: CleanTable) -> dict[str, str]:
+    return {column.name: column.role for column in result.quality.columns}
+
+
+def measures(rows: int = ROWS, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {"Income": rng.normal(50, 10, rows).round(1), "Visits": rng.poisson(8, rows)}
+    )
+
+
+# Identifiers
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("CLIENTNUM", np.random.default_rng(1).choice(np.arange(7 * 10**8, 8 * 10**8), ROWS)),
+        ("customerID", [f"{n:04d}-VHVEG" for n in range(ROWS)]),
+        ("Unnamed: 0", np.arange(ROWS)),
+        ("Row", np.arange(1, ROWS + 1)),
+        ("ref", [f"A{n:06d}" for n in range(ROWS)]),  # text codes, any name
+    ],
+)
+def test_identifiers_are_found_by_content_and_name(name: str, values) -> None:
+    found = roles.find_identifiers(pd.DataFrame({name: values, **measures()}))
+    assert [identifier.column for identifier in found] == [name]
+
+
+def test_a_balance_in_cents_with_many_unique_values_is_not_an_identifier() -> None:
+    rng = np.random.default_rng(2)
+    cents = (np.exp(rng.normal(9, 1.5, ROWS)) * 100).astype(int)
+    assert pd.Series(cents).nunique() / ROWS >= 0.99
+    frame = pd.DataFrame({"Balance": cents, "Points": cents + 7, "Txns": np.arange(ROWS) * 3})
+    assert roles.find_identifiers(frame) == []
+
+
+def test_names_that_end_like_ids_but_are_not() -> None:
+    assert roles.is_id_name("CLIENTNUM")
+    assert roles.is_id_name("cust_no")
+    assert roles.is_id_name("Member_number")
+    for name in ("Amount Paid", "Casino", "No", "Postcode", "Tenure"):
+        assert not roles.is_id_name(name), name
+
+
+def test_first_identifier_is_the_customer_id_and_the_others_are_left_out(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "Unnamed: 0": np.arange(ROWS),
+            "CustomerID": np.arange(1000, 1000 + ROWS),
+            "Account Code": [f"AC{n}" for n in range(ROWS)],
+            **measures(),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.id_column == "CustomerID"  # an ID-like name comes first
+    assert result.feature_columns == ("Income", "Visits")
+    assert used_as(result)["Unnamed: 0"] == used_as(result)["Account Code"] == "ignored"
+    assert "left out: an identifier (row numbers (0 to 199))" in notes(result)["Unnamed: 0"]
+    assert "the customer ID is CustomerID" in notes(result)["Account Code"]
+
+
+def test_a_repeated_customer_id_is_never_a_feature_and_is_reported(
+    tmp_path: Path, make_settings
+) -> None:
+    # Issue 11: one repeated ID made CustomerID a feature ("Low customer id").
+    ids = np.arange(1, ROWS + 1)
+    ids[5] = ids[4]
+    frame = pd.DataFrame({"CustomerID": ids, **measures()})
+    result = clean(tmp_path, frame, make_settings)
+    assert result.id_column == "CustomerID"
+    assert "CustomerID" not in result.feature_columns
+    assert result.quality.rows_kept == ROWS - 1
+    assert any(
+        "1 customer ID in CustomerID appears in more than one row with different values "
+        "(e.g. '5'): the first row of each was kept and 1 later row left out" in note
+        for note in result.quality.notes
+    )
+
+
+def test_a_member_number_repeated_on_every_purchase_is_never_a_feature(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = measures().assign(Member_number=np.arange(ROWS) % 40 + 1000)
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits")
+    assert "values repeat (40 distinct in 200 rows)" in notes(result)["Member_number"]
+
+
+def test_postal_codes_are_categories_not_measures(tmp_path: Path, make_settings) -> None:
+    frame = measures().assign(**{"Postal Code": np.arange(ROWS) % 30 + 10_000})
+    result = clean(tmp_path, frame, make_settings)
+    assert "Postal Code" in result.profile_columns
+    assert result.kinds["Postal Code"] == "code"
+
+
+def test_an_id_asked_for_as_a_feature_is_refused_with_the_reason(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = pd.DataFrame({"CustomerID": np.arange(1, ROWS + 1), **measures()})
+    refused = r"--feature CustomerID: .* is an identifier \(row numbers"
+    with pytest.raises(SettingsError, match=refused):
+        clean(tmp_path, frame, make_settings, features=("CustomerID", "Income"))
+
+
+# Outcomes
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "positive", "label"),
+    [
+        ("Churn", ["Yes", "No"], "Yes", "Churn"),
+        (
+            "Attrition_Flag",
+            ["Existing Customer", "Attrited Customer"],
+            "Attrited Customer",
+            "Attrited",
+        ),
+        ("Exited", [0, 1], "1", "Exited"),
+        ("y", ["no", "yes"], "yes", "y = yes"),
+        ("Response", [0, 1], "1", "Response"),
+        ("left", [False, True], "True", "Left"),
+    ],
+)
+def test_outcomes_are_found_by_name_and_values(name, values, positive, label) -> None:
+    column = pd.Series(values * (ROWS // 2))
+    outcome = roles.outcome_of(name, column)
+    assert outcome is not None
+    assert (outcome.positive, outcome.label) == (positive, label)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("default", ["no", "yes"]),  # a bank customer's credit in default: not by name alone
+        ("Churn", ["a", "b", "c", "d", "e", "f"]),  # too many values
+        ("Days left", [1, 2]),  # 'left' as a word among others: a measure
+        ("Gender", ["F", "M"]),
+    ],
+)
+def test_columns_that_are_not_outcomes(name, values) -> None:
+    assert roles.outcome_of(name, pd.Series(values * 10)) is None
+
+
+def test_a_configured_outcome_is_used_and_an_empty_list_turns_detection_off(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = measures().assign(
+        default=np.where(np.arange(ROWS) % 5 == 0, "yes", "no"),
+        Churn=np.where(np.arange(ROWS) % 4 == 0, "Yes", "No"),
+    )
+    detected = clean(tmp_path, frame, make_settings)
+    assert [outcome.column for outcome in detected.outcomes] == ["Churn"]
+    assert used_as(detected)["default"] == "profile"
+    assert used_as(detected)["Churn"] == "outcome"
+    configured = clean(tmp_path, frame, make_settings, outcomes=("default",))
+    assert [(o.column, o.positive) for o in configured.outcomes] == [("default", "yes")]
+    assert "as configured" in notes(configured)["default"]
+    assert used_as(configured)["Churn"] == "profile"
+    assert clean(tmp_path, frame, make_settings, outcomes=()).outcomes == ()
+
+
+def test_a_configured_outcome_must_have_a_few_values(tmp_path: Path, make_settings) -> None:
+    with pytest.raises(SettingsError, match="outcomes names column 'Income', which has 1"):
+        clean(tmp_path, measures(), make_settings, outcomes=("Income",))
+    with pytest.raises(SettingsError, match=r"outcomes names column 'Nope', which is not in"):
+        clean(tmp_path, measures(), make_settings, outcomes=("Nope",))
+
+
+def test_an_outcome_cannot_also_be_a_feature(make_settings, tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="'Churn' is both an outcome and a feature"):
+        make_settings(tmp_path / "t.csv", outcomes=("Churn",), features=("Churn",))
+
+
+# Model outputs and leaks
+
+
+def test_model_outputs_are_found_by_name_but_a_spending_score_is_not() -> None:
+    assert roles.model_output_by_name(NAIVE_BAYES + "1")
+    assert roles.model_output_by_name("churn_proba")
+    assert roles.model_output_by_name("PredictedValue")
+    assert not roles.model_output_by_name("Spending Score (1-100)")
+    assert not roles.model_output_by_name("Credit Score")
+    assert not roles.model_output_by_name("Probation Months")
+
+
+def test_fractions_summing_to_one_are_a_model_pair_but_one_hot_columns_are_not() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.random(ROWS).round(4)
+    male = rng.integers(0, 2, ROWS)
+    frame = pd.DataFrame(
+        {"p_a": p, "p_b": (1 - p).round(4), "male": male, "female": 1 - male, "r": rng.random(ROWS)}
+    )
+    assert roles.probability_pairs(frame, list(frame.columns)) == {"p_a": "p_b", "p_b": "p_a"}
+
+
+def test_a_measure_that_predicts_the_outcome_is_a_leak(tmp_path: Path, make_settings) -> None:
+    frame = measures()
+    churn = frame["Visits"] < 6
+    frame["Churn"] = np.where(churn, "Yes", "No")
+    frame["Risk"] = churn * 0.9 + np.random.default_rng(4).random(ROWS) * 0.05
+    result = clean(tmp_path, frame, make_settings)
+    assert "Risk" not in result.feature_columns
+    assert "predicts the outcome Churn almost perfectly" in notes(result)["Risk"]
+
+
+# Redundant measures
+
+
+def test_a_near_twin_of_a_kept_measure_is_described_not_segmented_on(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = bank_churners(400)
+    result = clean(tmp_path, frame, make_settings)
+    assert "Avg_Open_To_Buy" not in result.feature_columns
+    assert "Avg_Open_To_Buy" in result.profile_columns
+    assert "measures much the same as Credit_Limit" in notes(result)["Avg_Open_To_Buy"]
+
+
+def test_a_total_that_is_months_times_a_monthly_charge_is_left_out(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(5)
+    tenure = rng.integers(1, 73, ROWS)
+    monthly = rng.uniform(18, 119, ROWS).round(2)
+    frame = pd.DataFrame(
+        {
+            "tenure": tenure,
+            "MonthlyCharges": monthly,
+            "TotalCharges": (tenure * monthly * rng.uniform(0.95, 1.05, ROWS)).round(2),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("tenure", "MonthlyCharges")
+    assert "about tenure × MonthlyCharges" in notes(result)["TotalCharges"]
+
+
+def test_a_total_that_is_the_sum_of_two_kept_measures_is_left_out(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(6)
+    one_off = np.where(rng.random(ROWS) < 0.4, 0, rng.exponential(500, ROWS)).round(2)
+    instalments = np.where(rng.random(ROWS) < 0.4, 0, rng.exponential(300, ROWS)).round(2)
+    frame = pd.DataFrame(
+        {
+            "PURCHASES": (one_off + instalments).round(2),
+            "ONEOFF_PURCHASES": one_off,
+            "INSTALLMENTS_PURCHASES": instalments,
+            "TENURE": rng.integers(6, 13, ROWS),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("ONEOFF_PURCHASES", "INSTALLMENTS_PURCHASES", "TENURE")
+    assert "the sum of ONEOFF_PURCHASES and INSTALLMENTS_PURCHASES" in notes(result)["PURCHASES"]
+
+
+def test_chosen_features_are_never_dropped_as_redundant(tmp_path: Path, make_settings) -> None:
+    frame = bank_churners(200)
+    chosen = ("Credit_Limit", "Avg_Open_To_Buy")
+    assert clean(tmp_path, frame, make_settings, features=chosen).feature_columns == chosen
+
+
+# The bank churn table, end to end through cleaning
+
+
+def test_bank_churners_segment_on_behaviour_only(tmp_path: Path, make_settings) -> None:
+    result = clean(tmp_path, bank_churners(1_000), make_settings)
+    assert result.id_column == "CLIENTNUM"
+    assert [(o.column, o.positive, o.label) for o in result.outcomes] == [
+        ("Attrition_Flag", "Attrited Customer", "Attrited")
+    ]
+    left_out = {"CLIENTNUM", "Attrition_Flag", NAIVE_BAYES + "1", NAIVE_BAYES + "2"}
+    assert not left_out & set(result.feature_columns)
+    assert "named like a model's output" in notes(result)[NAIVE_BAYES + "1"]
+    assert len(result.feature_columns) >= 8
+    assert all(len(name) <= 30 for name in result.short_names.values())
+
+
+# Long names
+
+
+def test_long_names_are_shortened_readably() -> None:
+    assert abbreviate(NAIVE_BAYES + "1") == "Naive Bayes Classifier … 1"
+    assert short_name(NAIVE_BAYES + "2") == "naive bayes classifier … 2"
+    long = "Average number of purchases made through the website per month"
+    assert short_name(long) == "average number of purchases …"
+    assert short_name("Total_Relationship_Count") == "total relationship count"
+
+
+def test_text_holding_numbers_and_blanks_is_read_as_numbers(make_settings, tmp_path) -> None:
+    # As an Excel export keeps it: TotalCharges " " for customers who joined this month.
+    totals = [" " if n % 50 == 0 else f"{n * 10.5:.2f}" for n in range(ROWS)]
+    codes = [f"0{n:04d}" for n in range(ROWS)]  # zero-padded: codes, left as text
+    frame = measures().assign(TotalCharges=totals, Zone=codes)
+    table = Table(frame, tmp_path / "t.xlsx", "", "")
+    result = clean_table(table, make_settings(tmp_path / "t.xlsx"))
+    assert result.kinds["TotalCharges"] == "numeric"
+    assert "4 blank values read as missing" in notes(result)["TotalCharges"]
+    assert {c.name: c.missing for c in result.quality.columns}["TotalCharges"] == 4
+    assert result.kinds["Zone"] == "categorical"
+
+
+def test_the_cli_refuses_an_id_as_a_feature_with_exit_2(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    ids = np.arange(1, ROWS + 1)
+    ids[3] = ids[2]  # one repeated ID is enough to fool a uniqueness test
+    path = write_csv(tmp_path / "t.csv", pd.DataFrame({"CustomerID": ids, **measures()}))
+    result = CliRunner().invoke(
+        main, ["run", str(path), "--feature", "CustomerID", "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--feature CustomerID: column 'CustomerID' is an identifier" in result.output
+    assert not (tmp_path / "out").exists()
