@@ -1,0 +1,173 @@
+"""Every bad input class in docs/bad-inputs.md: one clear Error: line, exit 1 or 2, nothing written.
+
+Each case has an id that docs/bad-inputs.md names; a test checks that the two stay in step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+from tests.conftest import blobs, write_csv
+
+DOC = Path(__file__).parents[1] / "docs" / "bad-inputs.md"
+OLD_REPORT = "last month's report"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: how to make it, the arguments, and what the user must see."""
+
+    id: str
+    make: Callable[[Path], list[str]]  # writes files into the folder, returns arguments
+    code: int
+    message: str
+
+
+def _table(folder: Path, frame: pd.DataFrame | None = None, **to_csv: object) -> Path:
+    path = folder / "customers.csv"
+    (frame if frame is not None else blobs(3)).to_csv(path, index=False, **to_csv)  # type: ignore[arg-type]
+    return path
+
+
+def _bytes(folder: Path, content: bytes, name: str = "customers.csv") -> Path:
+    path = folder / name
+    path.write_bytes(content)
+    return path
+
+
+def _with_model(folder: Path, edit: Callable[[dict], object]) -> list[str]:
+    """A --previous folder whose model.json has been tampered with by ``edit``."""
+    previous = folder / "previous"
+    previous.mkdir()
+    model = json.loads((Path(__file__).parent / "data" / "model-v2.json").read_text())
+    edit(model)
+    (previous / "model.json").write_text(json.dumps(model), encoding="utf-8")
+    (previous / "segments.csv").write_text("customer_id,segment,segment_name\n1,1,A\n")
+    return [str(_table(folder)), "--previous", str(previous), "--period", "2026-11"]
+
+
+CASES: list[Case] = [
+    Case("output-empty", lambda d: [str(_table(d)), "-o", ""], 2, "'-o'.* is empty"),
+    Case(
+        "output-current-folder",
+        lambda d: [str(_table(d)), "-o", "."],
+        2,
+        "is the current folder or one above it",
+    ),
+    Case(
+        "output-is-a-file",
+        lambda d: [str(_table(d)), "-o", str(_bytes(d, b"x", "file.txt"))],
+        2,
+        "is a file",
+    ),
+]
+
+
+@pytest.fixture
+def old_report(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text(OLD_REPORT)
+    return out
+
+
+def _check_one_error(result, code: int, message: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.exit_code == code, result.output
+    assert re.search(message, result.output), result.output
+    assert "Traceback" not in result.output
+    assert "internal error" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1, result.output
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_a_bad_input_is_one_clear_line_and_leaves_the_old_report(
+    case: Case, tmp_path: Path, old_report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    args = case.make(tmp_path)
+    if "-o" not in args:
+        args += ["-o", str(old_report)]
+    result = CliRunner().invoke(main, ["run", *args, "--no-pdf", "-q"])
+    _check_one_error(result, case.code, case.message)
+    assert [p.name for p in old_report.iterdir()] == ["report.html"]
+    assert (old_report / "report.html").read_text() == OLD_REPORT
+
+
+def test_the_documented_table_lists_every_case() -> None:
+    documented = set(re.findall(r"^\| `([a-z0-9-]+)` \|", DOC.read_text(), re.MULTILINE))
+    assert documented == {case.id for case in CASES} | EXTRA_DOCUMENTED
+
+
+# Classes tested elsewhere (a kill, a lock, a swap that fails): named in the doc too.
+EXTRA_DOCUMENTED = {"sigterm", "second-run", "swap-fails", "killed-run"}
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_run_cleanly_like_ctrl_c(tmp_path: Path) -> None:
+    table = write_csv(tmp_path / "big.csv", blobs(4, per_blob=3000, seed=1))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text(OLD_REPORT)
+    command = [sys.executable, "-m", "reportgen", "run", str(table), "-o", str(out), "-v"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    # Wait until the analysis is under way, then stop it.
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "Cleaning" in line:
+            break
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert "Traceback" not in stderr
+    assert [p.name for p in out.iterdir()] == ["report.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.reportgen-lock", "big.csv", "out"]
+
+
+def test_library_warnings_do_not_reach_stderr(tmp_path: Path) -> None:
+    # A CJK column name made matplotlib log missing glyphs through Python's last-resort
+    # handler; huge values made NumPy warn of an overflow.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "id": range(300),
+            "Spend": rng.normal(50, 10, 300),
+            "收入": rng.normal(5, 1, 300),
+            "Big": rng.normal(0, 1, 300) * 1e300,
+        }
+    )
+    table = write_csv(tmp_path / "c.csv", frame)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "reportgen",
+            "run",
+            str(table),
+            "-o",
+            str(tmp_path / "o"),
+            "--no-pdf",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "always"},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr
