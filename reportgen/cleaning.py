@@ -39,6 +39,7 @@ import pandas as pd
 from reportgen import roles
 from reportgen.config import RARE_SHARE
 from reportgen.errors import DataError, SettingsError
+from reportgen.extremes import check_standardizable, read_non_finite
 from reportgen.model import (
     CleanTable,
     ColumnKind,
@@ -139,6 +140,8 @@ def clean_table(
 
     frame, not_applicable = _read_sentinels(frame, id_column, details)
     not_applicable.update(blanks)
+    frame, infinite = read_non_finite(frame, details)
+    not_applicable = {c: not_applicable.get(c, 0) + infinite.get(c, 0) for c in frame.columns}
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
     kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
@@ -211,6 +214,7 @@ def clean_table(
     for column in features:
         if kinds[column] == "numeric":
             filled[column] = _cap_outliers(filled[column], details[column])
+            check_standardizable(filled[column], column, table.path)
     for column in used:
         _note_negative_money(filled[column], column, details[column])
         if kinds[column] in ("categorical", "code"):
