@@ -195,6 +195,18 @@ def clean_table(
             else:
                 details[column].append(reason)
     if not features:
+        # Say why when there were measures, but none could be used (constant, empty).
+        unusable = [f"{c!r}: {r.removeprefix('left out: ')}" for c, r in left_out.items()]
+        if len(frame) == 1:
+            raise DataError(
+                f"{table.path} holds one customer row; segmenting needs many customers. "
+                "Check that the whole table was exported."
+            )
+        if any(pd.api.types.is_numeric_dtype(frame[c]) for c in left_out):
+            raise DataError(
+                f"{table.path} has no numeric column that can separate customers: "
+                f"{'; '.join(unusable[:3])}{' …' if len(unusable) > 3 else ''}."
+            )
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
             "check the delimiter or choose columns with --feature."

@@ -67,7 +67,52 @@ def _huge(folder: Path) -> list[str]:
     return [str(_table(folder, frame))]
 
 
+def _excel_first_sheet_empty(folder: Path) -> list[str]:
+    path = folder / "book.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame().to_excel(writer, sheet_name="Notes", index=False)
+        blobs(3).to_excel(writer, sheet_name="Data", index=False)
+    return [str(path)]
+
+
+def _nested_parquet(folder: Path) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = folder / "t.parquet"
+    pq.write_table(pa.table({"id": [1, 2, 3], "x": [[1], [2], [3]], "y": [1.0, 2, 3]}), path)
+    return [str(path)]
+
+
+def _fifo(folder: Path) -> list[str]:
+    os.mkfifo(folder / "pipe.csv")
+    return [str(folder / "pipe.csv")]
+
+
 CASES: list[Case] = [
+    Case("one-row", lambda d: [str(_table(d, blobs(3).head(1)))], 1, "holds one customer row"),
+    Case(
+        "constant-columns",
+        lambda d: [str(_table(d, blobs(3).assign(Income=5.0, Spending=3.0)))],
+        1,
+        r"no numeric column that can separate customers: 'Income': the same value \(5.0\)",
+    ),
+    Case(
+        "ragged-rows",
+        lambda d: [str(_bytes(d, b"a,b,c\n1,2,3\n4,5,6,7\n"))],
+        1,
+        "Line 3 of .* has 4 fields, but the header has 3",
+    ),
+    Case(
+        "excel-first-sheet-empty",
+        _excel_first_sheet_empty,
+        1,
+        "Sheet 'Notes' .* is empty. Its other sheets: 'Data'; choose one with --sheet",
+    ),
+    Case("sheet-for-csv", lambda d: [str(_table(d)), "--sheet", "A"], 2, "drop --sheet"),
+    Case("parquet-nested", _nested_parquet, 1, "Column 'x' .* holds list<"),
+    Case("input-is-a-pipe", _fifo, 1, "is not a regular file"),
+    Case("input-is-a-device", lambda d: ["/dev/zero"], 1, "is not a regular file"),
     Case("values-overflow", _huge, 1, "'Income' .* too large to standardize"),
     Case("output-empty", lambda d: [str(_table(d)), "-o", ""], 2, "'-o'.* is empty"),
     Case(
@@ -122,7 +167,15 @@ def test_the_documented_table_lists_every_case() -> None:
 
 
 # Classes tested elsewhere (a kill, a lock, a swap that fails): named in the doc too.
-EXTRA_DOCUMENTED = {"sigterm", "second-run", "swap-fails", "killed-run", "infinite-values"}
+EXTRA_DOCUMENTED = {
+    "sigterm",
+    "second-run",
+    "swap-fails",
+    "killed-run",
+    "infinite-values",
+    "utf-16",
+    "decimal-commas",
+}
 
 
 @pytest.mark.slow
