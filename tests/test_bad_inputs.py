@@ -54,9 +54,13 @@ def _with_model(folder: Path, edit: Callable[[dict], object]) -> list[str]:
     """A --previous folder whose model.json has been tampered with by ``edit``."""
     previous = folder / "previous"
     previous.mkdir()
-    model = json.loads((Path(__file__).parent / "data" / "model-v2.json").read_text())
+    from reportgen.history import model_json
+    from tests.test_history import saved_model
+
+    model = json.loads(model_json(saved_model()))
     edit(model)
-    (previous / "model.json").write_text(json.dumps(model), encoding="utf-8")
+    text = json.dumps(model).replace('"DEEP"', "[" * 5000 + "1" + "]" * 5000)
+    (previous / "model.json").write_text(text, encoding="utf-8")
     (previous / "segments.csv").write_text("customer_id,segment,segment_name\n1,1,A\n")
     return [str(_table(folder)), "--previous", str(previous), "--period", "2026-11"]
 
@@ -65,6 +69,31 @@ def _huge(folder: Path) -> list[str]:
     frame = blobs(3)
     frame["Income"] *= 1e306
     return [str(_table(folder, frame))]
+
+
+def _set(path: str, value: object) -> Callable[[dict], object]:
+    """An edit of model.json: set the value at a dotted path (numbers index lists)."""
+
+    def edit(document: dict) -> None:
+        *parents, last = path.split(".")
+        node: object = document
+        for key in parents:
+            node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+        node[int(last) if isinstance(node, list) else last] = value  # type: ignore[index]
+
+    return edit
+
+
+def _rules(folder: Path, text: str) -> list[str]:
+    rules = folder / "rules.toml"
+    rules.write_text(text)
+    config = folder / "c.toml"
+    config.write_text(f"rules = {str(rules)!r}\n")
+    return [str(_table(folder)), "--config", str(config)]
+
+
+def _deep(document: dict) -> None:
+    document["settings"]["deep"] = "DEEP"  # replaced by 5,000 nested lists when written
 
 
 def _excel_first_sheet_empty(folder: Path) -> list[str]:
@@ -90,6 +119,66 @@ def _fifo(folder: Path) -> list[str]:
 
 
 CASES: list[Case] = [
+    Case("seed-negative", lambda d: [str(_table(d)), "--seed", "-1"], 2, "seed must be .* not -1"),
+    Case("seed-huge", lambda d: [str(_table(d)), "--seed", "99999999999999"], 2, "from 0 to"),
+    Case(
+        "feature-twice",
+        lambda d: [str(_table(d)), "--feature", "Income", "--feature", "Income"],
+        2,
+        "'Income' is given twice as a feature",
+    ),
+    Case("rules-not-a-list", lambda d: _rules(d, 'rule = "x"\n'), 2, "key 'rule' must be a list"),
+    Case(
+        "rules-when-not-a-table",
+        lambda d: _rules(
+            d,
+            '[[rule]]\nname="a"\nwhen=5\naction="a"\ncampaign="c"\nretention="r"\nproducts="p"\n',
+        ),
+        2,
+        r"key 'rule\[0\]\.when' must be a table, not 5",
+    ),
+    Case(
+        "model-nan",
+        lambda d: _with_model(d, _set("features.0.mean", float("nan"))),
+        1,
+        r"model\.json is incomplete or damaged .key 'features\[0\]\.mean' must be a finite",
+    ),
+    Case(
+        "model-zero-scale",
+        lambda d: _with_model(d, _set("features.0.scale", 0)),
+        1,
+        r"'features\[0\]\.scale' must be a number above 0",
+    ),
+    Case(
+        "model-huge-number",
+        lambda d: _with_model(d, _set("segments.0.radius", 1e308)),
+        1,
+        r"'segments\[0\]\.radius' must be a number from 0 to 1e\+100",
+    ),
+    Case(
+        "model-no-segments",
+        lambda d: _with_model(d, _set("segments", [])),
+        1,
+        "'segments' must be a list of at least 1",
+    ),
+    Case(
+        "model-wrong-type",
+        lambda d: _with_model(d, _set("segments.0.number", "one")),
+        1,
+        r"'segments\[0\]\.number' must be a whole number, not 'one'",
+    ),
+    Case(
+        "model-deep-nesting",
+        lambda d: _with_model(d, _deep),
+        1,
+        "nested (too deeply|more than 32 levels)",
+    ),
+    Case(
+        "model-feature-setting-unknown",
+        lambda d: _with_model(d, _set("settings.features", ["Nope"])),
+        1,
+        "'settings.features' names 'Nope', which is not among its features",
+    ),
     Case("one-row", lambda d: [str(_table(d, blobs(3).head(1)))], 1, "holds one customer row"),
     Case(
         "constant-columns",
