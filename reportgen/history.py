@@ -290,7 +290,8 @@ def _check_model(document: dict[str, Any], path: Path) -> None:
         check(document, MODEL_SCHEMA)
     except SchemaError as error:
         raise DataError(
-            f"{path} is incomplete or damaged ({error}); regenerate that month's report (without --previous)."
+            f"{path} is incomplete or damaged ({error}); regenerate that month's report "
+            "(without --previous)."
         ) from None
     columns = [f["column"] for f in document["features"]]
     known = {*columns, *(c["column"] for c in document.get("categorical_features", []))}
@@ -311,7 +312,8 @@ def _check_model(document: dict[str, Any], path: Path) -> None:
             problem = f"key 'settings.{key}' names {unknown[0]!r}, which is not among its features"
     if problem:
         raise DataError(
-            f"{path} is incomplete or damaged ({problem}); regenerate that month's report (without --previous)."
+            f"{path} is incomplete or damaged ({problem}); regenerate that month's report "
+            "(without --previous)."
         )
 
 
