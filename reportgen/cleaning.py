@@ -50,6 +50,7 @@ from reportgen.model import (
     Table,
 )
 from reportgen.settings import Settings
+from reportgen.wide import cap_features
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +195,9 @@ def clean_table(
                 usable.remove(column)
             else:
                 details[column].append(reason)
+    if not settings.features:
+        features, capped = cap_features(frame, features)
+        notes.extend([capped] if capped else [])
     if not features:
         # Say why when there were measures, but none could be used (constant, empty).
         unusable = [f"{c!r}: {r.removeprefix('left out: ')}" for c, r in left_out.items()]
