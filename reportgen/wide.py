@@ -17,9 +17,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-MAX_AUTO_FEATURES = 12
-MAX_CHART_PANELS = 12
-MAX_CORRELATED = 12
+MAX_AUTO_FEATURES = 20
+MAX_CHART_PANELS = 24
+MAX_CORRELATED = 20
 
 
 def cap_features(
