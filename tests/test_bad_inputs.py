@@ -96,6 +96,12 @@ def _deep(document: dict) -> None:
     document["settings"]["deep"] = "DEEP"  # replaced by 5,000 nested lists when written
 
 
+def _config(folder: Path, text: str) -> list[str]:
+    config = folder / "c.toml"
+    config.write_text(text)
+    return [str(_table(folder)), "--config", str(config)]
+
+
 def _excel_first_sheet_empty(folder: Path) -> list[str]:
     path = folder / "book.xlsx"
     with pd.ExcelWriter(path) as writer:
@@ -119,6 +125,24 @@ def _fifo(folder: Path) -> list[str]:
 
 
 CASES: list[Case] = [
+    Case(
+        "config-empty-path",
+        lambda d: _config(d, 'output_dir = ""\n'),
+        2,
+        "Key 'output_dir' in config file .* must name a path, not empty text",
+    ),
+    Case(
+        "config-seed-negative",
+        lambda d: _config(d, "seed = -5\n"),
+        2,
+        "seed must be a whole number from 0 to 4294967295, not -5",
+    ),
+    Case(
+        "config-wrong-type",
+        lambda d: _config(d, "features = [1, 2]\n"),
+        2,
+        "Key 'features' in config file .* must list column names",
+    ),
     Case("seed-negative", lambda d: [str(_table(d)), "--seed", "-1"], 2, "seed must be .* not -1"),
     Case("seed-huge", lambda d: [str(_table(d)), "--seed", "99999999999999"], 2, "from 0 to"),
     Case(
