@@ -186,6 +186,10 @@ def clean_table(
     features = settings.features or tuple(
         c for c in usable if kinds[c] == "numeric" and c not in settings.profile
     )
+    # Capped before the search for twins, which compares every pair of candidates.
+    if not settings.features:
+        features, capped = cap_features(frame, features)
+        notes.extend([capped] if capped else [])
     if not settings.features and len(features) > 1:
         twins = roles.redundant(frame, features)
         features = tuple(c for c in features if c not in twins)
@@ -195,9 +199,6 @@ def clean_table(
                 usable.remove(column)
             else:
                 details[column].append(reason)
-    if not settings.features:
-        features, capped = cap_features(frame, features)
-        notes.extend([capped] if capped else [])
     if not features:
         # Say why when there were measures, but none could be used (constant, empty).
         unusable = [f"{c!r}: {r.removeprefix('left out: ')}" for c, r in left_out.items()]
