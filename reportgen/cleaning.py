@@ -39,6 +39,7 @@ import pandas as pd
 from reportgen import roles
 from reportgen.config import RARE_SHARE
 from reportgen.errors import DataError, SettingsError
+from reportgen.extremes import check_standardizable, read_non_finite
 from reportgen.model import (
     CleanTable,
     ColumnKind,
@@ -49,6 +50,7 @@ from reportgen.model import (
     Table,
 )
 from reportgen.settings import Settings
+from reportgen.wide import cap_features
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,8 @@ def clean_table(
 
     frame, not_applicable = _read_sentinels(frame, id_column, details)
     not_applicable.update(blanks)
+    frame, infinite = read_non_finite(frame, details)
+    not_applicable = {c: not_applicable.get(c, 0) + infinite.get(c, 0) for c in frame.columns}
     frame, coerced = _coerce_features(frame, settings.features, table)
     notes.extend(coerced)
     kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
@@ -182,6 +186,10 @@ def clean_table(
     features = settings.features or tuple(
         c for c in usable if kinds[c] == "numeric" and c not in settings.profile
     )
+    # Capped before the search for twins, which compares every pair of candidates.
+    if not settings.features:
+        features, capped = cap_features(frame, features)
+        notes.extend([capped] if capped else [])
     if not settings.features and len(features) > 1:
         twins = roles.redundant(frame, features)
         features = tuple(c for c in features if c not in twins)
@@ -192,6 +200,18 @@ def clean_table(
             else:
                 details[column].append(reason)
     if not features:
+        # Say why when there were measures, but none could be used (constant, empty).
+        unusable = [f"{c!r}: {r.removeprefix('left out: ')}" for c, r in left_out.items()]
+        if len(frame) == 1:
+            raise DataError(
+                f"{table.path} holds one customer row; segmenting needs many customers. "
+                "Check that the whole table was exported."
+            )
+        if any(pd.api.types.is_numeric_dtype(frame[c]) for c in left_out):
+            raise DataError(
+                f"{table.path} has no numeric column that can separate customers: "
+                f"{'; '.join(unusable[:3])}{' …' if len(unusable) > 3 else ''}."
+            )
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
             "check the delimiter or choose columns with --feature."
@@ -211,6 +231,7 @@ def clean_table(
     for column in features:
         if kinds[column] == "numeric":
             filled[column] = _cap_outliers(filled[column], details[column])
+            check_standardizable(filled[column], column, table.path)
     for column in used:
         _note_negative_money(filled[column], column, details[column])
         if kinds[column] in ("categorical", "code"):

@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,6 +49,15 @@ class _RunCommand(click.Command):
                 '--feature B (quote names with spaces: --feature "Annual Income").',
                 ctx,
             ) from None
+
+
+class _OutputDir(click.Path):
+    """A folder path that may not be empty text (click would read "" as the current folder)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty; give the folder to write the report into.", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -104,7 +114,7 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @click.option(
     "-o",
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_OutputDir(file_okay=False, path_type=Path),
     help="Where to write the report files.  [default: output/<period>]",
 )
 @click.option(
@@ -239,11 +249,15 @@ def run(
         settings = resolve_settings(input_path, config_path, overrides)
         # Checked before the run, so that a missing address fails at once.
         mail = _email_settings(config_path, email_options) if send_email else None
-        result = run_pipeline(settings)
+        from reportgen.swap import check_output_dir, claim_output_dir
+
+        check_output_dir(settings.output_dir)
+        with _sigterm_as_sigint(), claim_output_dir(settings.output_dir):
+            result = run_pipeline(settings)
     for path in result.written:
         click.echo(str(path))
     if mail is not None:
-        with _user_errors(), _after_the_run(settings.output_dir):
+        with _user_errors(written=settings.output_dir), _after_the_run(settings.output_dir):
             _send(settings.output_dir, mail, dry_run=email_options["dry_run"])
 
 
@@ -417,8 +431,34 @@ def init(
 
 
 @contextlib.contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn ReportgenError into click's one-line errors; anything else into a short note."""
+def _sigterm_as_sigint() -> Iterator[None]:
+    """Stop on SIGTERM as on Ctrl-C, so that the same clean-up runs (nothing half-written)."""
+    owner = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked chart renderer: just go
+            os._exit(128 + signum)
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (an embedding program): leave it be
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _user_errors(written: Path | None = None) -> Iterator[None]:
+    """Turn ReportgenError into click's one-line errors; anything else into a short note.
+
+    Args:
+        written: the report folder, when the report was already written before this
+            part of the command (so that the note does not claim nothing was written).
+    """
     try:
         yield
     except ReportgenError as error:
@@ -429,9 +469,10 @@ def _user_errors() -> Iterator[None]:
         raise
     except Exception as error:
         log.debug("unexpected error", exc_info=error)
+        outcome = f"The report is in {written}." if written is not None else "Nothing was written."
         raise click.ClickException(
-            f"Unexpected internal error ({type(error).__name__}: {error}). Nothing was "
-            "written. Run again with -v to see the details, and please report it."
+            f"Unexpected internal error ({type(error).__name__}: {error}). {outcome} "
+            "Run again with -v to see the details, and please report it."
         ) from None
 
 
@@ -448,3 +489,13 @@ def _configure_logging(verbose: int, quiet: bool) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
+    # Library warnings (matplotlib's, pandas') are details for -v, never bare stderr noise.
+    logging.captureWarnings(True)
+    warnings_log = logging.getLogger("py.warnings")
+    warnings_log.handlers[:] = [handler]
+    warnings_log.setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+    warnings_log.propagate = False
+    # matplotlib logs missing glyphs (a CJK column name) as warnings; with no handler of
+    # their own, Python's last-resort handler would print them bare on stderr.
+    if not any(isinstance(h, logging.NullHandler) for h in logging.getLogger().handlers):
+        logging.getLogger().addHandler(logging.NullHandler())

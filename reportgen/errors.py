@@ -37,3 +37,12 @@ class PartialSendError(EmailError):
     def __init__(self, message: str, refused: dict[str, str]) -> None:
         super().__init__(message)
         self.refused = refused
+
+
+class OutputError(ReportgenError):
+    """The report could not be written (a full disk, a file in the way); exit code 1.
+
+    Raised before the new report replaces the old one: the earlier report is unchanged.
+    """
+
+    exit_code = 1

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.model import CategoryCounts, CleanTable, Exploration, NumericSummary
+from reportgen.wide import MAX_CORRELATED
 
 # Correlations weaker than this are not worth a sentence in the report.
 _NOTABLE_CORRELATION = 0.3
@@ -19,7 +20,9 @@ def explore(clean: CleanTable) -> Exploration:
     columns = [*clean.feature_columns, *clean.profile_columns]
     numeric = [c for c in columns if clean.is_measure(c)]
     categorical = [c for c in columns if c not in numeric]
-    correlations = frame[numeric].corr() if len(numeric) > 1 else pd.DataFrame()
+    # Features come first in ``numeric``: a wide table correlates them, not every column.
+    correlated = numeric[:MAX_CORRELATED]
+    correlations = frame[correlated].corr() if len(correlated) > 1 else pd.DataFrame()
     return Exploration(
         numeric=tuple(_summarize(frame[column]) for column in numeric),
         categorical=tuple(

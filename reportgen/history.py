@@ -28,6 +28,18 @@ from reportgen.model import (
     SegmentProfile,
     Transform,
 )
+from reportgen.schema import (
+    Choice,
+    ListOf,
+    MapOf,
+    Maybe,
+    Number,
+    Record,
+    SchemaError,
+    Text,
+    Whole,
+    check,
+)
 from reportgen.spreadsheet import restore_formula
 
 MODEL_FILE = "model.json"
@@ -140,6 +152,68 @@ def model_json(model: SavedModel) -> bytes:
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+_FEATURE = Record(
+    required={
+        "column": Text(non_empty=True),
+        "short_name": Text(),
+        "transform": Choice(("none", "log1p")),
+        "mean": Number(),
+        # A zero scale would divide by zero when customers are standardized.
+        "scale": Number(above=0),
+    }
+)
+_CATEGORICAL = Record(
+    required={
+        "column": Text(non_empty=True),
+        "short_name": Text(),
+        "categories": ListOf(Text(), min_items=1),
+        "other": Maybe(Text()),
+        "weight": Number(above=0),
+    }
+)
+_SEGMENT = Record(
+    required={
+        "number": Whole(1, 1000),
+        "name": Text(non_empty=True),
+        "size": Whole(0, 2**53),
+        "centroid": MapOf(Number()),
+        "centre_standardized": ListOf(Number(), min_items=1),
+        "radius": Number(low=0),
+    }
+)
+# model.json's declared shape (see reportgen.schema); "settings" is checked for the keys
+# a follow-up run takes over.
+MODEL_SCHEMA = Record(
+    required={
+        "format": Choice((MODEL_FORMAT,)),
+        "version": Choice(READABLE_VERSIONS),
+        "period": Text(non_empty=True),
+        "input_sha256": Text(),
+        "id_column": Maybe(Text(non_empty=True)),
+        "features": ListOf(_FEATURE, min_items=1),
+        "segments": ListOf(_SEGMENT, min_items=1),
+        "settings": Record(
+            required={},
+            optional={
+                "features": ListOf(Text(non_empty=True)),
+                "profile": ListOf(Text(non_empty=True)),
+                "ignore": ListOf(Text(non_empty=True)),
+                "id_column": Maybe(Text(non_empty=True)),
+                "labels": MapOf(Text()),
+                "units": MapOf(Text()),
+                "k_max": Whole(2, 30),
+                "seed": Whole(0, 2**32 - 1),
+            },
+            open=True,
+        ),
+    },
+    optional={
+        "written_by": Text(),
+        "categorical_features": ListOf(_CATEGORICAL),
+    },
+)
+
+
 def read_model(directory: Path) -> SavedModel:
     """Read model.json from an earlier run's output directory.
 
@@ -157,6 +231,8 @@ def read_model(directory: Path) -> SavedModel:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise DataError(f"Cannot read {path}: {error}.") from None
+    except RecursionError:
+        raise DataError(f"{path} is nested too deeply to be a reportgen model file.") from None
     if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
         raise DataError(f"{path} is not a reportgen model file.")
     if document.get("version") not in READABLE_VERSIONS:
@@ -165,6 +241,7 @@ def read_model(directory: Path) -> SavedModel:
             f"({__version__}) reads versions {READABLE_VERSIONS[0]}-{MODEL_VERSION}; regenerate "
             "that month's report with this version first."
         )
+    _check_model(document, path)
     try:
         features = document["features"]
         categorical = document.get("categorical_features", [])
@@ -205,6 +282,39 @@ def read_model(directory: Path) -> SavedModel:
             f"{path} is incomplete or damaged (problem with field {error}); regenerate that "
             "month's report."
         ) from None
+
+
+def _check_model(document: dict[str, Any], path: Path) -> None:
+    """Check model.json against MODEL_SCHEMA and its parts against each other."""
+    try:
+        check(document, MODEL_SCHEMA)
+    except SchemaError as error:
+        raise DataError(
+            f"{path} is incomplete or damaged ({error}); regenerate that month's report "
+            "(without --previous)."
+        ) from None
+    columns = [f["column"] for f in document["features"]]
+    known = {*columns, *(c["column"] for c in document.get("categorical_features", []))}
+    problem = None
+    if len(set(columns)) != len(columns):
+        problem = "key 'features' names a column twice"
+    numbers = [s["number"] for s in document["segments"]]
+    if len(set(numbers)) != len(numbers):
+        problem = "key 'segments' numbers two segments the same"
+    for index, segment in enumerate(document["segments"]):
+        if set(segment["centroid"]) != set(columns):
+            problem = f"key 'segments[{index}].centroid' must give every feature's value"
+    for key in ("features", "profile"):
+        unknown = [
+            c for c in document["settings"].get(key, []) if key == "features" and c not in known
+        ]
+        if unknown:
+            problem = f"key 'settings.{key}' names {unknown[0]!r}, which is not among its features"
+    if problem:
+        raise DataError(
+            f"{path} is incomplete or damaged ({problem}); regenerate that month's report "
+            "(without --previous)."
+        )
 
 
 def _transform(name: str) -> Transform:

@@ -7,20 +7,26 @@ import csv
 import hashlib
 import io
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from reportgen.errors import DataError
+from reportgen.errors import DataError, SettingsError
 from reportgen.model import Table
 
 log = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (Latin-1)"}
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (Latin-1)", "utf-16": "UTF-16"}
+# Excel's "Unicode text" export: UTF-16 with a byte-order mark.
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# A number written with a decimal comma, and optionally dots between groups of thousands:
+# 1,5  -3,25  1.234,5  1234  (European spreadsheets' exports).
+_DECIMAL_COMMA = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
 # Read as missing besides pandas' own markers (empty, NA, N/A, null, NaN, ...).
 EXTRA_MISSING = ["?", "-", "--", "n.a.", "N.A.", "missing", "Missing", "none", "None"]
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx is a zip archive
@@ -46,8 +52,10 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
     if scan.head.startswith(_ZIP_MAGIC):
         frame, description = _read_excel(path, sheet)
     elif scan.head.startswith(_PARQUET_MAGIC):
+        _refuse_sheet(sheet, path, "a Parquet file")
         frame, description = _read_parquet(path)
     else:
+        _refuse_sheet(sheet, path, "a text table")
         frame, description = _read_text(path, scan)
     if frame.empty:
         raise DataError(f"{path} has a header but no customer rows; export the table again.")
@@ -73,6 +81,11 @@ def _scan(path: Path) -> _Scan:
         raise DataError(f"Input file {path} does not exist. Check the path and try again.")
     if path.is_dir():
         raise DataError(f"{path} is a directory; give the path of a CSV file inside it.")
+    if not path.is_file():  # /dev/zero, a named pipe: reading could take forever
+        raise DataError(
+            f"{path} is not a regular file (a device, a pipe or a socket); save the table to a "
+            "file and give its path."
+        )
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
     head, utf8, blank = b"", True, True
@@ -100,11 +113,7 @@ def _scan(path: Path) -> _Scan:
 
 
 def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
-    if b"\x00" in scan.head[:4096]:
-        raise DataError(
-            f"{path} looks like a binary file, not a CSV table. Export it as CSV and try again."
-        )
-    encoding = "utf-8-sig" if scan.utf8 else "cp1252"
+    encoding = _text_encoding(path, scan)
     text = scan.head.decode(encoding, errors="ignore")
     if not scan.complete:
         text = text.rsplit("\n", 1)[0]  # the last line may be cut short
@@ -122,11 +131,80 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
     except UnicodeDecodeError:
         raise DataError(f"Cannot decode {path}: save it as UTF-8 and try again.") from None
     except (pd.errors.ParserError, ValueError) as error:
+        raise DataError(_parse_problem(path, delimiter, error)) from None
+    description = f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
+    if delimiter != ",":
+        frame, converted = read_decimal_commas(frame)
+        if converted:
+            description += f"; decimal commas (1,5 = 1.5) read as numbers in {_listing(converted)}"
+    return frame, description
+
+
+def _text_encoding(path: Path, scan: _Scan) -> str:
+    """Return the text's encoding: UTF-16 with a byte-order mark, UTF-8, or Windows-1252."""
+    if scan.head.startswith(_UTF16_BOMS):
+        return "utf-16"
+    if b"\x00" in scan.head[:4096]:
         raise DataError(
-            f"Cannot read {path} as a {DELIMITER_NAMES[delimiter]}-separated table: {error}. "
-            "Check that every row has the same number of fields as the header."
-        ) from None
-    return frame, f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
+            f"{path} looks like a binary file, not a CSV table. Export it as CSV and try again."
+        )
+    return "utf-8-sig" if scan.utf8 else "cp1252"
+
+
+def _parse_problem(path: Path, delimiter: str, error: Exception) -> str:
+    """Say on one line which row of a ragged table is wrong, and how."""
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(error))
+    if found:
+        expected, line, saw = found.groups()
+        return (
+            f"Line {line} of {path} has {saw} fields, but the header has {expected} "
+            f"({DELIMITER_NAMES[delimiter]}-separated); check that every row has the same "
+            "number of fields as the header (a value with the separator in it needs quotes)."
+        )
+    detail = " ".join(str(error).split())
+    return (
+        f"Cannot read {path} as a {DELIMITER_NAMES[delimiter]}-separated table: {detail}. "
+        "Check that every row has the same number of fields as the header."
+    )
+
+
+def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Read text columns whose every value is a number with a decimal comma as numbers.
+
+    Decided from the whole column: every value present must look like ``1,5``,
+    ``-3,25`` or ``1.234,5``, and at least one must have a comma. A value with two
+    commas (``1,234,567``) means commas between thousands, and the column is left as it is.
+
+    Returns:
+        The table, and the names of the columns read as numbers.
+    """
+    converted = {}
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.dropna().astype(str).str.strip()
+        if text.empty or not text.str.contains(",", regex=False).any():
+            continue
+        if not text.str.fullmatch(_DECIMAL_COMMA).all():
+            continue
+        numbers = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        converted[column] = pd.to_numeric(numbers).reindex(values.index)
+    return (frame.assign(**converted) if converted else frame), list(converted)
+
+
+def _listing(columns: list[str], shown: int = 5) -> str:
+    names = ", ".join(repr(column) for column in columns[:shown])
+    more = len(columns) - shown
+    return names + (f" and {more} more" if more > 0 else "")
+
+
+def _refuse_sheet(sheet: str | None, path: Path, kind: str) -> None:
+    if sheet is not None:
+        raise SettingsError(
+            f"--sheet {sheet!r} names a sheet of an Excel workbook, but {path} is {kind}; "
+            "drop --sheet."
+        )
 
 
 def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
@@ -135,12 +213,24 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
     except Exception as error:  # openpyxl raises many types for a damaged workbook
         raise DataError(f"Cannot open {path} as an Excel workbook: {error}.") from None
     names = [str(name) for name in workbook.sheet_names]
+    if not names:
+        raise DataError(f"{path} is an Excel workbook with no sheets; export the table again.")
     chosen = sheet if sheet is not None else names[0]
     if chosen not in names:
         raise DataError(f"{path} has no sheet {chosen!r}; its sheets are: {', '.join(names)}.")
-    rows = pd.read_excel(workbook, sheet_name=chosen, header=None, na_values=EXTRA_MISSING)
+    try:
+        rows = pd.read_excel(workbook, sheet_name=chosen, header=None, na_values=EXTRA_MISSING)
+    except Exception as error:  # openpyxl raises many types for a damaged sheet
+        detail = " ".join(str(error).split())
+        raise DataError(f"Cannot read sheet {chosen!r} of {path}: {detail}.") from None
     if rows.empty:
-        raise DataError(f"Sheet {chosen!r} of {path} is empty.")
+        others = [name for name in names if name != chosen]
+        hint = (
+            f" Its other sheets: {', '.join(repr(n) for n in others)}; choose one with --sheet."
+            if sheet is None and others
+            else ""
+        )
+        raise DataError(f"Sheet {chosen!r} of {path} is empty.{hint}")
     header = ["" if pd.isna(name) else str(name) for name in rows.iloc[0]]
     _check_header(header, path)
     frame = rows.iloc[1:].reset_index(drop=True)
@@ -157,11 +247,29 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, str]:
     try:
+        _check_flat_parquet(path)
         frame = pd.read_parquet(path)
+    except DataError:
+        raise
     except Exception as error:  # pyarrow raises many types for a damaged file
-        raise DataError(f"Cannot read {path} as a Parquet file: {error}.") from None
+        detail = " ".join(str(error).split())
+        raise DataError(f"Cannot read {path} as a Parquet file: {detail}.") from None
     _check_header([str(name) for name in frame.columns], path)
     return frame, "Parquet"
+
+
+def _check_flat_parquet(path: Path) -> None:
+    """Refuse nested columns (lists, records, maps): a customer table has one value per cell."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for field in pq.read_schema(path):
+        kind = field.type
+        if pa.types.is_nested(kind):
+            raise DataError(
+                f"Column {field.name!r} of {path} holds {kind} values (lists or records), not "
+                "one value per customer; flatten it into columns or leave it out of the export."
+            )
 
 
 def sniff_delimiter(text: str) -> str:

@@ -1,8 +1,8 @@
 """Stage 10: the machine-readable results, and writing every output file safely.
 
-Nothing is written into the output directory until every file exists in full: files
-are written to a hidden staging directory beside them and moved into place at the
-end, so a failed run leaves an earlier report exactly as it was.
+The report folder is replaced as a whole (see reportgen.swap): the new folder is built
+beside the old one and the two are exchanged in one step, so after a failure or a
+kill at any instant the folder holds exactly the earlier report or exactly the new one.
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -20,8 +17,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from reportgen.errors import OutputError
 from reportgen.model import Changes, CleanTable, KChoice, Report, Segmentation
 from reportgen.spreadsheet import neutralize_formula
+from reportgen.swap import claim_output_dir, replace_folder
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -209,43 +208,49 @@ def write_atomically(
 ) -> list[Path]:
     """Write ``files`` (name -> content) into ``output_dir``, all or nothing.
 
+    The new folder is built beside ``output_dir`` and then exchanged with it in one
+    step; other runs writing to the same folder wait for this one (a lock).
+
     Args:
-        output_dir: created if needed; files not named here are left alone.
+        output_dir: created if needed; files already there that are not named here
+            are kept (carried over into the new folder).
         files: the outputs of this run, as bytes or as a function that writes them into
             the open file (a large file is then streamed, never held in memory). A name
             may lead into a subfolder (``email/message.html``); the subfolder is created
             as needed. Names are relative POSIX paths that stay inside ``output_dir``.
         stale: names of earlier outputs that this run replaces with nothing (a PDF
-            from an earlier run when this one made none); removed once the new files
-            are in place, so no file contradicts the others.
+            from an earlier run when this one made none); left out of the new folder,
+            so no file contradicts the others.
 
     Returns:
         The paths written, in the order given.
     """
     for name in files:
         _check_name(name)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".reportgen-", dir=output_dir))
-    try:
+
+    def build(staging: Path) -> None:
         for name, content in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            if callable(content):
-                with (staging / name).open("wb") as file:
+            with (staging / name).open("wb") as file:
+                if callable(content):
                     content(file)
-            else:
-                (staging / name).write_bytes(content)
-        written = []
-        for name in files:
-            (output_dir / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, output_dir / name)
-            written.append(output_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+                else:
+                    file.write(content)
+
+    with claim_output_dir(output_dir):
+        try:
+            replaced = replace_folder(output_dir, build, keep_out=(*files, *stale))
+        except OSError as error:
+            raise OutputError(
+                f"Cannot write the report to {output_dir}: {error.strerror or error}"
+                f"{f' ({error.filename})' if error.filename else ''}. Nothing was written; "
+                "any earlier report there is unchanged. Free some space or choose another "
+                "folder with -o."
+            ) from None
     for name in stale:
-        if (output_dir / name).exists():
-            (output_dir / name).unlink()
+        if name in replaced:
             log.info("removed %s from an earlier run: this run made none", output_dir / name)
-    return written
+    return [output_dir / name for name in files]
 
 
 def _check_name(name: str) -> None:

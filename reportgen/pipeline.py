@@ -42,6 +42,7 @@ from reportgen.plotting import make_charts
 from reportgen.profiling import load_rules, profile_segments
 from reportgen.rendering import render_html, render_pdf
 from reportgen.settings import Settings
+from reportgen.swap import check_output_dir
 from reportgen.tracking import (
     check_features,
     check_same_features,
@@ -100,6 +101,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
         ReportgenError: a problem with the input or the settings; nothing was written.
     """
     check_period(settings.output_dir, settings.period)
+    check_output_dir(settings.output_dir)
     analysis = analyse(settings, now=now)
     written = write(analysis, settings.output_dir)
     return RunResult(report=analysis.report, written=written)
@@ -243,6 +245,7 @@ def write(analysis: Analysis, output_dir: Path) -> tuple[Path, ...]:
     Returns:
         The paths written.
     """
+    check_output_dir(output_dir)
     files = output_files(analysis)
     with _stage("Writing", output_dir):
         stale = () if analysis.settings.make_pdf else ("report.pdf",)

@@ -44,6 +44,7 @@ from reportgen.model import (
     Segmentation,
     SegmentProfile,
 )
+from reportgen.wide import charted
 
 log = logging.getLogger(__name__)
 
@@ -393,9 +394,14 @@ def category_mix(
 
 def demographics(clean: CleanTable) -> Chart | None:
     """The distribution of each profiled (not clustered) column."""
-    columns = clean.profile_columns
+    columns = charted(clean.profile_columns)
     if not columns:
         return None
+    shown = (
+        f" The first {len(columns)} of {len(clean.profile_columns):,} in the file are shown."
+        if len(columns) < len(clean.profile_columns)
+        else ""
+    )
 
     def draw(figure: Figure) -> None:
         for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
@@ -405,7 +411,7 @@ def demographics(clean: CleanTable) -> Chart | None:
     return _render(
         "demographics",
         "Who the customers are",
-        "Distribution of each descriptive column after cleaning.",
+        "Distribution of each descriptive column after cleaning." + shown,
         (FULL_WIDTH, _grid_height(len(columns), 2.3)),
         draw,
     )

@@ -34,6 +34,7 @@ from reportgen.model import (
     Segmentation,
     SegmentProfile,
 )
+from reportgen.schema import Choice, ListOf, MapOf, Record, SchemaError, Text, check
 
 NAMED_FEATURES = 3
 # A segment's name fits in a table cell and a chart label: at most this long, leaving
@@ -55,6 +56,24 @@ _LEVELS = ((-1.5, "very low"), (-0.5, "low"), (0.5, "average"), (1.5, "high"))
 _RULE_TEXTS = ("action", "campaign", "retention", "products")
 
 
+# The rules file's declared shape (see reportgen.schema).
+RULES_SCHEMA = Record(
+    required={},
+    optional={
+        "rule": ListOf(
+            Record(
+                required={
+                    "name": Text(non_empty=True),
+                    **{key: Text() for key in _RULE_TEXTS},
+                },
+                optional={"when": MapOf(Choice(("low", "average", "high")))},
+            ),
+            min_items=1,
+        )
+    },
+)
+
+
 @dataclass(frozen=True)
 class Rule:
     """One entry of the recommendations file."""
@@ -71,9 +90,18 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
         SettingsError: the file is missing, malformed, or has no catch-all last rule.
     """
     try:
-        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("rule", [])
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"Cannot read the recommendation rules {path}: {error}.") from None
+    try:
+        check(document, RULES_SCHEMA)
+    except SchemaError as error:
+        raise SettingsError(
+            f"The recommendation rules {path}: {error}. Each rule is a [[rule]] table with "
+            "name, when (a table of feature = 'low', 'average' or 'high'), action, campaign, "
+            "retention and products."
+        ) from None
+    entries = document.get("rule", [])
     rules = []
     for number, entry in enumerate(entries, start=1):
         missing = [key for key in ("name", *_RULE_TEXTS) if not isinstance(entry.get(key), str)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -17,6 +18,8 @@ from reportgen.errors import SettingsError
 
 DEFAULT_TITLE = "Customer segmentation report"
 K_MAX_LIMIT = 30
+# scikit-learn's random_state takes 0 .. 2**32 - 1.
+SEED_LIMIT = 2**32 - 1
 
 Security = Literal["none", "starttls", "ssl"]
 # The usual port of each way of talking to an SMTP server: plain relay, submission with
@@ -68,6 +71,16 @@ class Settings:
             raise SettingsError(
                 f"The number of segments must be between 2 and {K_MAX_LIMIT}, not {self.clusters}."
             )
+        if not 0 <= self.seed <= SEED_LIMIT:
+            raise SettingsError(
+                f"The seed must be a whole number from 0 to {SEED_LIMIT}, not {self.seed}."
+            )
+        for kind, columns in (("feature", self.features), ("profile column", self.profile)):
+            twice = [column for column, count in Counter(columns).items() if count > 1]
+            if twice:
+                raise SettingsError(
+                    f"Column {twice[0]!r} is given twice as a {kind}; give it once."
+                )
         overlap = sorted(set(self.features) & set(self.profile))
         if overlap:
             raise SettingsError(
@@ -253,6 +266,10 @@ def read_config(path: Path) -> dict[str, Any]:
             raise SettingsError(f"Key {key!r} in config file {path} must list column names.")
         if expected is dict and not all(isinstance(item, str) for item in value.values()):
             raise SettingsError(f"Key {key!r} in config file {path} must map columns to text.")
+        if is_path and not value.strip():
+            raise SettingsError(
+                f"Key {key!r} in config file {path} must name a path, not empty text."
+            )
         if is_path:
             value = (
                 (path.parent / value).resolve() if not Path(value).is_absolute() else Path(value)

@@ -118,3 +118,35 @@ def test_encoding_is_judged_on_the_whole_file_not_its_head(tmp_path: Path) -> No
     table = load_table(path)
     assert table.description == "semicolon-separated text, Windows-1252 (Latin-1)"
     assert table.frame["City"].iloc[-1] == "Zürich" and len(table.frame) == 20_001
+
+
+def test_a_utf16_export_with_a_byte_order_mark_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from reportgen.loading import load_table
+
+    path = tmp_path / "u16.csv"
+    pd.DataFrame({"id": [1, 2, 3], "Spend": [1.5, 2.5, 3.5]}).to_csv(
+        path, index=False, encoding="utf-16"
+    )
+    table = load_table(path)
+    assert table.frame["Spend"].tolist() == [1.5, 2.5, 3.5]
+    assert table.description == "comma-separated text, UTF-16"
+
+
+def test_decimal_commas_are_read_as_numbers_from_the_whole_column(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from reportgen.loading import load_table
+
+    path = tmp_path / "eu.csv"
+    path.write_text(
+        "id;Spend;Visits;Code;Mixed\n"
+        "1;1,5;3;1,234,567;1,5\n"
+        "2;1.234,25;4;2,000,000;x\n"
+        "3;-3;5;3,000,000;2,5\n",
+        encoding="utf-8",
+    )
+    table = load_table(path)
+    assert table.frame["Spend"].tolist() == [1.5, 1234.25, -3.0]
+    assert table.frame["Code"].tolist() == ["1,234,567", "2,000,000", "3,000,000"]
+    assert table.frame["Mixed"].tolist() == ["1,5", "x", "2,5"]
+    assert table.description.endswith("decimal commas (1,5 = 1.5) read as numbers in 'Spend'")

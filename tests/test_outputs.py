@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from reportgen.errors import OutputError
 from reportgen.model import CleanTable, DataQuality, Segmentation
-from reportgen.outputs import segments_csv, write_atomically, write_segments_csv
+from reportgen.outputs import Content, segments_csv, write_atomically, write_segments_csv
 from reportgen.spreadsheet import neutralize_formula, restore_formula
 
 
@@ -73,22 +75,15 @@ def test_neutralize_leaves_numbers_alone() -> None:
         assert restore_formula(neutralize_formula(value)) == value
 
 
-def test_failed_write_leaves_the_earlier_report_untouched(tmp_path: Path, monkeypatch) -> None:
+def test_failed_write_leaves_the_earlier_report_untouched(tmp_path: Path) -> None:
     write_atomically(tmp_path, {"report.html": b"old html", "summary.json": b"old json"})
 
-    class Exploding(bytes):
-        pass
+    def failing_write(file: BinaryIO) -> None:
+        file.write(b"half")
+        raise OSError(28, "No space left on device")
 
-    files = {"report.html": b"new html", "summary.json": Exploding(b"x")}
-    real_write = Path.write_bytes
-
-    def failing_write(self: Path, data: bytes) -> int:
-        if isinstance(data, Exploding):
-            raise OSError("disk full")
-        return real_write(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
-    with pytest.raises(OSError, match="disk full"):
+    files: dict[str, Content] = {"report.html": b"new html", "summary.json": failing_write}
+    with pytest.raises(OutputError, match=r"No space left on device. Nothing was written"):
         write_atomically(tmp_path, files)
     assert (tmp_path / "report.html").read_bytes() == b"old html"
     assert (tmp_path / "summary.json").read_bytes() == b"old json"

@@ -107,7 +107,16 @@ def test_rules_file_must_end_with_a_catch_all(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=r"last rule .* empty 'when'"):
         load_rules(rules)
     rules.write_text('[[rule]]\nname = "x"\nwhen = { income = "huge" }\n')
-    with pytest.raises(SettingsError, match=r"Rule 1 in .* needs text for: action"):
+    with pytest.raises(SettingsError, match=r"key 'rule\[0\]\.action' is missing"):
+        load_rules(rules)
+    rules.write_text(
+        '[[rule]]\nname = "x"\nwhen = { income = "huge" }\naction = "a"\n'
+        'campaign = "c"\nretention = "r"\nproducts = "p"\n'
+    )
+    with pytest.raises(SettingsError, match=r"'rule\[0\]\.when\.income' must be one of 'low'"):
+        load_rules(rules)
+    rules.write_text('rule = "x"\n')
+    with pytest.raises(SettingsError, match=r"key 'rule' must be a list, not 'x'"):
         load_rules(rules)
 
 
