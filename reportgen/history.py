@@ -58,6 +58,7 @@ INHERITED_SETTINGS = (
     "labels",
     "units",
     "k_max",
+    "k_min",
     "seed",
     "outcomes",
 )
