@@ -161,7 +161,12 @@ def score(
 
 
 def test_rule_chooses_the_largest_k_that_passes() -> None:
-    scores = [score(3, 0.95, 0.95, 0.6), score(4, 0.7, 0.9), score(5, 0.9, 0.88), score(6, 0.5, 0.6)]
+    scores = [
+        score(3, 0.95, 0.95, 0.6),
+        score(4, 0.7, 0.9),
+        score(5, 0.9, 0.88),
+        score(6, 0.5, 0.6),
+    ]
     k, reason = decide_k(scores)
     assert k == 5
     assert reason.startswith("We chose 5 segments, the largest number from 3 to 6")
