@@ -158,7 +158,7 @@ def choose_k(
         k_max=in_range[-1].k,
         rule_k=rule_k,
         sharp=sharp,
-        structure_note=None if sharp else _no_sharp_groups(chosen_k, in_range),
+        structure_note=None if sharp else _no_sharp_groups(chosen_k, in_range, _by_k(rated).get(2)),
         previous_k=previous_k,
         k_change=k_change,
         splits=splits,
@@ -276,10 +276,14 @@ def stability_reading(stability: float) -> str:
 def _candidate_ks(
     k_min: int, k_max: int, distinct: int, forced_k: int | None, previous_k: int | None
 ) -> list[int]:
-    """The ks to score: the business range, last month's k and a forced k."""
+    """The ks to score: the business range, last month's k, a forced k, and 2.
+
+    Two segments are scored even below the range: when no finer segmentation holds
+    up, that a plain split does is worth saying.
+    """
     upper = min(k_max, distinct - 1)
     ks = set(range(k_min, upper + 1)) or set(range(2, upper + 1))
-    ks.update(k for k in (forced_k, previous_k) if k is not None and 2 <= k < distinct)
+    ks.update(k for k in (forced_k, previous_k, 2) if k is not None and 2 <= k < distinct)
     return sorted(ks)
 
 
@@ -458,6 +462,15 @@ def _evidence(score: KScore) -> str:
     )
 
 
+def _brief(score: KScore) -> str:
+    """The evidence for one k in a few words, to go inside parentheses."""
+    return (
+        f"prediction strength {_num(score.prediction_strength)}, weakest segment's "
+        f"stability {_num(score.stability)}, smallest segment "
+        f"{_smallest_share(score):.0%} of customers"
+    )
+
+
 def _against(value: float, threshold: float) -> str:
     return f"{'at least' if value >= threshold else 'short of'} {threshold:g}"
 
@@ -492,7 +505,7 @@ def _month_to_month(
             previous.k,
             (
                 f"We kept the {previous.k} segments of {when}: they still pass every test "
-                f"({_evidence(previous)})."
+                f"({_brief(previous)})."
             ),
             None,
         )
@@ -502,21 +515,21 @@ def _month_to_month(
             (
                 f"We kept the {previous.k} segments of {when}: no number of segments passes "
                 f"every test this month, so changing would not be better supported "
-                f"({_evidence(previous)})."
+                f"({_brief(previous)})."
             ),
             None,
         )
     change = (
         f"The number of segments changed from {previous.k} to {rule_k}: {previous.k} "
         f"segments no longer pass ({'; '.join(previous.failures)}), while {rule_k} do "
-        f"({_evidence(_by_k(scores)[rule_k])})."
+        f"({_brief(_by_k(scores)[rule_k])})."
     )
     return rule_k, f"{rule_reason} {when}'s {previous.k} segments no longer pass.", change
 
 
-def _no_sharp_groups(chosen_k: int, scores: Sequence[KScore]) -> str:
+def _no_sharp_groups(chosen_k: int, scores: Sequence[KScore], split: KScore | None) -> str:
     """Page 1's plain statement when no k passes the tests."""
-    return (
+    note = (
         f"These customers do not fall into sharply separated groups: no number of segments "
         f"from {scores[0].k} to {scores[-1].k} came back reliably when the customers were "
         f"resampled. The {chosen_k} segments below divide a continuum rather than "
@@ -525,3 +538,9 @@ def _no_sharp_groups(chosen_k: int, scores: Sequence[KScore]) -> str:
         "messages and offers to tendencies, not as fixed target lists or for counting "
         "customers."
     )
+    if split is not None and split.passes and split.k < scores[0].k:
+        note += (
+            " Only a split into two groups holds up "
+            f"({_brief(split)}): to use it, run again with --k-min 2."
+        )
+    return note

@@ -15,7 +15,7 @@ from reportgen.choosing_k import (
     stability_reading,
 )
 from reportgen.errors import DataError
-from reportgen.model import FeatureMatrix, KScore, Segmentation
+from reportgen.model import FeatureMatrix, KChoice, KScore, Segmentation
 
 from .conftest import blobs
 
@@ -94,14 +94,25 @@ def test_one_gaussian_is_reported_as_having_no_sharp_groups(dimensions: int) -> 
     assert "do not fall into sharply separated groups" in choice.structure_note
 
 
+def test_a_plain_split_that_holds_is_pointed_out_when_nothing_finer_does() -> None:
+    rng = np.random.default_rng(3)
+    values = np.vstack([rng.normal(0, 1, (400, 2)), rng.normal(8, 1, (300, 2))])
+    choice = choose_k(matrix(values), k_max=8, seed=42)
+    assert not choice.sharp and choice.score(2).passes and choice.chosen_k >= 3
+    assert choice.structure_note is not None
+    assert choice.structure_note.endswith("to use it, run again with --k-min 2.")
+    assert choose_k(matrix(values), k_min=2, k_max=8, seed=42).chosen_k == 2
+
+
 def test_evidence_is_deterministic_and_complete() -> None:
     features = matrix(blobs(4)[["Income", "Spending"]].to_numpy())
     first = choose_k(features, k_max=8, seed=7)
     assert first == choose_k(features, k_max=8, seed=7)
-    # The elbow needs k = 1 and 2; the tests run on the business range only.
+    # The elbow needs k = 1; the tests run on the business range, and on 2 to say
+    # whether a plain split holds up when nothing finer does.
     assert [s.k for s in first.scores] == list(range(1, 9))
-    assert all(s.silhouette is None and s.prediction_strength is None for s in first.scores[:2])
-    for score in first.scores[2:]:
+    assert first.scores[0].silhouette is None and first.scores[0].prediction_strength is None
+    for score in first.scores[1:]:
         assert score.prediction_strength is not None and 0 <= score.prediction_strength <= 1
         assert len(score.segment_stability) == len(score.segment_shares) == score.k
         assert score.stability == min(score.segment_stability)
@@ -198,18 +209,26 @@ def test_without_a_passing_k_the_closest_is_chosen() -> None:
     assert "prediction strength 0.75 (short of 0.8)" in reason
 
 
-def test_last_months_k_is_kept_while_it_passes() -> None:
+@pytest.fixture(scope="module")
+def five_groups() -> tuple[FeatureMatrix, KChoice]:
+    """Five separated groups, and the choice for them without last month's k."""
     features = matrix(separated_blobs(5, seed=5))
-    fresh = choose_k(features, k_max=8, seed=1)
+    return features, choose_k(features, k_max=8, seed=1)
+
+
+def test_last_months_k_is_kept_while_it_passes(five_groups: tuple[FeatureMatrix, KChoice]) -> None:
+    features, fresh = five_groups
     assert fresh.chosen_k == 5 and fresh.score(4).passes
     kept = choose_k(features, k_max=8, seed=1, previous_k=4, previous_period="2026-10")
     assert kept.chosen_k == 4 and kept.k_change is None
     assert kept.reason.startswith("We kept the 4 segments of 2026-10: they still pass")
 
 
-def test_last_months_k_gives_way_when_it_fails_and_another_passes() -> None:
-    features = matrix(separated_blobs(5, seed=5))
-    assert not choose_k(features, k_max=8, seed=1).score(7).passes
+def test_last_months_k_gives_way_when_it_fails_and_another_passes(
+    five_groups: tuple[FeatureMatrix, KChoice],
+) -> None:
+    features, fresh = five_groups
+    assert not fresh.score(7).passes
     changed = choose_k(features, k_max=8, seed=1, previous_k=7, previous_period="2026-10")
     assert changed.chosen_k == 5 and changed.previous_k == 7
     assert changed.k_change is not None
