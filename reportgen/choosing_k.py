@@ -40,8 +40,6 @@ import warnings
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
@@ -70,9 +68,6 @@ _EVIDENCE_RESTARTS = 4
 # Restarts of each fit on a resample or a half: enough that a poor local optimum of
 # K-Means does not pass for instability.
 _RESAMPLE_RESTARTS = 2
-# A segment of the final segmentation farther than this (in standard deviations) from
-# every segment of the evidence has no stability reading of its own.
-_MATCH_DISTANCE = 1.0
 
 
 def choose_k(
@@ -105,19 +100,16 @@ def choose_k(
     Raises:
         DataError: there are too few distinct customers for the requested segments.
     """
-    rng = np.random.default_rng(seed)
-    points = features.scaled
-    if len(points) > sample_size:
-        points = points[np.sort(rng.choice(len(points), sample_size, replace=False))]
+    rows, splits_drawn, resamples_drawn = _draw(
+        len(features.scaled), sample_size, splits, resamples, seed
+    )
+    points = features.scaled[rows]
     distinct = len(np.unique(points, axis=0))
     _check_enough_customers(len(features.scaled), distinct, forced_k)
     candidates = _candidate_ks(k_min, k_max, distinct, forced_k, previous_k)
     log.info("scoring k = %d..%d on %d customers", candidates[0], candidates[-1], len(points))
-    splits_drawn = [rng.permutation(len(points)) for _ in range(splits)]
-    resamples_drawn = [rng.integers(0, len(points), len(points)) for _ in range(resamples)]
 
     scores = []
-    centres: dict[int, np.ndarray] = {}
     for k in range(1, max(k_max, candidates[-1]) + 1):
         if k > distinct - 1 and k not in candidates:
             break
@@ -125,9 +117,6 @@ def choose_k(
         if k not in candidates:
             scores.append(KScore(k, float(model.inertia_), None, None))
             continue
-        # In size order, largest first, like the segment stabilities of the score.
-        sizes = np.bincount(model.labels_, minlength=k)
-        centres[k] = model.cluster_centers_[np.argsort(-sizes, kind="stable")]
         scores.append(_score(points, model, k, seed, splits_drawn, resamples_drawn))
 
     elbow_k = find_knee([s.k for s in scores], [s.inertia for s in scores])
@@ -166,7 +155,6 @@ def choose_k(
         prediction_strength_threshold=PREDICTION_STRENGTH_THRESHOLD,
         stability_threshold=STABILITY_THRESHOLD,
         min_segment_share=MIN_SEGMENT_SHARE,
-        centres=tuple(tuple(float(v) for v in centre) for centre in centres[chosen_k]),
     )
 
 
@@ -224,26 +212,31 @@ def closest_k(scores: Sequence[KScore]) -> KScore:
     return max(tied, key=lambda s: (s.silhouette or 0.0, s.k))
 
 
-def segment_stability(choice: KChoice, segmentation: Segmentation) -> tuple[float | None, ...]:
+def segment_stability(
+    features: FeatureMatrix, segmentation: Segmentation, choice: KChoice, seed: int
+) -> tuple[float | None, ...]:
     """Each final segment's bootstrap stability, in the segmentation's order.
 
-    The evidence was computed on a sample fitted separately, so its segments are matched
-    to the final ones by their centres (an optimal one-to-one assignment); a final
-    segment with no close match gets None.
+    The same sample and resamples as the evidence for k (the same seed draws them), with
+    the final segmentation as the reference: each segment's mean Jaccard similarity
+    with its best match in the resamples. None for a segment with no customer in the
+    sample.
     """
-    score = choice.score(segmentation.k) if segmentation.k == choice.chosen_k else None
-    if score is None or not score.segment_stability or not choice.centres:
-        return (None,) * segmentation.k
-    distances = cdist(segmentation.centroids_scaled, np.array(choice.centres))
-    result: list[float | None] = [None] * segmentation.k
-    for row, column in zip(*linear_sum_assignment(distances), strict=True):
-        if distances[row, column] <= _MATCH_DISTANCE:
-            result[row] = score.segment_stability[column]
-    return tuple(result)
+    rows, _, resamples = _draw(
+        len(features.scaled), choice.sample_size, choice.splits, choice.resamples, seed
+    )
+    labels = segmentation.labels[rows]
+    values = _bootstrap_stability(features.scaled[rows], labels, segmentation.k, seed, resamples)
+    present = np.bincount(labels, minlength=segmentation.k) > 0
+    return tuple(float(v) if here else None for v, here in zip(values, present, strict=True))
 
 
 def attach_stability(
-    segments: Sequence[SegmentProfile], choice: KChoice, segmentation: Segmentation
+    segments: Sequence[SegmentProfile],
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    choice: KChoice,
+    seed: int,
 ) -> tuple[SegmentProfile, ...]:
     """Return the segments with their bootstrap stability and its reading in words."""
     return tuple(
@@ -252,7 +245,9 @@ def attach_stability(
             stability=value,
             stability_reading="" if value is None else stability_reading(value),
         )
-        for segment, value in zip(segments, segment_stability(choice, segmentation), strict=True)
+        for segment, value in zip(
+            segments, segment_stability(features, segmentation, choice, seed), strict=True
+        )
     )
 
 
@@ -270,6 +265,22 @@ def stability_reading(stability: float) -> str:
     return (
         "not to be trusted: it does not come back reliably when the customers are "
         "resampled, so treat it as a rough grouping"
+    )
+
+
+def _draw(
+    customers: int, sample_size: int, splits: int, resamples: int, seed: int
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """The seeded sample's rows, its random half splits and its bootstrap resamples."""
+    rng = np.random.default_rng(seed)
+    rows = np.arange(customers)
+    if customers > sample_size:
+        rows = np.sort(rng.choice(customers, sample_size, replace=False))
+    n = len(rows)
+    return (
+        rows,
+        [rng.permutation(n) for _ in range(splits)],
+        [rng.integers(0, n, n) for _ in range(resamples)],
     )
 
 

@@ -258,8 +258,6 @@ class KChoice:
     prediction_strength_threshold: float = 0.8
     stability_threshold: float = 0.75
     min_segment_share: float = 0.02
-    # The chosen k's segment centres in the evidence sample (standardized units).
-    centres: tuple[tuple[float, ...], ...] = ()
 
     def score(self, k: int) -> KScore:
         """Return the evidence for ``k``."""

@@ -153,7 +153,7 @@ def analyse(
         outcomes = outcome_rates(clean, segmentation)
         segments = with_outcomes(segments, outcomes)
         if k_choice is not None:
-            segments = attach_stability(segments, k_choice, segmentation)
+            segments = attach_stability(segments, features, segmentation, k_choice, settings.seed)
     changes = None
     if previous:
         changes = compare_runs(

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
+from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 
 from reportgen.choosing_k import (
-    attach_stability,
     choose_k,
     decide_k,
     find_knee,
@@ -271,27 +269,43 @@ def test_a_handful_of_customers_still_gets_a_choice() -> None:
     assert 2 <= choice.chosen_k <= 5
 
 
-def test_each_final_segment_gets_its_own_stability() -> None:
-    features = matrix(separated_blobs(4, seed=4))
-    choice = choose_k(features, k_max=6, seed=1)
-    evidence = choice.score(4)
-    # The final segmentation in another order: its segments are matched by their centres.
-    centres = np.array(choice.centres)[::-1]
+def final_segmentation(features: FeatureMatrix, centres: np.ndarray) -> Segmentation:
+    """Customers assigned to the nearest of ``centres``, in that order."""
     labels = np.argmin(((features.scaled[:, None, :] - centres) ** 2).sum(axis=2), axis=1)
-    final = Segmentation(
+    return Segmentation(
         labels=labels,
         centroids=centres,
         centroids_scaled=centres,
-        sizes=tuple(int(n) for n in np.bincount(labels)),
+        sizes=tuple(int(n) for n in np.bincount(labels, minlength=len(centres))),
         restarts=1,
-        numbers=(1, 2, 3, 4),
+        numbers=tuple(range(1, len(centres) + 1)),
     )
-    assert segment_stability(choice, final) == evidence.segment_stability[::-1]
-    far = dataclasses.replace(final, centroids_scaled=centres + 5)
-    assert segment_stability(choice, far) == (None,) * 4
-    other_k = dataclasses.replace(final, sizes=(1, 1, 1), numbers=(1, 2, 3))
-    assert segment_stability(choice, other_k) == (None,) * 3
-    assert attach_stability((), choice, dataclasses.replace(final, sizes=())) == ()
+
+
+def test_each_final_segment_gets_its_own_stability() -> None:
+    values = separated_blobs(4, seed=4)
+    features = matrix(values)
+    choice = choose_k(features, k_max=6, seed=1)
+    assert choice.chosen_k == 4
+    # The evidence's own fit, with its segments in reverse label order: each final
+    # segment gets its own stability, equal to the evidence's for the same segment
+    # (the same sample and resamples), whatever the order.
+    fit = KMeans(4, n_init=4, random_state=1).fit(features.scaled)
+    final = final_segmentation(features, fit.cluster_centers_[::-1])
+    stabilities = segment_stability(features, final, choice, 1)
+    assert all(value is not None and value > 0.9 for value in stabilities)
+    # The evidence lists segments largest first; rank[label] is a label's place there.
+    rank = np.argsort(np.argsort(-np.bincount(fit.labels_), kind="stable"))
+    evidence = np.array(choice.score(4).segment_stability)
+    assert stabilities[::-1] == pytest.approx(tuple(evidence[rank]))
+
+
+def test_a_segment_without_customers_in_the_sample_has_no_stability() -> None:
+    features = matrix(separated_blobs(3, seed=3))
+    choice = choose_k(features, k_max=4, seed=1, forced_k=3)
+    centres = np.vstack([features.scaled[:2].mean(axis=0) + 50, features.scaled[[0, -1]]])
+    stabilities = segment_stability(features, final_segmentation(features, centres), choice, 1)
+    assert stabilities[0] is None and all(v is not None for v in stabilities[1:])
 
 
 @pytest.mark.parametrize(
