@@ -21,7 +21,8 @@ from .conftest import blobs
 def matrix(values: np.ndarray) -> FeatureMatrix:
     values = np.asarray(values, dtype=float)
     means, scales = values.mean(axis=0), values.std(axis=0)
-    columns = tuple(f"x{index}" for index in range(values.shape[1]))
+    # Named a, b, c...: other tests (test_history) build models from this matrix.
+    columns = tuple("abcdefgh"[: values.shape[1]])
     return FeatureMatrix(columns, values, (values - means) / scales, means, scales)
 
 
