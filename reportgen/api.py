@@ -58,6 +58,7 @@ def segment(
     k: int | None = None,
     profile: Sequence[str] | str | None = None,
     k_max: int | None = None,
+    k_min: int | None = None,
     seed: int | None = None,
     title: str | None = None,
     period: str | None = None,
@@ -80,7 +81,9 @@ def segment(
         features: the columns to segment on. Default: every numeric column but the ID.
         k: the number of segments (2-30). Default: chosen from the evidence.
         profile: the columns to describe segments with. Default: all other columns.
-        k_max: the largest number of segments to consider.
+        k_max: the largest number of segments to consider (default 8).
+        k_min: the smallest number of segments to consider (default 3; 2 allows a
+            plain split).
         seed: the random seed; the same seed and data give the same result.
         title: the report's title.
         period: the month the data describes, as YYYY-MM. Default: this month.
@@ -106,6 +109,7 @@ def segment(
         "clusters": k,
         "profile": profile,
         "k_max": k_max,
+        "k_min": k_min,
         "seed": seed,
         "title": title,
         "period": period,
@@ -287,11 +291,24 @@ class Result:
         """The evidence for each candidate number of segments, one row per k.
 
         Columns: the within-segment spread (``inertia``, for the elbow), the
-        ``silhouette`` and the bootstrap ``stability`` (None where not computed), and
-        a ``note`` marking the elbow, the best silhouette and the chosen k. Empty when
-        customers were scored against last month's segments (k was not chosen).
+        ``silhouette``, the weakest segment's bootstrap ``stability``, the
+        ``prediction_strength``, the ``smallest_share`` of customers in a segment,
+        ``calinski_harabasz``, ``davies_bouldin`` (None where not computed), whether
+        k ``passes`` the rule, and a ``note`` marking the elbow, the best silhouette
+        and the chosen k. Empty when customers were scored against last month's
+        segments (k was not chosen).
         """
-        columns = ["inertia", "silhouette", "stability", "note"]
+        columns = [
+            "inertia",
+            "silhouette",
+            "stability",
+            "prediction_strength",
+            "smallest_share",
+            "calinski_harabasz",
+            "davies_bouldin",
+            "passes",
+            "note",
+        ]
         choice = self.report.k_choice
         if choice is None:
             return pd.DataFrame(columns=columns, index=pd.Index([], name="k"))
@@ -312,6 +329,11 @@ class Result:
                     "inertia": score.inertia,
                     "silhouette": score.silhouette,
                     "stability": score.stability,
+                    "prediction_strength": score.prediction_strength,
+                    "smallest_share": min(score.segment_shares, default=None),
+                    "calinski_harabasz": score.calinski_harabasz,
+                    "davies_bouldin": score.davies_bouldin,
+                    "passes": score.passes,
                     "note": " · ".join(marks),
                 }
             )

@@ -1,21 +1,39 @@
-"""Stage 5: choose the number of segments from three kinds of evidence.
+"""Stage 5: choose the number of segments from evidence an analyst can defend.
 
-- The elbow: K-Means inertia for k = 1..k_max; the knee is found with the kneedle
-  method (the point farthest below the straight line joining the curve's ends, both
-  axes scaled to 0-1).
-- The silhouette score for each k >= 2: how much closer customers are to their own
-  segment than to the next one (-1 to 1, higher is better).
-- Bootstrap stability for each k >= 2: the mean adjusted Rand index between the
-  segmentation of all customers and segmentations fitted on resamples (1 = the
-  same segments every time).
+The evidence, for each k in the business range (3 to 8 by default), all on one seeded
+sample of at most EVIDENCE_SAMPLE_SIZE customers:
 
-Decision rule: when the elbow and the silhouette agree, that k is chosen. When they
-disagree, the more stable of the two is chosen (ties go to the better silhouette).
-When the curve has no clear knee, the best silhouette is chosen.
+- **Prediction strength** (Tibshirani & Walther 2005): the sample is split in random
+  halves; each half is segmented, and for every segment of the test half we count how
+  many of its pairs of customers the other half's centres also put together. The
+  weakest segment's share is the prediction strength of that split; it is averaged
+  over PREDICTION_SPLITS splits, both halves taking each role. The published threshold
+  is 0.8: below it, another sample of the same customers would not find the same groups.
+- **Per-segment stability** (Hennig's clusterboot, 2007): the sample is resampled with
+  replacement BOOTSTRAP_RESAMPLES times and segmented again; each segment's stability is
+  its mean Jaccard similarity with its best match in the resamples. Hennig's reading:
+  >= 0.85 highly stable, >= 0.75 stable, 0.6-0.75 a real pattern with doubtful members,
+  < 0.6 not to be trusted.
+- The size of the smallest segment.
+- For completeness: the elbow (K-Means inertia for k = 1..k_max, knee by kneedle: the
+  point farthest below the chord, both axes scaled to 0-1), the silhouette, and the
+  Calinski-Harabasz and Davies-Bouldin indices.
+
+The rule: choose the largest k whose prediction strength is >= 0.8, whose every segment
+has stability >= 0.75 and whose smallest segment holds at least 2% of customers. When
+that k passes only narrowly (by less than NEAR_TIE) and the next smaller passing k has
+the better silhouette, the two are a near-tie and the smaller one is chosen. When no k
+passes, the customers do not fall into sharply separated groups: the k that comes
+closest to passing is chosen (near-ties again by silhouette) and the report says so.
+With last month's k, that k is kept unless it now fails and another k passes. Larger k
+is preferred because the silhouette and the elbow favour coarse splits ("high spenders,
+low spenders") that tell a manager nothing new; the tests above guard against
+segments that are artefacts of the sample.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import warnings
@@ -24,22 +42,32 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from threadpoolctl import ThreadpoolController
 
 from reportgen.config import EVIDENCE_SAMPLE_SIZE, SILHOUETTE_SAMPLE_SIZE, STABILITY_RESAMPLES
 from reportgen.errors import DataError
-from reportgen.model import FeatureMatrix, KChoice, KScore
+from reportgen.model import FeatureMatrix, KChoice, KScore, Segmentation, SegmentProfile
 
 log = logging.getLogger(__name__)
 
+# The thresholds of the rule (see the module docstring).
+PREDICTION_STRENGTH_THRESHOLD = 0.8
+STABILITY_THRESHOLD = 0.75
+MIN_SEGMENT_SHARE = 0.02
+# Hennig's reading of a segment's bootstrap stability.
+HIGHLY_STABLE = 0.85
+DOUBTFUL = 0.6
+# Measures this close to a threshold are within the noise of the resampling.
+NEAR_TIE = 0.03
 # A knee must lie at least this far below the chord (in 0-1 units) to count as a bend.
 MIN_KNEE_DEPTH = 0.1
-# Stability below this means the segments change a lot from one resample to another.
-LOW_STABILITY = 0.6
-# Stabilities closer than this are a tie.
-STABILITY_TIE = 0.02
+# Random half splits for the prediction strength; each gives two readings.
+PREDICTION_SPLITS = 10
 _EVIDENCE_RESTARTS = 4
+# Restarts of each fit on a resample or a half: enough that a poor local optimum of
+# K-Means does not pass for instability.
+_RESAMPLE_RESTARTS = 2
 
 
 def choose_k(
@@ -47,52 +75,63 @@ def choose_k(
     *,
     k_max: int,
     seed: int,
+    k_min: int = 3,
     forced_k: int | None = None,
+    previous_k: int | None = None,
+    previous_period: str | None = None,
     sample_size: int = EVIDENCE_SAMPLE_SIZE,
     resamples: int = STABILITY_RESAMPLES,
+    splits: int = PREDICTION_SPLITS,
 ) -> KChoice:
-    """Compute the elbow, silhouette and stability evidence and choose k.
+    """Compute the evidence for each k and choose k by the rule in the module docstring.
 
     Args:
         features: the standardized features.
         k_max: the largest k to consider.
-        seed: seeds the sample, the resamples and every K-Means fit.
+        seed: seeds the sample, the splits, the resamples and every K-Means fit.
+        k_min: the smallest k to consider.
         forced_k: a k the user asked for; the evidence is still computed and shown.
+        previous_k: last month's k, kept unless it now fails and another k passes.
+        previous_period: last month's period, for the sentences that mention it.
         sample_size: above this many customers the evidence uses a seeded sample.
-        resamples: bootstrap resamples per k for the stability score.
+        resamples: bootstrap resamples per k for the per-segment stability.
+        splits: random half splits per k for the prediction strength.
 
     Raises:
         DataError: there are too few distinct customers for the requested segments.
     """
-    rng = np.random.default_rng(seed)
-    points = features.scaled
-    if len(points) > sample_size:
-        points = points[np.sort(rng.choice(len(points), sample_size, replace=False))]
+    rows, splits_drawn, resamples_drawn = _draw(
+        len(features.scaled), sample_size, splits, resamples, seed
+    )
+    points = features.scaled[rows]
     distinct = len(np.unique(points, axis=0))
     _check_enough_customers(len(features.scaled), distinct, forced_k)
-    upper = max(min(k_max, distinct - 1), forced_k or 0)
-    log.info("scoring k = 1..%d on %d customers", upper, len(points))
+    candidates = _candidate_ks(k_min, k_max, distinct, forced_k, previous_k)
+    log.info("scoring k = %d..%d on %d customers", candidates[0], candidates[-1], len(points))
 
     scores = []
-    for k in range(1, upper + 1):
+    for k in range(1, max(k_max, candidates[-1]) + 1):
+        if k > distinct - 1 and k not in candidates:
+            break
         model = _fit(points, k, seed, _EVIDENCE_RESTARTS)
-        silhouette = stability = None
-        if k >= 2:
-            silhouette = float(
-                silhouette_score(
-                    points,
-                    model.labels_,
-                    sample_size=min(len(points), SILHOUETTE_SAMPLE_SIZE),
-                    random_state=seed,
-                )
-            )
-            stability = _stability(points, model.labels_, k, rng, resamples, seed)
-        scores.append(KScore(k, float(model.inertia_), silhouette, stability))
+        if k not in candidates:
+            scores.append(KScore(k, float(model.inertia_), None, None))
+            continue
+        scores.append(_score(points, model, k, seed, splits_drawn, resamples_drawn))
 
     elbow_k = find_knee([s.k for s in scores], [s.inertia for s in scores])
     rated = [s for s in scores if s.silhouette is not None]
     silhouette_k = max(rated, key=lambda s: s.silhouette or 0.0).k
-    chosen_k, reason = decide_k(scores, elbow_k, silhouette_k, forced_k)
+    in_range = [s for s in rated if k_min <= s.k <= k_max] or rated
+    rule_k, rule_reason = decide_k(in_range)
+    chosen_k, reason, k_change = rule_k, rule_reason, None
+    if forced_k is not None:
+        chosen_k, reason = forced_k, _forced_reason(_by_k(scores)[forced_k], rule_k, in_range)
+    elif previous_k is not None and previous_k in _by_k(rated):
+        chosen_k, reason, k_change = _month_to_month(
+            _by_k(rated)[previous_k], rule_k, rule_reason, in_range, previous_period
+        )
+    sharp = any(score.passes for score in in_range)
     return KChoice(
         scores=tuple(scores),
         elbow_k=elbow_k,
@@ -104,6 +143,18 @@ def choose_k(
         sample_size=len(points),
         resamples=resamples,
         silhouette_sample_size=min(len(points), SILHOUETTE_SAMPLE_SIZE),
+        k_min=in_range[0].k,
+        k_max=in_range[-1].k,
+        rule_k=rule_k,
+        sharp=sharp,
+        structure_note=None if sharp else _no_sharp_groups(chosen_k, in_range, _by_k(rated).get(2)),
+        previous_k=previous_k,
+        k_change=k_change,
+        splits=splits,
+        split_sample_size=len(points) // 2,
+        prediction_strength_threshold=PREDICTION_STRENGTH_THRESHOLD,
+        stability_threshold=STABILITY_THRESHOLD,
+        min_segment_share=MIN_SEGMENT_SHARE,
     )
 
 
@@ -120,6 +171,237 @@ def find_knee(ks: Sequence[int], inertias: Sequence[float]) -> int | None:
     depth = 1.0 - x_scaled - y_scaled
     best = int(np.argmax(depth))
     return int(ks[best]) if depth[best] >= MIN_KNEE_DEPTH else None
+
+
+def decide_k(scores: Sequence[KScore]) -> tuple[int, str]:
+    """Apply the rule to the scored ks of the business range; return k and one sentence."""
+    passing = [score for score in scores if score.passes]
+    if passing:
+        best = passing[-1]
+        lower = passing[-2] if len(passing) > 1 else None
+        if (
+            lower is not None
+            and _margin(best) < NEAR_TIE
+            and (lower.silhouette or 0.0) > (best.silhouette or 0.0)
+        ):
+            return lower.k, (
+                f"We chose {lower.k} segments: {best.k} also passed every test, but only just "
+                f"(prediction strength {_num(best.prediction_strength)}, weakest segment "
+                f"stability {_num(best.stability)}), and {lower.k} separates customers better "
+                f"(silhouette {_num(lower.silhouette)} against {_num(best.silhouette)}); "
+                f"{_evidence(lower)}."
+            )
+        return best.k, (
+            f"We chose {best.k} segments, the largest number from {scores[0].k} to "
+            f"{scores[-1].k} whose segments come back when the customers are resampled: "
+            f"{_evidence(best)}."
+        )
+    best = closest_k(scores)
+    return best.k, (
+        f"No number of segments from {scores[0].k} to {scores[-1].k} passed the tests for "
+        f"well-separated groups, so we chose {best.k}, the closest to passing: "
+        f"{_evidence(best)}."
+    )
+
+
+def closest_k(scores: Sequence[KScore]) -> KScore:
+    """The score that comes closest to passing; near-ties go to the better silhouette."""
+    sized = [s for s in scores if _smallest_share(s) >= MIN_SEGMENT_SHARE] or list(scores)
+    best_margin = max(_margin(s) for s in sized)
+    tied = [s for s in sized if _margin(s) >= best_margin - NEAR_TIE]
+    return max(tied, key=lambda s: (s.silhouette or 0.0, s.k))
+
+
+def segment_stability(
+    features: FeatureMatrix, segmentation: Segmentation, choice: KChoice, seed: int
+) -> tuple[float | None, ...]:
+    """Each final segment's bootstrap stability, in the segmentation's order.
+
+    The same sample and resamples as the evidence for k (the same seed draws them), with
+    the final segmentation as the reference: each segment's mean Jaccard similarity
+    with its best match in the resamples. None for a segment with no customer in the
+    sample.
+    """
+    rows, _, resamples = _draw(
+        len(features.scaled), choice.sample_size, choice.splits, choice.resamples, seed
+    )
+    labels = segmentation.labels[rows]
+    values = _bootstrap_stability(features.scaled[rows], labels, segmentation.k, seed, resamples)
+    present = np.bincount(labels, minlength=segmentation.k) > 0
+    return tuple(float(v) if here else None for v, here in zip(values, present, strict=True))
+
+
+def attach_stability(
+    segments: Sequence[SegmentProfile],
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    choice: KChoice,
+    seed: int,
+) -> tuple[SegmentProfile, ...]:
+    """Return the segments with their bootstrap stability and its reading in words."""
+    return tuple(
+        dataclasses.replace(
+            segment,
+            stability=value,
+            stability_reading="" if value is None else stability_reading(value),
+        )
+        for segment, value in zip(
+            segments, segment_stability(features, segmentation, choice, seed), strict=True
+        )
+    )
+
+
+def stability_reading(stability: float) -> str:
+    """Hennig's reading of a segment's bootstrap stability, in plain words."""
+    if stability >= HIGHLY_STABLE:
+        return "highly stable: it comes back almost unchanged when the customers are resampled"
+    if stability >= STABILITY_THRESHOLD:
+        return "stable: it comes back with most of the same customers when they are resampled"
+    if stability >= DOUBTFUL:
+        return (
+            "a real pattern, but with doubtful members: many of its customers could as well "
+            "belong to a neighbouring segment"
+        )
+    return (
+        "not to be trusted: it does not come back reliably when the customers are "
+        "resampled, so treat it as a rough grouping"
+    )
+
+
+def _draw(
+    customers: int, sample_size: int, splits: int, resamples: int, seed: int
+) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """The seeded sample's rows, its random half splits and its bootstrap resamples."""
+    rng = np.random.default_rng(seed)
+    rows = np.arange(customers)
+    if customers > sample_size:
+        rows = np.sort(rng.choice(customers, sample_size, replace=False))
+    n = len(rows)
+    return (
+        rows,
+        [rng.permutation(n) for _ in range(splits)],
+        [rng.integers(0, n, n) for _ in range(resamples)],
+    )
+
+
+def _candidate_ks(
+    k_min: int, k_max: int, distinct: int, forced_k: int | None, previous_k: int | None
+) -> list[int]:
+    """The ks to score: the business range, last month's k, a forced k, and 2.
+
+    Two segments are scored even below the range: when no finer segmentation holds
+    up, that a plain split does is worth saying.
+    """
+    upper = min(k_max, distinct - 1)
+    ks = set(range(k_min, upper + 1)) or set(range(2, upper + 1))
+    ks.update(k for k in (forced_k, previous_k, 2) if k is not None and 2 <= k < distinct)
+    return sorted(ks)
+
+
+def _score(
+    points: np.ndarray,
+    model: KMeans,
+    k: int,
+    seed: int,
+    splits: Sequence[np.ndarray],
+    resamples: Sequence[np.ndarray],
+) -> KScore:
+    labels = model.labels_
+    sizes = np.bincount(labels, minlength=k)
+    # Segments in size order, largest first, as the report numbers them.
+    order = np.argsort(-sizes, kind="stable")
+    stability = _bootstrap_stability(points, labels, k, seed, resamples)[order]
+    strength = _prediction_strength(points, k, seed, splits)
+    many = len(np.unique(labels)) > 1
+    score = KScore(
+        k=k,
+        inertia=float(model.inertia_),
+        silhouette=float(
+            silhouette_score(
+                points,
+                labels,
+                sample_size=min(len(points), SILHOUETTE_SAMPLE_SIZE),
+                random_state=seed,
+            )
+        )
+        if many
+        else None,
+        stability=float(stability.min()),
+        prediction_strength=strength,
+        segment_stability=tuple(float(value) for value in stability),
+        segment_shares=tuple(float(size) for size in sizes[order] / len(points)),
+        calinski_harabasz=float(calinski_harabasz_score(points, labels)) if many else None,
+        davies_bouldin=float(davies_bouldin_score(points, labels)) if many else None,
+    )
+    failures = _failures(score)
+    return dataclasses.replace(score, passes=not failures, failures=failures)
+
+
+def _failures(score: KScore) -> tuple[str, ...]:
+    """What keeps ``score`` from passing, in words (empty when it passes)."""
+    failures = []
+    if (score.prediction_strength or 0.0) < PREDICTION_STRENGTH_THRESHOLD:
+        failures.append("prediction strength below 0.8")
+    weak = sum(value < STABILITY_THRESHOLD for value in score.segment_stability)
+    if weak:
+        failures.append(f"{weak} segment{'s' if weak > 1 else ''} with stability below 0.75")
+    if _smallest_share(score) < MIN_SEGMENT_SHARE:
+        failures.append("a segment under 2% of customers")
+    return tuple(failures)
+
+
+def _prediction_strength(
+    points: np.ndarray, k: int, seed: int, splits: Sequence[np.ndarray]
+) -> float | None:
+    """Tibshirani & Walther's prediction strength, averaged over splits and both roles."""
+    half = len(points) // 2
+    if half <= k:
+        return None
+    readings = []
+    for number, order in enumerate(splits):
+        halves = (points[order[:half]], points[order[half : 2 * half]])
+        fits = [
+            _fit(part, k, seed + 1000 + 2 * number + side, _RESAMPLE_RESTARTS)
+            for side, part in enumerate(halves)
+        ]
+        # Each half is the test half once: its own segments against the other's centres.
+        for test in (0, 1):
+            predicted = _predict(fits[1 - test], halves[test])
+            readings.append(_strength(fits[test].labels_, predicted, k))
+    return float(np.mean(readings))
+
+
+def _strength(own: np.ndarray, predicted: np.ndarray, k: int) -> float:
+    """The weakest test segment's share of pairs that the training centres keep together."""
+    table = np.zeros((k, k))
+    np.add.at(table, (own, predicted), 1)
+    sizes = table.sum(axis=1)
+    kept = (table * (table - 1)).sum(axis=1)
+    pairs = sizes * (sizes - 1)
+    # A segment of one customer has no pairs: it says nothing either way.
+    shares = kept[pairs > 0] / pairs[pairs > 0]
+    return float(shares.min()) if len(shares) else 0.0
+
+
+def _bootstrap_stability(
+    points: np.ndarray, labels: np.ndarray, k: int, seed: int, resamples: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Each segment's mean Jaccard similarity with its best match in the resamples."""
+    totals = np.zeros(k)
+    members = np.eye(k, dtype=bool)[labels]
+    for number, rows in enumerate(resamples):
+        model = _fit(points[rows], k, seed + 1 + number, _RESAMPLE_RESTARTS)
+        # Compare on the customers drawn into this resample, each counted once, as
+        # clusterboot does; identical points always fall in the same segment.
+        drawn = np.unique(rows)
+        original = members[drawn]
+        again = np.eye(k, dtype=bool)[_predict(model, points[drawn])]
+        both = original.T.astype(float) @ again.astype(float)
+        either = original.sum(axis=0)[:, None] + again.sum(axis=0)[None, :] - both
+        with np.errstate(invalid="ignore", divide="ignore"):
+            jaccard = np.where(either > 0, both / either, 0.0)
+        totals += jaccard.max(axis=1)
+    return totals / max(len(resamples), 1)
 
 
 def _check_enough_customers(customers: int, distinct: int, forced_k: int | None) -> None:
@@ -139,8 +421,8 @@ def _check_enough_customers(customers: int, distinct: int, forced_k: int | None)
 def _threadpools() -> ThreadpoolController:
     """The thread pools of the loaded libraries, found once.
 
-    threadpool_limits() looks for them at every call (1.3 ms); with about 200 fits and
-    predictions per run that was a quarter of a second of fixed cost.
+    threadpool_limits() looks for them at every call (1.3 ms); with a few hundred fits
+    and predictions per run that was a noticeable fixed cost.
     """
     return ThreadpoolController()
 
@@ -155,82 +437,121 @@ def _fit(points: np.ndarray, k: int, seed: int, restarts: int) -> KMeans:
         return KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(points)
 
 
-def _stability(
-    points: np.ndarray,
-    reference: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    resamples: int,
-    seed: int,
-) -> float:
-    agreements = []
-    for offset in range(resamples):
-        rows = rng.integers(0, len(points), len(points))
-        model = _fit(points[rows], k, seed + offset + 1, _EVIDENCE_RESTARTS)
-        with _threadpools().limit(limits=1):
-            predicted = model.predict(points)
-        agreements.append(adjusted_rand_score(reference, predicted))
-    return float(np.mean(agreements))
+def _predict(model: KMeans, points: np.ndarray) -> np.ndarray:
+    with _threadpools().limit(limits=1):
+        return np.asarray(model.predict(points))
 
 
-def decide_k(
-    scores: Sequence[KScore], elbow_k: int | None, silhouette_k: int, forced_k: int | None
-) -> tuple[int, str]:
-    """Apply the decision rule (see the module docstring); return k and one plain sentence."""
-    by_k = {score.k: score for score in scores}
-    if forced_k is not None:
-        agreement = (
-            "which agrees with the evidence"
-            if forced_k in (elbow_k, silhouette_k)
-            else f"while the evidence points to {_evidence_phrase(elbow_k, silhouette_k)}"
-        )
-        return forced_k, f"{forced_k} segments were requested with -k, {agreement}."
-    if elbow_k == silhouette_k:
-        chosen = by_k[silhouette_k]
-        reason = (
-            f"We chose {chosen.k} segments: the elbow of the curve and the best silhouette "
-            f"score both point to {chosen.k}"
-        )
-    elif elbow_k is None:
-        chosen = by_k[silhouette_k]
-        reason = (
-            f"The elbow curve has no clear bend, so we chose {chosen.k} segments, the number "
-            f"with the best silhouette score ({chosen.silhouette:.2f})"
-        )
-    else:
-        elbow, silhouette = by_k[elbow_k], by_k[silhouette_k]
-        gap = (silhouette.stability or 0.0) - (elbow.stability or 0.0)
-        chosen, other = (silhouette, elbow) if gap > -STABILITY_TIE else (elbow, silhouette)
-        why = (
-            f"its segments are better separated (silhouette {silhouette.silhouette:.2f} "
-            f"against {elbow.silhouette:.2f}) and at least as stable"
-            if abs(gap) <= STABILITY_TIE
-            else f"its segments are more stable when the data is resampled "
-            f"({chosen.stability:.2f} against {other.stability:.2f})"
-        )
-        reason = (
-            f"The methods disagree: the elbow points to {elbow_k} segments and the silhouette "
-            f"score to {silhouette_k}. We chose {chosen.k} because {why}"
-        )
-        return chosen.k, reason + _stability_caveat(chosen)
-    stability = chosen.stability or 0.0
-    return chosen.k, reason + (
-        f", and they hold up when the data is resampled (stability {stability:.2f})."
-        if stability >= LOW_STABILITY
-        else _stability_caveat(chosen)
+def _by_k(scores: Sequence[KScore]) -> dict[int, KScore]:
+    return {score.k: score for score in scores}
+
+
+def _smallest_share(score: KScore) -> float:
+    return min(score.segment_shares, default=0.0)
+
+
+def _margin(score: KScore) -> float:
+    """How far ``score`` clears the two resampling thresholds (negative: short of them)."""
+    return min(
+        (score.prediction_strength or 0.0) - PREDICTION_STRENGTH_THRESHOLD,
+        (score.stability or 0.0) - STABILITY_THRESHOLD,
     )
 
 
-def _stability_caveat(chosen: KScore) -> str:
-    if (chosen.stability or 0.0) >= LOW_STABILITY:
-        return "."
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _evidence(score: KScore) -> str:
+    """The evidence for one k in words, each measure against its threshold."""
+    strength, stability = score.prediction_strength or 0.0, score.stability or 0.0
     return (
-        f". Caution: these segments change noticeably when the data is resampled "
-        f"(stability {chosen.stability:.2f}), so treat their boundaries as approximate."
+        f"prediction strength {_num(score.prediction_strength)} "
+        f"({_against(strength, PREDICTION_STRENGTH_THRESHOLD)}), weakest segment's "
+        f"stability {_num(score.stability)} ({_against(stability, STABILITY_THRESHOLD)}), "
+        f"smallest segment {_smallest_share(score):.0%} of customers"
     )
 
 
-def _evidence_phrase(elbow_k: int | None, silhouette_k: int) -> str:
-    if elbow_k is None or elbow_k == silhouette_k:
-        return f"{silhouette_k}"
-    return f"{elbow_k} (elbow) or {silhouette_k} (silhouette)"
+def _brief(score: KScore) -> str:
+    """The evidence for one k in a few words, to go inside parentheses."""
+    return (
+        f"prediction strength {_num(score.prediction_strength)}, weakest segment's "
+        f"stability {_num(score.stability)}, smallest segment "
+        f"{_smallest_share(score):.0%} of customers"
+    )
+
+
+def _against(value: float, threshold: float) -> str:
+    return f"{'at least' if value >= threshold else 'short of'} {threshold:g}"
+
+
+def _forced_reason(forced: KScore, rule_k: int, scores: Sequence[KScore]) -> str:
+    verdict = (
+        "it passes every test"
+        if forced.passes
+        else f"it does not pass every test ({'; '.join(forced.failures)})"
+    )
+    rule = (
+        "which is also what the rule would choose"
+        if rule_k == forced.k
+        else f"the rule would choose {rule_k}"
+        if any(s.passes for s in scores)
+        else f"no number passes, and {rule_k} comes closest"
+    )
+    return f"{forced.k} segments were requested with -k; {verdict}, {rule}."
+
+
+def _month_to_month(
+    previous: KScore,
+    rule_k: int,
+    rule_reason: str,
+    scores: Sequence[KScore],
+    period: str | None,
+) -> tuple[int, str, str | None]:
+    """Keep last month's k unless it now fails and another k passes."""
+    when = period or "last month"
+    if previous.passes:
+        return (
+            previous.k,
+            (
+                f"We kept the {previous.k} segments of {when}: they still pass every test "
+                f"({_brief(previous)})."
+            ),
+            None,
+        )
+    if not any(s.passes for s in scores):
+        return (
+            previous.k,
+            (
+                f"We kept the {previous.k} segments of {when}: no number of segments passes "
+                f"every test this month, so changing would not be better supported "
+                f"({_brief(previous)})."
+            ),
+            None,
+        )
+    change = (
+        f"The number of segments changed from {previous.k} to {rule_k}: {previous.k} "
+        f"segments no longer pass ({'; '.join(previous.failures)}), while {rule_k} do "
+        f"({_brief(_by_k(scores)[rule_k])})."
+    )
+    return rule_k, f"{rule_reason} {when}'s {previous.k} segments no longer pass.", change
+
+
+def _no_sharp_groups(chosen_k: int, scores: Sequence[KScore], split: KScore | None) -> str:
+    """Page 1's plain statement when no k passes the tests."""
+    note = (
+        f"These customers do not fall into sharply separated groups: no number of segments "
+        f"from {scores[0].k} to {scores[-1].k} came back reliably when the customers were "
+        f"resampled. The {chosen_k} segments below divide a continuum rather than "
+        "find natural groups: customers near a boundary differ little from those across "
+        "it, and some will move between segments from month to month. Use them to tailor "
+        "messages and offers to tendencies, not as fixed target lists or for counting "
+        "customers."
+    )
+    if split is not None and split.passes and split.k < scores[0].k:
+        note += (
+            " Only a split into two groups holds up "
+            f"({_brief(split)}): to use it, run again with --k-min 2."
+        )
+    return note

@@ -143,9 +143,14 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="A column to describe segments with (repeatable). Default: all other columns.",
 )
 @click.option(
+    "--k-min",
+    type=click.IntRange(2, 30),
+    help="The smallest number of segments to consider (2 allows a plain split).  [default: 3]",
+)
+@click.option(
     "--k-max",
     type=click.IntRange(2, 30),
-    help="The largest number of segments to consider.  [default: 10]",
+    help="The largest number of segments to consider.  [default: 8]",
 )
 @click.option(
     "--seed", type=int, help="Random seed; same seed and data give the same report.  [default: 42]"
@@ -198,6 +203,7 @@ def run(
     features: tuple[str, ...],
     profile: tuple[str, ...],
     sheet: str | None,
+    k_min: int | None,
     k_max: int | None,
     seed: int | None,
     title: str | None,
@@ -232,6 +238,7 @@ def run(
         "features": features or None,
         "profile": profile or None,
         "sheet": sheet,
+        "k_min": k_min,
         "k_max": k_max,
         "seed": seed,
         "title": title,

@@ -45,7 +45,8 @@ EVIDENCE_SAMPLE_SIZE = 5_000
 # The silhouette compares every pair of customers: above this many it is estimated on a
 # seeded sample of this size (its estimate then varies by about 0.01).
 SILHOUETTE_SAMPLE_SIZE = 2_500
-STABILITY_RESAMPLES = 8
+# Bootstrap resamples per k for each segment's stability (Hennig's clusterboot).
+STABILITY_RESAMPLES = 20
 # Restarts for the final K-Means: enough that a different seed gives the same answer.
 FINAL_RESTARTS = 20
 # Above this many customers the restarts run on a seeded sample of this size, and one

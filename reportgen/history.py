@@ -58,6 +58,7 @@ INHERITED_SETTINGS = (
     "labels",
     "units",
     "k_max",
+    "k_min",
     "seed",
     "outcomes",
 )
@@ -202,6 +203,7 @@ MODEL_SCHEMA = Record(
                 "labels": MapOf(Text()),
                 "units": MapOf(Text()),
                 "k_max": Whole(2, 30),
+                "k_min": Whole(2, 30),
                 "seed": Whole(0, 2**32 - 1),
             },
             open=True,

@@ -210,12 +210,24 @@ class Exploration:
 
 @dataclass(frozen=True)
 class KScore:
-    """The evidence for one candidate number of segments."""
+    """The evidence for one candidate number of segments.
+
+    Only ``inertia`` is computed outside the range of k considered. ``stability`` is the
+    weakest segment's bootstrap stability; ``segment_stability`` and ``segment_shares``
+    give every segment's, largest segment first.
+    """
 
     k: int
     inertia: float
     silhouette: float | None
     stability: float | None
+    prediction_strength: float | None = None
+    segment_stability: tuple[float, ...] = ()
+    segment_shares: tuple[float, ...] = ()
+    calinski_harabasz: float | None = None
+    davies_bouldin: float | None = None
+    passes: bool = False
+    failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,6 +244,20 @@ class KChoice:
     sample_size: int
     resamples: int
     silhouette_sample_size: int = 0
+    # The rule (see choosing_k.py): the range searched, what the rule alone chose,
+    # whether any k passed, and the thresholds, so the report can show them.
+    k_min: int = 0
+    k_max: int = 0
+    rule_k: int | None = None
+    sharp: bool = True
+    structure_note: str | None = None
+    previous_k: int | None = None
+    k_change: str | None = None
+    splits: int = 0
+    split_sample_size: int = 0
+    prediction_strength_threshold: float = 0.8
+    stability_threshold: float = 0.75
+    min_segment_share: float = 0.02
 
     def score(self, k: int) -> KScore:
         """Return the evidence for ``k``."""
@@ -325,6 +351,10 @@ class SegmentProfile:
     categories: tuple[DemographicProfile, ...] = ()
     # Sentences about the outcomes where this segment differs much from all customers.
     outcome_notes: tuple[str, ...] = ()
+    # Bootstrap stability (mean Jaccard, Hennig's clusterboot) and its reading in words;
+    # None when the segments were not fitted this run (score mode).
+    stability: float | None = None
+    stability_reading: str = ""
 
 
 @dataclass(frozen=True)
@@ -462,6 +492,8 @@ class Changes:
     lost_customers: int
     highlights: tuple[str, ...]
     warnings: tuple[str, ...]
+    # The number of segments changed since last month: why, with the evidence.
+    k_change: str | None = None
 
 
 @dataclass(frozen=True)

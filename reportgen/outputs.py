@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.errors import OutputError
-from reportgen.model import Changes, CleanTable, KChoice, Report, Segmentation
+from reportgen.model import Changes, CleanTable, KChoice, KScore, Report, Segmentation
 from reportgen.spreadsheet import neutralize_formula
 from reportgen.swap import claim_output_dir, replace_folder
 
@@ -121,6 +121,8 @@ def summary_json(report: Report) -> bytes:
                 "size": segment.size,
                 "share": segment.share,
                 "color": segment.color,
+                "stability": segment.stability,
+                "stability_reading": segment.stability_reading or None,
                 "feature_means": {level.column: level.segment_mean for level in segment.features},
                 "feature_levels": {level.column: level.level for level in segment.features},
                 # Categorical features: the share of each of the segment's top categories.
@@ -165,8 +167,42 @@ def _k_summary(choice: KChoice | None) -> dict[str, Any] | None:
         "stability_resamples": choice.resamples,
         "scores": [
             {"k": s.k, "inertia": s.inertia, "silhouette": s.silhouette, "stability": s.stability}
+            | _k_evidence(s)
             for s in choice.scores
         ],
+    } | _k_rule(choice)
+
+
+def _k_rule(choice: KChoice) -> dict[str, Any]:
+    """The rule that chose k (issue 13): the range, the thresholds and what it found."""
+    return {
+        "k_min": choice.k_min,
+        "k_max": choice.k_max,
+        "rule_k": choice.rule_k,
+        "sharp_groups": choice.sharp,
+        "structure_note": choice.structure_note,
+        "previous_k": choice.previous_k,
+        "k_change": choice.k_change,
+        "prediction_strength_splits": choice.splits,
+        "prediction_strength_half_size": choice.split_sample_size,
+        "thresholds": {
+            "prediction_strength": choice.prediction_strength_threshold,
+            "segment_stability": choice.stability_threshold,
+            "smallest_segment_share": choice.min_segment_share,
+        },
+    }
+
+
+def _k_evidence(score: KScore) -> dict[str, Any]:
+    """One k's evidence beyond the elbow and the silhouette ("stability" is the weakest)."""
+    return {
+        "prediction_strength": score.prediction_strength,
+        "segment_stability": list(score.segment_stability),
+        "segment_shares": list(score.segment_shares),
+        "calinski_harabasz": score.calinski_harabasz,
+        "davies_bouldin": score.davies_bouldin,
+        "passes": score.passes,
+        "failures": list(score.failures),
     }
 
 
@@ -180,6 +216,7 @@ def _changes_summary(changes: Changes | None) -> dict[str, Any] | None:
         "customers_in_both": changes.customers_in_both,
         "new_customers": changes.new_customers,
         "lost_customers": changes.lost_customers,
+        "k_change": changes.k_change,
         "highlights": list(changes.highlights),
         "warnings": list(changes.warnings),
         "segments": [

@@ -7,6 +7,7 @@ render (report and email body) -> write.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import platform
 import time
@@ -17,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from reportgen import __version__
-from reportgen.choosing_k import choose_k
+from reportgen.choosing_k import attach_stability, choose_k
 from reportgen.cleaning import clean_table
 from reportgen.clustering import fit_segments
 from reportgen.emailing import email_files, render_email
@@ -151,6 +152,8 @@ def analyse(
         segments = profile_segments(clean, features, segmentation, rules, known_names)
         outcomes = outcome_rates(clean, segmentation)
         segments = with_outcomes(segments, outcomes)
+        if k_choice is not None:
+            segments = attach_stability(segments, features, segmentation, k_choice, settings.seed)
     changes = None
     if previous:
         changes = compare_runs(
@@ -163,6 +166,8 @@ def analyse(
             has_ids=clean.id_column is not None,
             warnings=warnings,
         )
+        if k_choice is not None and k_choice.k_change:
+            changes = dataclasses.replace(changes, k_change=k_choice.k_change)
         for warning in changes.warnings:
             log.warning("%s", warning)
     with _stage("Drawing charts"):
@@ -263,7 +268,13 @@ def _segment(
         return None, segmentation, [drift] if drift else []
     with _stage("Choosing the number of segments"):
         k_choice = choose_k(
-            features, k_max=settings.k_max, seed=settings.seed, forced_k=settings.clusters
+            features,
+            k_min=settings.k_min,
+            k_max=settings.k_max,
+            seed=settings.seed,
+            forced_k=settings.clusters,
+            previous_k=len(previous.model.segments) if previous else None,
+            previous_period=previous.model.period if previous else None,
         )
     with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
         segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)

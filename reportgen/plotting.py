@@ -509,46 +509,56 @@ def correlations(exploration: Exploration) -> Chart | None:
 
 
 def k_evidence(k_choice: KChoice) -> Chart:
-    """Elbow, silhouette and stability curves side by side, the chosen k highlighted."""
+    """The tests for each k against their thresholds, and the elbow and the silhouette."""
     scores = k_choice.scores
     rated = [score for score in scores if score.silhouette is not None]
+    ks = [s.k for s in rated]
 
     def draw(figure: Figure) -> None:
-        elbow, silhouette, stability = figure.subplots(1, 3)
+        (strength, stability), (elbow, silhouette) = figure.subplots(2, 2)
+        for axes, values, threshold, title in (
+            (
+                strength,
+                [s.prediction_strength or 0.0 for s in rated],
+                k_choice.prediction_strength_threshold,
+                "Prediction strength (needs ≥ {:.1f})",
+            ),
+            (
+                stability,
+                [s.stability or 0.0 for s in rated],
+                k_choice.stability_threshold,
+                "Weakest segment's stability (needs ≥ {:.2f})",
+            ),
+        ):
+            _curve(axes, ks, values, k_choice.chosen_k, title.format(threshold), None, "")
+            axes.axhline(threshold, color="#c0392b", linestyle="--", linewidth=1)
+            axes.set_ylim(min(0.0, *values), 1.05)
         _curve(
             elbow,
             [s.k for s in scores],
             [s.inertia for s in scores],
             k_choice.chosen_k,
-            "Elbow (spread)",
+            "Elbow (within-segment spread)",
             k_choice.elbow_k,
             "knee",
         )
         _curve(
             silhouette,
-            [s.k for s in rated],
+            ks,
             [s.silhouette or 0.0 for s in rated],
             k_choice.chosen_k,
-            "Silhouette (higher = better)",
+            "Silhouette (higher = better separated)",
             k_choice.silhouette_k,
             "best",
         )
-        _curve(
-            stability,
-            [s.k for s in rated],
-            [s.stability or 0.0 for s in rated],
-            k_choice.chosen_k,
-            "Stability (1 = identical)",
-            None,
-            "",
-        )
-        stability.set_ylim(min(0.0, *(s.stability or 0.0 for s in rated)), 1.05)
 
     return _render(
         "k_evidence",
         "Evidence for the number of segments",
+        "Top: the two tests of whether segments come back when the customers are resampled, "
+        "with their thresholds (dashed). Bottom: the elbow and the silhouette, for comparison. "
         f"The shaded column marks the chosen number of segments ({k_choice.chosen_k}).",
-        (FULL_WIDTH, 2.5),
+        (FULL_WIDTH, 4.6),
         draw,
     )
 

@@ -40,7 +40,7 @@ class Settings:
     profile: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     id_column: str | None = None
-    k_max: int = 10
+    k_max: int = 8
     seed: int = 42
     title: str = DEFAULT_TITLE
     make_pdf: bool = True
@@ -54,6 +54,8 @@ class Settings:
     outcomes: tuple[str, ...] | None = None
     # The columns the config was written for (by `reportgen init`): informational.
     columns: tuple[str, ...] = ()
+    # The smallest k considered (k_max is the largest): 2 is a split, not a segmentation.
+    k_min: int = 3
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", self.period):
@@ -67,6 +69,13 @@ class Settings:
             )
         if not 2 <= self.k_max <= K_MAX_LIMIT:
             raise SettingsError(f"k_max must be between 2 and {K_MAX_LIMIT}, not {self.k_max}.")
+        if not 2 <= self.k_min <= K_MAX_LIMIT:
+            raise SettingsError(f"k_min must be between 2 and {K_MAX_LIMIT}, not {self.k_min}.")
+        if self.k_min > self.k_max:
+            raise SettingsError(
+                f"k_min ({self.k_min}) is larger than k_max ({self.k_max}): lower k_min "
+                f"(--k-min {self.k_max}) or raise k_max."
+            )
         if self.clusters is not None and not 2 <= self.clusters <= K_MAX_LIMIT:
             raise SettingsError(
                 f"The number of segments must be between 2 and {K_MAX_LIMIT}, not {self.clusters}."
@@ -201,6 +210,7 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "ignore": ("ignore", list, False),
     "id_column": ("id_column", str, False),
     "k_max": ("k_max", int, False),
+    "k_min": ("k_min", int, False),
     "seed": ("seed", int, False),
     "title": ("title", str, False),
     "pdf": ("make_pdf", bool, False),

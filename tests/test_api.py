@@ -132,6 +132,9 @@ def test_the_result_tables(table: Path) -> None:
     evidence = result.k_evidence
     assert evidence.loc[4, "note"].endswith("chosen")
     assert {"inertia", "silhouette", "stability"} <= set(evidence)
+    # Three groups, four segments forced: 3 passes the rule, 4 does not.
+    assert evidence.loc[3, "passes"] and evidence.loc[3, "prediction_strength"] >= 0.8
+    assert not evidence.loc[4, "passes"]
     assert result.figures["segment_map"].png.startswith(b"\x89PNG")
     assert result.figures["segment_map"]._repr_png_() == result.figures["segment_map"].png
     assert result.data_quality.rows_kept == 180

@@ -147,6 +147,7 @@ BAD_RUNS = [
     (["--feature", "Name"], "ok", 1, "'Name' .* is not numeric .* too many different values"),
     (["-k", "30"], "tiny", 1, "30 segments were asked for, but there are only 6 customers"),
     (["--k-max", "1"], "ok", 2, "Invalid value for '--k-max'"),
+    (["--k-max", "2"], "ok", 2, r"k_min \(3\) is larger than k_max \(2\)"),
     (["--config", "CONFIG"], "ok", 2, "Unknown key 'colour'"),
 ]
 

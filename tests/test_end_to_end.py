@@ -358,3 +358,58 @@ def test_next_month_reads_categories_and_measures_as_last_month_did(tmp_path: Pa
     assert two.report.measure_columns == ("Income", "Visits")
     shares = two.report.segments[0].categories[0].shares
     assert {share.category for share in shares} <= {"1", "2", "3"}
+
+
+def test_the_k_evidence_shows_every_measure_with_its_threshold(sample_run: SampleRun) -> None:
+    text = " ".join(pdf_pages(sample_run.output_dir / "report.pdf"))
+    for words in (
+        "Prediction strength at least 0.8",
+        "Every segment's stability at least 0.75",
+        "The smallest segment at least 2% of customers",
+        "needed ≥ 0.80 ≥ 0.75 ≥ 2%",
+        "Calinski–Harabasz",
+        "Davies–Bouldin",
+        "Evidence for the number of segments",
+        "resampled 20 times",
+    ):
+        assert words in text
+    # Each card: the segment's own stability, read in words.
+    for segment in sample_run.result.report.segments:
+        assert segment.stability is not None and segment.stability >= 0.85
+        assert f"Stability {segment.stability:.2f} — highly stable" in text
+    summary = json.loads((sample_run.output_dir / "summary.json").read_text())
+    k = summary["k"]
+    assert (k["k_min"], k["k_max"], k["rule_k"], k["sharp_groups"]) == (3, 8, 5, True)
+    assert k["thresholds"] == {
+        "prediction_strength": 0.8,
+        "segment_stability": 0.75,
+        "smallest_segment_share": 0.02,
+    }
+    five = next(score for score in k["scores"] if score["k"] == 5)
+    assert (
+        five["passes"]
+        and five["prediction_strength"] >= 0.8
+        and len(five["segment_stability"]) == 5
+    )
+    assert all(0.85 <= s["stability"] <= 1 for s in summary["segments"])
+
+
+def test_customers_without_sharp_groups_are_told_so_on_page_1(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "CustomerID": np.arange(1, 501),
+            "Spend": rng.normal(500, 100, 500).round(2),
+            "Visits": rng.normal(20, 4, 500).round(1),
+        }
+    )
+    path = write_csv(tmp_path / "one-cloud.csv", frame)
+    result = run(resolve_settings(path, None, {"output_dir": tmp_path / "out"}))
+    choice = result.report.k_choice
+    assert choice is not None and not choice.sharp
+    first = pdf_pages(tmp_path / "out" / "report.pdf")[0]
+    assert "No number of segments from 3 to 8 passed the tests" in first
+    assert "These customers do not fall into sharply separated groups" in first
+    assert "not as fixed target lists" in first
+    email = (tmp_path / "out" / "email" / "message.txt").read_text()
+    assert "do not fall into sharply separated groups" in " ".join(email.split())

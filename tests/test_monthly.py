@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from reportgen.choosing_k import choose_k
+from reportgen.cleaning import clean_table
 from reportgen.cli import main
-from reportgen.config import SAMPLE_CONFIG
+from reportgen.config import SAMPLE_CONFIG, SAMPLE_DATA
+from reportgen.features import prepare_features
+from reportgen.loading import load_table
+from reportgen.pipeline import run
+from reportgen.sample import make_customers
+from reportgen.settings import resolve_settings
 
 from .test_end_to_end import pdf_pages
 
@@ -204,3 +214,65 @@ def test_bad_previous_is_one_line_exit_1_and_writes_nothing(
     assert result.exit_code == 1, result.output
     assert message in result.output and "Traceback" not in result.output
     assert not out.exists() or not any(out.iterdir())
+
+
+def perturbed_sample(path: Path, seed: int) -> Path:
+    """The bundled sample with small random changes: 5% of customers leave, 5% join
+    (new IDs, drawn like the sample) and every income and spending score moves by up
+    to ±2%."""
+    rng = np.random.default_rng(seed)
+    frame = pd.read_csv(SAMPLE_DATA)
+    ids = frame["CustomerID"].unique()
+    change = round(0.05 * len(ids))
+    leaving = rng.choice(ids, change, replace=False)
+    joining = make_customers(change, seed=1_000 + seed)
+    joining["CustomerID"] += int(ids.max())
+    frame = pd.concat([frame[~frame["CustomerID"].isin(leaving)], joining], ignore_index=True)
+    customers = frame["CustomerID"].unique()
+    for column in ("Annual Income (k$)", "Spending Score (1-100)"):
+        # One change per customer: the sample's duplicated rows stay duplicates.
+        jitter = pd.Series(rng.uniform(0.98, 1.02, len(customers)), index=customers)
+        moved = frame[column] * frame["CustomerID"].map(jitter)
+        frame[column] = moved.round().astype("Int64")
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.slow
+def test_small_changes_keep_k_and_with_previous_keep_customers_in_their_segment(
+    tmp_path: Path,
+) -> None:
+    base_dir = tmp_path / "base"
+    settings = resolve_settings(
+        None, SAMPLE_CONFIG, {"output_dir": base_dir, "make_pdf": False, "period": "2026-01"}
+    )
+    base = run(settings)
+    assert len(base.report.segments) == 5
+    before = pd.read_csv(base_dir / "segments.csv").set_index("customer_id")
+    ks, kept_shares = [], []
+    for seed in range(10):
+        table = perturbed_sample(tmp_path / f"customers-{seed}.csv", seed)
+        # A fresh run's choice of k, without drawing and writing a report.
+        clean = clean_table(
+            load_table(table, None), dataclasses.replace(settings, input_path=table)
+        )
+        ks.append(choose_k(prepare_features(clean), k_max=8, seed=settings.seed).chosen_k)
+        followed_dir = tmp_path / f"next-{seed}"
+        run(
+            dataclasses.replace(
+                settings,
+                input_path=table,
+                output_dir=followed_dir,
+                period="2026-02",
+                previous_dir=base_dir,
+            )
+        )
+        after = pd.read_csv(followed_dir / "segments.csv").set_index("customer_id")
+        shared = before.index.intersection(after.index)
+        same = (before.loc[shared, "segment"] == after.loc[shared, "segment"]) & (
+            before.loc[shared, "segment_name"] == after.loc[shared, "segment_name"]
+        )
+        kept_shares.append(float(same.mean()))
+    assert max(ks.count(k) for k in set(ks)) >= 9, ks
+    assert ks.count(5) >= 9, ks
+    assert min(kept_shares) >= 0.95, kept_shares

@@ -61,6 +61,19 @@ def test_config_without_input_needs_one(tmp_path: Path) -> None:
         resolve_settings(None, config, {})
 
 
+def test_the_range_of_k_is_3_to_8_by_default_and_can_be_set(tmp_path: Path) -> None:
+    settings = resolve_settings(tmp_path / "x.csv", None, {})
+    assert (settings.k_min, settings.k_max) == (3, 8)
+    config = tmp_path / "c.toml"
+    config.write_text('input = "x.csv"\nk_min = 2\nk_max = 5\n')
+    configured = resolve_settings(None, config, {})
+    assert (configured.k_min, configured.k_max) == (2, 5)
+    with pytest.raises(SettingsError, match=r"k_min \(3\) is larger than k_max \(2\).*--k-min 2"):
+        resolve_settings(tmp_path / "x.csv", None, {"k_max": 2})
+    with pytest.raises(SettingsError, match="k_min must be between 2 and 30, not 1"):
+        resolve_settings(tmp_path / "x.csv", None, {"k_min": 1})
+
+
 def test_impossible_values_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="k_max"):
         resolve_settings(tmp_path / "x.csv", None, {"k_max": 1})
