@@ -458,7 +458,7 @@ def behaviour(features: FeatureMatrix) -> Chart:
 
     return _render(
         "behaviour",
-        "Purchase behaviour",
+        "The segmentation measures",
         "The measures customers are segmented on, before segmentation."
         + _sample_note(len(drawn), len(features.values)),
         (FULL_WIDTH, _grid_height(panels, 2.4)),

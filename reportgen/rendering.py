@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from reportgen.model import Report
 from reportgen.templating import environment
@@ -12,6 +13,10 @@ log = logging.getLogger(__name__)
 # Every image and style is embedded in the HTML, so the PDF renderer may read data:
 # URIs and nothing else: no file, no network, whatever the customer data contains.
 ALLOWED_PROTOCOLS = frozenset({"data"})
+# The element on page 1 that must stay there (the segment map), and the heights tried
+# for it, in turn, when the text above it leaves too little room.
+HEADLINE_ID = "headline"
+HEADLINE_HEIGHTS_MM = (60, 48, 38)
 
 
 def render_html(report: Report) -> str:
@@ -33,12 +38,31 @@ def render_pdf(html: str) -> bytes:
     weasyprint_log.addHandler(problems)
     try:
         fetcher = URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS, allow_redirects=False)
-        pdf = HTML(string=html, url_fetcher=fetcher).write_pdf()
+        document = HTML(string=html, url_fetcher=fetcher).render()
+        # How much text sits above the segment map depends on the data (outcome columns,
+        # long descriptions, many segments): measure, and shrink the map until it fits.
+        for height in HEADLINE_HEIGHTS_MM:
+            if not _pushed_off_page_one(document):
+                break
+            problems.messages.clear()
+            smaller = f"<style>figure#{HEADLINE_ID} img {{ max-height: {height}mm; }}</style>"
+            document = HTML(
+                string=html.replace("</head>", smaller + "</head>", 1), url_fetcher=fetcher
+            ).render()
+        pdf = document.write_pdf()
     finally:
         weasyprint_log.removeHandler(problems)
     for message in problems.messages:
         log.warning("PDF rendering: %s", message)
     return bytes(pdf)
+
+
+def _pushed_off_page_one(document: Any) -> bool:
+    """Whether the page-1 headline chart exists but landed on a later page."""
+    pages = document.pages
+    return any(HEADLINE_ID in page.anchors for page in pages[1:]) and (
+        HEADLINE_ID not in pages[0].anchors
+    )
 
 
 class _Collector(logging.Handler):
