@@ -177,7 +177,7 @@ def customer_table(customers: pd.DataFrame, summary: OrderSummary) -> CleanTable
     profile = tuple(
         column
         for column in ("tenure_days", "average_order_value", "returned_share", "distinct_items")
-        if column in customers
+        if column in customers and customers[column].nunique() > 1
     )
     frame = customers[[*features, *profile]].reset_index(drop=True)
     short = dict(SHORT)
@@ -351,6 +351,9 @@ def describe_segments(
         cells.append((_median_score(members["r"]), _median_score(members["f"])))
     groups = [grid.group(r, f) for r, f in cells]
     names = _qualified_names([group.name for group in groups], customers, labels)
+    if not summary.has_orders:
+        # Without an order column a purchase is a shopping day: "visits", not "orders".
+        names = [name.replace(" orders)", " visits)") for name in names]
     known = known_names or {}
     total = float(customers["monetary"].sum()) if has_money else None
     renamed, rows = [], []
@@ -493,10 +496,11 @@ def _segment_row(
 
 
 def _description(group: Group, row: RfmSegment, summary: OrderSummary) -> str:
-    orders = "orders" if summary.has_orders else "purchase days"
+    orders = "order" if summary.has_orders else "purchase day"
+    days, count = round(row.median_recency), round(row.median_frequency)
     parts = [
-        f"last purchase {row.median_recency:,.0f} days ago",
-        f"{row.median_frequency:,.0f} {orders}",
+        f"last purchase {days:,} day{'s' if days != 1 else ''} ago",
+        f"{count:,} {orders}{'s' if count != 1 else ''}",
     ]
     if row.median_monetary is not None:
         parts.append(f"net spend {row.median_monetary:,.0f}")

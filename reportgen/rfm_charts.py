@@ -68,6 +68,7 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
                 fontsize=6.5,
                 fontweight="bold",
                 color=_RISK if risk else _INK,
+                bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
             )
             for r, f in cells:
                 axes.add_patch(
@@ -85,6 +86,7 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
         axes.set_xlabel("Frequency score (5 = buys most often)")
         axes.set_ylabel("Recency score (5 = bought most recently)")
         axes.tick_params(length=0)
+        axes.grid(False)
         for spine in axes.spines.values():
             spine.set_visible(False)
 
@@ -95,7 +97,7 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
         + (" and of net revenue" if has_money else "")
         + ". Cells outlined in red are the groups whose revenue is at risk."
     )
-    return _render("rfm_grid", "The RFM grid", caption, (FULL_WIDTH, 5.0), draw)
+    return _render("rfm_grid", "The RFM grid", caption, (FULL_WIDTH, 4.2), draw)
 
 
 def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Chart:
@@ -132,4 +134,4 @@ def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Chart:
         f"The top 10% of customers bring {rfm.top10_share:.0%} of net revenue and the top "
         f"20% bring {rfm.top20_share:.0%}. The dashed line is what equal spending would give."
     )
-    return _render("concentration", "Revenue concentration", caption, (FULL_WIDTH, 3.2), draw)
+    return _render("concentration", "Revenue concentration", caption, (FULL_WIDTH, 2.6), draw)

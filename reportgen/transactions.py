@@ -197,14 +197,22 @@ def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> 
     """
     if options.input_kind == "customers":
         return None
-    source, head = _sample(path, sheet)
+    forced = options.input_kind == "orders" or bool(options.roles.used())
+    sampled = _sample(path, sheet)
+    if sampled is None:
+        if forced:
+            raise DataError(
+                f"Cannot read {path.name} as order lines: it does not split into columns; "
+                "export it as CSV (comma, semicolon or tab) or Parquet."
+            )
+        return None
+    source, head = sampled
     for role, column in options.roles.used().items():
         if column not in head.columns:
             raise SettingsError(
                 f"{role} = {column!r} names a column that {path.name} does not have; "
                 f"its columns are: {', '.join(head.columns)}."
             )
-    forced = options.input_kind == "orders" or bool(options.roles.used())
     roles, evidence, others = _detect_roles(head, options.roles)
     repeats = evidence.get("lines_per_customer", 0.0)
     if not forced and (
@@ -237,8 +245,12 @@ def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> 
     )
 
 
-def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame]:
-    """Read the head of the file as text columns, and how to read all of it."""
+def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None:
+    """Read the head of the file as text columns, and how to read all of it.
+
+    Returns None for text that does not split into at least two columns: the customer
+    table loader then says what is wrong with it.
+    """
     if not path.exists():
         raise DataError(f"Input file {path} does not exist. Check the path and try again.")
     if path.is_dir():
@@ -264,6 +276,8 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame]:
     else:
         rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
         fmt = "csv"
+    if not rows or len(rows[0]) < 2 or b"\x00" in head[:4096]:
+        return None
     header = not all(_looks_like_value(cell) for cell in rows[0] if cell.strip())
     names = (
         [cell.strip() for cell in rows[0]]
@@ -333,10 +347,10 @@ def _looks_like_value(cell: str) -> bool:
 
 
 def _share(values: pd.Series, pattern: re.Pattern[str]) -> float:
-    present = values.dropna()
+    present = values.dropna().astype(str)
     if present.empty:
         return 0.0
-    return float(present.map(lambda v: bool(pattern.match(v))).mean())
+    return float(present.str.match(pattern.pattern).mean())
 
 
 def _key(name: str) -> str:
