@@ -46,8 +46,8 @@ InputKind = Literal["auto", "orders", "customers"]
 SourceFormat = Literal["csv", "whitespace", "parquet", "frame"]
 
 # How much of the file the detection reads: enough lines that customers repeat.
-HEAD_BYTES = 4 << 20
-HEAD_LINES = 50_000
+HEAD_BYTES = 2 << 20
+HEAD_LINES = 20_000
 # A customer column repeats: on average at least this many lines per customer.
 MIN_LINES_PER_CUSTOMER = 1.15
 # A column is a date / a number when this share of its filled values reads as one.
@@ -57,6 +57,7 @@ NUMBER_SHARE = 0.95
 CODED_ITEMS_SHARE = 0.8
 SHOWN_SUSPECT_ITEMS = 8
 REVENUE_WINDOW_DAYS = 365
+DUCKDB_MEMORY_LIMIT = "1GB"
 _MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
 
 _HINTS: dict[str, tuple[str, ...]] = {
@@ -590,13 +591,16 @@ def prepared_lines_sql(
     *,
     exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
+    source: str = "lines",
 ) -> str:
     """The common table expressions over ``lines`` shared by every query.
 
     ``lines`` holds the role columns as text (``customer``, ``date_text``,
     ``order_key``, ``item``) and numbers (``quantity``, ``price``, ``amount``), and
-    ``copies`` (how many identical lines were merged). ``parsed`` adds the day and the
-    line's signed value and flags; ``kept`` is what the aggregation counts.
+    ``copies`` (how many identical lines were merged). ``parsed`` adds the day (``day``
+    is the SQL that gives it: a parse of ``date_text``, or a column of ``source`` that
+    holds it already) and the line's value and flags; ``kept`` is what the aggregation
+    counts.
     """
     if roles.amount is not None:
         value = "amount"
@@ -621,7 +625,7 @@ parsed AS (
          CASE WHEN {cancelled} THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN {excluded} THEN 1 ELSE 0 END AS excluded,
          CASE WHEN {bad_price} THEN 1 ELSE 0 END AS bad_price
-  FROM lines
+  FROM {source}
 ),
 flagged AS (
   SELECT parsed.*,
@@ -647,6 +651,7 @@ def aggregation_sql(
     *,
     exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
+    source: str = "lines",
 ) -> str:
     """The ONE query from order lines to customers (placeholders: ``{reference}``).
 
@@ -656,7 +661,9 @@ def aggregation_sql(
     distinct items and lines. Days are turned into recency and tenure in pandas, so
     no date arithmetic differs between engines.
     """
-    ctes = prepared_lines_sql(roles, day, exclude_items=exclude_items, dialect=dialect)
+    ctes = prepared_lines_sql(
+        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+    )
     # Without an order column a purchase is a (customer, day): the day is the order.
     purchase = "purchase" if roles.order is not None else "CAST(day AS VARCHAR)"
     window_start = dialect.add_days("{reference}", -REVENUE_WINDOW_DAYS)
@@ -681,9 +688,12 @@ def summary_sql(
     *,
     exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
+    source: str = "lines",
 ) -> str:
     """What happened to the lines: counts and values per reason a line was left out."""
-    ctes = prepared_lines_sql(roles, day, exclude_items=exclude_items, dialect=dialect)
+    ctes = prepared_lines_sql(
+        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+    )
     return f"""WITH {ctes}
 SELECT SUM(copies) AS lines_read,
        COUNT(*) AS distinct_lines,
@@ -717,27 +727,45 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
     import duckdb
 
     roles = plan.roles
-    connection = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
+    spill = tempfile.TemporaryDirectory(prefix="reportgen-duckdb-")
+    connection = duckdb.connect(
+        config={
+            "preserve_insertion_order": False,
+            # Lines beyond this are spilled to disk: a large export never fills memory.
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "temp_directory": spill.name,
+        }
+    )
     try:
         with _readable(plan.source) as relation_sql:
             if plan.source.frame is not None:
                 connection.register("frame_source", _text_frame(plan.source.frame))
             _stage_lines(connection, relation_sql, plan)
         order, interpretation = _date_order(connection, plan, options.date_format)
-        day = date_expression(options.date_format, order)
-        stats_sql = summary_sql(roles, day, exclude_items=options.exclude_items)
-        first = connection.execute(stats_sql.replace("{reference}", "DATE '9999-12-31'")).fetchone()
+        # Each distinct date text is parsed once, not once per line.
+        connection.execute(
+            "CREATE TEMP TABLE dates AS SELECT date_text, "
+            f"{date_expression(options.date_format, order)} AS parsed_day "
+            "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
+        )
+        connection.execute(
+            "CREATE TEMP VIEW dated AS SELECT lines.*, dates.parsed_day FROM lines "
+            "LEFT JOIN dates ON lines.date_text = dates.date_text"
+        )
+        day = "parsed_day"
+        stats_sql = summary_sql(roles, day, exclude_items=options.exclude_items, source="dated")
+        first = connection.execute("SELECT MAX(parsed_day) FROM dates").fetchone()
         assert first is not None
-        if first[3] is None:
+        if first[0] is None:
             raise DataError(
                 f"No date in {roles.date!r} of {plan.source.path.name} could be read; set "
                 'date_format in the config file (e.g. date_format = "%d/%m/%Y").'
             )
-        last_day: date = first[3]
+        last_day: date = first[0]
         reference = options.as_of or (last_day + timedelta(days=1))
         reference_sql = f"DATE '{reference.isoformat()}'"
         stats = connection.execute(stats_sql.replace("{reference}", reference_sql)).fetchone()
-        query = aggregation_sql(roles, day, exclude_items=options.exclude_items)
+        query = aggregation_sql(roles, day, exclude_items=options.exclude_items, source="dated")
         frame = connection.execute(query.replace("{reference}", reference_sql)).df()
         suspects = _suspect_items(connection, roles, day, options.exclude_items)
     except duckdb.Error as error:
@@ -746,6 +774,7 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         ) from None
     finally:
         connection.close()
+        spill.cleanup()
     assert stats is not None
     return _customer_totals(frame, stats, plan, options, reference, interpretation, suspects)
 
@@ -804,16 +833,18 @@ def _stage_lines(connection: Any, relation: str, plan: OrderPlan) -> None:
     roles, source = plan.roles, plan.source
     missing = ", ".join(_literal(text) for text in (*_MISSING_TEXT, *EXTRA_MISSING))
 
-    def text(column: str | None) -> str:
+    def text(column: str | None, markers: bool = False) -> str:
         if column is None:
             return "CAST(NULL AS VARCHAR)"
         value = f"trim({_column_sql(source, column)})"
-        return f"CASE WHEN {value} IN ({missing}) THEN NULL ELSE {value} END"
+        if markers:  # "NA", "None", "-" ... as a customer would be one big customer
+            return f"CASE WHEN {value} IN ({missing}) THEN NULL ELSE {value} END"
+        return f"nullif({value}, '')"
 
     def number(column: str | None) -> str:
         if column is None:
             return "CAST(NULL AS DOUBLE)"
-        value = text(column)
+        value = f"trim({_column_sql(source, column)})"  # markers fail the cast: NULL
         if column in plan.decimal_comma:
             value = f"replace(replace({value}, '.', ''), ',', '.')"
         return f"TRY_CAST({value} AS DOUBLE)"
@@ -822,7 +853,7 @@ def _stage_lines(connection: Any, relation: str, plan: OrderPlan) -> None:
         f"""CREATE TEMP TABLE lines AS
 SELECT customer, date_text, order_key, item, quantity, price, amount, COUNT(*) AS copies
 FROM (
-  SELECT {text(roles.customer)} AS customer, {text(roles.date)} AS date_text,
+  SELECT {text(roles.customer, markers=True)} AS customer, {text(roles.date)} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount
@@ -902,7 +933,7 @@ def _suspect_items(
     ).fetchone()
     if not shares or shares[0] is None or shares[0] < CODED_ITEMS_SHARE:
         return ()
-    ctes = prepared_lines_sql(roles, day, exclude_items=exclude_items).replace(
+    ctes = prepared_lines_sql(roles, day, exclude_items=exclude_items, source="dated").replace(
         "{reference}", "DATE '9999-12-31'"
     )
     rows = connection.execute(
