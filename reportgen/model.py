@@ -656,3 +656,5 @@ class RfmSummary:
     top10_share: float | None
     top20_share: float | None
     total_revenue: float | None
+    # All the net spend of the customers at risk, not only their last 12 months'.
+    lifetime_at_risk: float | None = None

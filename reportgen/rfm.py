@@ -379,7 +379,10 @@ def describe_segments(
         )
     own_groups = customer_groups(scores, grid)
     at_risk = own_groups.isin(grid.risk_groups).to_numpy()
-    revenue_at_risk = float(customers.loc[at_risk, "last_12_months"].sum()) if has_money else None
+    revenue_at_risk = lifetime_at_risk = None
+    if has_money:
+        revenue_at_risk = float(customers.loc[at_risk, "last_12_months"].sum())
+        lifetime_at_risk = float(customers.loc[at_risk, "monetary"].sum())
     top10, top20 = concentration(customers["monetary"]) if has_money else (None, None)
     grid_cells = []
     for r in SCORES:
@@ -398,6 +401,7 @@ def describe_segments(
         top10_share=top10,
         top20_share=top20,
         total_revenue=total,
+        lifetime_at_risk=lifetime_at_risk,
     )
 
 

@@ -95,7 +95,9 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
         f"all customers, reference date {rfm.reference_date:%Y-%m-%d}): their share of "
         "customers"
         + (" and of net revenue" if has_money else "")
-        + ". Cells outlined in red are the groups whose revenue is at risk."
+        + ". Cells outlined in red are the groups whose revenue is at risk. Customers with "
+        "equal values share a score (all one-order customers score F 1), so a score can be "
+        "empty."
     )
     return _render("rfm_grid", "The RFM grid", caption, (FULL_WIDTH, 4.2), draw)
 

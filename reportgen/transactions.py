@@ -898,23 +898,31 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
     compact = [p for p in parts if len(p) == 8 and p.isdigit()]
     if len(compact) == len(parts):
         return "compact", "compact dates (YYYYMMDD)"
-    pieces = [re.split(r"[/.-]", p) for p in parts if not (len(p) == 8 and p.isdigit())]
+    dated = [p for p in parts if not (len(p) == 8 and p.isdigit())]
+    pieces = [re.split(r"[/.-]", p) for p in dated]
     if all(len(piece[0]) == 4 for piece in pieces):
         return "ymd", "year-month-day dates (ISO)"
     firsts = [int(piece[0]) for piece in pieces if len(piece[0]) <= 2]
     seconds = [int(piece[1]) for piece in pieces if len(piece[0]) <= 2]
     first_high = sum(value > 12 for value in firsts)
     second_high = sum(value > 12 for value in seconds)
-    example = next((p for p in parts if not p.isdigit()), parts[0])
+
+    def example(position: int) -> str:
+        """A date whose number at ``position`` is above 12: the evidence, shown."""
+        for part, piece in zip(dated, pieces, strict=True):
+            if len(piece) == 3 and piece[position].isdigit() and int(piece[position]) > 12:
+                return part
+        return dated[0]
+
     if first_high and not second_high:
         return "dmy", (
             f"day-first dates (dd/mm/yyyy): {first_high:,} distinct dates have a first "
-            f"number above 12, none a second (e.g. {example})"
+            f"number above 12, none a second (e.g. {example(0)})"
         )
     if second_high and not first_high:
         return "mdy", (
             f"month-first dates (mm/dd/yyyy): {second_high:,} distinct dates have a second "
-            f"number above 12, none a first (e.g. {example})"
+            f"number above 12, none a first (e.g. {example(1)})"
         )
     if first_high and second_high:
         return None, "some dates have a first number above 12 and others a second one."
