@@ -277,3 +277,17 @@ def test_the_spark_dialect_uses_no_duckdb_only_function() -> None:
     for duckdb_only in ("try_strptime", "regexp_matches", "'g')", "INTERVAL"):
         assert duckdb_only not in sql
     assert "to_date(" in sql and "RLIKE" in sql and "date_add(" in sql
+
+
+def test_parquet_order_lines_are_read_directly(tmp_path: Path) -> None:
+    frame = _retail_lines()
+    frame["Quantity"] = frame["Quantity"].astype("int64")
+    frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"], format="%d/%m/%Y %H:%M")
+    path = tmp_path / "orders.parquet"
+    frame.to_parquet(path)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert plan.source.format == "parquet"
+    totals = aggregate_orders(plan, OrderOptions(exclude_items=("POST",)))
+    assert totals.summary.reference_date == date(2010, 12, 22)
+    assert totals.frame.loc["17850", "frequency"] == 2
