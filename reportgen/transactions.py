@@ -94,6 +94,22 @@ _HINTS: dict[str, tuple[str, ...]] = {
 # Among several columns with a role's hint, prefer a code over a name or a description.
 _CODE_WORDS = ("id", "code", "no", "number", "num", "key", "nr", "sku")
 _AVOID_WORDS = ("name", "description", "desc", "date", "time", "type", "status", "mode")
+_DESCRIBING_WORDS = (
+    "type",
+    "segment",
+    "group",
+    "category",
+    "class",
+    "tier",
+    "status",
+    "gender",
+    "country",
+    "city",
+    "region",
+    "state",
+    "since",
+    "age",
+)
 _NOT_MONEY_WORDS = ("profit", "discount", "tax", "cost", "margin", "postal", "zip", "id")
 
 _DATE_PATTERNS = {
@@ -437,8 +453,14 @@ def _detect_roles(
     others: tuple[str, ...] = ()
     if customer is None:
         id_like = [c for c in non_dates if c not in taken and _is_id_like(head[c])]
-        hinted = sorted((c for c in id_like if _hinted(c, "customer")), key=_preference)
-        candidates = hinted or [c for c in id_like if _is_unnamed_id(c, head[c])]
+        hinted = sorted(
+            (c for c in id_like if _hinted(c, "customer") and not _describes(c)),
+            key=_preference,
+        )
+        # Without a telling name, only in a file without a header: a postal code or a
+        # product number in a named table must not become the customer.
+        unnamed = all(_key(c).startswith("column") for c in columns)
+        candidates = hinted or [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
         if candidates:
             customer = candidates[0]
             # Columns that identify the same customers (an ID and a name, two IDs).
@@ -480,10 +502,19 @@ def _not_money(name: str) -> bool:
     return any(word in _NOT_MONEY_WORDS for word in _words(name))
 
 
+def _describes(name: str) -> bool:
+    """A column about customers rather than identifying them (Customer type, Segment)."""
+    return any(word in _DESCRIBING_WORDS for word in _words(name))
+
+
 def _is_id_like(values: pd.Series) -> bool:
-    """Codes that repeat: not decimal numbers, no long text, at least a few distinct."""
+    """Codes that repeat: not decimal numbers, no long text, enough distinct values.
+
+    Enough: at least 20, or one per 20 lines in a small table; "Member"/"Normal" is a
+    kind of customer, not a customer.
+    """
     present = values.dropna()
-    if len(present) < 2 or present.nunique() < 2:
+    if len(present) < 2 or present.nunique() < min(20, max(2, len(present) // 20)):
         return False
     if _is_number(present) and _has_decimals(present):
         return False

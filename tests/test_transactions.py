@@ -291,3 +291,29 @@ def test_parquet_order_lines_are_read_directly(tmp_path: Path) -> None:
     totals = aggregate_orders(plan, OrderOptions(exclude_items=("POST",)))
     assert totals.summary.reference_date == date(2010, 12, 22)
     assert totals.frame.loc["17850", "frequency"] == 2
+
+
+def test_a_kind_of_customer_is_not_the_customer(tmp_path: Path) -> None:
+    """Supermarket sales: one row per invoice, "Customer type" Member/Normal, no customer ID."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "Invoice ID": [f"750-67-{i:04d}" for i in range(400)],
+            "Customer type": rng.choice(["Member", "Normal"], 400),
+            "Date": pd.date_range("2019-01-01", periods=400, freq="6h").strftime("%m/%d/%Y"),
+            "Total": rng.uniform(10, 1000, 400).round(2),
+        }
+    )
+    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+
+
+def test_an_unnamed_code_is_not_the_customer_in_a_table_with_a_header(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "Postal Code": rng.choice([f"{n:05d}" for n in range(10_000, 10_300)], 2_000),
+            "Order Date": pd.date_range("2019-01-01", periods=2_000, freq="h").strftime("%Y-%m-%d"),
+            "Sales": rng.uniform(10, 1000, 2_000).round(2),
+        }
+    )
+    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
