@@ -366,6 +366,13 @@ class _OrderInput:
 
 def _order_input(plan: OrderPlan, settings: Settings) -> _OrderInput:
     """Aggregate the order lines (DuckDB) and prepare the RFM features and scores."""
+    chosen = [name for name in ("features", "profile", "ignore") if getattr(settings, name)]
+    if chosen:
+        raise SettingsError(
+            f"{settings.input_path.name} is read as order lines, which are segmented on "
+            f"recency, frequency and spend: {chosen[0]} applies to customer tables only. "
+            'Drop it, or set input_kind = "customers".'
+        )
     grid = load_grid(grid_path(settings.rules_path))
     totals = aggregate_orders(plan, order_options(settings))
     clean = customer_table(totals.frame, totals.summary)

@@ -248,6 +248,11 @@ def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> 
             f"Cannot read {path.name} as order lines: no column looks like {what}. "
             f"Name it in the config file: {keys}."
         )
+    if options.exclude_items and roles.item is None:
+        raise SettingsError(
+            f"exclude_items needs an item column, and none was found in {path.name}: "
+            'name it with item = "<column>" in the config file.'
+        )
     decimal_comma = tuple(
         column
         for column in (roles.amount, roles.quantity, roles.price)
@@ -510,11 +515,11 @@ def _describes(name: str) -> bool:
 def _is_id_like(values: pd.Series) -> bool:
     """Codes that repeat: not decimal numbers, no long text, enough distinct values.
 
-    Enough: at least 20, or one per 20 lines in a small table; "Member"/"Normal" is a
+    Enough: at least 10, or one per 20 lines in a small table; "Member"/"Normal" is a
     kind of customer, not a customer.
     """
     present = values.dropna()
-    if len(present) < 2 or present.nunique() < min(20, max(2, len(present) // 20)):
+    if len(present) < 2 or present.nunique() < min(10, max(2, len(present) // 20)):
         return False
     if _is_number(present) and _has_decimals(present):
         return False

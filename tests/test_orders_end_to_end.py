@@ -129,3 +129,13 @@ def test_a_bad_as_of_is_a_usage_error(tmp_path: Path) -> None:
     code, output, _ = _bad_run(tmp_path, frame, "--as-of", "31/12/2024")
     assert code == 2, output
     assert "as_of must be a date like" in output
+
+
+def test_features_do_not_apply_to_order_lines(tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    write_order_lines(source, 2_000, seed=2)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "-o", str(out), "--feature", "Quantity"])
+    assert result.exit_code == 2, result.output
+    assert "features applies to customer tables only" in result.output
+    assert not out.exists()

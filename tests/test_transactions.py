@@ -317,3 +317,9 @@ def test_an_unnamed_code_is_not_the_customer_in_a_table_with_a_header(tmp_path: 
         }
     )
     assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+
+
+def test_exclude_items_without_an_item_column_is_refused(tmp_path: Path) -> None:
+    frame = _retail_lines().drop(columns="StockCode")
+    with pytest.raises(SettingsError, match='item = "<column>"'):
+        plan_orders(_write(tmp_path, frame), OrderOptions(exclude_items=("POST",)))
