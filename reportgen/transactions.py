@@ -456,6 +456,7 @@ def _detect_roles(
     item = pick("item", [c for c in non_dates if not _hinted(c, "customer")])
     customer = given.customer
     others: tuple[str, ...] = ()
+    unnamed = all(_key(c).startswith("column") for c in columns)  # no header line
     if customer is None:
         id_like = [c for c in non_dates if c not in taken and _is_id_like(head[c])]
         hinted = sorted(
@@ -464,7 +465,6 @@ def _detect_roles(
         )
         # Without a telling name, only in a file without a header: a postal code or a
         # product number in a named table must not become the customer.
-        unnamed = all(_key(c).startswith("column") for c in columns)
         candidates = hinted or [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
         if candidates:
             customer = candidates[0]
@@ -486,13 +486,13 @@ def _detect_roles(
     price = pick("price", [c for c in money if not _not_money(c)])
     if amount is None and price is None and given.quantity is None:
         # No names to go by (a file without a header): a column of decimal amounts.
-        unnamed = [
+        decimals = [
             c
             for c in money
             if c not in taken and _has_decimals(head[c]) and not _hinted(c, "quantity")
         ]
-        if unnamed and all(c.startswith("column") for c in columns):
-            amount = unnamed[-1]
+        if decimals and unnamed:
+            amount = decimals[-1]
             taken.add(amount)
             integers = [c for c in money if c not in taken and not _has_decimals(head[c])]
             quantity = quantity or (integers[-1] if integers else None)
