@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reportgen.config import PACKAGE_DIR
+from reportgen.config import packaged
 from reportgen.errors import SettingsError
 from reportgen.model import (
     CleanTable,
@@ -38,7 +38,7 @@ from reportgen.model import (
     transform_values,
 )
 
-DEFAULT_GRID = PACKAGE_DIR / "rfm.toml"
+DEFAULT_GRID = packaged("rfm.toml")
 GRID_FILE = "rfm.toml"
 SCORES = (1, 2, 3, 4, 5)
 _TEXTS = ("meaning", "action", "campaign", "retention", "products")
