@@ -323,3 +323,27 @@ def test_exclude_items_without_an_item_column_is_refused(tmp_path: Path) -> None
     frame = _retail_lines().drop(columns="StockCode")
     with pytest.raises(SettingsError, match='item = "<column>"'):
         plan_orders(_write(tmp_path, frame), OrderOptions(exclude_items=("POST",)))
+
+
+def test_a_european_export_semicolons_decimal_commas_and_dotted_dates(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Kundennummer": ["101", "101", "102", "102", "103"] * 4,
+            "Rechnungsdatum": ["02.03.2024", "16.03.2024", "03.03.2024", "20.03.2024", "05.03.2024"]
+            * 4,
+            "Rechnung": [f"R{n:04d}" for n in range(20)],
+            "Menge": [2, 1, 3, 1, 1] * 4,
+            "Einzelpreis": ["2,50", "1,00", "3,50", "4,00", "10,00"] * 4,
+        }
+    )
+    path = _write(tmp_path, frame, sep=";")
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert (plan.roles.customer, plan.roles.quantity, plan.roles.price) == (
+        "Kundennummer",
+        "Menge",
+        "Einzelpreis",
+    )
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.frame.loc["101", "monetary"] == pytest.approx(4 * (2 * 2.5 + 1.0))
+    assert totals.summary.last_date == date(2024, 3, 20)
