@@ -16,6 +16,8 @@ from reportgen.model import Chart, RfmSummary
 from reportgen.plotting import FULL_WIDTH, _render
 
 _INK = "#333333"
+# Both charts sit side by side on the purchase-behaviour page: square, half the width.
+GRID_SIZE = (FULL_WIDTH - 0.25) / 2
 _RISK = "#e15759"
 
 
@@ -52,20 +54,22 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
                 text,
                 ha="center",
                 va="center",
-                fontsize=6.5,
+                fontsize=6,
                 color="white" if share > 0.6 * shares.max() else _INK,
             )
-        # One label per named region, at its top-left cell; the region outlined.
+        # One label per named region, centred over its top row; the region outlined.
         for name, cells in names.items():
-            top = max(cells, key=lambda rf: (rf[0], -rf[1]))
+            top_r = max(r for r, _ in cells)
+            row = [f for r, f in cells if r == top_r]
             risk = name in rfm.risk_groups
+            label = name.replace(" ", "\n", 1) if len(row) == 1 and len(name) > 10 else name
             axes.text(
-                top[1] - 1,
-                top[0] - 1 + 0.28,
-                name,
+                (min(row) + max(row)) / 2 - 1,
+                top_r - 1 + 0.25,
+                label,
                 ha="center",
                 va="center",
-                fontsize=6.5,
+                fontsize=6,
                 fontweight="bold",
                 color=_RISK if risk else _INK,
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
@@ -83,8 +87,8 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
                 )
         axes.set_xticks(range(5), [f"F {f}" for f in range(1, 6)])
         axes.set_yticks(range(5), [f"R {r}" for r in range(1, 6)])
-        axes.set_xlabel("Frequency score (5 = buys most often)")
-        axes.set_ylabel("Recency score (5 = bought most recently)")
+        axes.set_xlabel("Frequency score (5 = most often)", fontsize=8)
+        axes.set_ylabel("Recency score (5 = most recent)", fontsize=8)
         axes.tick_params(length=0)
         axes.grid(False)
         for spine in axes.spines.values():
@@ -99,7 +103,7 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
         "equal values share a score (all one-order customers score F 1), so a score can be "
         "empty."
     )
-    return _render("rfm_grid", "The RFM grid", caption, (FULL_WIDTH, 4.2), draw)
+    return _render("rfm_grid", "The RFM grid", caption, (GRID_SIZE, GRID_SIZE), draw)
 
 
 def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Chart:
@@ -118,22 +122,22 @@ def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Chart:
             axes.plot([top, top], [0, share], color=_INK, linewidth=0.8, linestyle=":")
             axes.plot([0, top], [share, share], color=_INK, linewidth=0.8, linestyle=":")
             axes.annotate(
-                f"top {top:.0%}: {share:.0%} of revenue",
+                f"top {top:.0%}: {share:.0%}",
                 (top, share),
-                xytext=(8, -12),
+                xytext=(6, -12),
                 textcoords="offset points",
-                fontsize=8,
+                fontsize=7,
                 color=_INK,
             )
         axes.set_xlim(0, 1)
         axes.set_ylim(0, 1.02)
         axes.xaxis.set_major_formatter(PercentFormatter(1.0))
         axes.yaxis.set_major_formatter(PercentFormatter(1.0))
-        axes.set_xlabel("Customers, biggest spenders first")
-        axes.set_ylabel("Share of net revenue")
+        axes.set_xlabel("Customers, biggest spenders first", fontsize=8)
+        axes.set_ylabel("Share of net revenue", fontsize=8)
 
     caption = (
         f"The top 10% of customers bring {rfm.top10_share:.0%} of net revenue and the top "
         f"20% bring {rfm.top20_share:.0%}. The dashed line is what equal spending would give."
     )
-    return _render("concentration", "Revenue concentration", caption, (FULL_WIDTH, 2.6), draw)
+    return _render("concentration", "Revenue concentration", caption, (GRID_SIZE, GRID_SIZE), draw)
