@@ -457,8 +457,22 @@ def init(
     """
     _configure_logging(verbose, quiet)
     from reportgen.init_config import compare_columns, draft_config
+    from reportgen.transactions import OrderOptions, order_config, plan_orders
 
     with _user_errors():
+        # Order lines get the roles of their columns (issue 14), not customer features.
+        plan = plan_orders(input_path, OrderOptions(), sheet)
+        if plan is not None:
+            text = order_config(plan, output)
+            if output is None:
+                click.echo(text, nl=False)
+            elif output.exists() and not force:
+                click.echo(f"{output} was kept; rerun with --force to replace it with a fresh one.")
+            else:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                output.write_text(text, encoding="utf-8")
+                click.echo(str(output))
+            return
         draft = draft_config(input_path, sheet, output)
         if output is not None and output.exists():
             changes = compare_columns(output, draft.columns)

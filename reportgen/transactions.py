@@ -22,7 +22,9 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import json
 import logging
+import os
 import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -1178,3 +1180,33 @@ def file_sha256(path: Path) -> str:
     """The file's SHA-256, read in chunks (the model records which file it was fitted on)."""
     with path.open("rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def order_config(plan: OrderPlan, config_path: Path | None = None) -> str:
+    """A commented config for an order-line export, as `reportgen init` writes it.
+
+    Args:
+        config_path: where the config will be written; the input path is made
+            relative to it, so the config and the export can move together.
+    """
+    source = plan.source.path.resolve()
+    where = os.path.relpath(source, config_path.resolve().parent) if config_path else str(source)
+    lines = [
+        f"# reportgen config for {plan.source.path.name}, written by `reportgen init` on "
+        f"{date.today():%Y-%m-%d}.",
+        "#",
+        f"# Read as order lines {plan.reason}.",
+        "# Each role below was guessed from the columns' names and values: correct any that",
+        "# is wrong, then run every month:",
+        "#",
+        "#   reportgen run --config THIS_FILE --period YYYY-MM -o output/YYYY-MM",
+        "",
+        f"input = {json.dumps(where)}",
+        'input_kind = "orders"',
+        *(f"{role} = {json.dumps(column)}" for role, column in plan.roles.used().items()),
+        "",
+        '# date_format = "%d/%m/%Y"  # only when the day/month order cannot be decided',
+        '# as_of = "YYYY-MM-DD"      # the reference date; default: the day after the last date',
+        "# exclude_items = []        # item codes that are not products (postage, fees)",
+    ]
+    return "\n".join(lines) + "\n"

@@ -139,3 +139,20 @@ def test_features_do_not_apply_to_order_lines(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "features applies to customer tables only" in result.output
     assert not out.exists()
+
+
+def test_init_writes_the_roles_of_an_order_line_export_and_run_uses_them(tmp_path: Path) -> None:
+    source = tmp_path / "exports" / "orders.csv"
+    write_order_lines(source, 3_000, seed=4)
+    config = tmp_path / "config" / "orders.toml"
+    runner = CliRunner()
+    result = runner.invoke(main, ["init", str(source), "-o", str(config)])
+    assert result.exit_code == 0, result.output
+    text = config.read_text(encoding="utf-8")
+    assert 'input = "../exports/orders.csv"' in text
+    assert 'input_kind = "orders"' in text
+    assert 'customer = "CustomerID"' in text and 'order = "InvoiceNo"' in text
+    out = tmp_path / "out"
+    run = runner.invoke(main, ["run", "--config", str(config), "-o", str(out), "--no-pdf"])
+    assert run.exit_code == 0, run.output
+    assert (out / "segments.csv").exists()
