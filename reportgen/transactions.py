@@ -179,6 +179,7 @@ _DATE_PATTERNS = {
 }
 _NUMBER = re.compile(r"^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+_FLOAT_ID = re.compile(r"^\d+\.0$")
 # The date part of a date text, as SQL extracts it before parsing.
 _SQL_DATE_PART = r"^\s*([0-9]{8}|[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4})"
 
@@ -237,6 +238,8 @@ class OrderPlan:
     reason: str
     decimal_comma: tuple[str, ...] = ()
     other_customer_columns: tuple[str, ...] = ()
+    # Customer IDs written as floats (17850.0: pandas' export of an ID column with gaps).
+    float_ids: bool = False
 
 
 @dataclass(frozen=True)
@@ -318,12 +321,14 @@ def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> 
         for column in (roles.amount, roles.quantity, roles.price)
         if column is not None and _share(head[column], _DECIMAL_COMMA) > 0.5
     )
+    assert roles.customer is not None
     return OrderPlan(
         source=source,
         roles=roles,
         reason=_reason(roles, evidence, forced),
         decimal_comma=decimal_comma,
         other_customer_columns=others,
+        float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
     )
 
 
@@ -954,6 +959,9 @@ def _stage_lines(
             value = f"replace(replace({value}, '.', ''), ',', '.')"
         return f"TRY_CAST({value} AS DOUBLE)"
 
+    customer = text(roles.customer, markers=True)
+    if plan.float_ids:
+        customer = f"regexp_replace({customer}, '\\.0$', '')"
     date_text = text(roles.date)
     if not whole_dates and roles.date is not None:
         date_text = f"split_part({date_text}, ' ', 1)"
@@ -961,7 +969,7 @@ def _stage_lines(
         f"""CREATE TEMP TABLE lines AS
 SELECT customer, date_text, order_key, item, quantity, price, amount, COUNT(*) AS copies
 FROM (
-  SELECT {text(roles.customer, markers=True)} AS customer, {date_text} AS date_text,
+  SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount

@@ -347,3 +347,12 @@ def test_a_european_export_semicolons_decimal_commas_and_dotted_dates(tmp_path: 
     totals = aggregate_orders(plan, OrderOptions())
     assert totals.frame.loc["101", "monetary"] == pytest.approx(4 * (2 * 2.5 + 1.0))
     assert totals.summary.last_date == date(2024, 3, 20)
+
+
+def test_customer_ids_written_as_floats_lose_the_point_zero(tmp_path: Path) -> None:
+    frame = _retail_lines()
+    frame["CustomerID"] = pd.to_numeric(frame["CustomerID"].replace("", None))  # 17850.0
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None and plan.float_ids
+    totals = aggregate_orders(plan, OrderOptions())
+    assert set(totals.frame.index) == {"17850", "13047", "12431"}
