@@ -342,6 +342,8 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None
         raise DataError(f"Input file {path} does not exist. Check the path and try again.")
     if path.is_dir():
         raise DataError(f"{path} is a directory; give the path of a CSV file inside it.")
+    if not path.is_file():
+        return None  # a pipe or a device: never read here (a pipe would block); see loading
     with path.open("rb") as file:
         head = file.read(HEAD_BYTES)
     if not head.strip():
