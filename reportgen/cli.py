@@ -182,6 +182,18 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="With --previous: assign customers to its segments without refitting.",
 )
 @click.option(
+    "--input-kind",
+    type=click.Choice(["auto", "orders", "customers"]),
+    help="Order lines (aggregated to customers and segmented on recency, frequency and "
+    "spend) or one row per customer.  [default: auto, from the table's shape]",
+)
+@click.option(
+    "--as-of",
+    metavar="YYYY-MM-DD",
+    help="For order lines: the reference date recency is counted to; later lines are left "
+    "out.  [default: the day after the last date]",
+)
+@click.option(
     "--email",
     "send_email",
     is_flag=True,
@@ -212,6 +224,8 @@ def run(
     period: str | None,
     previous_dir: Path | None,
     score: bool,
+    input_kind: str | None,
+    as_of: str | None,
     send_email: bool,
     verbose: int,
     quiet: bool,
@@ -246,6 +260,8 @@ def run(
         "period": period,
         "previous_dir": previous_dir,
         "score": score or None,
+        "input_kind": input_kind,
+        "as_of": as_of,
     }
     given = [name for name in _EMAIL_OPTION_NAMES if email_options[name]]
     if given and not send_email:
@@ -348,7 +364,7 @@ def _after_the_run(output_dir: Path) -> Iterator[None]:
     type=click.IntRange(10, 100_000_000),
     default=200,
     show_default=True,
-    help="How many customers to generate (in the first month).",
+    help="How many customers to generate (in the first month); with --orders, order lines.",
 )
 @click.option(
     "--months",
@@ -363,14 +379,36 @@ def _after_the_run(output_dir: Path) -> Iterator[None]:
     help="With --months: the first month.",
 )
 @click.option("--seed", type=int, help="Random seed (default: the bundled sample's).")
+@click.option(
+    "--orders",
+    is_flag=True,
+    help="Write order lines instead (Online-Retail-like; -n is then the number of lines; "
+    "a .parquet output is written as Parquet).",
+)
 def sample(
-    output: Path | None, customers: int, months: int | None, start: str, seed: int | None
+    output: Path | None,
+    customers: int,
+    months: int | None,
+    start: str,
+    seed: int | None,
+    orders: bool,
 ) -> None:
     """Write synthetic customers with five known groups, like the bundled sample.
 
     With --months, writes one table per month in which customers leave, join and move
-    between groups, to try the monthly workflow (`reportgen run --previous`).
+    between groups, to try the monthly workflow (`reportgen run --previous`). With
+    --orders, writes an order-line export (invoices, returns, guest checkouts, postage
+    lines) to try order-line input.
     """
+    if orders:
+        from reportgen.sample_orders import ORDERS_SEED, write_order_lines
+
+        if months is not None:
+            raise click.UsageError("--orders writes one export: drop --months.")
+        path = output or Path("data/orders.csv")
+        write_order_lines(path, customers, seed=ORDERS_SEED if seed is None else seed)
+        click.echo(str(path))
+        return
     from reportgen.sample import SAMPLE_SEED, make_customers, make_months
 
     seed = SAMPLE_SEED if seed is None else seed
@@ -419,8 +457,22 @@ def init(
     """
     _configure_logging(verbose, quiet)
     from reportgen.init_config import compare_columns, draft_config
+    from reportgen.transactions import OrderOptions, order_config, plan_orders
 
     with _user_errors():
+        # Order lines get the roles of their columns (issue 14), not customer features.
+        plan = plan_orders(input_path, OrderOptions(), sheet)
+        if plan is not None:
+            text = order_config(plan, output)
+            if output is None:
+                click.echo(text, nl=False)
+            elif output.exists() and not force:
+                click.echo(f"{output} was kept; rerun with --force to replace it with a fresh one.")
+            else:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                output.write_text(text, encoding="utf-8")
+                click.echo(str(output))
+            return
         draft = draft_config(input_path, sheet, output)
         if output is not None and output.exists():
             changes = compare_columns(output, draft.columns)

@@ -61,6 +61,17 @@ INHERITED_SETTINGS = (
     "k_min",
     "seed",
     "outcomes",
+    # Order-line input: read next month's export the same way.
+    "input_kind",
+    "customer_column",
+    "date_column",
+    "amount_column",
+    "quantity_column",
+    "price_column",
+    "order_column",
+    "item_column",
+    "date_format",
+    "exclude_items",
 )
 
 
@@ -343,7 +354,7 @@ def inherited_settings(directory: Path) -> dict[str, Any]:
     """Return the settings an earlier run used that a follow-up run should keep."""
     settings = read_model(directory).settings
     values = {key: settings[key] for key in INHERITED_SETTINGS if key in settings}
-    for key in ("features", "profile", "ignore"):
+    for key in ("features", "profile", "ignore", "exclude_items"):
         if key in values:
             values[key] = tuple(values[key])
     if values.get("outcomes") is not None:  # None: found afresh each month

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -556,9 +556,105 @@ class Report:
     categorical_features: tuple[CategoryEncoding, ...] = ()
     log_scaled_columns: tuple[str, ...] = ()
     outcomes: tuple[OutcomeRates, ...] = ()
+    # Order-line input (issue 14): RFM grid, revenue at risk, how the lines were read.
+    rfm: RfmSummary | None = None
 
     @property
     def measure_columns(self) -> tuple[str, ...]:
         """The features that are measures (the others are categorical features)."""
         categorical = {encoding.column for encoding in self.categorical_features}
         return tuple(column for column in self.feature_columns if column not in categorical)
+
+
+@dataclass(frozen=True)
+class SuspectItem:
+    """An item code that looks unlike the rest (postage, fees, manual adjustments)."""
+
+    code: str
+    lines: int
+    value: float
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """How order lines became customers: what was read, left out and how dates were read."""
+
+    lines_read: int
+    duplicate_lines: int
+    customers: int
+    roles: tuple[tuple[str, str], ...]
+    reason: str
+    date_interpretation: str
+    first_date: date | None
+    last_date: date | None
+    reference_date: date
+    as_of_given: bool
+    no_customer_lines: int
+    no_customer_value: float
+    no_date_lines: int
+    bad_price_lines: int
+    zero_value_lines: int
+    excluded_lines: int
+    excluded_items: tuple[str, ...]
+    return_lines: int
+    returned_value: float
+    after_reference_lines: int
+    not_positive_customers: int
+    suspect_items: tuple[SuspectItem, ...]
+    has_money: bool
+    has_orders: bool
+    other_customer_columns: tuple[str, ...] = ()
+    source_description: str = ""
+
+    def role(self, name: str) -> str | None:
+        """The column that plays ``name`` (customer, date, amount, ...), if any."""
+        return dict(self.roles).get(name)
+
+
+@dataclass(frozen=True)
+class RfmCell:
+    """One cell of the recency x frequency grid: its name, customers and revenue."""
+
+    r: int
+    f: int
+    name: str
+    customers: int
+    revenue: float
+
+
+@dataclass(frozen=True)
+class RfmSegment:
+    """What a K-Means segment of customers is on the RFM grid, and what it is worth."""
+
+    number: int
+    name: str
+    group: str
+    r: int
+    f: int
+    customers: int
+    revenue: float
+    revenue_share: float
+    average_order_value: float | None
+    median_recency: float
+    median_frequency: float
+    median_monetary: float | None
+    returned_share: float | None
+    last_12_months: float | None
+
+
+@dataclass(frozen=True)
+class RfmSummary:
+    """The purchase-behaviour results of an order-line run."""
+
+    orders: OrderSummary
+    reference_date: date
+    grid: tuple[RfmCell, ...]
+    segments: tuple[RfmSegment, ...]
+    risk_groups: tuple[str, ...]
+    revenue_at_risk: float | None
+    customers_at_risk: int
+    top10_share: float | None
+    top20_share: float | None
+    total_revenue: float | None
+    # All the net spend of the customers at risk, not only their last 12 months'.
+    lifetime_at_risk: float | None = None

@@ -1,7 +1,9 @@
 """The pipeline: the only place that knows the order of the stages.
 
 load -> clean -> features -> explore -> choose k -> cluster -> profile -> plot ->
-render (report and email body) -> write.
+render (report and email body) -> write. Order lines are aggregated to customers
+(transactions, DuckDB) and scored on recency, frequency and money (rfm) instead of
+being cleaned.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
+
 from reportgen import __version__
 from reportgen.choosing_k import attach_stability, choose_k
 from reportgen.cleaning import clean_table
@@ -31,6 +35,7 @@ from reportgen.model import (
     CleanTable,
     FeatureMatrix,
     KChoice,
+    OrderSummary,
     PreviousRun,
     Report,
     SavedModel,
@@ -42,6 +47,17 @@ from reportgen.outputs import Content, summary_json, write_atomically, write_seg
 from reportgen.plotting import make_charts
 from reportgen.profiling import load_rules, profile_segments
 from reportgen.rendering import render_html, render_pdf
+from reportgen.rfm import (
+    Grid,
+    customer_groups,
+    customer_table,
+    describe_segments,
+    grid_path,
+    load_grid,
+    rfm_features,
+    rfm_scores,
+)
+from reportgen.rfm_charts import rfm_charts
 from reportgen.settings import Settings
 from reportgen.swap import check_output_dir
 from reportgen.tracking import (
@@ -51,6 +67,13 @@ from reportgen.tracking import (
     rescored_model,
     score_customers,
     track_segments,
+)
+from reportgen.transactions import (
+    OrderPlan,
+    aggregate_orders,
+    file_sha256,
+    order_options,
+    plan_orders,
 )
 
 log = logging.getLogger(__name__)
@@ -89,6 +112,8 @@ class Analysis:
     features: FeatureMatrix
     segmentation: Segmentation
     model: SavedModel
+    # Order-line input: the RFM columns segments.csv gains, one row per customer.
+    csv_extra: pd.DataFrame | None = None
 
 
 def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
@@ -132,18 +157,35 @@ def analyse(
         previous = read_previous_run(settings.previous_dir)
     rules = load_rules(settings.rules_path)
     with _stage("Loading", settings.input_path):
+        # Order lines (issue 14) are aggregated to customers; customer tables load as
+        # before. A table given in memory (the Python API) is a customer table.
+        plan = None
         if table is None:
-            table = load_table(settings.input_path, settings.sheet)
-        if previous:
+            plan = plan_orders(settings.input_path, order_options(settings), settings.sheet)
+            if plan is None:
+                table = load_table(settings.input_path, settings.sheet)
+        if previous and table is not None:
             check_features(previous.model, table, settings.previous_dir)
-    with _stage("Cleaning"):
-        clean = clean_table(table, settings, previous.model.feature_kinds() if previous else None)
-        # Only the file's name and hash are needed from here on: let the raw table go.
-        source_name, input_sha256 = table.path.name, table.sha256
-        del table
-        features = prepare_features(clean, previous.model.categorical if previous else None)
+    orders = None
+    if plan is not None:
+        with _stage("Aggregating order lines"):
+            orders = _order_input(plan, settings)
+        clean, features = orders.clean, orders.features
+        source_name, input_sha256 = settings.input_path.name, orders.sha256
         if previous:
             check_same_features(previous.model, features)
+    else:
+        assert table is not None
+        with _stage("Cleaning"):
+            clean = clean_table(
+                table, settings, previous.model.feature_kinds() if previous else None
+            )
+            # Only the file's name and hash are needed from here on: let the raw table go.
+            source_name, input_sha256 = table.path.name, table.sha256
+            del table
+            features = prepare_features(clean, previous.model.categorical if previous else None)
+            if previous:
+                check_same_features(previous.model, features)
     with _stage("Exploring"):
         exploration = explore(clean)
     k_choice, segmentation, warnings = _segment(settings, features, previous)
@@ -154,6 +196,17 @@ def analyse(
         segments = with_outcomes(segments, outcomes)
         if k_choice is not None:
             segments = attach_stability(segments, features, segmentation, k_choice, settings.seed)
+        rfm = None
+        if orders is not None:
+            segments, rfm = describe_segments(
+                segments,
+                segmentation,
+                orders.customers,
+                orders.scores,
+                orders.grid,
+                orders.summary,
+                known_names,
+            )
     changes = None
     if previous:
         changes = compare_runs(
@@ -174,6 +227,8 @@ def analyse(
         charts = make_charts(
             clean, features, exploration, k_choice, segmentation, segments, changes, outcomes
         )
+        if rfm is not None and orders is not None:
+            charts = {**charts, **rfm_charts(rfm, orders.customers)}
 
     report = Report(
         title=settings.title,
@@ -203,6 +258,7 @@ def analyse(
             if transform == "log1p"
         ),
         outcomes=outcomes,
+        rfm=rfm,
     )
     if previous and settings.score:
         # Score mode keeps last month's model, so the segmentation stays fixed.
@@ -223,7 +279,8 @@ def analyse(
             input_sha256=input_sha256,
             settings=report.settings,
         )
-    return Analysis(settings, report, clean, features, segmentation, saved)
+    csv_extra = orders.csv_columns() if orders is not None else None
+    return Analysis(settings, report, clean, features, segmentation, saved, csv_extra)
 
 
 def output_files(analysis: Analysis) -> dict[str, Content]:
@@ -237,7 +294,10 @@ def output_files(analysis: Analysis) -> dict[str, Content]:
             files["report.pdf"] = render_pdf(html)
         # Streamed into the file by the write: never the whole CSV in memory.
         names = [s.name for s in segments]
-        files["segments.csv"] = lambda file: write_segments_csv(file, clean, segmentation, names)
+        extra = analysis.csv_extra
+        files["segments.csv"] = lambda file: write_segments_csv(
+            file, clean, segmentation, names, extra=extra
+        )
         files["summary.json"] = summary_json(report)
         files[MODEL_FILE] = model_json(saved)
         files.update(email_files(render_email(report)))
@@ -281,6 +341,50 @@ def _segment(
         if previous:
             segmentation = track_segments(previous.model, segmentation, features)
     return k_choice, segmentation, []
+
+
+@dataclass(frozen=True)
+class _OrderInput:
+    """Order lines aggregated to customers: the clustering input and the RFM scores."""
+
+    clean: CleanTable
+    features: FeatureMatrix
+    customers: pd.DataFrame
+    scores: pd.DataFrame
+    grid: Grid
+    summary: OrderSummary
+    sha256: str
+
+    def csv_columns(self) -> pd.DataFrame:
+        """The RFM columns segments.csv gains, one row per customer in the table's order."""
+        columns = [c for c in ("recency_days", "frequency", "monetary") if c in self.customers]
+        extra = self.customers[columns].reset_index(drop=True)
+        extra["rfm_score"] = self.scores["rfm_score"].to_numpy()
+        extra["rfm_group"] = customer_groups(self.scores, self.grid).to_numpy()
+        return extra
+
+
+def _order_input(plan: OrderPlan, settings: Settings) -> _OrderInput:
+    """Aggregate the order lines (DuckDB) and prepare the RFM features and scores."""
+    chosen = [name for name in ("features", "profile", "ignore") if getattr(settings, name)]
+    if chosen:
+        raise SettingsError(
+            f"{settings.input_path.name} is read as order lines, which are segmented on "
+            f"recency, frequency and spend: {chosen[0]} applies to customer tables only. "
+            'Drop it, or set input_kind = "customers".'
+        )
+    grid = load_grid(grid_path(settings.rules_path))
+    totals = aggregate_orders(plan, order_options(settings))
+    clean = customer_table(totals.frame, totals.summary)
+    return _OrderInput(
+        clean=clean,
+        features=rfm_features(clean),
+        customers=totals.frame,
+        scores=rfm_scores(totals.frame),
+        grid=grid,
+        summary=totals.summary,
+        sha256=file_sha256(settings.input_path),
+    )
 
 
 def check_period(output_dir: Path, period: str) -> None:

@@ -56,8 +56,22 @@ class Settings:
     columns: tuple[str, ...] = ()
     # The smallest k considered (k_max is the largest): 2 is a split, not a segmentation.
     k_min: int = 3
+    # Order-line input (issue 14): the kind of table and, when the guess is wrong, the
+    # columns that play each role. as_of is the reference date (YYYY-MM-DD).
+    input_kind: str = "auto"
+    customer_column: str | None = None
+    date_column: str | None = None
+    amount_column: str | None = None
+    quantity_column: str | None = None
+    price_column: str | None = None
+    order_column: str | None = None
+    item_column: str | None = None
+    date_format: str | None = None
+    as_of: str | None = None
+    exclude_items: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        _check_order_settings(self)
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", self.period):
             raise SettingsError(
                 f"The period must look like 2026-11 (year-month), not {self.period!r}."
@@ -112,6 +126,7 @@ class Settings:
         values["ignore"] = list(self.ignore)
         values["labels"] = dict(self.labels)
         values["units"] = dict(self.units)
+        values["exclude_items"] = list(self.exclude_items)
         return values
 
 
@@ -176,6 +191,29 @@ class EmailSettings:
         return tuple(getaddresses([address])[0][1] for address in (*self.to, *self.cc))
 
 
+INPUT_KINDS = ("auto", "orders", "customers")
+
+
+def _check_order_settings(settings: Settings) -> None:
+    """Check the order-line settings: the input kind, the as_of date and the date format."""
+    if settings.input_kind not in INPUT_KINDS:
+        raise SettingsError(
+            f"input_kind must be one of {', '.join(INPUT_KINDS)}, not {settings.input_kind!r}."
+        )
+    if settings.as_of is not None:
+        try:
+            date.fromisoformat(settings.as_of)
+        except ValueError:
+            raise SettingsError(
+                f"as_of must be a date like 2011-12-10 (YYYY-MM-DD), not {settings.as_of!r}."
+            ) from None
+    if settings.date_format is not None and not re.search(r"%[dmYyjbB]", settings.date_format):
+        raise SettingsError(
+            f"date_format {settings.date_format!r} has no date directive; write it as "
+            'strftime codes, e.g. date_format = "%d/%m/%Y %H:%M".'
+        )
+
+
 def _check_address(address: str, option: str) -> None:
     parsed = getaddresses([address])
     if (
@@ -222,6 +260,17 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "score": ("score", bool, False),
     "outcomes": ("outcomes", list, False),
     "columns": ("columns", list, False),
+    "input_kind": ("input_kind", str, False),
+    "customer": ("customer_column", str, False),
+    "date": ("date_column", str, False),
+    "amount": ("amount_column", str, False),
+    "quantity": ("quantity_column", str, False),
+    "price": ("price_column", str, False),
+    "order": ("order_column", str, False),
+    "item": ("item_column", str, False),
+    "date_format": ("date_format", str, False),
+    "as_of": ("as_of", str, False),
+    "exclude_items": ("exclude_items", list, False),
 }
 EMAIL_TABLE = "email"
 # [email] key -> (EmailSettings field, expected TOML type)

@@ -1,0 +1,514 @@
+"""Recency, frequency and monetary value: scores, the R x F grid, and naming segments on it.
+
+The per-customer table from ``transactions`` becomes the clustering input: K-Means
+runs on the standardized log of recency (days since the last purchase), frequency
+(orders) and monetary value (net spend), or on recency and frequency alone when the
+lines carry no money. Each customer also gets R, F and M scores from 1 to 5: the
+quintile of customers they fall in, ties kept together (a customer's score is 1 plus
+five times the share of customers strictly worse, rounded down, so the half of
+customers with one order all score F 1). A segment is named after the grid cell of its
+customers' median R and F scores; the grid and the playbook are in rfm.toml.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from reportgen.config import packaged
+from reportgen.errors import SettingsError
+from reportgen.model import (
+    CleanTable,
+    ColumnReport,
+    DataQuality,
+    FeatureMatrix,
+    OrderSummary,
+    Recommendation,
+    RfmCell,
+    RfmSegment,
+    RfmSummary,
+    Segmentation,
+    SegmentProfile,
+    transform_values,
+)
+
+DEFAULT_GRID = packaged("rfm.toml")
+GRID_FILE = "rfm.toml"
+SCORES = (1, 2, 3, 4, 5)
+_TEXTS = ("meaning", "action", "campaign", "retention", "products")
+
+FEATURES = ("recency_days", "frequency", "monetary")
+DISPLAY = {
+    "recency_days": "Days since last purchase",
+    "frequency": "Orders",
+    "monetary": "Net spend",
+    "tenure_days": "Days since first purchase",
+    "average_order_value": "Average order value",
+    "returned_share": "Share of value returned",
+    "distinct_items": "Distinct items bought",
+}
+SHORT = {
+    "recency_days": "days since last purchase",
+    "frequency": "orders",
+    "monetary": "net spend",
+    "tenure_days": "days as a customer",
+    "average_order_value": "order value",
+    "returned_share": "share returned",
+    "distinct_items": "distinct items",
+}
+# How two segments in one cell differ: (column, higher, lower, middle).
+_QUALIFIERS = (
+    ("monetary", "higher spend", "lower spend", "mid spend"),
+    ("frequency", "more orders", "fewer orders", "mid orders"),
+    ("recency_days", "less recent", "more recent", "mid recency"),
+    ("average_order_value", "bigger orders", "smaller orders", "mid-size orders"),
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One named region of the R x F grid and its playbook."""
+
+    name: str
+    cells: frozenset[tuple[int, int]]
+    risk: bool
+    texts: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The R x F grid: every (R, F) cell belongs to exactly one group."""
+
+    groups: tuple[Group, ...]
+    source: str
+
+    def group(self, r: int, f: int) -> Group:
+        """The group that holds cell (r, f)."""
+        return next(group for group in self.groups if (r, f) in group.cells)
+
+    @property
+    def risk_groups(self) -> tuple[str, ...]:
+        """The groups whose revenue is at risk (At risk, Can't lose)."""
+        return tuple(group.name for group in self.groups if group.risk)
+
+
+def grid_path(rules_path: Path) -> Path:
+    """The grid beside the recommendations file if there is one, else the bundled grid."""
+    sibling = rules_path.parent / GRID_FILE
+    return sibling if sibling.exists() else DEFAULT_GRID
+
+
+def load_grid(path: Path) -> Grid:
+    """Read and check the RFM grid and playbook.
+
+    Raises:
+        SettingsError: the file is unreadable, a group lacks a text or lists a score
+            outside 1-5, or a cell belongs to no group or to more than one.
+    """
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("group", [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SettingsError(f"Cannot read the RFM grid {path}: {error}.") from None
+    groups = []
+    for number, entry in enumerate(entries, start=1):
+        name = entry.get("name")
+        missing = [key for key in ("name", *_TEXTS) if not isinstance(entry.get(key), str)]
+        if missing:
+            raise SettingsError(f"Group {number} in {path} needs text for: {', '.join(missing)}.")
+        r, f = entry.get("r"), entry.get("f")
+        if not all(
+            isinstance(scores, list) and scores and all(s in SCORES for s in scores)
+            for scores in (r, f)
+        ):
+            raise SettingsError(
+                f"Group {name!r} in {path}: r and f must list scores from 1 to 5, e.g. r = [4, 5]."
+            )
+        cells = frozenset((int(a), int(b)) for a in r for b in f)
+        texts = {key: entry[key] for key in _TEXTS}
+        groups.append(Group(str(name), cells, bool(entry.get("risk", False)), texts))
+    for r in SCORES:
+        for f in SCORES:
+            owners = [group.name for group in groups if (r, f) in group.cells]
+            if len(owners) != 1:
+                problem = (
+                    "no group" if not owners else f"{len(owners)} groups ({', '.join(owners)})"
+                )
+                raise SettingsError(
+                    f"Cell R {r} F {f} of the RFM grid in {path} belongs to {problem}; "
+                    "every cell must belong to exactly one group."
+                )
+    return Grid(tuple(groups), path.name)
+
+
+def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
+    """Score 1-5: one plus five times the share of customers strictly worse, rounded down.
+
+    Equal values always get the same score, so the many customers with one order all
+    score 1 rather than being split at random between scores.
+    """
+    ranked = values if higher_is_better else -values
+    below = ranked.rank(method="min").to_numpy() - 1
+    scores = 1 + np.floor(5 * below / len(values)).astype(int)
+    return pd.Series(np.clip(scores, 1, 5), index=values.index)
+
+
+def rfm_scores(customers: pd.DataFrame) -> pd.DataFrame:
+    """Each customer's R, F (and M when there is money) score, and the grid's score text."""
+    scores = pd.DataFrame(index=customers.index)
+    scores["r"] = quintile_scores(customers["recency_days"], higher_is_better=False)
+    scores["f"] = quintile_scores(customers["frequency"])
+    text = scores["r"].astype(str) + scores["f"].astype(str)
+    if "monetary" in customers:
+        scores["m"] = quintile_scores(customers["monetary"])
+        text = text + scores["m"].astype(str)
+    scores["rfm_score"] = text
+    return scores
+
+
+def customer_table(customers: pd.DataFrame, summary: OrderSummary) -> CleanTable:
+    """The per-customer table as the pipeline's cleaned table (no value is missing)."""
+    features = tuple(column for column in FEATURES if column in customers)
+    profile = tuple(
+        column
+        for column in ("tenure_days", "average_order_value", "returned_share", "distinct_items")
+        if column in customers and customers[column].nunique() > 1
+    )
+    frame = customers[[*features, *profile]].reset_index(drop=True)
+    short = dict(SHORT)
+    display = dict(DISPLAY)
+    if not summary.has_orders:
+        short["frequency"], display["frequency"] = "purchase days", "Purchase days"
+    id_column = summary.role("customer") or "customer"
+    return CleanTable(
+        frame=frame,
+        customer_ids=pd.Series(customers.index.to_numpy(), name=id_column),
+        id_column=id_column,
+        feature_columns=features,
+        profile_columns=profile,
+        short_names={column: short[column] for column in (*features, *profile)},
+        quality=order_quality(summary, features, profile),
+        kinds={column: "numeric" for column in (*features, *profile)},
+        display_names={column: display[column] for column in (*features, *profile)},
+    )
+
+
+def rfm_features(clean: CleanTable) -> FeatureMatrix:
+    """The standardized log of recency, frequency and monetary value (log1p: days can be 0)."""
+    columns = clean.feature_columns
+    values = clean.frame[list(columns)].to_numpy(dtype=float)
+    transforms = tuple("log1p" for _ in columns)
+    transformed = transform_values(values, transforms)  # type: ignore[arg-type]
+    means = transformed.mean(axis=0)
+    scales = transformed.std(axis=0)
+    scales[scales == 0] = 1.0
+    return FeatureMatrix(
+        columns=columns,
+        values=values,
+        scaled=(transformed - means) / scales,
+        means=means,
+        scales=scales,
+        transforms=transforms,  # type: ignore[arg-type]
+        display_names=tuple(clean.display(column) for column in columns),
+    )
+
+
+def order_quality(
+    summary: OrderSummary, features: Sequence[str], profile: Sequence[str]
+) -> DataQuality:
+    """The data-quality section of an order-line run: how the lines became customers."""
+    notes = [
+        f"Read as order lines: {summary.lines_read:,} lines, "
+        f"{summary.customers + summary.not_positive_customers:,} customers, {summary.reason}.",
+        _date_note(summary),
+    ]
+    money = summary.role("amount") or summary.role("price") or "the amount"
+    if summary.no_customer_lines:
+        value = f", worth {summary.no_customer_value:,.2f} in {money}" if summary.has_money else ""
+        notes.append(
+            f"{summary.no_customer_lines:,} lines have no customer{value}: they are left out "
+            "(anonymous or guest purchases)."
+        )
+    if summary.return_lines:
+        notes.append(
+            f"{summary.return_lines:,} lines are returns or cancellations (a negative quantity "
+            f"or amount, or a C-prefixed invoice), worth {summary.returned_value:,.2f}: they are "
+            "netted against each customer's spend and not counted as orders."
+        )
+    if summary.bad_price_lines:
+        notes.append(
+            f"{summary.bad_price_lines:,} lines have a zero or negative price and are left out."
+        )
+    if summary.zero_value_lines:
+        notes.append(
+            f"{summary.zero_value_lines:,} purchases are worth 0: they count as visits, "
+            "not as spend."
+        )
+    if summary.no_date_lines:
+        notes.append(f"{summary.no_date_lines:,} lines have no readable date and are left out.")
+    if summary.after_reference_lines:
+        notes.append(
+            f"{summary.after_reference_lines:,} lines on or after the reference date "
+            f"{summary.reference_date:%Y-%m-%d} (as_of) are left out."
+        )
+    if summary.excluded_lines:
+        notes.append(
+            f"{summary.excluded_lines:,} lines of the excluded items "
+            f"({', '.join(summary.excluded_items)}) are left out."
+        )
+    if summary.suspect_items:
+        listed = ", ".join(f"{item.code} ({item.lines:,} lines)" for item in summary.suspect_items)
+        codes = ", ".join(f'"{item.code}"' for item in summary.suspect_items)
+        notes.append(
+            f"These item codes look unlike the rest (no digit, where most codes have one) and "
+            f"may be postage, fees or adjustments rather than products: {listed}. If so, add "
+            f"to the config file: exclude_items = [{codes}]."
+        )
+    if summary.not_positive_customers:
+        notes.append(
+            f"{summary.not_positive_customers:,} customers whose net spend is zero or "
+            "negative (returns only, or returns larger than purchases) are counted here but "
+            "not segmented."
+        )
+    if summary.other_customer_columns:
+        notes.append(
+            f"{', '.join(summary.other_customer_columns)} identifies the same customers as "
+            f"{summary.role('customer')}; {summary.role('customer')} is used "
+            '(set customer = "..." to use another).'
+        )
+    if not summary.has_money:
+        notes.append(
+            "There is no amount or price column: customers are segmented on recency and "
+            "frequency only, and revenue figures are not available."
+        )
+    derived = {
+        "recency_days": f"days from the last purchase to {summary.reference_date:%Y-%m-%d}",
+        "frequency": (
+            f"distinct orders ({summary.role('order')})"
+            if summary.has_orders
+            else "distinct purchase days (no order column)"
+        ),
+        "monetary": "net spend: purchases minus returns",
+        "tenure_days": "days from the first purchase to the reference date",
+        "average_order_value": "purchases ÷ orders",
+        "returned_share": "returns ÷ purchases",
+        "distinct_items": f"distinct {summary.role('item')}",
+    }
+    columns = [
+        ColumnReport(
+            summary.role("customer") or "customer", "code", "id", summary.no_customer_lines, None
+        ),
+        *(ColumnReport(column, "numeric", "feature", 0, derived[column]) for column in features),
+        *(ColumnReport(column, "numeric", "profile", 0, derived[column]) for column in profile),
+    ]
+    return DataQuality(
+        rows_read=summary.lines_read,
+        duplicate_rows=summary.duplicate_lines,
+        rows_kept=summary.customers,
+        columns=tuple(columns),
+        notes=tuple(notes),
+        source=summary.source_description,
+    )
+
+
+def _date_note(summary: OrderSummary) -> str:
+    span = ""
+    if summary.first_date and summary.last_date:
+        span = f" from {summary.first_date:%Y-%m-%d} to {summary.last_date:%Y-%m-%d}"
+    how = "as given (as_of)" if summary.as_of_given else "the day after the last date"
+    return (
+        f"Dates in {summary.role('date')} were read as {summary.date_interpretation}; "
+        f"they run{span}. Reference date: {summary.reference_date:%Y-%m-%d}, {how}."
+    )
+
+
+def describe_segments(
+    segments: Sequence[SegmentProfile],
+    segmentation: Segmentation,
+    customers: pd.DataFrame,
+    scores: pd.DataFrame,
+    grid: Grid,
+    summary: OrderSummary,
+    known_names: Mapping[int, str] | None = None,
+) -> tuple[tuple[SegmentProfile, ...], RfmSummary]:
+    """Name each segment on the grid, give it the playbook's advice, and sum up revenue.
+
+    Args:
+        customers: the per-customer table, in the segmentation's row order.
+        scores: ``rfm_scores(customers)``, same order.
+        known_names: names of segments tracked from an earlier run, kept as they were.
+    """
+    labels = segmentation.labels
+    has_money = "monetary" in customers
+    cells: list[tuple[int, int]] = []
+    for index in range(segmentation.k):
+        members = scores[labels == index]
+        cells.append((_median_score(members["r"]), _median_score(members["f"])))
+    groups = [grid.group(r, f) for r, f in cells]
+    names = _qualified_names([group.name for group in groups], customers, labels)
+    if not summary.has_orders:
+        # Without an order column a purchase is a shopping day: "visits", not "orders".
+        names = [name.replace(" orders)", " visits)") for name in names]
+    known = known_names or {}
+    total = float(customers["monetary"].sum()) if has_money else None
+    renamed, rows = [], []
+    for index, segment in enumerate(segments):
+        members = customers[labels == index]
+        name = known.get(segment.number) or names[index]
+        group, (r, f) = groups[index], cells[index]
+        row = _segment_row(segment.number, name, group.name, r, f, members, total)
+        rows.append(row)
+        renamed.append(
+            replace(
+                segment,
+                name=name,
+                description=_description(group, row, summary),
+                recommendation=Recommendation(
+                    rule=f"RFM playbook: {group.name}",
+                    action=group.texts["action"],
+                    campaign=group.texts["campaign"],
+                    retention=group.texts["retention"],
+                    products=group.texts["products"],
+                ),
+            )
+        )
+    own_groups = customer_groups(scores, grid)
+    at_risk = own_groups.isin(grid.risk_groups).to_numpy()
+    revenue_at_risk = lifetime_at_risk = None
+    if has_money:
+        revenue_at_risk = float(customers.loc[at_risk, "last_12_months"].sum())
+        lifetime_at_risk = float(customers.loc[at_risk, "monetary"].sum())
+    top10, top20 = concentration(customers["monetary"]) if has_money else (None, None)
+    grid_cells = []
+    for r in SCORES:
+        for f in SCORES:
+            inside = ((scores["r"] == r) & (scores["f"] == f)).to_numpy()
+            revenue = float(customers.loc[inside, "monetary"].sum()) if has_money else 0.0
+            grid_cells.append(RfmCell(r, f, grid.group(r, f).name, int(inside.sum()), revenue))
+    return tuple(renamed), RfmSummary(
+        orders=summary,
+        reference_date=summary.reference_date,
+        grid=tuple(grid_cells),
+        segments=tuple(rows),
+        risk_groups=grid.risk_groups,
+        revenue_at_risk=revenue_at_risk,
+        customers_at_risk=int(at_risk.sum()),
+        top10_share=top10,
+        top20_share=top20,
+        total_revenue=total,
+        lifetime_at_risk=lifetime_at_risk,
+    )
+
+
+def customer_groups(scores: pd.DataFrame, grid: Grid) -> pd.Series:
+    """Each customer's own grid group (the classic RFM group), from their R and F."""
+    names = {(r, f): grid.group(r, f).name for r in SCORES for f in SCORES}
+    keys = list(zip(scores["r"].to_numpy(), scores["f"].to_numpy(), strict=True))
+    return pd.Series([names[(int(r), int(f))] for r, f in keys], index=scores.index)
+
+
+def concentration(monetary: pd.Series) -> tuple[float, float]:
+    """The share of net revenue from the top 10% and the top 20% of customers."""
+    values = np.sort(monetary.to_numpy(dtype=float))[::-1]
+    total = values.sum()
+    if total <= 0:
+        return 0.0, 0.0
+    shares = []
+    for top in (0.1, 0.2):
+        count = max(1, math.ceil(top * len(values)))
+        shares.append(float(values[:count].sum() / total))
+    return shares[0], shares[1]
+
+
+def _median_score(values: pd.Series) -> int:
+    return int(np.clip(math.floor(float(values.median()) + 0.5), 1, 5))
+
+
+def _qualified_names(
+    names: Sequence[str], customers: pd.DataFrame, labels: np.ndarray
+) -> list[str]:
+    """Names, with a qualifier where segments share a cell: the measure they differ on most."""
+    result = list(names)
+    for name in dict.fromkeys(names):
+        positions = [index for index, other in enumerate(names) if other == name]
+        if len(positions) < 2:
+            continue
+        medians = {
+            column: [float(customers.loc[labels == index, column].median()) for index in positions]
+            for column, *_ in _QUALIFIERS
+            if column in customers
+        }
+        # The measure whose medians differ most, on a log scale (these are all skewed).
+        column = max(
+            medians,
+            key=lambda c: np.ptp(np.log1p(np.maximum(medians[c], 0))),
+        )
+        _, higher, lower, middle = next(q for q in _QUALIFIERS if q[0] == column)
+        order = np.argsort(-np.array(medians[column]), kind="stable")
+        for rank, slot in enumerate(order):
+            if rank == 0:
+                word = higher if len(order) == 2 else higher.replace("higher", "highest")
+            elif rank == len(order) - 1:
+                word = lower if len(order) == 2 else lower.replace("lower", "lowest")
+            else:
+                word = middle if len(order) == 3 else f"{middle} {chr(ord('A') + rank - 1)}"
+            result[positions[slot]] = f"{name} ({word})"
+    return result
+
+
+def _segment_row(
+    number: int,
+    name: str,
+    group: str,
+    r: int,
+    f: int,
+    members: pd.DataFrame,
+    total: float | None,
+) -> RfmSegment:
+    has_money = total is not None
+    revenue = float(members["monetary"].sum()) if has_money else 0.0
+    aov = returned = last_12 = median_m = None
+    if has_money:
+        purchases = members["average_order_value"] * members["frequency"]
+        orders = float(members["frequency"].sum())
+        aov = float(purchases.sum() / orders) if orders else 0.0
+        bought = float(purchases.sum())
+        returned = float((members["returned_share"] * purchases).sum() / bought) if bought else 0.0
+        last_12 = float(members["last_12_months"].sum())
+        median_m = float(members["monetary"].median())
+    return RfmSegment(
+        number=number,
+        name=name,
+        group=group,
+        r=r,
+        f=f,
+        customers=len(members),
+        revenue=revenue,
+        revenue_share=revenue / total if total else 0.0,
+        average_order_value=aov,
+        median_recency=float(members["recency_days"].median()),
+        median_frequency=float(members["frequency"].median()),
+        median_monetary=median_m,
+        returned_share=returned,
+        last_12_months=last_12,
+    )
+
+
+def _description(group: Group, row: RfmSegment, summary: OrderSummary) -> str:
+    orders = "order" if summary.has_orders else "purchase day"
+    days, count = round(row.median_recency), round(row.median_frequency)
+    parts = [
+        f"last purchase {days:,} day{'s' if days != 1 else ''} ago",
+        f"{count:,} {orders}{'s' if count != 1 else ''}",
+    ]
+    if row.median_monetary is not None:
+        parts.append(f"net spend {row.median_monetary:,.0f}")
+    text = f"{group.texts['meaning']} Median customer: {', '.join(parts)}"
+    if row.revenue_share:
+        text += f"; {row.revenue_share:.0%} of revenue"
+    return text + f" (R {row.r}, F {row.f})."

@@ -1,0 +1,1222 @@
+"""Order lines in, one row per customer out: detection by shape, then one SQL aggregation.
+
+Most exports marketing teams have are order lines (invoice, date, customer, product,
+quantity, price), not one row per customer. This module
+
+1. reads the head of the file and decides whether it is such a table, and which column
+   plays each role (customer, date, amount or quantity x price, order, item), from the
+   columns' names and the shape of their values (``plan_orders``);
+2. has DuckDB read the whole file once into a compact table of the role columns
+   (exact duplicate lines merged and counted), decide the date order from the whole
+   date column, and run ONE aggregation query from lines to customers
+   (``aggregate_orders``). Only the per-customer table reaches pandas.
+
+The aggregation query is written in plain SQL so that the same definition runs on
+Spark SQL: every construct that differs between the two engines goes through a
+``Dialect`` (date parsing, regular expressions, a global regexp replace). Everything
+else is ANSI: CASE, COUNT(DISTINCT), SUM, MIN/MAX, GROUP BY.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from reportgen.errors import DataError, SettingsError
+from reportgen.loading import DELIMITER_NAMES, EXTRA_MISSING, sniff_delimiter
+from reportgen.model import OrderSummary, SuspectItem
+from reportgen.settings import Settings
+
+log = logging.getLogger(__name__)
+
+InputKind = Literal["auto", "orders", "customers"]
+SourceFormat = Literal["csv", "whitespace", "parquet", "frame"]
+
+# How much of the file the detection reads: enough lines that customers repeat.
+HEAD_BYTES = 2 << 20
+HEAD_LINES = 20_000
+# A customer column repeats: on average at least this many lines per customer.
+MIN_LINES_PER_CUSTOMER = 1.15
+# A column is a date / a number when this share of its filled values reads as one.
+DATE_SHARE = 0.95
+NUMBER_SHARE = 0.95
+# Item codes unlike the rest: codes without a digit where this share of codes has one.
+CODED_ITEMS_SHARE = 0.8
+SHOWN_SUSPECT_ITEMS = 8
+REVENUE_WINDOW_DAYS = 365
+DUCKDB_MEMORY_LIMIT = "1GB"
+_MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
+
+_HINTS: dict[str, tuple[str, ...]] = {
+    # English first; then the usual words of German, French, Spanish, Italian, Dutch and
+    # Portuguese shop exports (matched inside the lower-cased name without separators).
+    "customer": (
+        "customer",
+        "client",
+        "member",
+        "buyer",
+        "shopper",
+        "consumer",
+        "patron",
+        "household",
+        "account",
+        "user",
+        "cust",
+        "kunde",
+        "klant",
+    ),
+    "order": (
+        "invoice",
+        "order",
+        "receipt",
+        "transaction",
+        "basket",
+        "ticket",
+        "bill",
+        "rechnung",
+        "bestell",
+        "beleg",
+        "facture",
+        "commande",
+        "factura",
+        "pedido",
+        "fattura",
+        "ordine",
+        "factuur",
+    ),
+    "item": (
+        "stockcode",
+        "sku",
+        "product",
+        "item",
+        "article",
+        "stock",
+        "ean",
+        "upc",
+        "barcode",
+        "artikel",
+        "produit",
+        "producto",
+        "prodotto",
+        "produto",
+    ),
+    "amount": (
+        "amount",
+        "sales",
+        "revenue",
+        "spend",
+        "turnover",
+        "value",
+        "total",
+        "paid",
+        "net",
+        "gross",
+        "betrag",
+        "umsatz",
+        "montant",
+        "importe",
+        "importo",
+        "bedrag",
+        "valor",
+    ),
+    "quantity": (
+        "quantity",
+        "qty",
+        "units",
+        "numberof",
+        "pieces",
+        "cds",
+        "menge",
+        "anzahl",
+        "quantite",
+        "cantidad",
+        "quantita",
+        "aantal",
+        "quantidade",
+    ),
+    "price": ("unitprice", "price", "preis", "prix", "precio", "prezzo", "prijs", "preco"),
+}
+# Among several columns with a role's hint, prefer a code over a name or a description.
+_CODE_WORDS = ("id", "code", "no", "number", "num", "key", "nr", "sku")
+_AVOID_WORDS = ("name", "description", "desc", "date", "time", "type", "status", "mode")
+_DESCRIBING_WORDS = (
+    "type",
+    "segment",
+    "group",
+    "category",
+    "class",
+    "tier",
+    "status",
+    "gender",
+    "country",
+    "city",
+    "region",
+    "state",
+    "since",
+    "age",
+)
+_NOT_MONEY_WORDS = ("profit", "discount", "tax", "cost", "margin", "postal", "zip", "id")
+
+_DATE_PATTERNS = {
+    "iso": re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}.*)?$"),
+    "dmy": re.compile(r"^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}(?:[ T]\d{1,2}:\d{2}.*)?$"),
+    "compact": re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"),
+}
+_NUMBER = re.compile(r"^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+_FLOAT_ID = re.compile(r"^\d+\.0$")
+# The date part of a date text, as SQL extracts it before parsing.
+_SQL_DATE_PART = r"^\s*([0-9]{8}|[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4})"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Which column of the order lines plays each part (None: absent)."""
+
+    customer: str | None = None
+    date: str | None = None
+    amount: str | None = None
+    quantity: str | None = None
+    price: str | None = None
+    order: str | None = None
+    item: str | None = None
+
+    @property
+    def has_money(self) -> bool:
+        """Whether the lines carry money: an amount, or a price (times quantity if any)."""
+        return self.amount is not None or self.price is not None
+
+    def used(self) -> dict[str, str]:
+        """The role -> column pairs that are set, in a fixed order."""
+        pairs = {
+            "customer": self.customer,
+            "date": self.date,
+            "order": self.order,
+            "item": self.item,
+            "quantity": self.quantity,
+            "price": self.price,
+            "amount": self.amount,
+        }
+        return {role: column for role, column in pairs.items() if column is not None}
+
+
+@dataclass(frozen=True)
+class Source:
+    """How to read the file: its format, and for text the delimiter, encoding and header."""
+
+    path: Path
+    format: SourceFormat
+    columns: tuple[str, ...]
+    delimiter: str = ","
+    utf8: bool = True
+    header: bool = True
+    description: str = ""
+    frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    """An order-line table, how to read it, and why it was read as order lines."""
+
+    source: Source
+    roles: Roles
+    reason: str
+    decimal_comma: tuple[str, ...] = ()
+    other_customer_columns: tuple[str, ...] = ()
+    # Customer IDs written as floats (17850.0: pandas' export of an ID column with gaps).
+    float_ids: bool = False
+
+
+@dataclass(frozen=True)
+class OrderOptions:
+    """What the user said about the order lines (config keys and options)."""
+
+    input_kind: InputKind = "auto"
+    roles: Roles = Roles()
+    date_format: str | None = None
+    as_of: date | None = None
+    exclude_items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerTotals:
+    """The aggregation's result: one row per customer, and what happened to the lines."""
+
+    frame: pd.DataFrame
+    summary: OrderSummary
+
+
+# --- detection -------------------------------------------------------------------------
+
+
+def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> OrderPlan | None:
+    """Decide whether ``path`` holds order lines, and which column plays which role.
+
+    Returns None for a customer table (one row per customer), which the rest of the
+    pipeline reads as before.
+
+    Raises:
+        SettingsError: a configured role names a column the file does not have.
+        DataError: the table must be order lines (``input_kind = "orders"``, or roles
+            were configured) but a role cannot be found.
+    """
+    if options.input_kind == "customers":
+        return None
+    forced = options.input_kind == "orders" or bool(options.roles.used())
+    sampled = _sample(path, sheet)
+    if sampled is None:
+        if forced:
+            raise DataError(
+                f"Cannot read {path.name} as order lines: it does not split into columns; "
+                "export it as CSV (comma, semicolon or tab) or Parquet."
+            )
+        return None
+    source, head = sampled
+    for role, column in options.roles.used().items():
+        if column not in head.columns:
+            raise SettingsError(
+                f"{role} = {column!r} names a column that {path.name} does not have; "
+                f"its columns are: {', '.join(head.columns)}."
+            )
+    roles, evidence, others = _detect_roles(head, options.roles)
+    repeats = evidence.get("lines_per_customer", 0.0)
+    if not forced and (
+        roles.customer is None or roles.date is None or repeats < MIN_LINES_PER_CUSTOMER
+    ):
+        return None
+    missing = [
+        (role, key)
+        for role, key in (("customer", "customer"), ("date", "date"))
+        if getattr(roles, role) is None
+    ]
+    if missing:
+        what = " and ".join(f"the {role}" for role, _ in missing)
+        keys = " and ".join(f'{key} = "<column>"' for _, key in missing)
+        raise DataError(
+            f"Cannot read {path.name} as order lines: no column looks like {what}. "
+            f"Name it in the config file: {keys}."
+        )
+    if options.exclude_items and roles.item is None:
+        raise SettingsError(
+            f"exclude_items needs an item column, and none was found in {path.name}: "
+            'name it with item = "<column>" in the config file.'
+        )
+    decimal_comma = tuple(
+        column
+        for column in (roles.amount, roles.quantity, roles.price)
+        if column is not None and _share(head[column], _DECIMAL_COMMA) > 0.5
+    )
+    assert roles.customer is not None
+    return OrderPlan(
+        source=source,
+        roles=roles,
+        reason=_reason(roles, evidence, forced),
+        decimal_comma=decimal_comma,
+        other_customer_columns=others,
+        float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
+    )
+
+
+def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None:
+    """Read the head of the file as text columns, and how to read all of it.
+
+    Returns None for text that does not split into at least two columns: the customer
+    table loader then says what is wrong with it.
+    """
+    if not path.exists():
+        raise DataError(f"Input file {path} does not exist. Check the path and try again.")
+    if path.is_dir():
+        raise DataError(f"{path} is a directory; give the path of a CSV file inside it.")
+    if not path.is_file():
+        return None  # a pipe or a device: never read here (a pipe would block); see loading
+    with path.open("rb") as file:
+        head = file.read(HEAD_BYTES)
+    if not head.strip():
+        raise DataError(f"Input file {path} is empty; export the table again.")
+    if head.startswith(b"PAR1"):
+        return _sample_parquet(path)
+    if head.startswith(b"PK\x03\x04"):
+        return _sample_excel(path, sheet)
+    utf8 = _decodes(head, "utf-8", complete=len(head) < HEAD_BYTES)
+    text = head.decode("utf-8-sig" if utf8 else "cp1252", errors="ignore")
+    if len(head) == HEAD_BYTES:
+        text = text.rsplit("\n", 1)[0]
+    lines = text.splitlines()[:HEAD_LINES]
+    delimiter = sniff_delimiter(text)
+    first = next(csv.reader(lines[:1], delimiter=delimiter), [])
+    if len(first) < 2 and _whitespace_fields(lines):
+        rows = [line.split() for line in lines if line.strip()]
+        fmt: SourceFormat = "whitespace"
+    else:
+        rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+        fmt = "csv"
+    if not rows or len(rows[0]) < 2 or b"\x00" in head[:4096]:
+        return None
+    header = not all(_looks_like_value(cell) for cell in rows[0] if cell.strip())
+    names = (
+        [cell.strip() for cell in rows[0]]
+        if header
+        else [f"column{i}" for i in range(1, len(rows[0]) + 1)]
+    )
+    body = rows[1:] if header else rows
+    width = len(names)
+    frame = pd.DataFrame([(row + [""] * width)[:width] for row in body], columns=names)
+    encoding = "UTF-8" if utf8 else "Windows-1252 (Latin-1)"
+    kind = (
+        "whitespace-separated" if fmt == "whitespace" else f"{DELIMITER_NAMES[delimiter]}-separated"
+    )
+    description = f"{kind} text, {encoding}{'' if header else ', no header line'}"
+    source = Source(path, fmt, tuple(names), delimiter, utf8, header, description)
+    return source, _as_text(frame)
+
+
+def _sample_parquet(path: Path) -> tuple[Source, pd.DataFrame]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        batch = next(parquet.iter_batches(batch_size=HEAD_LINES), None)
+    except Exception as error:  # pyarrow raises many types for a damaged file
+        raise DataError(f"Cannot read {path} as a Parquet file: {error}.") from None
+    frame = batch.to_pandas() if batch is not None else pd.DataFrame()
+    names = tuple(str(name) for name in parquet.schema_arrow.names)
+    return Source(path, "parquet", names, description="Parquet"), _as_text(frame)
+
+
+def _sample_excel(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame]:
+    from reportgen.loading import load_table
+
+    frame = load_table(path, sheet).frame
+    source = Source(path, "frame", tuple(frame.columns), description="Excel workbook", frame=frame)
+    return source, _as_text(frame.head(HEAD_LINES))
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as stripped text, missing markers as NaN: roles are judged on text."""
+    text = frame.astype(object).where(frame.notna(), None)
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = text[column].map(lambda v: None if v is None else str(v).strip())
+        out[str(column)] = values.where(~values.isin([*_MISSING_TEXT, *EXTRA_MISSING]), None)
+    return out
+
+
+def _decodes(data: bytes, encoding: str, *, complete: bool) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        decoder.decode(data, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _whitespace_fields(lines: Sequence[str]) -> bool:
+    widths = {len(line.split()) for line in lines[:200] if line.strip()}
+    return len(widths) == 1 and widths.pop() >= 2
+
+
+def _looks_like_value(cell: str) -> bool:
+    cell = cell.strip()
+    return bool(_NUMBER.match(cell)) or any(p.match(cell) for p in _DATE_PATTERNS.values())
+
+
+def _share(values: pd.Series, pattern: re.Pattern[str]) -> float:
+    present = values.dropna().astype(str)
+    if present.empty:
+        return 0.0
+    return float(present.str.match(pattern.pattern).mean())
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    return [word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word]
+
+
+def _hinted(name: str, role: str) -> bool:
+    key = _key(name)
+    return any(hint in key for hint in _HINTS[role])
+
+
+def _preference(name: str) -> tuple[int, int]:
+    """Sort key among hinted columns: codes first, names and descriptions last."""
+    words = _words(name)
+    return (
+        0 if any(word in _CODE_WORDS for word in words) else 1,
+        1 if any(word in _AVOID_WORDS for word in words) else 0,
+    )
+
+
+def date_kind(values: pd.Series) -> str | None:
+    """Return "iso", "dmy" (day or month first) or "compact" when most values are dates."""
+    present = values.dropna()
+    if present.empty:
+        return None
+    for kind, pattern in _DATE_PATTERNS.items():
+        if _share(present, pattern) >= DATE_SHARE:
+            return kind
+    return None
+
+
+def _is_number(values: pd.Series) -> bool:
+    return _share(values, _NUMBER) >= NUMBER_SHARE
+
+
+def _has_decimals(values: pd.Series) -> bool:
+    present = values.dropna()
+    return bool(present.str.contains(r"[.,]\d*[1-9]", regex=True).any())
+
+
+def _detect_roles(
+    head: pd.DataFrame, given: Roles
+) -> tuple[Roles, dict[str, Any], tuple[str, ...]]:
+    """Find each role's column; what the user named wins."""
+    columns = list(head.columns)
+    evidence: dict[str, Any] = {}
+    dates = {c: kind for c in columns if (kind := date_kind(head[c])) is not None}
+    numbers = {c for c in columns if c not in dates and _is_number(head[c])}
+    taken = {column for column in given.used().values()}
+
+    def pick(role: str, allowed: Sequence[str]) -> str | None:
+        named = getattr(given, role)
+        if named is not None:
+            return str(named)
+        hinted = [c for c in allowed if c not in taken and _hinted(c, role)]
+        if not hinted:
+            return None
+        chosen = sorted(hinted, key=_preference)[0]
+        taken.add(chosen)
+        return chosen
+
+    # The date of the order: the first date column, preferring an order or invoice date.
+    date_columns = sorted(
+        dates,
+        key=lambda c: (
+            0 if any(h in _key(c) for h in ("order", "invoice", "purchase", "transaction")) else 1,
+            1 if any(h in _key(c) for h in ("ship", "deliver", "due", "birth", "signup")) else 0,
+            columns.index(c),
+        ),
+    )
+    date_column = given.date or (date_columns[0] if date_columns else None)
+    if date_column:
+        taken.add(date_column)
+    non_dates = [c for c in columns if c not in dates]
+    order = pick("order", [c for c in non_dates if not _hinted(c, "customer")])
+    item = pick("item", [c for c in non_dates if not _hinted(c, "customer")])
+    customer = given.customer
+    others: tuple[str, ...] = ()
+    unnamed = all(_key(c).startswith("column") for c in columns)  # no header line
+    if customer is None:
+        id_like = [c for c in non_dates if c not in taken and _is_id_like(head[c])]
+        hinted = sorted(
+            (c for c in id_like if _hinted(c, "customer") and not _describes(c)),
+            key=_preference,
+        )
+        # Without a telling name, only in a file without a header: a postal code or a
+        # product number in a named table must not become the customer.
+        candidates = hinted or [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
+        if candidates:
+            customer = candidates[0]
+            # Columns that identify the same customers (an ID and a name, two IDs).
+            others = tuple(
+                c
+                for c in candidates[1:]
+                if head[c].nunique() == head[customer].nunique()
+                and head.groupby(customer)[c].nunique().max() == 1
+            )
+    if customer is not None:
+        taken.add(customer)
+        taken.update(others)
+        present = head[customer].dropna()
+        evidence["lines_per_customer"] = len(present) / max(present.nunique(), 1)
+    money = [c for c in numbers if c not in taken]
+    amount = pick("amount", [c for c in money if not _not_money(c)])
+    quantity = pick("quantity", [c for c in money if not _not_money(c)])
+    price = pick("price", [c for c in money if not _not_money(c)])
+    if amount is None and price is None and given.quantity is None:
+        # No names to go by (a file without a header): a column of decimal amounts.
+        decimals = [
+            c
+            for c in money
+            if c not in taken and _has_decimals(head[c]) and not _hinted(c, "quantity")
+        ]
+        if decimals and unnamed:
+            amount = decimals[-1]
+            taken.add(amount)
+            integers = [c for c in money if c not in taken and not _has_decimals(head[c])]
+            quantity = quantity or (integers[-1] if integers else None)
+    if amount is not None and price is not None and given.price is None:
+        price = None  # an amount per line is given: no need to multiply
+    evidence["date_kind"] = dates.get(date_column) if date_column else None
+    roles = Roles(customer, date_column, amount, quantity, price, order, item)
+    return roles, evidence, others
+
+
+def _not_money(name: str) -> bool:
+    return any(word in _NOT_MONEY_WORDS for word in _words(name))
+
+
+def _describes(name: str) -> bool:
+    """A column about customers rather than identifying them (Customer type, Segment)."""
+    return any(word in _DESCRIBING_WORDS for word in _words(name))
+
+
+def _is_id_like(values: pd.Series) -> bool:
+    """Codes that repeat: not decimal numbers, no long text, enough distinct values.
+
+    Enough: at least 10, or one per 20 lines in a small table; "Member"/"Normal" is a
+    kind of customer, not a customer.
+    """
+    present = values.dropna()
+    if len(present) < 2 or present.nunique() < min(10, max(2, len(present) // 20)):
+        return False
+    if _is_number(present) and _has_decimals(present):
+        return False
+    return bool(present.str.len().median() <= 40)
+
+
+def _is_unnamed_id(name: str, values: pd.Series) -> bool:
+    """Without a telling name: an integer or code of 4+ characters with many values."""
+    present = values.dropna()
+    distinct = present.nunique()
+    return (
+        distinct >= min(50, max(2, len(present) // 10))
+        and present.str.len().median() >= 4
+        and not present.str.contains(r"\s", regex=True).any()
+    )
+
+
+def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:
+    parts = []
+    per = evidence.get("lines_per_customer")
+    if per:
+        parts.append(f"{roles.customer} repeats ({per:.1f} lines each in the first lines)")
+    parts.append(f"{roles.date} is a date")
+    if roles.amount:
+        parts.append(f"{roles.amount} is the amount")
+    elif roles.price and roles.quantity:
+        parts.append(f"{roles.quantity} × {roles.price} is the amount")
+    elif roles.price:
+        parts.append(f"{roles.price} is the amount")
+    else:
+        parts.append("there is no money column, so segments use recency and frequency only")
+    because = ", ".join(parts[:-1]) + " and " + parts[-1]
+    return ("as configured; " if forced else "because ") + because
+
+
+# --- the SQL ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The few SQL constructs that differ between engines; the rest is plain SQL."""
+
+    name: str
+
+    def parse_date(self, text: str, fmt: str) -> str:
+        """A DATE parsed from ``text`` with a strftime-style ``fmt``; NULL if unreadable."""
+        if self.name == "spark":
+            return f"to_date({text}, '{_java_format(fmt)}')"
+        return f"CAST(try_strptime({text}, '{fmt}') AS DATE)"
+
+    def matches(self, text: str, pattern: str) -> str:
+        """Whether ``text`` matches the regular expression ``pattern``."""
+        if self.name == "spark":
+            return f"({text} RLIKE '{pattern}')"
+        return f"regexp_matches({text}, '{pattern}')"
+
+    def extract(self, text: str, pattern: str) -> str:
+        """The first group of ``pattern`` in ``text`` (empty when it does not match)."""
+        return f"regexp_extract({text}, '{pattern}', 1)"
+
+    def replace_all(self, text: str, pattern: str, replacement: str) -> str:
+        """``text`` with every match of ``pattern`` replaced."""
+        if self.name == "spark":
+            return f"regexp_replace({text}, '{pattern}', '{replacement}')"
+        return f"regexp_replace({text}, '{pattern}', '{replacement}', 'g')"
+
+    def add_days(self, day: str, days: int) -> str:
+        """``day`` plus ``days`` days (negative for earlier)."""
+        if self.name == "spark":
+            return f"date_add({day}, {days})"
+        return f"CAST({day} + INTERVAL ({days}) DAY AS DATE)"
+
+
+DUCKDB = Dialect("duckdb")
+SPARK = Dialect("spark")
+
+
+def _java_format(fmt: str) -> str:
+    table = {"%Y": "yyyy", "%y": "yy", "%m": "M", "%d": "d", "%H": "H", "%M": "mm", "%S": "ss"}
+    return re.sub(r"%[YymdHMS]", lambda match: table[match.group(0)], fmt)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def date_expression(fmt: str | None, order: str | None, dialect: Dialect = DUCKDB) -> str:
+    """SQL that turns the staged ``date_text`` into a DATE.
+
+    Args:
+        fmt: the user's strftime-style ``date_format``; it is applied to the whole text.
+        order: otherwise, the detected order of the date's parts: "ymd", "dmy", "mdy" or
+            "compact"; separators are made "/" first, and any time of day is dropped.
+    """
+    if fmt is not None:
+        return dialect.parse_date("trim(date_text)", fmt)
+    part = dialect.replace_all(dialect.extract("date_text", _SQL_DATE_PART), "[.-]", "/")
+    formats = {"ymd": "%Y/%m/%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y", "compact": "%Y%m%d"}
+    return dialect.parse_date(part, formats[order or "ymd"])
+
+
+def prepared_lines_sql(
+    roles: Roles,
+    day: str,
+    *,
+    exclude_items: Sequence[str] = (),
+    dialect: Dialect = DUCKDB,
+    source: str = "lines",
+) -> str:
+    """The common table expressions over ``lines`` shared by every query.
+
+    ``lines`` holds the role columns as text (``customer``, ``date_text``,
+    ``order_key``, ``item``) and numbers (``quantity``, ``price``, ``amount``), and
+    ``copies`` (how many identical lines were merged). ``parsed`` adds the day (``day``
+    is the SQL that gives it: a parse of ``date_text``, or a column of ``source`` that
+    holds it already) and the line's value and flags; ``kept`` is what the aggregation
+    counts.
+    """
+    if roles.amount is not None:
+        value = "amount"
+    elif roles.price is not None:
+        value = "quantity * price" if roles.quantity is not None else "price"
+    else:
+        value = "CAST(NULL AS DOUBLE)"
+    cancelled = dialect.matches("order_key", "^[Cc][0-9]+$") if roles.order is not None else "FALSE"
+    excluded = (
+        "upper(trim(item)) IN ("
+        + ", ".join(_literal(i.strip().upper()) for i in exclude_items)
+        + ")"
+        if exclude_items and roles.item is not None
+        else "FALSE"
+    )
+    bad_price = "price <= 0" if roles.price is not None else "FALSE"
+    return f"""
+parsed AS (
+  SELECT customer, date_text, order_key, item, quantity, price, copies,
+         {day} AS day,
+         {value} AS value,
+         CASE WHEN {cancelled} THEN 1 ELSE 0 END AS cancelled,
+         CASE WHEN {excluded} THEN 1 ELSE 0 END AS excluded,
+         CASE WHEN {bad_price} THEN 1 ELSE 0 END AS bad_price
+  FROM {source}
+),
+flagged AS (
+  SELECT parsed.*,
+         CASE WHEN cancelled = 1 OR quantity < 0 OR value < 0 THEN 1 ELSE 0 END AS is_return,
+         CASE WHEN excluded = 1 THEN 'excluded'
+              WHEN bad_price = 1 THEN 'bad_price'
+              WHEN day IS NULL THEN 'no_date'
+              ELSE 'ok' END AS status
+  FROM parsed
+),
+kept AS (
+  SELECT customer, day, item, is_return,
+         COALESCE(order_key, CAST(day AS VARCHAR)) AS purchase,
+         CASE WHEN is_return = 1 THEN -abs(value) ELSE value END AS net
+  FROM flagged
+  WHERE status = 'ok' AND customer IS NOT NULL AND day < {{reference}}
+)"""
+
+
+def aggregation_sql(
+    roles: Roles,
+    day: str,
+    *,
+    exclude_items: Sequence[str] = (),
+    dialect: Dialect = DUCKDB,
+    source: str = "lines",
+) -> str:
+    """The ONE query from order lines to customers (placeholders: ``{reference}``).
+
+    Per customer: first and last purchase day, frequency (distinct orders, or distinct
+    purchase days without an order column; returns are not orders), net spend
+    (purchases minus returns), purchases, returns, the last 12 months' net spend,
+    distinct items and lines. Days are turned into recency and tenure in pandas, so
+    no date arithmetic differs between engines.
+    """
+    ctes = prepared_lines_sql(
+        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+    )
+    # Without an order column a purchase is a (customer, day): the day is the order.
+    purchase = "purchase" if roles.order is not None else "CAST(day AS VARCHAR)"
+    window_start = dialect.add_days("{reference}", -REVENUE_WINDOW_DAYS)
+    return f"""WITH {ctes}
+SELECT customer,
+       MIN(CASE WHEN is_return = 0 THEN day END) AS first_day,
+       MAX(CASE WHEN is_return = 0 THEN day END) AS last_day,
+       COUNT(DISTINCT CASE WHEN is_return = 0 THEN {purchase} END) AS frequency,
+       SUM(net) AS monetary,
+       SUM(CASE WHEN is_return = 0 THEN net ELSE 0 END) AS purchases,
+       SUM(CASE WHEN is_return = 1 THEN -net ELSE 0 END) AS returns,
+       SUM(CASE WHEN day >= {window_start} THEN net ELSE 0 END) AS last_12_months,
+       COUNT(DISTINCT CASE WHEN is_return = 0 THEN item END) AS distinct_items,
+       COUNT(*) AS lines
+FROM kept
+GROUP BY customer"""
+
+
+def summary_sql(
+    roles: Roles,
+    day: str,
+    *,
+    exclude_items: Sequence[str] = (),
+    dialect: Dialect = DUCKDB,
+    source: str = "lines",
+) -> str:
+    """What happened to the lines: counts and values per reason a line was left out."""
+    ctes = prepared_lines_sql(
+        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+    )
+    return f"""WITH {ctes}
+SELECT SUM(copies) AS lines_read,
+       COUNT(*) AS distinct_lines,
+       MIN(day) AS first_day,
+       MAX(day) AS last_day,
+       SUM(CASE WHEN customer IS NULL THEN 1 ELSE 0 END) AS no_customer_lines,
+       SUM(CASE WHEN customer IS NULL AND status = 'ok' THEN value ELSE 0 END)
+           AS no_customer_value,
+       SUM(CASE WHEN status = 'no_date' THEN 1 ELSE 0 END) AS no_date_lines,
+       SUM(CASE WHEN status = 'bad_price' THEN 1 ELSE 0 END) AS bad_price_lines,
+       SUM(CASE WHEN status = 'ok' AND value = 0 THEN 1 ELSE 0 END) AS zero_value_lines,
+       SUM(CASE WHEN status = 'excluded' THEN 1 ELSE 0 END) AS excluded_lines,
+       SUM(CASE WHEN status = 'excluded' THEN value ELSE 0 END) AS excluded_value,
+       SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN 1 ELSE 0 END) AS return_lines,
+       SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN abs(value) ELSE 0 END)
+           AS returned_value,
+       SUM(CASE WHEN status = 'ok' AND day >= {{reference}} THEN 1 ELSE 0 END) AS after_lines
+FROM flagged"""
+
+
+# --- running it on DuckDB -----------------------------------------------------------------
+
+
+def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
+    """Read the order lines once with DuckDB and return one row per customer.
+
+    Raises:
+        DataError: the dates cannot be read or their order cannot be decided, or no
+            customer is left.
+    """
+    import duckdb
+
+    roles = plan.roles
+    spill = tempfile.TemporaryDirectory(prefix="reportgen-duckdb-")
+    connection = duckdb.connect(
+        config={
+            "preserve_insertion_order": False,
+            # Lines beyond this are spilled to disk: a large export never fills memory.
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "temp_directory": spill.name,
+        }
+    )
+    try:
+        with _readable(plan.source) as relation_sql:
+            if plan.source.frame is not None:
+                connection.register("frame_source", _text_frame(plan.source.frame))
+            _stage_lines(
+                connection, relation_sql, plan, whole_dates=options.date_format is not None
+            )
+        order, interpretation = _date_order(connection, plan, options.date_format)
+        # Each distinct date text is parsed once, not once per line.
+        connection.execute(
+            "CREATE TEMP TABLE dates AS SELECT date_text, "
+            f"{date_expression(options.date_format, order)} AS parsed_day "
+            "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
+        )
+        connection.execute(
+            "CREATE TEMP VIEW dated AS SELECT lines.*, dates.parsed_day FROM lines "
+            "LEFT JOIN dates ON lines.date_text = dates.date_text"
+        )
+        day = "parsed_day"
+        stats_sql = summary_sql(roles, day, exclude_items=options.exclude_items, source="dated")
+        first = connection.execute("SELECT MAX(parsed_day) FROM dates").fetchone()
+        assert first is not None
+        if first[0] is None:
+            raise DataError(
+                f"No date in {roles.date!r} of {plan.source.path.name} could be read; set "
+                'date_format in the config file (e.g. date_format = "%d/%m/%Y").'
+            )
+        last_day: date = first[0]
+        reference = options.as_of or (last_day + timedelta(days=1))
+        reference_sql = f"DATE '{reference.isoformat()}'"
+        stats = connection.execute(stats_sql.replace("{reference}", reference_sql)).fetchone()
+        query = aggregation_sql(roles, day, exclude_items=options.exclude_items, source="dated")
+        frame = connection.execute(query.replace("{reference}", reference_sql)).df()
+        suspects = _suspect_items(connection, roles, day, options.exclude_items)
+    except duckdb.Error as error:
+        raise DataError(
+            f"Cannot read {plan.source.path.name} as order lines: {str(error).splitlines()[0]}"
+        ) from None
+    finally:
+        connection.close()
+        spill.cleanup()
+    assert stats is not None
+    return _customer_totals(frame, stats, plan, options, reference, interpretation, suspects)
+
+
+@contextmanager
+def _readable(source: Source) -> Iterator[str]:
+    """The SQL relation that reads the whole source (a UTF-8 copy for Windows-1252 text)."""
+    if source.format == "frame":
+        yield "frame_source"
+        return
+    if source.format == "parquet":
+        yield f"read_parquet({_literal(str(source.path))})"
+        return
+    if source.utf8:
+        yield _text_relation(source, source.path)
+        return
+    # DuckDB reads UTF-8 (and strict Latin-1) only: transcode Windows-1252 exports.
+    with tempfile.TemporaryDirectory(prefix="reportgen-") as directory:
+        copy = Path(directory) / "lines.csv"
+        with source.path.open("rb") as raw, copy.open("wb") as out:
+            decoder = codecs.getincrementaldecoder("cp1252")(errors="replace")
+            while chunk := raw.read(1 << 22):
+                out.write(decoder.decode(chunk).encode("utf-8"))
+        yield _text_relation(source, copy)
+
+
+def _text_relation(source: Source, path: Path) -> str:
+    where = _literal(str(path))
+    if source.format == "whitespace":
+        return (
+            f"read_csv({where}, columns={{'line': 'VARCHAR'}}, header=false, "
+            f"delim='\\x01', quote='', escape='', skip={1 if source.header else 0})"
+        )
+    names = ", ".join(_literal(name) for name in source.columns)
+    return (
+        f"read_csv({where}, all_varchar=true, header={str(source.header).lower()}, "
+        f"delim={_literal(source.delimiter)}, quote='\"', escape='\"', "
+        f"names=[{names}], null_padding=true, strict_mode=false)"
+    )
+
+
+def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.astype(object).where(frame.notna(), None).astype("string")
+
+
+def _column_sql(source: Source, column: str) -> str:
+    if source.format == "whitespace":
+        position = source.columns.index(column) + 1
+        return f"string_split_regex(trim(line), '\\s+')[{position}]"
+    quoted = '"' + column.replace('"', '""') + '"'
+    return f"CAST({quoted} AS VARCHAR)"
+
+
+def _stage_lines(
+    connection: Any, relation: str, plan: OrderPlan, *, whole_dates: bool = False
+) -> None:
+    """The one pass over the file: role columns, missing markers as NULL, duplicates merged.
+
+    Only the date part of a date and time is kept (unless ``whole_dates``: a configured
+    date_format reads the whole text): days are all the analysis uses, and short texts
+    keep the table of ten million lines small enough to stay in memory.
+    """
+    roles, source = plan.roles, plan.source
+    missing = ", ".join(_literal(text) for text in (*_MISSING_TEXT, *EXTRA_MISSING))
+
+    def text(column: str | None, markers: bool = False) -> str:
+        if column is None:
+            return "CAST(NULL AS VARCHAR)"
+        value = f"trim({_column_sql(source, column)})"
+        if markers:  # "NA", "None", "-" ... as a customer would be one big customer
+            return f"CASE WHEN {value} IN ({missing}) THEN NULL ELSE {value} END"
+        return f"nullif({value}, '')"
+
+    def number(column: str | None) -> str:
+        if column is None:
+            return "CAST(NULL AS DOUBLE)"
+        value = f"trim({_column_sql(source, column)})"  # markers fail the cast: NULL
+        if column in plan.decimal_comma:
+            value = f"replace(replace({value}, '.', ''), ',', '.')"
+        return f"TRY_CAST({value} AS DOUBLE)"
+
+    customer = text(roles.customer, markers=True)
+    if plan.float_ids:
+        customer = f"regexp_replace({customer}, '\\.0$', '')"
+    date_text = text(roles.date)
+    if not whole_dates and roles.date is not None:
+        date_text = f"split_part({date_text}, ' ', 1)"
+    connection.execute(
+        f"""CREATE TEMP TABLE lines AS
+SELECT customer, date_text, order_key, item, quantity, price, amount, COUNT(*) AS copies
+FROM (
+  SELECT {customer} AS customer, {date_text} AS date_text,
+         {text(roles.order)} AS order_key, {text(roles.item)} AS item,
+         {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
+         {number(roles.amount)} AS amount
+  FROM {relation}
+) AS source
+GROUP BY customer, date_text, order_key, item, quantity, price, amount"""
+    )
+
+
+def _date_order(
+    connection: Any, plan: OrderPlan, date_format: str | None
+) -> tuple[str | None, str]:
+    """Decide the order of the date parts from every distinct date in the column."""
+    column = plan.roles.date
+    if date_format is not None:
+        return None, f"read with date_format {date_format!r}"
+    # Distinct texts first: a few thousand regular expressions instead of one per line.
+    rows = connection.execute(
+        f"SELECT DISTINCT {DUCKDB.extract('date_text', _SQL_DATE_PART)} "
+        "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
+    ).fetchall()
+    parts = [row[0] for row in rows if row[0]]
+    if not parts:
+        raise DataError(
+            f"{column!r} of {plan.source.path.name} holds no date that can be read; set "
+            'date_format in the config file (e.g. date_format = "%d/%m/%Y %H:%M").'
+        )
+    order, interpretation = decide_date_order(parts)
+    if order is None:
+        raise DataError(
+            f"Cannot tell whether the dates in {column!r} of {plan.source.path.name} are "
+            f"day-first or month-first: {interpretation} Set date_format in the config file, "
+            'e.g. date_format = "%d/%m/%Y" (day first) or "%m/%d/%Y" (month first).'
+        )
+    return order, interpretation
+
+
+def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
+    """Decide how to read dates from all their (distinct) date parts.
+
+    Returns the order ("ymd", "dmy", "mdy" or "compact", or None when it cannot be
+    decided) and a sentence that says how the dates were read, or why they could not be.
+    """
+    compact = [p for p in parts if len(p) == 8 and p.isdigit()]
+    if len(compact) == len(parts):
+        return "compact", "compact dates (YYYYMMDD)"
+    dated = [p for p in parts if not (len(p) == 8 and p.isdigit())]
+    pieces = [re.split(r"[/.-]", p) for p in dated]
+    if all(len(piece[0]) == 4 for piece in pieces):
+        return "ymd", "year-month-day dates (ISO)"
+    firsts = [int(piece[0]) for piece in pieces if len(piece[0]) <= 2]
+    seconds = [int(piece[1]) for piece in pieces if len(piece[0]) <= 2]
+    first_high = sum(value > 12 for value in firsts)
+    second_high = sum(value > 12 for value in seconds)
+
+    def example(position: int) -> str:
+        """A date whose number at ``position`` is above 12: the evidence, shown."""
+        for part, piece in zip(dated, pieces, strict=True):
+            if len(piece) == 3 and piece[position].isdigit() and int(piece[position]) > 12:
+                return part
+        return dated[0]
+
+    if first_high and not second_high:
+        return "dmy", (
+            f"day-first dates (dd/mm/yyyy): {first_high:,} distinct dates have a first "
+            f"number above 12, none a second (e.g. {example(0)})"
+        )
+    if second_high and not first_high:
+        return "mdy", (
+            f"month-first dates (mm/dd/yyyy): {second_high:,} distinct dates have a second "
+            f"number above 12, none a first (e.g. {example(1)})"
+        )
+    if first_high and second_high:
+        return None, "some dates have a first number above 12 and others a second one."
+    return None, "no day in the column is above 12."
+
+
+def _suspect_items(
+    connection: Any, roles: Roles, day: str, exclude_items: Sequence[str]
+) -> tuple[SuspectItem, ...]:
+    """Item codes that look unlike the rest: no digit where most codes have digits."""
+    if roles.item is None:
+        return ()
+    shares = connection.execute(
+        f"SELECT AVG(CASE WHEN {DUCKDB.matches('item', '[0-9]')} THEN 1.0 ELSE 0.0 END) "
+        "FROM (SELECT DISTINCT item FROM lines WHERE item IS NOT NULL) AS items"
+    ).fetchone()
+    if not shares or shares[0] is None or shares[0] < CODED_ITEMS_SHARE:
+        return ()
+    ctes = prepared_lines_sql(roles, day, exclude_items=exclude_items, source="dated").replace(
+        "{reference}", "DATE '9999-12-31'"
+    )
+    rows = connection.execute(
+        f"""WITH {ctes}
+SELECT item, SUM(copies) AS lines, SUM(COALESCE(value, 0)) AS value
+FROM flagged
+WHERE item IS NOT NULL AND excluded = 0 AND NOT {DUCKDB.matches("item", "[0-9]")}
+GROUP BY item
+ORDER BY lines DESC, item
+LIMIT {SHOWN_SUSPECT_ITEMS}"""
+    ).fetchall()
+    return tuple(SuspectItem(str(item), int(lines), float(value)) for item, lines, value in rows)
+
+
+def _customer_totals(
+    frame: pd.DataFrame,
+    stats: tuple[Any, ...],
+    plan: OrderPlan,
+    options: OrderOptions,
+    reference: date,
+    interpretation: str,
+    suspects: tuple[SuspectItem, ...],
+) -> CustomerTotals:
+    roles = plan.roles
+    names = (
+        "lines_read",
+        "distinct_lines",
+        "first_day",
+        "last_day",
+        "no_customer_lines",
+        "no_customer_value",
+        "no_date_lines",
+        "bad_price_lines",
+        "zero_value_lines",
+        "excluded_lines",
+        "excluded_value",
+        "return_lines",
+        "returned_value",
+        "after_lines",
+    )
+    values = dict(zip(names, stats, strict=True))
+    # Customers with returns only, or whose returns outweigh their purchases.
+    positive = frame["frequency"] > 0
+    if roles.has_money:
+        positive &= frame["monetary"] > 0
+    customers = frame.loc[positive].sort_values("customer", kind="stable").reset_index(drop=True)
+    if customers.empty:
+        raise DataError(
+            f"No customer in {plan.source.path.name} has a purchase left to analyse "
+            f"(of {int(values['lines_read'] or 0):,} lines); check the customer, date and "
+            "amount columns, as_of and exclude_items."
+        )
+    reference_ts = pd.Timestamp(reference)
+    last = pd.to_datetime(customers["last_day"])
+    first = pd.to_datetime(customers["first_day"])
+    result = pd.DataFrame(
+        {
+            "recency_days": (reference_ts - last).dt.days.astype(int),
+            "frequency": customers["frequency"].astype(int),
+        }
+    )
+    if roles.has_money:
+        result["monetary"] = customers["monetary"].astype(float).round(2)
+    result["tenure_days"] = (reference_ts - first).dt.days.astype(int)
+    if roles.has_money:
+        purchases = customers["purchases"].astype(float)
+        result["average_order_value"] = (purchases / customers["frequency"]).round(2)
+        result["returned_share"] = np.where(
+            purchases > 0, customers["returns"].astype(float) / purchases, 0.0
+        ).round(4)
+        result["last_12_months"] = customers["last_12_months"].astype(float).round(2)
+    if roles.item is not None:
+        result["distinct_items"] = customers["distinct_items"].astype(int)
+    result.index = pd.Index(customers["customer"].astype(str), name=roles.customer)
+    summary = OrderSummary(
+        lines_read=int(values["lines_read"] or 0),
+        duplicate_lines=int((values["lines_read"] or 0) - (values["distinct_lines"] or 0)),
+        customers=len(result),
+        roles=tuple(roles.used().items()),
+        reason=plan.reason,
+        date_interpretation=interpretation,
+        first_date=values["first_day"],
+        last_date=values["last_day"],
+        reference_date=reference,
+        as_of_given=options.as_of is not None,
+        no_customer_lines=int(values["no_customer_lines"] or 0),
+        no_customer_value=float(values["no_customer_value"] or 0.0),
+        no_date_lines=int(values["no_date_lines"] or 0),
+        bad_price_lines=int(values["bad_price_lines"] or 0),
+        zero_value_lines=int(values["zero_value_lines"] or 0),
+        excluded_lines=int(values["excluded_lines"] or 0),
+        excluded_items=tuple(options.exclude_items),
+        return_lines=int(values["return_lines"] or 0),
+        returned_value=float(values["returned_value"] or 0.0),
+        after_reference_lines=int(values["after_lines"] or 0),
+        not_positive_customers=int((~positive).sum()),
+        suspect_items=suspects,
+        has_money=roles.has_money,
+        has_orders=roles.order is not None,
+        other_customer_columns=plan.other_customer_columns,
+        source_description=plan.source.description,
+    )
+    return CustomerTotals(frame=result, summary=summary)
+
+
+def order_options(settings: Settings) -> OrderOptions:
+    """The order-line part of the run settings."""
+    return OrderOptions(
+        input_kind=settings.input_kind,  # type: ignore[arg-type]
+        roles=Roles(
+            customer=settings.customer_column,
+            date=settings.date_column,
+            amount=settings.amount_column,
+            quantity=settings.quantity_column,
+            price=settings.price_column,
+            order=settings.order_column,
+            item=settings.item_column,
+        ),
+        date_format=settings.date_format,
+        as_of=date.fromisoformat(settings.as_of) if settings.as_of else None,
+        exclude_items=settings.exclude_items,
+    )
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in chunks (the model records which file it was fitted on)."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def order_config(plan: OrderPlan, config_path: Path | None = None) -> str:
+    """A commented config for an order-line export, as `reportgen init` writes it.
+
+    Args:
+        config_path: where the config will be written; the input path is made
+            relative to it, so the config and the export can move together.
+    """
+    source = plan.source.path.resolve()
+    where = os.path.relpath(source, config_path.resolve().parent) if config_path else str(source)
+    lines = [
+        f"# reportgen config for {plan.source.path.name}, written by `reportgen init` on "
+        f"{date.today():%Y-%m-%d}.",
+        "#",
+        f"# Read as order lines {plan.reason}.",
+        "# Each role below was guessed from the columns' names and values: correct any that",
+        "# is wrong, then run every month:",
+        "#",
+        "#   reportgen run --config THIS_FILE --period YYYY-MM -o output/YYYY-MM",
+        "",
+        f"input = {json.dumps(where)}",
+        'input_kind = "orders"',
+        *(f"{role} = {json.dumps(column)}" for role, column in plan.roles.used().items()),
+        "",
+        '# date_format = "%d/%m/%Y"  # only when the day/month order cannot be decided',
+        '# as_of = "YYYY-MM-DD"      # the reference date; default: the day after the last date',
+        "# exclude_items = []        # item codes that are not products (postage, fees)",
+    ]
+    return "\n".join(lines) + "\n"

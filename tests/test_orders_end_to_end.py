@@ -1,0 +1,158 @@
+"""Order lines end to end: the CLI, the PDF's first page, segments.csv and bad input."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+from reportgen.sample_orders import order_line_batches, write_order_lines
+
+
+def test_sample_order_lines_are_seeded_and_online_retail_like() -> None:
+    first = pd.concat(batch.to_pandas() for batch in order_line_batches(5_000, seed=1))
+    again = pd.concat(batch.to_pandas() for batch in order_line_batches(5_000, seed=1))
+    pd.testing.assert_frame_equal(first, again)
+    assert 4_500 <= len(first) <= 5_500
+    assert first["InvoiceNo"].str.startswith("C").any()
+    assert (first["Quantity"] < 0).any()
+    assert first["CustomerID"].eq("").mean() > 0.1
+    assert first["StockCode"].isin(["POST", "DOT", "M", "BANK CHARGES"]).any()
+    assert first.duplicated().any()
+    lines = pd.concat(batch.to_pandas() for batch in order_line_batches(30_000, seed=1))
+    known = lines[(lines["CustomerID"] != "") & ~lines["InvoiceNo"].str.startswith("C")]
+    orders = known.groupby("CustomerID")["InvoiceNo"].nunique()
+    assert orders.max() > 10 * orders.median()  # heavy-tailed order counts
+    assert (orders == 1).mean() > 0.2  # many one-off buyers
+
+
+def test_sample_orders_command_writes_lines(tmp_path: Path) -> None:
+    out = tmp_path / "orders.csv"
+    result = CliRunner().invoke(main, ["sample", "--orders", "-n", "2000", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith('"InvoiceNo","StockCode"')
+
+
+@pytest.mark.slow
+def test_order_lines_give_rfm_segments_on_page_one(tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    write_order_lines(source, 40_000, seed=3)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "-o", str(out), "--period", "2011-12"])
+    assert result.exit_code == 0, result.output
+
+    page_one = pypdf.PdfReader(out / "report.pdf").pages[0].extract_text()
+    flat = " ".join(page_one.split())
+    assert "Revenue at risk" in flat
+    assert re.search(r"reference date \d{1,2} (November|December) 2011", flat)
+    segments = pd.read_csv(out / "segments.csv", dtype={"customer_id": str})
+    names = set(segments["segment_name"])
+    grid_names = {"Champions", "Loyal", "Potential loyalists", "New", "Promising"}
+    grid_names |= {"Need attention", "About to sleep", "At risk", "Can't lose", "Hibernating"}
+    assert names and all(name.split(" (")[0] in grid_names for name in names)
+    for name in names:
+        assert name in flat
+    assert {"recency_days", "frequency", "monetary", "rfm_score", "rfm_group"} <= set(
+        segments.columns
+    )
+    assert segments["rfm_score"].astype(str).str.fullmatch(r"[1-5]{3}").all()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Read as order lines" in html
+    assert "The RFM grid" in html
+
+
+@pytest.mark.slow
+def test_monthly_previous_works_on_order_lines(tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    write_order_lines(source, 20_000, seed=5)
+    runner = CliRunner()
+    first = runner.invoke(
+        main, ["run", str(source), "-o", str(tmp_path / "nov"), "--period", "2011-11", "--no-pdf"]
+    )
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(
+        main,
+        [
+            "run",
+            str(source),
+            "-o",
+            str(tmp_path / "dec"),
+            "--period",
+            "2011-12",
+            "--previous",
+            str(tmp_path / "nov"),
+            "--no-pdf",
+        ],
+    )
+    assert second.exit_code == 0, second.output
+    assert "What changed" in (tmp_path / "dec" / "report.html").read_text(encoding="utf-8")
+
+
+def _bad_run(tmp_path: Path, frame: pd.DataFrame, *options: str) -> tuple[int, str, Path]:
+    source = tmp_path / "bad.csv"
+    frame.to_csv(source, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "-o", str(out), *options])
+    return result.exit_code, result.output, out
+
+
+def test_orders_without_a_customer_column_fail_naming_the_key(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"When": ["2024-01-02", "2024-02-03"] * 5, "Amount": range(10)})
+    code, output, out = _bad_run(tmp_path, frame, "--input-kind", "orders")
+    assert code == 1, output
+    assert output.startswith("Error:") and output.count("\n") == 1
+    assert 'customer = "<column>"' in output
+    assert not out.exists()
+
+
+def test_undecidable_dates_fail_asking_for_date_format(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Customer": ["A", "A", "B", "B", "C"] * 4,
+            "Date": ["01/02/2024", "03/04/2024", "05/06/2024", "07/08/2024", "09/10/2024"] * 4,
+            "Amount": [10.0] * 20,
+        }
+    )
+    code, output, out = _bad_run(tmp_path, frame)
+    assert code == 1, output
+    assert "date_format" in output and "Traceback" not in output
+    assert not out.exists()
+
+
+def test_a_bad_as_of_is_a_usage_error(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Customer": ["A", "A"], "Date": ["2024-01-02", "2024-02-03"]})
+    code, output, _ = _bad_run(tmp_path, frame, "--as-of", "31/12/2024")
+    assert code == 2, output
+    assert "as_of must be a date like" in output
+
+
+def test_features_do_not_apply_to_order_lines(tmp_path: Path) -> None:
+    source = tmp_path / "orders.csv"
+    write_order_lines(source, 2_000, seed=2)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(source), "-o", str(out), "--feature", "Quantity"])
+    assert result.exit_code == 2, result.output
+    assert "features applies to customer tables only" in result.output
+    assert not out.exists()
+
+
+def test_init_writes_the_roles_of_an_order_line_export_and_run_uses_them(tmp_path: Path) -> None:
+    source = tmp_path / "exports" / "orders.csv"
+    write_order_lines(source, 3_000, seed=4)
+    config = tmp_path / "config" / "orders.toml"
+    runner = CliRunner()
+    result = runner.invoke(main, ["init", str(source), "-o", str(config)])
+    assert result.exit_code == 0, result.output
+    text = config.read_text(encoding="utf-8")
+    assert 'input = "../exports/orders.csv"' in text
+    assert 'input_kind = "orders"' in text
+    assert 'customer = "CustomerID"' in text and 'order = "InvoiceNo"' in text
+    out = tmp_path / "out"
+    run = runner.invoke(main, ["run", "--config", str(config), "-o", str(out), "--no-pdf"])
+    assert run.exit_code == 0, run.output
+    assert (out / "segments.csv").exists()

@@ -1,0 +1,358 @@
+"""Order lines: detection by shape, the DuckDB aggregation, dates and bad input."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from reportgen.errors import DataError, SettingsError
+from reportgen.transactions import (
+    SPARK,
+    OrderOptions,
+    Roles,
+    aggregate_orders,
+    aggregation_sql,
+    date_expression,
+    decide_date_order,
+    plan_orders,
+)
+
+
+def _write(tmp_path: Path, frame: pd.DataFrame, name: str = "orders.csv", **kwargs: object) -> Path:
+    path = tmp_path / name
+    frame.to_csv(path, index=False, **kwargs)  # type: ignore[arg-type]
+    return path
+
+
+def _retail_lines() -> pd.DataFrame:
+    """A small Online-Retail-like export with every problem real exports have."""
+    rows = [
+        # invoice, code, qty, date, price, customer
+        ("536365", "85123A", 6, "01/12/2010 08:26", 2.55, "17850"),
+        ("536365", "71053", 6, "01/12/2010 08:26", 3.39, "17850"),
+        ("536365", "71053", 6, "01/12/2010 08:26", 3.39, "17850"),  # exact duplicate
+        ("536366", "22633", 6, "13/12/2010 08:28", 1.85, "17850"),
+        ("C536379", "85123A", -2, "14/12/2010 09:41", 2.55, "17850"),  # cancellation
+        ("536367", "84879", 32, "01/12/2010 08:34", 1.69, "13047"),
+        ("536368", "POST", 1, "02/12/2010 10:00", 18.0, "13047"),  # postage
+        ("536369", "22745", 6, "20/12/2010 10:03", 2.10, "13047"),
+        ("536370", "22728", 24, "05/12/2010 08:45", 3.75, None),  # no customer
+        ("536371", "22727", 24, "05/12/2010 08:45", 3.75, ""),  # no customer
+        ("536372", "21730", 10, "06/12/2010 09:00", 0.0, "12583"),  # zero price
+        ("536373", "21730", 10, "06/12/2010 09:00", 4.25, "12583"),
+        ("C536374", "21730", -10, "07/12/2010 09:00", 4.25, "12583"),  # returns all
+        ("536375", "22960", 3, "15/12/2010 12:00", 4.25, "12431"),
+        ("536375", "22961", -1, "15/12/2010 12:00", 4.25, "12431"),  # negative quantity
+        ("536376", "22960", 1, "21/12/2010 12:00", 4.25, "12431"),
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"],
+    )
+
+
+def test_detects_order_lines_and_their_roles(tmp_path: Path) -> None:
+    path = _write(tmp_path, _retail_lines())
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert plan.roles == Roles(
+        customer="CustomerID",
+        date="InvoiceDate",
+        quantity="Quantity",
+        price="UnitPrice",
+        order="InvoiceNo",
+        item="StockCode",
+    )
+    assert "CustomerID repeats" in plan.reason
+    assert "Quantity × UnitPrice is the amount" in plan.reason
+
+
+def test_a_customer_table_is_not_read_as_order_lines(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "CustomerID": range(1, 101),
+            "SignupDate": pd.date_range("2020-01-01", periods=100).strftime("%Y-%m-%d"),
+            "Spend": np.linspace(10, 1000, 100),
+        }
+    )
+    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+
+
+def test_input_kind_customers_skips_detection(tmp_path: Path) -> None:
+    path = _write(tmp_path, _retail_lines())
+    assert plan_orders(path, OrderOptions(input_kind="customers")) is None
+
+
+def test_rfm_equals_an_independent_pandas_computation(tmp_path: Path) -> None:
+    lines = _retail_lines()
+    path = _write(tmp_path, lines)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    options = OrderOptions(exclude_items=("post",))
+    totals = aggregate_orders(plan, options)
+
+    # The same numbers, computed independently with pandas.
+    frame = lines.drop_duplicates()
+    frame = frame[frame["CustomerID"].fillna("").ne("")]
+    frame = frame[(frame["UnitPrice"] > 0) & (frame["StockCode"] != "POST")]
+    frame = frame.assign(
+        day=pd.to_datetime(frame["InvoiceDate"], format="%d/%m/%Y %H:%M").dt.normalize(),
+        value=frame["Quantity"] * frame["UnitPrice"],
+        is_return=frame["InvoiceNo"].str.startswith("C") | (frame["Quantity"] < 0),
+    )
+    reference = pd.Timestamp("2010-12-22")  # the day after the last date
+    purchases = frame[~frame["is_return"]]
+    expected = pd.DataFrame(
+        {
+            "recency_days": (reference - purchases.groupby("CustomerID")["day"].max()).dt.days,
+            "frequency": purchases.groupby("CustomerID")["InvoiceNo"].nunique(),
+            "monetary": frame.groupby("CustomerID")["value"].sum().round(2),
+        }
+    )
+    expected = expected[expected["monetary"] > 0].sort_index()
+    got = totals.frame[["recency_days", "frequency", "monetary"]].sort_index()
+    pd.testing.assert_frame_equal(got, expected, check_names=False, check_dtype=False)
+
+    summary = totals.summary
+    assert summary.reference_date == date(2010, 12, 22)
+    assert summary.lines_read == 16
+    assert summary.duplicate_lines == 1
+    assert summary.no_customer_lines == 2
+    assert summary.no_customer_value == pytest.approx(2 * 24 * 3.75)
+    assert summary.bad_price_lines == 1
+    assert summary.excluded_lines == 1
+    assert summary.return_lines == 3
+    assert summary.returned_value == pytest.approx(2 * 2.55 + 10 * 4.25 + 4.25)
+    # 12583 bought 42.50 and returned it all: counted, not segmented.
+    assert summary.not_positive_customers == 1
+    assert "day-first" in summary.date_interpretation
+
+
+def test_returns_are_netted_not_counted_as_orders(tmp_path: Path) -> None:
+    plan = plan_orders(_write(tmp_path, _retail_lines()), OrderOptions())
+    assert plan is not None
+    customer = aggregate_orders(plan, OrderOptions()).frame.loc["17850"]
+    assert customer["frequency"] == 2  # 536365 and 536366; C536379 is not an order
+    assert customer["returned_share"] == pytest.approx(
+        2 * 2.55 / (6 * 2.55 + 6 * 3.39 + 6 * 1.85), abs=1e-4
+    )
+
+
+def test_suspect_item_codes_are_listed_with_the_config_line(tmp_path: Path) -> None:
+    plan = plan_orders(_write(tmp_path, _retail_lines()), OrderOptions())
+    assert plan is not None
+    suspects = aggregate_orders(plan, OrderOptions()).summary.suspect_items
+    assert [item.code for item in suspects] == ["POST"]
+
+
+def test_as_of_sets_the_reference_date_and_leaves_later_lines_out(tmp_path: Path) -> None:
+    plan = plan_orders(_write(tmp_path, _retail_lines()), OrderOptions())
+    assert plan is not None
+    totals = aggregate_orders(plan, OrderOptions(as_of=date(2010, 12, 14)))
+    assert totals.summary.reference_date == date(2010, 12, 14)
+    assert totals.summary.after_reference_lines > 0
+    assert totals.frame.loc["17850", "recency_days"] == 1  # last purchase 13 December
+
+
+def test_without_an_order_column_frequency_counts_purchase_days(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Member_number": ["1001", "1001", "1001", "1002", "1002", "1003"],
+            "Date": [
+                "21-07-2015",
+                "21-07-2015",
+                "05-01-2015",
+                "13-03-2015",
+                "13-03-2015",
+                "01-02-2015",
+            ],
+            "itemDescription": ["milk", "bread", "milk", "soda", "milk", "rolls/buns"],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions(input_kind="orders"))
+    assert plan is not None
+    assert not plan.roles.has_money
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.frame["frequency"].to_dict() == {"1001": 2, "1002": 1, "1003": 1}
+    assert "monetary" not in totals.frame
+
+
+def test_whitespace_separated_text_without_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "cdnow.txt"
+    path.write_bytes(
+        b" 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n"
+        b" 00004 0001 19970802  1   14.96\r\n 00018 0002 19970101  2   36.72\r\n"
+        b" 00021 0003 19970101  3   52.56\r\n 00021 0003 19970110  1   11.77\r\n"
+    )
+    plan = plan_orders(path, OrderOptions(input_kind="orders"))
+    assert plan is not None
+    assert plan.roles.customer == "column1"
+    assert plan.roles.date == "column3"
+    assert plan.roles.amount == "column5"
+    totals = aggregate_orders(plan, OrderOptions())
+    # Zero-padded IDs stay as they are.
+    assert list(totals.frame.index) == ["00004", "00018", "00021"]
+    assert totals.frame.loc["00004", "monetary"] == pytest.approx(29.33 + 29.73 + 14.96)
+    assert totals.summary.reference_date == date(1997, 8, 3)
+
+
+def test_windows_1252_files_are_read(tmp_path: Path) -> None:
+    frame = _retail_lines().assign(Name="Roy Französisch")
+    path = _write(tmp_path, frame, encoding="cp1252")
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert aggregate_orders(plan, OrderOptions()).summary.customers == 3
+
+
+@pytest.mark.parametrize(
+    ("parts", "order"),
+    [
+        (["21/07/2015", "01/02/2015"], "dmy"),
+        (["11/8/2016", "12/30/2017"], "mdy"),
+        (["2011-12-09", "2011-01-01"], "ymd"),
+        (["19970101", "19980630"], "compact"),
+        (["01/02/2015", "03/04/2015"], None),  # no day above 12
+        (["13/01/2015", "01/13/2015"], None),  # both: inconsistent
+    ],
+)
+def test_date_order_is_decided_from_the_whole_column(parts: list[str], order: str | None) -> None:
+    assert decide_date_order(parts)[0] == order
+
+
+def test_an_undecidable_date_column_asks_for_date_format(tmp_path: Path) -> None:
+    frame = _retail_lines()
+    frame["InvoiceDate"] = "01/02/2011"
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None
+    with pytest.raises(DataError, match="date_format"):
+        aggregate_orders(plan, OrderOptions())
+    totals = aggregate_orders(plan, OrderOptions(date_format="%m/%d/%Y"))
+    assert totals.summary.last_date == date(2011, 1, 2)
+
+
+def test_missing_roles_are_named_with_the_config_key(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Colour": ["red", "blue"] * 5, "Size": list(range(10))})
+    with pytest.raises(DataError) as error:
+        plan_orders(_write(tmp_path, frame), OrderOptions(input_kind="orders"))
+    message = str(error.value)
+    assert "the customer and the date" in message
+    assert 'customer = "<column>"' in message
+    assert 'date = "<column>"' in message
+
+
+def test_a_configured_column_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, _retail_lines())
+    with pytest.raises(SettingsError, match="customer = 'Client'"):
+        plan_orders(path, OrderOptions(roles=Roles(customer="Client")))
+
+
+def test_superstore_like_order_ids_are_not_cancellations(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Order ID": ["CA-2016-152156", "CA-2016-152156", "US-2015-108966", "CA-2014-1"],
+            "Order Date": ["11/8/2016", "11/8/2016", "10/11/2015", "1/13/2014"],
+            "Customer ID": ["CG-12520", "CG-12520", "SO-20335", "CG-12520"],
+            "Sales": [261.96, 731.94, 957.5775, 22.0],
+            "Quantity": [2, 3, 5, 1],
+            "Discount": [0.0, 0.0, 0.45, 0.0],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None
+    assert plan.roles.amount == "Sales"
+    assert plan.roles.quantity == "Quantity"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.return_lines == 0
+    assert totals.frame.loc["CG-12520", "frequency"] == 2
+    assert "month-first" in totals.summary.date_interpretation
+
+
+def test_the_spark_dialect_uses_no_duckdb_only_function() -> None:
+    roles = Roles(customer="c", date="d", quantity="q", price="p", order="o", item="i")
+    sql = aggregation_sql(roles, date_expression(None, "dmy", SPARK), dialect=SPARK)
+    for duckdb_only in ("try_strptime", "regexp_matches", "'g')", "INTERVAL"):
+        assert duckdb_only not in sql
+    assert "to_date(" in sql and "RLIKE" in sql and "date_add(" in sql
+
+
+def test_parquet_order_lines_are_read_directly(tmp_path: Path) -> None:
+    frame = _retail_lines()
+    frame["Quantity"] = frame["Quantity"].astype("int64")
+    frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"], format="%d/%m/%Y %H:%M")
+    path = tmp_path / "orders.parquet"
+    frame.to_parquet(path)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert plan.source.format == "parquet"
+    totals = aggregate_orders(plan, OrderOptions(exclude_items=("POST",)))
+    assert totals.summary.reference_date == date(2010, 12, 22)
+    assert totals.frame.loc["17850", "frequency"] == 2
+
+
+def test_a_kind_of_customer_is_not_the_customer(tmp_path: Path) -> None:
+    """Supermarket sales: one row per invoice, "Customer type" Member/Normal, no customer ID."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "Invoice ID": [f"750-67-{i:04d}" for i in range(400)],
+            "Customer type": rng.choice(["Member", "Normal"], 400),
+            "Date": pd.date_range("2019-01-01", periods=400, freq="6h").strftime("%m/%d/%Y"),
+            "Total": rng.uniform(10, 1000, 400).round(2),
+        }
+    )
+    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+
+
+def test_an_unnamed_code_is_not_the_customer_in_a_table_with_a_header(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "Postal Code": rng.choice([f"{n:05d}" for n in range(10_000, 10_300)], 2_000),
+            "Order Date": pd.date_range("2019-01-01", periods=2_000, freq="h").strftime("%Y-%m-%d"),
+            "Sales": rng.uniform(10, 1000, 2_000).round(2),
+        }
+    )
+    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+
+
+def test_exclude_items_without_an_item_column_is_refused(tmp_path: Path) -> None:
+    frame = _retail_lines().drop(columns="StockCode")
+    with pytest.raises(SettingsError, match='item = "<column>"'):
+        plan_orders(_write(tmp_path, frame), OrderOptions(exclude_items=("POST",)))
+
+
+def test_a_european_export_semicolons_decimal_commas_and_dotted_dates(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {
+            "Kundennummer": ["101", "101", "102", "102", "103"] * 4,
+            "Rechnungsdatum": ["02.03.2024", "16.03.2024", "03.03.2024", "20.03.2024", "05.03.2024"]
+            * 4,
+            "Rechnung": [f"R{n:04d}" for n in range(20)],
+            "Menge": [2, 1, 3, 1, 1] * 4,
+            "Einzelpreis": ["2,50", "1,00", "3,50", "4,00", "10,00"] * 4,
+        }
+    )
+    path = _write(tmp_path, frame, sep=";")
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert (plan.roles.customer, plan.roles.quantity, plan.roles.price) == (
+        "Kundennummer",
+        "Menge",
+        "Einzelpreis",
+    )
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.frame.loc["101", "monetary"] == pytest.approx(4 * (2 * 2.5 + 1.0))
+    assert totals.summary.last_date == date(2024, 3, 20)
+
+
+def test_customer_ids_written_as_floats_lose_the_point_zero(tmp_path: Path) -> None:
+    frame = _retail_lines()
+    frame["CustomerID"] = pd.to_numeric(frame["CustomerID"].replace("", None))  # 17850.0
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None and plan.float_ids
+    totals = aggregate_orders(plan, OrderOptions())
+    assert set(totals.frame.index) == {"17850", "13047", "12431"}
