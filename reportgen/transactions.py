@@ -264,6 +264,24 @@ class CustomerTotals:
 # --- detection -------------------------------------------------------------------------
 
 
+def header_names(cells: Sequence[str]) -> list[str]:
+    """Column names from a header line, named as pandas names them.
+
+    An empty name (the unnamed row-index column that R and pandas write first) becomes
+    ``Unnamed: <position>`` and a repeated one gets ``.1``, ``.2``: DuckDB refuses
+    both, and the customer-table path reads the same file with pandas' names.
+    """
+    names: list[str] = []
+    for position, cell in enumerate(cells):
+        name = cell.strip() or f"Unnamed: {position}"
+        base, copy = name, 0
+        while name in names:
+            copy += 1
+            name = f"{base}.{copy}"
+        names.append(name)
+    return names
+
+
 def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> OrderPlan | None:
     """Decide whether ``path`` holds order lines, and which column plays which role.
 
@@ -368,11 +386,7 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None
     if not rows or len(rows[0]) < 2 or b"\x00" in head[:4096]:
         return None
     header = not all(_looks_like_value(cell) for cell in rows[0] if cell.strip())
-    names = (
-        [cell.strip() for cell in rows[0]]
-        if header
-        else [f"column{i}" for i in range(1, len(rows[0]) + 1)]
-    )
+    names = header_names(rows[0]) if header else [f"column{i}" for i in range(1, len(rows[0]) + 1)]
     body = rows[1:] if header else rows
     width = len(names)
     frame = pd.DataFrame([(row + [""] * width)[:width] for row in body], columns=names)

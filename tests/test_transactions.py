@@ -356,3 +356,14 @@ def test_customer_ids_written_as_floats_lose_the_point_zero(tmp_path: Path) -> N
     assert plan is not None and plan.float_ids
     totals = aggregate_orders(plan, OrderOptions())
     assert set(totals.frame.index) == {"17850", "13047", "12431"}
+
+
+def test_an_unnamed_row_index_column_is_read_not_refused(tmp_path: Path) -> None:
+    """R's write.csv puts an unnamed row index first; DuckDB refused the empty name."""
+    lines = _retail_lines()
+    lines.insert(0, "", range(1, len(lines) + 1))
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None
+    assert plan.source.columns[0] == "Unnamed: 0"
+    assert plan.roles.customer == "CustomerID"
+    assert aggregate_orders(plan, OrderOptions()).frame.loc["17850"]["frequency"] == 2
