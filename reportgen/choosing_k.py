@@ -540,18 +540,19 @@ def _month_to_month(
 
 def _no_sharp_groups(chosen_k: int, scores: Sequence[KScore], split: KScore | None) -> str:
     """Page 1's plain statement when no k passes the tests."""
-    note = (
-        f"These customers do not fall into sharply separated groups: no number of segments "
-        f"from {scores[0].k} to {scores[-1].k} came back reliably when the customers were "
-        f"resampled. The {chosen_k} segments below divide a continuum rather than "
-        "find natural groups: customers near a boundary differ little from those across "
-        "it, and some will move between segments from month to month. Use them to tailor "
-        "messages and offers to tendencies, not as fixed target lists or for counting "
-        "customers."
+    usage = (
+        "customers near a boundary differ little from those across it, and some will move "
+        "between segments from month to month. Use them to tailor messages and offers to "
+        "tendencies, not as fixed target lists or for counting customers."
     )
     if split is not None and split.passes and split.k < scores[0].k:
-        note += (
-            " Only a split into two groups holds up "
-            f"({_brief(split)}): to use it, run again with --k-min 2."
+        return (
+            f"These customers fall sharply into two groups ({_brief(split)}), but no finer "
+            f"division from {scores[0].k} to {scores[-1].k} segments holds up. The "
+            f"{chosen_k} segments below subdivide those groups along tendencies: {usage} "
+            "An analyst can ask for the two-group split with --k-min 2."
         )
-    return note
+    return (
+        "These customers do not fall into sharply separated groups. The "
+        f"{chosen_k} segments below divide a continuum rather than find natural groups: {usage}"
+    )

@@ -99,7 +99,10 @@ def test_a_plain_split_that_holds_is_pointed_out_when_nothing_finer_does() -> No
     choice = choose_k(matrix(values), k_max=8, seed=42)
     assert not choice.sharp and choice.score(2).passes and choice.chosen_k >= 3
     assert choice.structure_note is not None
-    assert choice.structure_note.endswith("to use it, run again with --k-min 2.")
+    assert choice.structure_note.startswith("These customers fall sharply into two groups")
+    assert choice.structure_note.endswith(
+        "An analyst can ask for the two-group split with --k-min 2."
+    )
     assert choose_k(matrix(values), k_min=2, k_max=8, seed=42).chosen_k == 2
 
 
