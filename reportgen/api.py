@@ -330,7 +330,7 @@ class Result:
                     "silhouette": score.silhouette,
                     "stability": score.stability,
                     "prediction_strength": score.prediction_strength,
-                    "smallest_share": min(score.segment_shares, default=None),
+                    "smallest_share": score.smallest_share,
                     "calinski_harabasz": score.calinski_harabasz,
                     "davies_bouldin": score.davies_bouldin,
                     "passes": score.passes,

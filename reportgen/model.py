@@ -229,6 +229,11 @@ class KScore:
     passes: bool = False
     failures: tuple[str, ...] = ()
 
+    @property
+    def smallest_share(self) -> float | None:
+        """The smallest segment's share of the customers, or None when not measured."""
+        return min(self.segment_shares, default=None)
+
 
 @dataclass(frozen=True)
 class KChoice:
