@@ -232,26 +232,39 @@ def segment_sizes(segments: Sequence[SegmentProfile]) -> Chart:
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
-        labels = [f"{segment.number}. {segment.name}" for segment in segments]
-        shares = [segment.share for segment in segments]
-        axes.barh(labels, shares, color=[segment.color for segment in segments])
-        axes.invert_yaxis()
-        axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        axes.grid(axis="y", visible=False)
-        for y, share in enumerate(shares):
-            axes.annotate(
-                f"{share:.0%}",
-                (share, y),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
-            )
+        _segment_bars(axes, segments, [segment.share for segment in segments])
 
     height = 0.9 + 0.32 * len(segments)
     return _render(
         "segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw
     )
+
+
+def _segment_bars(
+    axes: Axes,
+    segments: Sequence[SegmentProfile],
+    values: Sequence[float],
+    name_limit: int | None = None,
+) -> None:
+    """Draw a labelled bar per segment, top to bottom, each with its value as a percent."""
+    names = [
+        f"{segment.number}. "
+        f"{segment.name if name_limit is None else _shorten(segment.name, name_limit)}"
+        for segment in segments
+    ]
+    axes.barh(names, values, color=[segment.color for segment in segments])
+    axes.invert_yaxis()
+    axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axes.grid(axis="y", visible=False)
+    for y, value in enumerate(values):
+        axes.annotate(
+            f"{value:.0%}",
+            (value, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
 
 
 def outcome_rates_chart(
@@ -262,10 +275,8 @@ def outcome_rates_chart(
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
-        names = [f"{segment.number}. {_shorten(segment.name, 48)}" for segment in segments]
         values = [rates.rate(segment.number).rate for segment in segments]
-        axes.barh(names, values, color=[segment.color for segment in segments])
-        axes.invert_yaxis()
+        _segment_bars(axes, segments, values, name_limit=48)
         axes.axvline(rates.overall, color=_INK, linestyle="--", linewidth=1)
         axes.annotate(
             f"all customers {rates.overall:.1%}",
@@ -276,18 +287,7 @@ def outcome_rates_chart(
             fontsize=7.5,
             color=_INK,
         )
-        axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         axes.set_xlim(0, max([rates.overall, *values]) * 1.18 or 1)
-        axes.grid(axis="y", visible=False)
-        for y, value in enumerate(values):
-            axes.annotate(
-                f"{value:.0%}",
-                (value, y),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
-            )
 
     height = 1.1 + 0.32 * len(segments)
     return _render(
