@@ -361,6 +361,16 @@ class SegmentProfile:
     stability: float | None = None
     stability_reading: str = ""
 
+    @property
+    def stability_label(self) -> str:
+        """The stability as the HTML cards head it ("Stability 0.93"), or "" if not measured."""
+        return "" if self.stability is None else f"Stability {self.stability:.2f}"
+
+    @property
+    def stability_sentence(self) -> str:
+        """The stability and its reading as one sentence, or "" when it was not measured."""
+        return f"{self.stability_label} — {self.stability_reading}." if self.stability_label else ""
+
 
 @dataclass(frozen=True)
 class SegmentRate:
