@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+
+from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
 ColumnKind = Literal["numeric", "categorical", "code", "date"]
 Transform = Literal["none", "log1p"]
@@ -75,10 +77,26 @@ class DataQuality:
     source: str = ""
     ignored: tuple[str, ...] = ()
 
+    listed_limit: ClassVar[int] = MAX_QUALITY_ROWS
+
     @property
     def missing_values(self) -> int:
         """Total missing cells that were filled in."""
         return sum(column.missing for column in self.columns)
+
+    @property
+    def listed(self) -> tuple[ColumnReport, ...]:
+        """The columns the report's table lists: all of them, or on a wide table the ID and
+        the features, then the columns with a note, up to ``listed_limit``."""
+        if len(self.columns) <= self.listed_limit:
+            return self.columns
+        used = [column for column in self.columns if column.role in ("id", "feature")]
+        noted = [
+            column
+            for column in self.columns
+            if column.role not in ("id", "feature") and column.note
+        ]
+        return tuple([*used, *noted][: self.listed_limit])
 
 
 @dataclass(frozen=True)
@@ -206,6 +224,11 @@ class Exploration:
     categorical: tuple[CategoryCounts, ...]
     correlations: pd.DataFrame
     findings: tuple[str, ...]
+
+    @property
+    def shown(self) -> tuple[NumericSummary, ...]:
+        """The measures the report's table shows: the first MAX_EXPLORED_MEASURES."""
+        return self.numeric[:MAX_EXPLORED_MEASURES]
 
 
 @dataclass(frozen=True)
@@ -360,6 +383,11 @@ class SegmentProfile:
     # None when the segments were not fitted this run (score mode).
     stability: float | None = None
     stability_reading: str = ""
+
+    @property
+    def shown_demographics(self) -> tuple[DemographicProfile, ...]:
+        """The descriptive columns a segment card describes: the first MAX_CHART_PANELS."""
+        return self.demographics[:MAX_CHART_PANELS]
 
     @property
     def stability_label(self) -> str:
