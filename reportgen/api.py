@@ -28,7 +28,7 @@ from reportgen.model import Changes, Chart, DataQuality, Report, Table
 from reportgen.outputs import segments_csv
 from reportgen.pipeline import Analysis, analyse, check_period, write
 from reportgen.rendering import render_html, render_pdf
-from reportgen.settings import Settings, config_keys, resolve_settings
+from reportgen.settings import Settings, config_keys, resolve_settings, type_problem
 from reportgen.templating import environment
 
 # The name a DataFrame goes by in the report and in error messages.
@@ -216,20 +216,8 @@ def _overrides(arguments: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check(name: str, value: Any, expected: type | tuple[type, ...]) -> None:
-    wrong = not isinstance(value, expected) or (expected is int and isinstance(value, bool))
-    if expected is list and not wrong:
-        wrong = not all(isinstance(item, str) for item in value)
-    if expected is dict and not wrong:
-        wrong = not all(isinstance(item, str) for item in value.values())
-    if wrong:
-        kinds = {
-            str: "text",
-            int: "a whole number",
-            bool: "True or False",
-            list: "a column name or a list of them",
-            dict: "a dict of column names to text",
-        }
-        kind = kinds.get(expected, "a value") if isinstance(expected, type) else "a value"
+    kind = type_problem(value, expected, python=True, items=True)
+    if kind is not None:
         raise SettingsError(f"Setting {name!r} must be {kind}, not {value!r}.")
 
 
@@ -330,7 +318,7 @@ class Result:
                     "silhouette": score.silhouette,
                     "stability": score.stability,
                     "prediction_strength": score.prediction_strength,
-                    "smallest_share": min(score.segment_shares, default=None),
+                    "smallest_share": score.smallest_share,
                     "calinski_harabasz": score.calinski_harabasz,
                     "davies_bouldin": score.davies_bouldin,
                     "passes": score.passes,

@@ -447,7 +447,7 @@ def _by_k(scores: Sequence[KScore]) -> dict[int, KScore]:
 
 
 def _smallest_share(score: KScore) -> float:
-    return min(score.segment_shares, default=0.0)
+    return score.smallest_share or 0.0
 
 
 def _margin(score: KScore) -> float:

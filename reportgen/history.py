@@ -317,12 +317,9 @@ def _check_model(document: dict[str, Any], path: Path) -> None:
     for index, segment in enumerate(document["segments"]):
         if set(segment["centroid"]) != set(columns):
             problem = f"key 'segments[{index}].centroid' must give every feature's value"
-    for key in ("features", "profile"):
-        unknown = [
-            c for c in document["settings"].get(key, []) if key == "features" and c not in known
-        ]
-        if unknown:
-            problem = f"key 'settings.{key}' names {unknown[0]!r}, which is not among its features"
+    unknown = [c for c in document["settings"].get("features", []) if c not in known]
+    if unknown:
+        problem = f"key 'settings.features' names {unknown[0]!r}, which is not among its features"
     if problem:
         raise DataError(
             f"{path} is incomplete or damaged ({problem}); regenerate that month's report "

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+
+from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
 ColumnKind = Literal["numeric", "categorical", "code", "date"]
 Transform = Literal["none", "log1p"]
@@ -75,10 +77,26 @@ class DataQuality:
     source: str = ""
     ignored: tuple[str, ...] = ()
 
+    listed_limit: ClassVar[int] = MAX_QUALITY_ROWS
+
     @property
     def missing_values(self) -> int:
         """Total missing cells that were filled in."""
         return sum(column.missing for column in self.columns)
+
+    @property
+    def listed(self) -> tuple[ColumnReport, ...]:
+        """The columns the report's table lists: all of them, or on a wide table the ID and
+        the features, then the columns with a note, up to ``listed_limit``."""
+        if len(self.columns) <= self.listed_limit:
+            return self.columns
+        used = [column for column in self.columns if column.role in ("id", "feature")]
+        noted = [
+            column
+            for column in self.columns
+            if column.role not in ("id", "feature") and column.note
+        ]
+        return tuple([*used, *noted][: self.listed_limit])
 
 
 @dataclass(frozen=True)
@@ -207,6 +225,11 @@ class Exploration:
     correlations: pd.DataFrame
     findings: tuple[str, ...]
 
+    @property
+    def shown(self) -> tuple[NumericSummary, ...]:
+        """The measures the report's table shows: the first MAX_EXPLORED_MEASURES."""
+        return self.numeric[:MAX_EXPLORED_MEASURES]
+
 
 @dataclass(frozen=True)
 class KScore:
@@ -228,6 +251,11 @@ class KScore:
     davies_bouldin: float | None = None
     passes: bool = False
     failures: tuple[str, ...] = ()
+
+    @property
+    def smallest_share(self) -> float | None:
+        """The smallest segment's share of the customers, or None when not measured."""
+        return min(self.segment_shares, default=None)
 
 
 @dataclass(frozen=True)
@@ -355,6 +383,21 @@ class SegmentProfile:
     # None when the segments were not fitted this run (score mode).
     stability: float | None = None
     stability_reading: str = ""
+
+    @property
+    def shown_demographics(self) -> tuple[DemographicProfile, ...]:
+        """The descriptive columns a segment card describes: the first MAX_CHART_PANELS."""
+        return self.demographics[:MAX_CHART_PANELS]
+
+    @property
+    def stability_label(self) -> str:
+        """The stability as the HTML cards head it ("Stability 0.93"), or "" if not measured."""
+        return "" if self.stability is None else f"Stability {self.stability:.2f}"
+
+    @property
+    def stability_sentence(self) -> str:
+        """The stability and its reading as one sentence, or "" when it was not measured."""
+        return f"{self.stability_label} — {self.stability_reading}." if self.stability_label else ""
 
 
 @dataclass(frozen=True)

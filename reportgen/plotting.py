@@ -33,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from reportgen.cleaning import abbreviate
 from reportgen.model import (
     Changes,
     Chart,
@@ -232,26 +233,39 @@ def segment_sizes(segments: Sequence[SegmentProfile]) -> Chart:
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
-        labels = [f"{segment.number}. {segment.name}" for segment in segments]
-        shares = [segment.share for segment in segments]
-        axes.barh(labels, shares, color=[segment.color for segment in segments])
-        axes.invert_yaxis()
-        axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        axes.grid(axis="y", visible=False)
-        for y, share in enumerate(shares):
-            axes.annotate(
-                f"{share:.0%}",
-                (share, y),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
-            )
+        _segment_bars(axes, segments, [segment.share for segment in segments])
 
     height = 0.9 + 0.32 * len(segments)
     return _render(
         "segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw
     )
+
+
+def _segment_bars(
+    axes: Axes,
+    segments: Sequence[SegmentProfile],
+    values: Sequence[float],
+    name_limit: int | None = None,
+) -> None:
+    """Draw a labelled bar per segment, top to bottom, each with its value as a percent."""
+    names = [
+        f"{segment.number}. "
+        f"{segment.name if name_limit is None else abbreviate(segment.name, name_limit)}"
+        for segment in segments
+    ]
+    axes.barh(names, values, color=[segment.color for segment in segments])
+    axes.invert_yaxis()
+    axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    axes.grid(axis="y", visible=False)
+    for y, value in enumerate(values):
+        axes.annotate(
+            f"{value:.0%}",
+            (value, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
 
 
 def outcome_rates_chart(
@@ -262,10 +276,8 @@ def outcome_rates_chart(
 
     def draw(figure: Figure) -> None:
         axes = figure.subplots()
-        names = [f"{segment.number}. {_shorten(segment.name, 48)}" for segment in segments]
         values = [rates.rate(segment.number).rate for segment in segments]
-        axes.barh(names, values, color=[segment.color for segment in segments])
-        axes.invert_yaxis()
+        _segment_bars(axes, segments, values, name_limit=48)
         axes.axvline(rates.overall, color=_INK, linestyle="--", linewidth=1)
         axes.annotate(
             f"all customers {rates.overall:.1%}",
@@ -276,18 +288,7 @@ def outcome_rates_chart(
             fontsize=7.5,
             color=_INK,
         )
-        axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         axes.set_xlim(0, max([rates.overall, *values]) * 1.18 or 1)
-        axes.grid(axis="y", visible=False)
-        for y, value in enumerate(values):
-            axes.annotate(
-                f"{value:.0%}",
-                (value, y),
-                xytext=(3, 0),
-                textcoords="offset points",
-                va="center",
-                fontsize=8,
-            )
 
     height = 1.1 + 0.32 * len(segments)
     return _render(
@@ -369,13 +370,13 @@ def category_mix(
                     category = (
                         f"{clean.short_names.get(encoding.column, encoding.column)} {category}"
                     )
-                axes.barh(rows, values, left=left, color=color, label=_shorten(category, 24))
+                axes.barh(rows, values, left=left, color=color, label=abbreviate(category, 24))
                 left += values
             axes.invert_yaxis()
             axes.xaxis.set_major_formatter(PercentFormatter(1.0))
             axes.set_xlim(0, 1)
             axes.grid(axis="y", visible=False)
-            axes.set_title(_shorten(clean.display(encoding.column), 28))
+            axes.set_title(abbreviate(clean.display(encoding.column), 28))
             axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, fontsize=7)
 
     panels = len(features.categorical)
@@ -406,7 +407,7 @@ def demographics(clean: CleanTable) -> Chart | None:
     def draw(figure: Figure) -> None:
         for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
             _distribution(axes, clean.frame[column], clean.is_measure(column))
-            axes.set_title(_shorten(clean.display(column), 28))
+            axes.set_title(abbreviate(clean.display(column), 28))
 
     return _render(
         "demographics",
@@ -436,9 +437,9 @@ def behaviour(features: FeatureMatrix) -> Chart:
                 linewidths=0,
                 rasterized=True,
             )
-            axes.set_title(_shorten(f"{features.display(1)} against {features.display(0)}", 30))
-            axes.set_xlabel(_shorten(features.display(0), 30))
-            axes.set_ylabel(_shorten(features.display(1), 24))
+            axes.set_title(abbreviate(f"{features.display(1)} against {features.display(0)}", 30))
+            axes.set_xlabel(abbreviate(features.display(0), 30))
+            axes.set_ylabel(abbreviate(features.display(1), 24))
             for axis in (axes.xaxis, axes.yaxis):
                 axis.set_major_formatter(FuncFormatter(_compact))
             axes.locator_params(axis="x", nbins=4)
@@ -631,7 +632,7 @@ def _scaled_title(features: FeatureMatrix, index: int) -> str:
     """A panel title short enough for its panel (log scales are said on the axis)."""
     # The behaviour grid has one more panel than there are features: the scatter.
     narrow = _grid_columns(len(features.columns) + 1) == 4
-    return _shorten(features.display(index), 17 if narrow else 26)
+    return abbreviate(features.display(index), 17 if narrow else 26)
 
 
 def _compact(value: float, _position: object = None) -> str:
@@ -785,14 +786,10 @@ def _distribution(axes: Axes, values: pd.Series, is_measure: bool) -> None:
     shown = counts[counts >= rare_count].iloc[: SHOWN_CATEGORIES - 1]
     if len(shown) < len(counts):
         counts = pd.concat([shown, pd.Series({"Other": counts.drop(shown.index).sum()})])
-    axes.barh([_shorten(label) for label in counts.index], counts.to_numpy(), color=_GREY)
+    axes.barh([abbreviate(label, 18) for label in counts.index], counts.to_numpy(), color=_GREY)
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
     axes.set_xlabel("Customers")
-
-
-def _shorten(text: str, limit: int = 18) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _curve(

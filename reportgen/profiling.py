@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.cleaning import abbreviate
 from reportgen.config import segment_color
 from reportgen.errors import SettingsError
 from reportgen.model import (
@@ -309,10 +310,7 @@ def _fit(parts: list[str]) -> str:
     """Join a name's parts, dropping the last ones past MAX_NAME characters."""
     while len(parts) > 1 and len(", ".join(parts)) > MAX_NAME:
         parts = parts[:-1]
-    text = ", ".join(parts)
-    if len(text) > MAX_NAME:
-        text = text[: MAX_NAME - 1].rsplit(" ", 1)[0] + "…"
-    return text
+    return abbreviate(", ".join(parts), MAX_NAME)
 
 
 def _level_phrase(level: str, short: str) -> str:

@@ -381,24 +381,54 @@ def _email_values(table: Any, path: Path) -> dict[str, Any]:
     return values
 
 
-def _checked(key: str, value: Any, expected: type | tuple[type, ...], path: Path) -> Any:
+# What a setting of each type must be, as said to someone writing a TOML config file
+# and to someone calling reportgen.segment() from Python.
+_TOML_TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+_PYTHON_TYPE_NAMES = {
+    str: "text",
+    int: "a whole number",
+    bool: "True or False",
+    list: "a column name or a list of them",
+    dict: "a dict of column names to text",
+}
+
+
+def type_problem(
+    value: Any, expected: type | tuple[type, ...], python: bool = False, items: bool = False
+) -> str | None:
+    """Return what ``value`` must be when it is not of type ``expected``, else None.
+
+    Args:
+        value: a setting's value, from a config file or a Python call.
+        expected: the setting's type (or types).
+        python: say it in Python's words ("True or False") rather than TOML's.
+        items: a list's items and a dict's values must be text too.
+    """
     # bool is a subclass of int in Python; `k_max = true` must still be refused.
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise SettingsError(
-            f"Key {key!r} in config file {path} must be {_type_name(expected)}, not {value!r}."
+    wrong = not isinstance(value, expected) or (expected is int and isinstance(value, bool))
+    if items and not wrong and expected in (list, dict):
+        wrong = not all(
+            isinstance(item, str) for item in (value.values() if expected is dict else value)
         )
+    if not wrong:
+        return None
+    names = _PYTHON_TYPE_NAMES if python else _TOML_TYPE_NAMES
+    if not isinstance(expected, type):
+        return "a value"
+    return names.get(expected, "a value" if python else str(expected))
+
+
+def _checked(key: str, value: Any, expected: type | tuple[type, ...], path: Path) -> Any:
+    kind = type_problem(value, expected)
+    if kind is not None:
+        raise SettingsError(f"Key {key!r} in config file {path} must be {kind}, not {value!r}.")
     return value
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    names = {
-        str: "text",
-        int: "a whole number",
-        bool: "true or false",
-        list: "a list",
-        dict: "a table",
-    }
-    return names.get(expected, str(expected)) if isinstance(expected, type) else "a value"
 
 
 def resolve_settings(

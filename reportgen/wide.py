@@ -7,8 +7,12 @@ A table of 2,000 columns must not mean 2,000 features, a chart of 2,000 panels o
   qualify, the ones kept are those with the fewest missing values, then the most
   distinct values, then the earliest in the file.
 - Charts of descriptive columns: at most ``MAX_CHART_PANELS`` panels, the first
-  columns in the file; the data-quality table still lists every column.
+  columns in the file; a segment card describes as many descriptive columns.
 - Correlations: among at most ``MAX_CORRELATED`` measures, the features first.
+- Tables: the data-quality table lists at most ``MAX_QUALITY_ROWS`` columns (the ID and
+  the features, then those with a note) and the exploration table the first
+  ``MAX_EXPLORED_MEASURES`` measures; the rest are counted in one line, and
+  summary.json has every one.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import pandas as pd
 MAX_AUTO_FEATURES = 20
 MAX_CHART_PANELS = 24
 MAX_CORRELATED = 20
+MAX_QUALITY_ROWS = 60
+MAX_EXPLORED_MEASURES = 40
 
 
 def cap_features(

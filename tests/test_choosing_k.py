@@ -337,3 +337,11 @@ def test_sampled_evidence_chooses_the_same_k_as_all_customers() -> None:
     assert sampled.chosen_k == everyone.chosen_k == 5
     assert sampled.elbow_k == everyone.elbow_k
     assert sampled.score(5).silhouette == pytest.approx(everyone.score(5).silhouette, abs=0.02)
+
+
+def test_smallest_share_is_the_smallest_segment_or_none_when_not_measured():
+    measured = KScore(
+        k=3, inertia=1.0, silhouette=None, stability=None, segment_shares=(0.5, 0.3, 0.2)
+    )
+    assert measured.smallest_share == 0.2
+    assert KScore(k=3, inertia=1.0, silhouette=None, stability=None).smallest_share is None

@@ -136,3 +136,16 @@ def test_bad_email_table_is_refused_by_every_command(
     if not text.startswith("[mail]"):
         with pytest.raises(SettingsError, match=message):
             read_email_config(config)
+
+
+def test_one_type_check_speaks_toml_to_config_files_and_python_to_callers():
+    from reportgen.settings import type_problem
+
+    assert type_problem(True, int) == "a whole number"  # bool is not a number of segments
+    assert type_problem(True, bool, python=True) is None
+    assert type_problem(1, bool) == "true or false"
+    assert type_problem(1, bool, python=True) == "True or False"
+    assert type_problem(["a", 1], list) is None
+    assert type_problem(["a", 1], list, python=True, items=True) == (
+        "a column name or a list of them"
+    )
