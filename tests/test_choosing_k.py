@@ -337,3 +337,12 @@ def test_sampled_evidence_chooses_the_same_k_as_all_customers() -> None:
     assert sampled.chosen_k == everyone.chosen_k == 5
     assert sampled.elbow_k == everyone.elbow_k
     assert sampled.score(5).silhouette == pytest.approx(everyone.score(5).silhouette, abs=0.02)
+
+
+def test_the_largest_allowed_seed_does_not_crash_the_resample_fits() -> None:
+    from reportgen.settings import SEED_LIMIT
+
+    features = matrix(blobs(3)[["Income", "Spending"]].to_numpy())
+    choice = choose_k(features, k_max=4, seed=SEED_LIMIT)
+    assert choice.chosen_k in (3, 4)
+    assert all(score.prediction_strength is not None for score in choice.scores[1:])
