@@ -52,7 +52,19 @@ MIN_CORRELATION_ROWS = 30
 MAX_PROBABILITY_COLUMNS = 100
 SAMPLE_SEED = 0
 
-_ID_SUFFIXES = ("id", "num", "no", "nr", "number", "code", "key", "uuid", "guid")
+_ID_SUFFIXES = (
+    "id",
+    "num",
+    "no",
+    "nr",
+    "number",
+    "code",
+    "key",
+    "uuid",
+    "guid",
+    "ref",
+    "reference",
+)
 _ID_OWNERS = {
     "customer",
     "cust",
@@ -70,11 +82,81 @@ _ID_OWNERS = {
     "contract",
     "card",
 }
-_MEASURE_WORDS = re.compile(
-    r"income|spend|amount|price|balance|purchase|sales|revenue|payment|salary|limit|"
-    r"charge|cost|value|total|sum|avg|mean|count|score|points|cents|age|tenure|days|"
-    r"months|years|weight|height|visits|minutes|calls|usage|bytes|credit|debt|loan",
-    re.IGNORECASE,
+# Words that say an ID names a customer, in CRM, bank, telecom, retail and SaaS exports.
+_CUSTOMER_WORDS = {
+    "customer",
+    "customers",
+    "cust",
+    "client",
+    "member",
+    "account",
+    "acct",
+    "user",
+    "buyer",
+    "shopper",
+    "subscriber",
+    "consumer",
+    "patron",
+    "guest",
+    "contact",
+    "household",
+    "person",
+}
+_STRONG_ID_WORDS = {"id", "uuid", "guid"}
+# Words that name a measure. Matched against a name's words, not inside them: "count"
+# is not in "account", "age" not in "page" or "message", "sum" not in "consumer".
+MEASURE_WORDS = frozenset(
+    {
+        "income",
+        "spend",
+        "spending",
+        "spent",
+        "amount",
+        "amt",
+        "price",
+        "balance",
+        "purchase",
+        "sales",
+        "revenue",
+        "payment",
+        "salary",
+        "limit",
+        "charge",
+        "cost",
+        "value",
+        "total",
+        "sum",
+        "avg",
+        "average",
+        "mean",
+        "count",
+        "score",
+        "points",
+        "cents",
+        "age",
+        "tenure",
+        "days",
+        "months",
+        "years",
+        "weight",
+        "height",
+        "visits",
+        "minutes",
+        "calls",
+        "usage",
+        "bytes",
+        "credit",
+        "debt",
+        "loan",
+        "fee",
+        "turnover",
+        "profit",
+        "margin",
+        "quantity",
+        "qty",
+        "orders",
+        "transactions",
+    }
 )
 _MODEL_WORDS = {
     "classifier",
@@ -124,6 +206,25 @@ def words(name: str) -> list[str]:
     return [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
+def names_a_measure(name: str) -> bool:
+    """Whether a word of the name is a measure word ('MonthlyCharges', 'total_amount').
+
+    Plurals count ("charges"), and so do two measure words run together ("totalcharges");
+    a word that merely contains one does not ("account", "page", "consumer").
+    """
+    return any(_measure_word(word) for word in words(name))
+
+
+def _measure_word(word: str) -> bool:
+    if word in MEASURE_WORDS or word.removesuffix("s") in MEASURE_WORDS:
+        return True
+    return any(
+        word.startswith(first) and _measure_word(word[len(first) :])
+        for first in MEASURE_WORDS
+        if len(word) > len(first)
+    )
+
+
 def is_id_name(name: str) -> bool:
     """Whether a name ends in id/num/no/number/code/key/uuid ('CLIENTNUM', 'cust_no')."""
     parts = words(name)
@@ -161,13 +262,45 @@ def find_identifiers(frame: pd.DataFrame, skip: Iterable[str] = ()) -> list[Iden
 
 
 def choose_customer_id(identifiers: Sequence[Identifier]) -> Identifier | None:
-    """Pick the customer ID: an ID-like name first, unique before nearly unique."""
-    ranked = [
-        *(i for i in identifiers if i.named and i.unique),
-        *(i for i in identifiers if i.named and i.distinct_share >= CUSTOMER_ID_UNIQUE_SHARE),
-        *(i for i in identifiers if not i.named and i.unique),
+    """Pick the customer ID among the identifiers that could be one.
+
+    Ranked: a name that says whose ID it is (CustomerID, client_no, AccountNumber)
+    first; then a name ending in id/uuid/guid; then no/number/code/key; unique before
+    nearly unique; then table order. So a unique "Phone Number" never wins over
+    "CustomerID". A column identified by its values alone comes after every ID-like name.
+    """
+    eligible = [
+        (position, i)
+        for position, i in enumerate(identifiers)
+        if i.unique or (i.named and i.distinct_share >= CUSTOMER_ID_UNIQUE_SHARE)
     ]
-    return ranked[0] if ranked else None
+    if not eligible:
+        return None
+
+    def rank(item: tuple[int, Identifier]) -> tuple[bool, bool, bool, bool, int]:
+        position, identifier = item
+        parts = words(identifier.column)
+        return (
+            not identifier.named,
+            not names_a_customer(identifier.column),
+            not (parts and parts[-1] in _STRONG_ID_WORDS),
+            not identifier.unique,
+            position,
+        )
+
+    return min(eligible, key=rank)[1]
+
+
+def names_a_customer(name: str) -> bool:
+    """Whether a name says whose ID it is: 'CustomerID', 'client_no', 'CLIENTNUM', 'custid'."""
+    return any(
+        word in _CUSTOMER_WORDS
+        or any(
+            word.startswith(owner) and word[len(owner) :] in _ID_SUFFIXES
+            for owner in _CUSTOMER_WORDS
+        )
+        for word in words(name)
+    )
 
 
 def _identifier(column: str, values: pd.Series) -> Identifier | None:
@@ -190,7 +323,7 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
     distinct = rows if _increasing(present) else int(present.nunique())
     share = distinct / rows
     unique = distinct == rows
-    measure_name = bool(_MEASURE_WORDS.search(column)) and not named
+    measure_name = names_a_measure(column) and not named
     if numeric and unique and rows >= MIN_ID_ROWS and not measure_name:
         low, high = present.min(), present.max()
         if low in (0, 1) and high - low == rows - 1:

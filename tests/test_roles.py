@@ -95,6 +95,51 @@ def test_first_identifier_is_the_customer_id_and_the_others_are_left_out(
     assert "the customer ID is CustomerID" in notes(result)["Account Code"]
 
 
+def test_a_unique_phone_number_before_customer_id_is_not_chosen_as_the_customer_id(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "Phone Number": [f"555-{n:04d}" for n in range(ROWS)],
+            "Order No": np.arange(5000, 5000 + ROWS),
+            "CustomerID": [f"C{n:05d}" for n in range(ROWS)],
+            **measures(),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.id_column == "CustomerID"
+    assert used_as(result)["Phone Number"] == "ignored"
+
+
+def test_customer_id_ranking_prefers_owner_words_then_id_endings_then_uniqueness() -> None:
+    def found(column: str, unique: bool = True, share: float = 1.0) -> roles.Identifier:
+        return roles.Identifier(column, "", roles.is_id_name(column), unique, share)
+
+    def chosen(*identifiers: roles.Identifier) -> str | None:
+        identifier = roles.choose_customer_id(identifiers)
+        return identifier.column if identifier else None
+
+    assert chosen(found("Ticket ID"), found("client_no")) == "client_no"
+    assert chosen(found("Store Code"), found("Ticket ID")) == "Ticket ID"
+    assert chosen(found("AccountID", False, 0.95), found("CustomerID")) == "CustomerID"
+    assert chosen(found("CLIENTNUM"), found("Phone Number")) == "CLIENTNUM"
+    assert chosen(found("Ticket ID", False, 0.5)) is None
+
+
+@pytest.mark.parametrize("name", ["Account", "Account Ref", "account_reference"])
+def test_an_eight_digit_account_reference_is_an_identifier_not_a_measure(name: str) -> None:
+    values = np.random.default_rng(3).choice(np.arange(10**7, 10**8), ROWS, replace=False)
+    found = roles.find_identifiers(pd.DataFrame({name: values, **measures()}))
+    assert [identifier.column for identifier in found] == [name]
+
+
+def test_measure_words_match_whole_words_not_parts_of_words() -> None:
+    for name in ("MonthlyCharges", "total_amount", "totalcharges", "Age", "message_count"):
+        assert roles.names_a_measure(name), name
+    for name in ("Account", "page_id", "Consumer", "Message", "Agent"):
+        assert not roles.names_a_measure(name), name
+
+
 def test_a_repeated_customer_id_is_never_a_feature_and_is_reported(
     tmp_path: Path, make_settings
 ) -> None:
