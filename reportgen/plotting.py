@@ -277,9 +277,12 @@ def outcome_rates_chart(
             color=_INK,
         )
         axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        axes.set_xlim(0, max([rates.overall, *values]) * 1.18 or 1)
+        rated = [value for value in values if not math.isnan(value)]
+        axes.set_xlim(0, max([rates.overall, *rated]) * 1.18 or 1)
         axes.grid(axis="y", visible=False)
         for y, value in enumerate(values):
+            if math.isnan(value):
+                continue  # no customer of this segment has the outcome recorded
             axes.annotate(
                 f"{value:.0%}",
                 (value, y),
