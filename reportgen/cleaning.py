@@ -390,6 +390,22 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
     )
     for column in codes:
         details[column].append("numbers named like a code (postal code, phone): a category")
+    # A repeated Store ID or Plan ID names what customers share: a category too.
+    shared = tuple(
+        column
+        for column in candidates
+        if column not in left_out
+        and column not in codes
+        and column not in by_column
+        and pd.api.types.is_numeric_dtype(frame[column])
+        and roles.is_shared_code(column, frame[column])
+    )
+    for column in shared:
+        details[column].append(
+            f"an ID-like name with {frame[column].nunique():,} values shared by many "
+            "customers (a store, plan or branch): a category, described in each segment"
+        )
+    codes = (*codes, *shared)
     return _Roles(id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes)
 
 

@@ -7,6 +7,9 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   or not named like a measure); exactly 0..n-1 or 1..n; or a name ending in id, num,
   no, number, code, key or uuid with at least 50% distinct values. The first one (an
   ID-like name first) is the customer ID; the others are left out. Never a feature.
+  A name that says whose ID it is (Member_number) is an identifier even when its values
+  repeat; other ID-like names with under 50% distinct values (Store ID, Plan ID,
+  Branch No) name what customers share: categories, described in each segment.
 - outcome: a result the business wants to explain: two values (or a small set such
   as "Existing Customer / Attrited Customer") and a name that says so (churn,
   attrition, exited, left, response, converted, subscribed, target, label, outcome, or
@@ -248,6 +251,18 @@ def is_code_name(name: str) -> bool:
     return bool(_CODE_WORDS & set(words(name))) or name.strip().lower() in _CODE_WORDS
 
 
+def is_shared_code(name: str, values: pd.Series) -> bool:
+    """Whether numbers with an ID-like name repeat: the store, plan or branch customers share.
+
+    Such a column ("Store ID", "Plan ID", "Branch No" with a dozen values) is neither an
+    identifier nor a measure: a category to describe segments by.
+    """
+    if not is_id_name(name) or names_a_customer(name):
+        return False
+    present = values.dropna()
+    return len(present) > 0 and present.nunique() < NAMED_ID_UNIQUE_SHARE * len(present)
+
+
 def find_identifiers(frame: pd.DataFrame, skip: Iterable[str] = ()) -> list[Identifier]:
     """Return the columns that identify rows, in table order, each with its reason."""
     skipped = set(skip)
@@ -337,9 +352,10 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
             else f"{distinct:,} distinct values in {rows:,} rows"
         )
         return Identifier(column, f"an ID-like name and {what}", named, unique, share)
-    if named and not is_code_name(column):
+    if named and names_a_customer(column):
         # Member numbers repeated on each purchase: still a name for someone, not a
-        # measure, though the rows are not one per customer.
+        # measure, though the rows are not one per customer. A repeated Store ID or
+        # Plan ID is not: it names what customers share, a category (see is_shared_code).
         return Identifier(
             column,
             f"an ID-like name; values repeat ({distinct:,} distinct in {rows:,} rows), so rows "

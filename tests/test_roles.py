@@ -167,6 +167,26 @@ def test_a_member_number_repeated_on_every_purchase_is_never_a_feature(
     assert "values repeat (40 distinct in 200 rows)" in notes(result)["Member_number"]
 
 
+def test_a_repeated_store_id_plan_id_or_branch_no_is_profiled_not_thrown_away(
+    tmp_path: Path, make_settings
+) -> None:
+    rows = 400
+    frame = measures(rows).assign(
+        **{
+            "Store ID": np.arange(rows) % 11 + 100,
+            "Plan ID": [f"P{n % 4}" for n in range(rows)],
+            "Branch No": np.arange(rows) % 25,
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits")
+    assert {"Store ID", "Plan ID", "Branch No"} <= set(result.profile_columns)
+    kinds = {column.name: column.kind for column in result.quality.columns}
+    assert kinds["Store ID"] == kinds["Branch No"] == "code"
+    assert "a category, described in each segment" in notes(result)["Store ID"]
+    assert "identifier" not in notes(result)["Branch No"]
+
+
 def test_postal_codes_are_categories_not_measures(tmp_path: Path, make_settings) -> None:
     frame = measures().assign(**{"Postal Code": np.arange(ROWS) % 30 + 10_000})
     result = clean(tmp_path, frame, make_settings)
