@@ -31,7 +31,7 @@ import logging
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -183,9 +183,18 @@ def clean_table(
         for c in frame.columns
         if c != id_column and c not in left_out and c not in outcome_columns
     ]
+    described = {c: why for c, why in roles_found.described.items() if c in usable}
     features = settings.features or tuple(
-        c for c in usable if kinds[c] == "numeric" and c not in settings.profile
+        c
+        for c in usable
+        if kinds[c] == "numeric" and c not in settings.profile and c not in described
     )
+    for column, reason in described.items():
+        if settings.profile:
+            left_out[column] = reason.replace("; described in each segment", "")
+            usable.remove(column)
+        else:
+            details[column].append(reason)
     # Capped before the search for twins, which compares every pair of candidates.
     if not settings.features:
         features, capped = cap_features(frame, features)
@@ -305,6 +314,8 @@ class _Roles:
     outcomes: tuple[Outcome, ...]
     left_out: dict[str, str]
     codes: tuple[str, ...] = ()
+    # Not segmented on, but described: the second of two shares that sum to 1.
+    described: Mapping[str, str] = field(default_factory=dict)
 
 
 def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, list[str]]) -> _Roles:
@@ -374,12 +385,26 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
                 "left out: named like a model's output (classifier, prediction, "
                 "probability), not a customer's behaviour"
             )
-    pairs = roles.probability_pairs(frame, [c for c in candidates if c not in left_out])
+    named_models = set(left_out)
+    pairs = roles.probability_pairs(
+        frame, [c for c in candidates if c not in left_out or c in named_models]
+    )
+    described: dict[str, str] = {}
     for column, pair in pairs.items():
-        left_out[column] = (
-            f"left out: sums to 1 with {pair} on every row, like a model's two "
-            "probabilities, not a customer's behaviour"
-        )
+        if column in left_out:
+            continue
+        if pair in named_models:
+            left_out[column] = (
+                f"left out: sums to 1 with {pair} on every row, like a model's two "
+                "probabilities, not a customer's behaviour"
+            )
+        elif candidates.index(column) > candidates.index(pair):
+            # Shares of a whole (online + store = 1) are behaviour, but the second says
+            # only what the first says; a leak of the outcome is caught with the measures.
+            described[column] = (
+                f"not a feature: sums to 1 with {pair} on every row, so it says what {pair} "
+                "says; described in each segment"
+            )
     # Postal codes and phone numbers are numbers but not quantities: categories.
     codes = tuple(
         column
@@ -406,7 +431,9 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             "customers (a store, plan or branch): a category, described in each segment"
         )
     codes = (*codes, *shared)
-    return _Roles(id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes)
+    return _Roles(
+        id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes, described=described
+    )
 
 
 def _read_numbers_in_text(

@@ -15,8 +15,10 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   attrition, exited, left, response, converted, subscribed, target, label, outcome, or
   exactly ``y``). Never a feature; the report shows its rate in each segment.
 - model output or leak: a name such as classifier, naive_bayes, prediction, proba; a
-  pair of fractional columns that sum to 1 on every row; or a measure correlated with
-  an outcome at |r| >= 0.9. Left out.
+  fractional column that sums to 1 on every row with one so named; or a measure
+  correlated with an outcome at |r| >= 0.9. Left out. Two shares that sum to 1 with no
+  model name (share_online + share_store) are behaviour: the first is a feature, the
+  second is described, not segmented on.
 - redundant measure: a candidate feature whose rank correlation with an already kept
   feature is at least 0.9, or that is the sum of two kept features (purchases =
   one-off + instalments) or about their product (a total = months x monthly charge).

@@ -294,6 +294,28 @@ def test_fractions_summing_to_one_are_a_model_pair_but_one_hot_columns_are_not()
     assert roles.probability_pairs(frame, list(frame.columns)) == {"p_a": "p_b", "p_b": "p_a"}
 
 
+def test_channel_mix_shares_summing_to_one_keep_the_first_and_describe_the_second(
+    tmp_path: Path, make_settings
+) -> None:
+    online = np.random.default_rng(4).random(ROWS).round(3)
+    frame = measures().assign(share_online=online, share_store=(1 - online).round(3))
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits", "share_online")
+    assert used_as(result)["share_store"] == "profile"
+    assert "sums to 1 with share_online on every row" in notes(result)["share_store"]
+
+
+def test_a_probability_pair_with_one_model_named_side_is_left_out(
+    tmp_path: Path, make_settings
+) -> None:
+    p = np.random.default_rng(5).random(ROWS).round(4)
+    frame = measures().assign(churn_proba=p, p_stay=(1 - p).round(4))
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits")
+    assert used_as(result)["churn_proba"] == used_as(result)["p_stay"] == "ignored"
+    assert "like a model's two probabilities" in notes(result)["p_stay"]
+
+
 def test_a_measure_that_predicts_the_outcome_is_a_leak(tmp_path: Path, make_settings) -> None:
     frame = measures()
     churn = frame["Visits"] < 6
