@@ -12,8 +12,9 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   Branch No) name what customers share: categories, described in each segment.
 - outcome: a result the business wants to explain: two values (or a small set such
   as "Existing Customer / Attrited Customer") and a name that says so (churn,
-  attrition, exited, left, response, converted, subscribed, target, label, outcome, or
-  exactly ``y``). Never a feature; the report shows its rate in each segment.
+  attrition, exited, left, response, converted, subscribed; target, label or outcome
+  only as the whole name or before flag/value/yn; or exactly ``y``), and no word such
+  as group, time, segment or score ("Target Group" is treatment/control). Never a feature; the report shows its rate in each segment.
 - model output or leak: a name such as classifier, naive_bayes, prediction, proba; a
   fractional column that sums to 1 on every row with one so named; or a measure
   correlated with an outcome at |r| >= 0.9. Left out. Two shares that sum to 1 with no
@@ -191,6 +192,11 @@ _OUTCOME_STEMS: tuple[tuple[str, OutcomePolarity], ...] = (
     ("label", "neutral"),
     ("outcome", "neutral"),
 )
+_GENERIC_OUTCOME_STEMS = {"target", "label", "outcome"}
+_FLAG_WORDS = {"flag", "value", "yn", "ind"}
+_RESPONSE_WORDS = {"response", "responded", "responder"}
+# A name with one of these is about an outcome, not the outcome itself.
+_NOT_OUTCOME_WORDS = {"group", "time", "segment", "score", "reason", "date", "type", "category"}
 _YES = {"yes", "y", "true", "t", "1", "1.0"}
 _NO = {"no", "n", "false", "f", "0", "0.0"}
 
@@ -396,17 +402,32 @@ def outcome_polarity(column: str) -> OutcomePolarity | None:
     """Return whether a name says 'outcome' (and whether more of it is bad), or None."""
     if column.strip().lower() == "y":
         return "good"  # the bank marketing tables' "y": subscribed
-    for word in words(column):
+    parts = words(column)
+    if _NOT_OUTCOME_WORDS & set(parts):
+        return None  # "Target Group", "Response Time", "Churn Score": about an outcome
+    for word in parts:
         for stem, polarity in _OUTCOME_STEMS:
-            if word.startswith(stem) and (stem != "left" or _says_left(column)):
+            if word.startswith(stem) and _names_outcome(stem, word, parts):
                 return polarity
     return None
 
 
-def _says_left(column: str) -> bool:
-    """'left' names an outcome alone or first ('Left', 'left_company'), not 'Days left'."""
-    parts = words(column)
-    return parts[0] == "left" or parts[-2:] in (["has", "left"], ["customer", "left"])
+def _names_outcome(stem: str, word: str, parts: list[str]) -> bool:
+    """Whether ``word``, which starts with an outcome stem, makes ``parts`` an outcome.
+
+    Generic words say so only as the whole name or before flag/value/yn ("Target",
+    "label_flag", not "Private Label"); "respon..." only as response, responded or
+    responder (not "Responsibility"); "left" alone or first ("Left", not "Days left").
+    """
+    if stem == "left":
+        return parts[0] == "left" or parts[-2:] in (["has", "left"], ["customer", "left"])
+    if stem == "respon":
+        return word in _RESPONSE_WORDS
+    if stem in _GENERIC_OUTCOME_STEMS:
+        return word == stem and (
+            len(parts) == 1 or (len(parts) == 2 and parts[0] == stem and parts[1] in _FLAG_WORDS)
+        )
+    return True
 
 
 def outcome_of(

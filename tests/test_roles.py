@@ -242,6 +242,33 @@ def test_columns_that_are_not_outcomes(name, values) -> None:
     assert roles.outcome_of(name, pd.Series(values * 10)) is None
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Target Group", "Response Time", "Private Label", "Churn Score", "Responsibility", "Label"],
+)
+def test_a_treatment_control_target_group_is_not_an_outcome(name: str) -> None:
+    values = pd.Series(["treatment", "control"] * 50 if name != "Label" else ["A", "B"] * 50)
+    expected = None if name != "Label" else "neutral"
+    assert roles.outcome_polarity(name) == expected
+    if expected is None:
+        assert roles.outcome_of(name, values) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "polarity"),
+    [
+        ("Target", "neutral"),
+        ("target_flag", "neutral"),
+        ("Outcome", "neutral"),
+        ("Responded", "good"),
+        ("Responder Flag", "good"),
+        ("Churn Label", "bad"),
+    ],
+)
+def test_outcome_names_that_still_say_outcome(name: str, polarity: str) -> None:
+    assert roles.outcome_polarity(name) == polarity
+
+
 def test_a_configured_outcome_is_used_and_an_empty_list_turns_detection_off(
     tmp_path: Path, make_settings
 ) -> None:
