@@ -26,6 +26,7 @@ that bound. Negative values in money-like columns are reported.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import re
@@ -111,11 +112,12 @@ def clean_table(
         DataError: the table cannot be clustered (no numeric feature, an empty column,
             no row left).
     """
+    notes: list[str] = _config_columns_changed(table, settings)
+    settings = _without_gone_columns(settings, table)
     for name in settings.ignore:
         if name not in table.frame.columns:
             raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
     frame = table.frame.drop(columns=list(settings.ignore))
-    notes: list[str] = _config_columns_changed(table, settings)
     details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
     kinds: dict[str, ColumnKind] = {}
 
@@ -302,8 +304,52 @@ def _config_columns_changed(table: Table, settings: Settings) -> list[str]:
             "how each was used; `reportgen init` shows the role each would get."
         )
     if gone:
-        notes.append(f"Gone since the config was written: {', '.join(gone)}.")
+        unused = [
+            f"{key} ({', '.join(names)})"
+            for key, names in _gone_entries(settings, gone).items()
+            if names
+        ]
+        skipped = (
+            f" The config's {' and '.join(unused)} entries for them were skipped; remove "
+            "them from the config when convenient."
+            if unused
+            else ""
+        )
+        notes.append(f"Gone since the config was written: {', '.join(gone)}.{skipped}")
     return notes
+
+
+def _gone_entries(settings: Settings, gone: Iterable[str]) -> dict[str, list[str]]:
+    """The config's ignore, profile, labels and units entries naming columns now gone."""
+    gone = set(gone)
+    return {
+        "ignore": [c for c in settings.ignore if c in gone],
+        "profile": [c for c in settings.profile if c in gone],
+        "labels": [c for c in settings.labels if c in gone],
+        "units": [c for c in settings.units if c in gone],
+    }
+
+
+def _without_gone_columns(settings: Settings, table: Table) -> Settings:
+    """Drop the entries that only describe or skip a column that has since disappeared.
+
+    An unused column dropped from next month's export must not stop the monthly run: its
+    ignore, profile, labels and units entries are moot (and noted). Features, the ID
+    column and outcomes stay required, and a name never in the table is still a typo,
+    refused.
+    """
+    current = {str(column) for column in table.frame.columns}
+    gone = [column for column in settings.columns if column not in current]
+    if not gone:
+        return settings
+    entries = _gone_entries(settings, gone)
+    return dataclasses.replace(
+        settings,
+        ignore=tuple(c for c in settings.ignore if c not in entries["ignore"]),
+        profile=tuple(c for c in settings.profile if c not in entries["profile"]),
+        labels={k: v for k, v in settings.labels.items() if k not in entries["labels"]},
+        units={k: v for k, v in settings.units.items() if k not in entries["units"]},
+    )
 
 
 @dataclass(frozen=True)
