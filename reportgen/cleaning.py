@@ -90,6 +90,8 @@ _NUMERIC_SHARE = 0.9
 MAX_CODES = 10
 MOSTLY_MISSING = 0.5
 FREE_TEXT_SHARE = 0.9
+# Near-copies are looked for among at most this many candidate measures, before the cap.
+REDUNDANCY_POOL = 60
 # A text column asked for as a feature is a category up to this many distinct values.
 MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
@@ -197,13 +199,21 @@ def clean_table(
             usable.remove(column)
         else:
             details[column].append(reason)
-    # Capped before the search for twins, which compares every pair of candidates.
     if not settings.features:
-        features, capped = cap_features(frame, features)
+        # Near-copies are set aside before the cap, so that they do not take the places
+        # of independent measures; among a bounded pool, as the search compares every pair.
+        candidates = features
+        pool, pooled = cap_features(frame, candidates, limit=REDUNDANCY_POOL)
+        twins = roles.redundant(frame, pool) if len(pool) > 1 else {}
+        features, capped = cap_features(frame, [c for c in pool if c not in twins])
+        if pooled:
+            capped = (
+                f"{len(candidates):,} numeric columns could be features; the {len(features)} "
+                "with the fewest missing values and then the most distinct values, near-copies "
+                "of each other aside, were used (choose others with --feature); the rest "
+                "describe the segments."
+            )
         notes.extend([capped] if capped else [])
-    if not settings.features and len(features) > 1:
-        twins = roles.redundant(frame, features)
-        features = tuple(c for c in features if c not in twins)
         for column, reason in twins.items():
             if settings.profile:
                 left_out[column] = reason.replace("; described in each segment", "")

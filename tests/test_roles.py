@@ -463,3 +463,20 @@ def test_the_cli_refuses_an_id_as_a_feature_with_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "--feature CustomerID: column 'CustomerID' is an identifier" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_wide_table_removes_near_copies_before_capping_the_features(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(6)
+    columns: dict[str, np.ndarray] = {}
+    for n in range(15):
+        base = rng.normal(100, 20, ROWS).round(2)
+        columns[f"m{n}"] = base
+        columns[f"m{n}_copy"] = (base * 2 + rng.normal(0, 0.01, ROWS)).round(3)
+    for n in range(10):
+        columns[f"count{n}"] = rng.integers(0, 60, ROWS)  # fewer distinct values
+    result = clean(tmp_path, pd.DataFrame(columns), make_settings)
+    assert len(result.feature_columns) == 20
+    assert not any(column.endswith("_copy") for column in result.feature_columns)
+    assert "measures much the same as m0" in notes(result)["m0_copy"]
