@@ -343,12 +343,14 @@ def _failures(score: KScore) -> tuple[str, ...]:
     """What keeps ``score`` from passing, in words (empty when it passes)."""
     failures = []
     if (score.prediction_strength or 0.0) < PREDICTION_STRENGTH_THRESHOLD:
-        failures.append("prediction strength below 0.8")
+        failures.append(f"prediction strength below {PREDICTION_STRENGTH_THRESHOLD:g}")
     weak = sum(value < STABILITY_THRESHOLD for value in score.segment_stability)
     if weak:
-        failures.append(f"{weak} segment{'s' if weak > 1 else ''} with stability below 0.75")
+        failures.append(
+            f"{weak} segment{'s' if weak > 1 else ''} with stability below {STABILITY_THRESHOLD:g}"
+        )
     if _smallest_share(score) < MIN_SEGMENT_SHARE:
-        failures.append("a segment under 2% of customers")
+        failures.append(f"a segment under {MIN_SEGMENT_SHARE * 100:g}% of customers")
     return tuple(failures)
 
 
