@@ -197,3 +197,18 @@ def test_a_segment_with_its_outcome_all_missing_shows_a_dash_not_nan_percent(
     assert "30%" in labels
     assert not any("nan" in label for label in labels)
     assert axes.get_xlim()[1] > 0.3
+
+
+def test_outcome_rates_count_positives_by_the_same_rule_as_roles() -> None:
+    from reportgen.roles import is_positive
+
+    # Floats with gaps (1.0 read as "1") and padded text (" Yes") are the tricky cases.
+    response = [1.0, 0.0, np.nan, 1.0] * 50
+    churn = [" Yes", "No", "Yes ", "No"] * 50
+    churn_rates, response_rates = outcome_rates(
+        table(churn, response), segmentation([0] * 200, (1,))
+    )
+    expected_churn = is_positive(pd.Series(churn), CHURN).mean()
+    expected_response = is_positive(pd.Series(response), RESPONSE).mean()
+    assert churn_rates.overall == pytest.approx(expected_churn) == pytest.approx(0.5)
+    assert response_rates.overall == pytest.approx(expected_response) == pytest.approx(2 / 3)
