@@ -55,9 +55,6 @@ from reportgen.wide import cap_features
 
 log = logging.getLogger(__name__)
 
-_ID_WORDS = {"id", "identifier", "uuid", "guid"}
-_ID_SUFFIXES = {"no", "number", "code", "key", "ref"}
-_ID_OWNERS = {"customer", "cust", "client", "member", "user", "account", "buyer", "shopper"}
 _MONEY_WORDS = re.compile(
     r"income|spend|amount|price|balance|purchase|sales|revenue|payment|mnt|fresh|grocery|"
     r"milk|frozen|detergent|deli|salary|limit",
@@ -535,7 +532,7 @@ def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
     no other row has cannot be duplicates: only the rest are compared in full. On ten
     million customers this takes a second instead of five.
     """
-    key = next((column for column in frame.columns if _is_id_like_name(str(column))), None)
+    key = next((column for column in frame.columns if roles.is_id_name(str(column))), None)
     if key is None:
         return frame.duplicated()
     repeated = _repeated(frame[key])
@@ -563,39 +560,12 @@ def _repeated(values: pd.Series) -> pd.Series:
 
 def _is_unique(values: pd.Series) -> bool:
     """Return ``values.is_unique``, without hashing when the values are strictly increasing."""
-    array = values.to_numpy()
-    if len(array) > 1 and _is_sorted_numbers(array) and bool((array[1:] != array[:-1]).all()):
-        return True
-    return bool(values.is_unique)
+    return roles.increasing(values) or bool(values.is_unique)
 
 
 def _is_sorted_numbers(array: np.ndarray) -> bool:
     """Return whether ``array`` holds integers in non-decreasing order (one cheap pass)."""
     return array.dtype.kind in "iu" and bool((array[1:] >= array[:-1]).all())
-
-
-def detect_id_column(frame: pd.DataFrame) -> str | None:
-    """Return the first column with an ID-like name and one distinct value per row."""
-    for column in frame.columns:
-        values = frame[column]
-        if not _is_id_like_name(column) or values.isna().any() or not _is_unique(values):
-            continue
-        if pd.api.types.is_float_dtype(values) and not (values % 1 == 0).all():
-            continue
-        return str(column)
-    return None
-
-
-def _is_id_like_name(name: str) -> bool:
-    words = _words(name)
-    if not words:
-        return False
-    last = words[-1]
-    return last in _ID_WORDS or (last in _ID_SUFFIXES and bool(_ID_OWNERS & set(words)))
-
-
-def _words(name: str) -> list[str]:
-    return [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
 def display_name(column: str, units: Mapping[str, str]) -> str:
@@ -718,7 +688,7 @@ def _derive_measures(
 
 
 def _is_birth_year(column: str, values: pd.Series) -> bool:
-    words = set(_words(column))
+    words = set(roles.words(column))
     if not ({"birth", "born"} & words and ({"year", "yob"} & words or "year" in column.lower())):
         return False
     present = values.dropna()
@@ -778,7 +748,8 @@ def _read_sentinels(
 
 
 def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> str | None:
-    if _words(column) in (["day"], ["day", "of", "month"], ["dom"]) and _is_day_of_month(values):
+    day_words = roles.words(column) in (["day"], ["day", "of", "month"], ["dom"])
+    if day_words and _is_day_of_month(values):
         return "left out: a day of the month, a part of a date rather than a measure"
     rows = len(values)
     missing = values.isna().mean()
@@ -882,7 +853,7 @@ def _kind(values: pd.Series, name: str = "") -> ColumnKind:
         return "code"
     if pd.api.types.is_numeric_dtype(values):
         # Tenure 6-12 months or 0-9 visits are quantities however few their values.
-        if _QUANTITY_WORDS & set(_words(name)):
+        if _QUANTITY_WORDS & set(roles.words(name)):
             return "numeric"
         # More than MAX_CODES distinct values among the first rows already rule out a code,
         # without counting the distinct values of millions (an ID, a balance).

@@ -138,7 +138,10 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
         if converted:
             description += f"; decimal commas (1,5 = 1.5) read as numbers in {_listing(converted)}"
         if thousands:
-            description += f"; commas between thousands (1,730 = 1730) read as numbers in {_listing(thousands)}"
+            description += (
+                "; commas between thousands (1,730 = 1730) read as numbers in "
+                + _listing(thousands)
+            )
     return frame, description
 
 
@@ -176,9 +179,10 @@ def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], l
     Decided from the whole column: every value present must look like ``1,5``,
     ``-3,25``, ``1.234,5`` or ``1,730``, and at least one must have a comma. The comma
     is a decimal comma when some value has dots between thousands (``1.234,5``), starts
-    with ``0,`` or has 1, 2 or 4+ digits after its comma. When every comma has exactly three digits after it
-    (``1,730`` beside ``999``), a decimal comma would make the column a thousand times
-    too small, so the commas are read as thousands separators, as in US exports. A
+    with ``0,`` or has 1, 2 or 4+ digits after its comma. When every comma has exactly
+    three digits after it (``1,730`` beside ``999``), a decimal comma would make the
+    column a thousand times too small, so the commas are read as thousands separators,
+    as in US exports. A
     value with two commas (``1,234,567``) is left as text, like the rest of its column.
 
     Returns:

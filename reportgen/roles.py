@@ -14,7 +14,8 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   as "Existing Customer / Attrited Customer") and a name that says so (churn,
   attrition, exited, left, response, converted, subscribed; target, label or outcome
   only as the whole name or before flag/value/yn; or exactly ``y``), and no word such
-  as group, time, segment or score ("Target Group" is treatment/control). Never a feature; the report shows its rate in each segment.
+  as group, time, segment or score ("Target Group" is treatment/control). Never a
+  feature; the report shows its rate in each segment.
 - model output or leak: a name such as classifier, naive_bayes, prediction, proba; a
   fractional column that sums to 1 on every row with one so named; or a measure
   correlated with an outcome at |r| >= 0.9. Left out. Two shares that sum to 1 with no
@@ -343,7 +344,7 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
     numeric = pd.api.types.is_numeric_dtype(values)
     if numeric and not bool((present % 1 == 0).all()):
         return None
-    distinct = rows if _increasing(present) else int(present.nunique())
+    distinct = rows if increasing(present) else int(present.nunique())
     share = distinct / rows
     unique = distinct == rows
     measure_name = names_a_measure(column) and not named
@@ -386,8 +387,8 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
     return Identifier(column, f"codes with {share:.0%} distinct values", named, unique, share)
 
 
-def _increasing(values: pd.Series) -> bool:
-    """Whether numbers strictly increase (IDs of a sorted export): unique without hashing."""
+def increasing(values: pd.Series) -> bool:
+    """Return whether numbers strictly increase (IDs of a sorted export): unique without hashing."""
     array = values.to_numpy()
     return array.dtype.kind in "iuf" and len(array) > 1 and bool((array[1:] > array[:-1]).all())
 

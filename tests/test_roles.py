@@ -60,6 +60,26 @@ def test_identifiers_are_found_by_content_and_name(name: str, values) -> None:
     assert [identifier.column for identifier in found] == [name]
 
 
+@pytest.mark.parametrize("name", ["CustomerID", "customer_id", "ID", "Cust No", "client_number"])
+def test_id_like_unique_columns_are_chosen_as_the_customer_id(name: str) -> None:
+    # Moved from test_cleaning with the old detect_id_column: one rule for IDs, in roles.
+    frame = pd.DataFrame({"Income": [1.5, 2.5, 3.5], name: [10, 11, 12]})
+    chosen = roles.choose_customer_id(roles.find_identifiers(frame))
+    assert chosen is not None and chosen.column == name
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"Amount Paid": [1, 2, 3], "Income": [1, 2, 3]}),  # 'paid' is not 'id'
+        pd.DataFrame({"CustomerID": [1, 1, 2], "Income": [1, 2, 3]}),  # not unique
+        pd.DataFrame({"CustomerID": [1.5, 2.5, 3.5], "Income": [1, 2, 3]}),  # not whole
+    ],
+)
+def test_columns_that_are_not_customer_ids_are_not_chosen(frame: pd.DataFrame) -> None:
+    assert roles.choose_customer_id(roles.find_identifiers(frame)) is None
+
+
 def test_a_balance_in_cents_with_many_unique_values_is_not_an_identifier() -> None:
     rng = np.random.default_rng(2)
     cents = (np.exp(rng.normal(9, 1.5, ROWS)) * 100).astype(int)
