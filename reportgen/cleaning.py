@@ -55,11 +55,6 @@ from reportgen.wide import cap_features
 
 log = logging.getLogger(__name__)
 
-_MONEY_WORDS = re.compile(
-    r"income|spend|amount|price|balance|purchase|sales|revenue|payment|mnt|fresh|grocery|"
-    r"milk|frozen|detergent|deli|salary|limit",
-    re.IGNORECASE,
-)
 # Words that make a column of a few whole numbers a quantity rather than a code.
 _QUANTITY_WORDS = {
     "tenure",
@@ -926,7 +921,7 @@ def _plain(value: float) -> str:
 
 
 def _note_negative_money(values: pd.Series, column: str, details: list[str]) -> None:
-    if pd.api.types.is_numeric_dtype(values) and _MONEY_WORDS.search(column):
+    if pd.api.types.is_numeric_dtype(values) and roles.names_money(column):
         negative = int((values < 0).sum())
         if negative:
             details.append(

@@ -110,9 +110,10 @@ _CUSTOMER_WORDS = {
     "person",
 }
 _STRONG_ID_WORDS = {"id", "uuid", "guid"}
-# Words that name a measure. Matched against a name's words, not inside them: "count"
-# is not in "account", "age" not in "page" or "message", "sum" not in "consumer".
-MEASURE_WORDS = frozenset(
+# Words that name an amount of money, in CRM, bank, telecom, retail and wholesale exports
+# (the wholesale table's spending per product group: Fresh, Milk, Grocery...). The one
+# list: negative money is noted in cleaning, and `reportgen init` suggests a unit for it.
+MONEY_WORDS = frozenset(
     {
         "income",
         "spend",
@@ -120,6 +121,7 @@ MEASURE_WORDS = frozenset(
         "spent",
         "amount",
         "amt",
+        "mnt",
         "price",
         "balance",
         "purchase",
@@ -130,41 +132,53 @@ MEASURE_WORDS = frozenset(
         "limit",
         "charge",
         "cost",
-        "value",
-        "total",
-        "sum",
-        "avg",
-        "average",
-        "mean",
-        "count",
-        "score",
-        "points",
-        "cents",
-        "age",
-        "tenure",
-        "days",
-        "months",
-        "years",
-        "weight",
-        "height",
-        "visits",
-        "minutes",
-        "calls",
-        "usage",
-        "bytes",
-        "credit",
-        "debt",
-        "loan",
         "fee",
+        "bill",
+        "value",
         "turnover",
         "profit",
         "margin",
-        "quantity",
-        "qty",
-        "orders",
-        "transactions",
+        "credit",
+        "debt",
+        "loan",
+        "fresh",
+        "grocery",
+        "milk",
+        "frozen",
+        "detergent",
+        "deli",
+        "delicassen",
     }
 )
+# Words that name a measure. Matched against a name's words, not inside them: "count"
+# is not in "account", "age" not in "page" or "message", "sum" not in "consumer".
+MEASURE_WORDS = MONEY_WORDS | {
+    "total",
+    "sum",
+    "avg",
+    "average",
+    "mean",
+    "count",
+    "score",
+    "points",
+    "cents",
+    "age",
+    "tenure",
+    "days",
+    "months",
+    "years",
+    "weight",
+    "height",
+    "visits",
+    "minutes",
+    "calls",
+    "usage",
+    "bytes",
+    "quantity",
+    "qty",
+    "orders",
+    "transactions",
+}
 _MODEL_WORDS = {
     "classifier",
     "naive",
@@ -221,17 +235,23 @@ def words(name: str) -> list[str]:
 def names_a_measure(name: str) -> bool:
     """Whether a word of the name is a measure word ('MonthlyCharges', 'total_amount').
 
-    Plurals count ("charges"), and so do two measure words run together ("totalcharges");
+    Plurals count ("charges"), and so do measure words run together ("totalcharges");
     a word that merely contains one does not ("account", "page", "consumer").
     """
-    return any(_measure_word(word) for word in words(name))
+    return any(_is_word_of(word, MEASURE_WORDS) for word in words(name))
 
 
-def _measure_word(word: str) -> bool:
-    if word in MEASURE_WORDS or word.removesuffix("s") in MEASURE_WORDS:
+def names_money(name: str) -> bool:
+    """Whether a word of the name says money ('MonthlyCharges', 'Annual Income', 'MntWines')."""
+    return any(_is_word_of(word, MONEY_WORDS) for word in words(name))
+
+
+def _is_word_of(word: str, vocabulary: frozenset[str]) -> bool:
+    """Whether ``word`` is in ``vocabulary``, as a plural, or after other measure words."""
+    if word in vocabulary or word.removesuffix("s") in vocabulary:
         return True
     return any(
-        word.startswith(first) and _measure_word(word[len(first) :])
+        word.startswith(first) and _is_word_of(word[len(first) :], vocabulary)
         for first in MEASURE_WORDS
         if len(word) > len(first)
     )

@@ -500,3 +500,18 @@ def test_a_wide_table_removes_near_copies_before_capping_the_features(
     assert len(result.feature_columns) == 20
     assert not any(column.endswith("_copy") for column in result.feature_columns)
     assert "measures much the same as m0" in notes(result)["m0_copy"]
+
+
+def test_negative_fees_and_charges_are_noted_by_the_one_money_word_list(
+    tmp_path: Path, make_settings
+) -> None:
+    # Cleaning's own list missed fee and charge, which init's list had.
+    rng = np.random.default_rng(7)
+    fees = rng.normal(20, 5, ROWS).round(2)
+    fees[:3] = -5.0
+    frame = measures().assign(**{"Late Fee": fees, "Discount": -fees})
+    result = clean(tmp_path, frame, make_settings)
+    assert "3 negative value(s)" in notes(result)["Late Fee"]
+    assert "negative" not in notes(result)["Discount"]
+    assert roles.names_money("MonthlyCharges") and roles.names_money("MntWines")
+    assert roles.MONEY_WORDS <= roles.MEASURE_WORDS
