@@ -68,6 +68,8 @@ _EVIDENCE_RESTARTS = 4
 # Restarts of each fit on a resample or a half: enough that a poor local optimum of
 # K-Means does not pass for instability.
 _RESAMPLE_RESTARTS = 2
+# scikit-learn takes seeds from 0 to 2**32 - 1.
+_SEED_RANGE = 2**32
 
 
 def choose_k(
@@ -341,12 +343,14 @@ def _failures(score: KScore) -> tuple[str, ...]:
     """What keeps ``score`` from passing, in words (empty when it passes)."""
     failures = []
     if (score.prediction_strength or 0.0) < PREDICTION_STRENGTH_THRESHOLD:
-        failures.append("prediction strength below 0.8")
+        failures.append(f"prediction strength below {PREDICTION_STRENGTH_THRESHOLD:g}")
     weak = sum(value < STABILITY_THRESHOLD for value in score.segment_stability)
     if weak:
-        failures.append(f"{weak} segment{'s' if weak > 1 else ''} with stability below 0.75")
+        failures.append(
+            f"{weak} segment{'s' if weak > 1 else ''} with stability below {STABILITY_THRESHOLD:g}"
+        )
     if _smallest_share(score) < MIN_SEGMENT_SHARE:
-        failures.append("a segment under 2% of customers")
+        failures.append(f"a segment under {MIN_SEGMENT_SHARE * 100:g}% of customers")
     return tuple(failures)
 
 
@@ -361,7 +365,7 @@ def _prediction_strength(
     for number, order in enumerate(splits):
         halves = (points[order[:half]], points[order[half : 2 * half]])
         fits = [
-            _fit(part, k, seed + 1000 + 2 * number + side, _RESAMPLE_RESTARTS)
+            _fit(part, k, child_seed(seed, 1000 + 2 * number + side), _RESAMPLE_RESTARTS)
             for side, part in enumerate(halves)
         ]
         # Each half is the test half once: its own segments against the other's centres.
@@ -390,7 +394,7 @@ def _bootstrap_stability(
     totals = np.zeros(k)
     members = np.eye(k, dtype=bool)[labels]
     for number, rows in enumerate(resamples):
-        model = _fit(points[rows], k, seed + 1 + number, _RESAMPLE_RESTARTS)
+        model = _fit(points[rows], k, child_seed(seed, 1 + number), _RESAMPLE_RESTARTS)
         # Compare on the customers drawn into this resample, each counted once, as
         # clusterboot does; identical points always fall in the same segment.
         drawn = np.unique(rows)
@@ -425,6 +429,15 @@ def _threadpools() -> ThreadpoolController:
     and predictions per run that was a noticeable fixed cost.
     """
     return ThreadpoolController()
+
+
+def child_seed(seed: int, offset: int) -> int:
+    """Derive the seed of one resample's fit, within the 0..2**32-1 that scikit-learn accepts.
+
+    Wrapping around keeps every seed below the top of the range as it was, and makes
+    the largest allowed ``--seed`` work too.
+    """
+    return (seed + offset) % _SEED_RANGE
 
 
 def _fit(points: np.ndarray, k: int, seed: int, restarts: int) -> KMeans:

@@ -26,12 +26,13 @@ that bound. Negative values in money-like columns are reported.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,14 +55,6 @@ from reportgen.wide import cap_features
 
 log = logging.getLogger(__name__)
 
-_ID_WORDS = {"id", "identifier", "uuid", "guid"}
-_ID_SUFFIXES = {"no", "number", "code", "key", "ref"}
-_ID_OWNERS = {"customer", "cust", "client", "member", "user", "account", "buyer", "shopper"}
-_MONEY_WORDS = re.compile(
-    r"income|spend|amount|price|balance|purchase|sales|revenue|payment|mnt|fresh|grocery|"
-    r"milk|frozen|detergent|deli|salary|limit",
-    re.IGNORECASE,
-)
 # Words that make a column of a few whole numbers a quantity rather than a code.
 _QUANTITY_WORDS = {
     "tenure",
@@ -89,6 +82,8 @@ _NUMERIC_SHARE = 0.9
 MAX_CODES = 10
 MOSTLY_MISSING = 0.5
 FREE_TEXT_SHARE = 0.9
+# Near-copies are looked for among at most this many candidate measures, before the cap.
+REDUNDANCY_POOL = 60
 # A text column asked for as a feature is a category up to this many distinct values.
 MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
@@ -111,11 +106,12 @@ def clean_table(
         DataError: the table cannot be clustered (no numeric feature, an empty column,
             no row left).
     """
+    notes: list[str] = _config_columns_changed(table, settings)
+    settings = _without_gone_columns(settings, table)
     for name in settings.ignore:
         if name not in table.frame.columns:
             raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
     frame = table.frame.drop(columns=list(settings.ignore))
-    notes: list[str] = _config_columns_changed(table, settings)
     details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
     kinds: dict[str, ColumnKind] = {}
 
@@ -183,16 +179,33 @@ def clean_table(
         for c in frame.columns
         if c != id_column and c not in left_out and c not in outcome_columns
     ]
+    described = {c: why for c, why in roles_found.described.items() if c in usable}
     features = settings.features or tuple(
-        c for c in usable if kinds[c] == "numeric" and c not in settings.profile
+        c
+        for c in usable
+        if kinds[c] == "numeric" and c not in settings.profile and c not in described
     )
-    # Capped before the search for twins, which compares every pair of candidates.
+    for column, reason in described.items():
+        if settings.profile:
+            left_out[column] = reason.replace("; described in each segment", "")
+            usable.remove(column)
+        else:
+            details[column].append(reason)
     if not settings.features:
-        features, capped = cap_features(frame, features)
+        # Near-copies are set aside before the cap, so that they do not take the places
+        # of independent measures; among a bounded pool, as the search compares every pair.
+        candidates = features
+        pool, pooled = cap_features(frame, candidates, limit=REDUNDANCY_POOL)
+        twins = roles.redundant(frame, pool) if len(pool) > 1 else {}
+        features, capped = cap_features(frame, [c for c in pool if c not in twins])
+        if pooled:
+            capped = (
+                f"{len(candidates):,} numeric columns could be features; the {len(features)} "
+                "with the fewest missing values and then the most distinct values, near-copies "
+                "of each other aside, were used (choose others with --feature); the rest "
+                "describe the segments."
+            )
         notes.extend([capped] if capped else [])
-    if not settings.features and len(features) > 1:
-        twins = roles.redundant(frame, features)
-        features = tuple(c for c in features if c not in twins)
         for column, reason in twins.items():
             if settings.profile:
                 left_out[column] = reason.replace("; described in each segment", "")
@@ -293,8 +306,52 @@ def _config_columns_changed(table: Table, settings: Settings) -> list[str]:
             "how each was used; `reportgen init` shows the role each would get."
         )
     if gone:
-        notes.append(f"Gone since the config was written: {', '.join(gone)}.")
+        unused = [
+            f"{key} ({', '.join(names)})"
+            for key, names in _gone_entries(settings, gone).items()
+            if names
+        ]
+        skipped = (
+            f" The config's {' and '.join(unused)} entries for them were skipped; remove "
+            "them from the config when convenient."
+            if unused
+            else ""
+        )
+        notes.append(f"Gone since the config was written: {', '.join(gone)}.{skipped}")
     return notes
+
+
+def _gone_entries(settings: Settings, gone: Iterable[str]) -> dict[str, list[str]]:
+    """The config's ignore, profile, labels and units entries naming columns now gone."""
+    gone = set(gone)
+    return {
+        "ignore": [c for c in settings.ignore if c in gone],
+        "profile": [c for c in settings.profile if c in gone],
+        "labels": [c for c in settings.labels if c in gone],
+        "units": [c for c in settings.units if c in gone],
+    }
+
+
+def _without_gone_columns(settings: Settings, table: Table) -> Settings:
+    """Drop the entries that only describe or skip a column that has since disappeared.
+
+    An unused column dropped from next month's export must not stop the monthly run: its
+    ignore, profile, labels and units entries are moot (and noted). Features, the ID
+    column and outcomes stay required, and a name never in the table is still a typo,
+    refused.
+    """
+    current = {str(column) for column in table.frame.columns}
+    gone = [column for column in settings.columns if column not in current]
+    if not gone:
+        return settings
+    entries = _gone_entries(settings, gone)
+    return dataclasses.replace(
+        settings,
+        ignore=tuple(c for c in settings.ignore if c not in entries["ignore"]),
+        profile=tuple(c for c in settings.profile if c not in entries["profile"]),
+        labels={k: v for k, v in settings.labels.items() if k not in entries["labels"]},
+        units={k: v for k, v in settings.units.items() if k not in entries["units"]},
+    )
 
 
 @dataclass(frozen=True)
@@ -305,6 +362,8 @@ class _Roles:
     outcomes: tuple[Outcome, ...]
     left_out: dict[str, str]
     codes: tuple[str, ...] = ()
+    # Not segmented on, but described: the second of two shares that sum to 1.
+    described: Mapping[str, str] = field(default_factory=dict)
 
 
 def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, list[str]]) -> _Roles:
@@ -374,12 +433,26 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
                 "left out: named like a model's output (classifier, prediction, "
                 "probability), not a customer's behaviour"
             )
-    pairs = roles.probability_pairs(frame, [c for c in candidates if c not in left_out])
+    named_models = set(left_out)
+    pairs = roles.probability_pairs(
+        frame, [c for c in candidates if c not in left_out or c in named_models]
+    )
+    described: dict[str, str] = {}
     for column, pair in pairs.items():
-        left_out[column] = (
-            f"left out: sums to 1 with {pair} on every row, like a model's two "
-            "probabilities, not a customer's behaviour"
-        )
+        if column in left_out:
+            continue
+        if pair in named_models:
+            left_out[column] = (
+                f"left out: sums to 1 with {pair} on every row, like a model's two "
+                "probabilities, not a customer's behaviour"
+            )
+        elif candidates.index(column) > candidates.index(pair):
+            # Shares of a whole (online + store = 1) are behaviour, but the second says
+            # only what the first says; a leak of the outcome is caught with the measures.
+            described[column] = (
+                f"not a feature: sums to 1 with {pair} on every row, so it says what {pair} "
+                "says; described in each segment"
+            )
     # Postal codes and phone numbers are numbers but not quantities: categories.
     codes = tuple(
         column
@@ -390,7 +463,25 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
     )
     for column in codes:
         details[column].append("numbers named like a code (postal code, phone): a category")
-    return _Roles(id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes)
+    # A repeated Store ID or Plan ID names what customers share: a category too.
+    shared = tuple(
+        column
+        for column in candidates
+        if column not in left_out
+        and column not in codes
+        and column not in by_column
+        and pd.api.types.is_numeric_dtype(frame[column])
+        and roles.is_shared_code(column, frame[column])
+    )
+    for column in shared:
+        details[column].append(
+            f"an ID-like name with {frame[column].nunique():,} values shared by many "
+            "customers (a store, plan or branch): a category, described in each segment"
+        )
+    codes = (*codes, *shared)
+    return _Roles(
+        id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes, described=described
+    )
 
 
 def _read_numbers_in_text(
@@ -436,7 +527,7 @@ def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
     no other row has cannot be duplicates: only the rest are compared in full. On ten
     million customers this takes a second instead of five.
     """
-    key = next((column for column in frame.columns if _is_id_like_name(str(column))), None)
+    key = next((column for column in frame.columns if roles.is_id_name(str(column))), None)
     if key is None:
         return frame.duplicated()
     repeated = _repeated(frame[key])
@@ -464,39 +555,12 @@ def _repeated(values: pd.Series) -> pd.Series:
 
 def _is_unique(values: pd.Series) -> bool:
     """Return ``values.is_unique``, without hashing when the values are strictly increasing."""
-    array = values.to_numpy()
-    if len(array) > 1 and _is_sorted_numbers(array) and bool((array[1:] != array[:-1]).all()):
-        return True
-    return bool(values.is_unique)
+    return roles.increasing(values) or bool(values.is_unique)
 
 
 def _is_sorted_numbers(array: np.ndarray) -> bool:
     """Return whether ``array`` holds integers in non-decreasing order (one cheap pass)."""
     return array.dtype.kind in "iu" and bool((array[1:] >= array[:-1]).all())
-
-
-def detect_id_column(frame: pd.DataFrame) -> str | None:
-    """Return the first column with an ID-like name and one distinct value per row."""
-    for column in frame.columns:
-        values = frame[column]
-        if not _is_id_like_name(column) or values.isna().any() or not _is_unique(values):
-            continue
-        if pd.api.types.is_float_dtype(values) and not (values % 1 == 0).all():
-            continue
-        return str(column)
-    return None
-
-
-def _is_id_like_name(name: str) -> bool:
-    words = _words(name)
-    if not words:
-        return False
-    last = words[-1]
-    return last in _ID_WORDS or (last in _ID_SUFFIXES and bool(_ID_OWNERS & set(words)))
-
-
-def _words(name: str) -> list[str]:
-    return [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
 
 
 def display_name(column: str, units: Mapping[str, str]) -> str:
@@ -619,7 +683,7 @@ def _derive_measures(
 
 
 def _is_birth_year(column: str, values: pd.Series) -> bool:
-    words = set(_words(column))
+    words = set(roles.words(column))
     if not ({"birth", "born"} & words and ({"year", "yob"} & words or "year" in column.lower())):
         return False
     present = values.dropna()
@@ -679,7 +743,8 @@ def _read_sentinels(
 
 
 def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> str | None:
-    if _words(column) in (["day"], ["day", "of", "month"], ["dom"]) and _is_day_of_month(values):
+    day_words = roles.words(column) in (["day"], ["day", "of", "month"], ["dom"])
+    if day_words and _is_day_of_month(values):
         return "left out: a day of the month, a part of a date rather than a measure"
     rows = len(values)
     missing = values.isna().mean()
@@ -783,7 +848,7 @@ def _kind(values: pd.Series, name: str = "") -> ColumnKind:
         return "code"
     if pd.api.types.is_numeric_dtype(values):
         # Tenure 6-12 months or 0-9 visits are quantities however few their values.
-        if _QUANTITY_WORDS & set(_words(name)):
+        if _QUANTITY_WORDS & set(roles.words(name)):
             return "numeric"
         # More than MAX_CODES distinct values among the first rows already rule out a code,
         # without counting the distinct values of millions (an ID, a balance).
@@ -856,7 +921,7 @@ def _plain(value: float) -> str:
 
 
 def _note_negative_money(values: pd.Series, column: str, details: list[str]) -> None:
-    if pd.api.types.is_numeric_dtype(values) and _MONEY_WORDS.search(column):
+    if pd.api.types.is_numeric_dtype(values) and roles.names_money(column):
         negative = int((values < 0).sum())
         if negative:
             details.append(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import textwrap
 import tomllib
 from collections.abc import Sequence
@@ -19,17 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from reportgen import roles
 from reportgen.cleaning import clean_table
 from reportgen.errors import SettingsError
 from reportgen.loading import load_table
 from reportgen.model import CleanTable, ColumnReport
 from reportgen.settings import Settings
 
-_MONEY = re.compile(
-    r"income|spend|amount|price|balance|sales|revenue|payment|salary|limit|charge|cost|"
-    r"fee|bill|value|amt|mnt",
-    re.IGNORECASE,
-)
 _WIDTH = 92
 _ROLE_TEXT = {
     "id": "customer ID",
@@ -163,7 +158,7 @@ def draft_config(
         *(
             f'# {_string(column)} = "$"'
             for column in (*clean.feature_columns, *clean.profile_columns)
-            if _MONEY.search(column) and clean.is_measure(column)
+            if roles.names_money(column) and clean.is_measure(column)
         ),
     ]
     text = "\n".join(lines) + "\n"

@@ -134,9 +134,14 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
         raise DataError(_parse_problem(path, delimiter, error)) from None
     description = f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
     if delimiter != ",":
-        frame, converted = read_decimal_commas(frame)
+        frame, converted, thousands = read_decimal_commas(frame)
         if converted:
             description += f"; decimal commas (1,5 = 1.5) read as numbers in {_listing(converted)}"
+        if thousands:
+            description += (
+                "; commas between thousands (1,730 = 1730) read as numbers in "
+                + _listing(thousands)
+            )
     return frame, description
 
 
@@ -168,17 +173,25 @@ def _parse_problem(path: Path, delimiter: str, error: Exception) -> str:
     )
 
 
-def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Read text columns whose every value is a number with a decimal comma as numbers.
+def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Read text columns whose every value is a number with a comma in it as numbers.
 
     Decided from the whole column: every value present must look like ``1,5``,
-    ``-3,25`` or ``1.234,5``, and at least one must have a comma. A value with two
-    commas (``1,234,567``) means commas between thousands, and the column is left as it is.
+    ``-3,25``, ``1.234,5`` or ``1,730``, and at least one must have a comma. The comma
+    is a decimal comma when some value has dots between thousands (``1.234,5``), starts
+    with ``0,`` or has 1, 2 or 4+ digits after its comma. When every comma has exactly
+    three digits after it (``1,730`` beside ``999``), a decimal comma would make the
+    column a thousand times too small, so the commas are read as thousands separators,
+    as in US exports. A
+    value with two commas (``1,234,567``) is left as text, like the rest of its column.
 
     Returns:
-        The table, and the names of the columns read as numbers.
+        The table, the columns read with decimal commas, and those read with commas
+        between thousands.
     """
-    converted = {}
+    converted: dict[str, pd.Series] = {}
+    decimal: list[str] = []
+    thousands: list[str] = []
     for column in frame.columns:
         values = frame[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
@@ -188,9 +201,18 @@ def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
             continue
         if not text.str.fullmatch(_DECIMAL_COMMA).all():
             continue
-        numbers = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        after_comma = text.str.extract(r",(\d+)$", expand=False).dropna().str.len()
+        dotted = text.str.contains(".", regex=False).any()
+        # "0,125" has no thousands before its comma: a decimal comma.
+        leading_zero = text.str.match(r"[-+]?0,").any()
+        if dotted or leading_zero or bool((after_comma != 3).any()):
+            numbers = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+            decimal.append(column)
+        else:
+            numbers = text.str.replace(",", "", regex=False)
+            thousands.append(column)
         converted[column] = pd.to_numeric(numbers).reindex(values.index)
-    return (frame.assign(**converted) if converted else frame), list(converted)
+    return (frame.assign(**converted) if converted else frame), decimal, thousands
 
 
 def _listing(columns: list[str], shown: int = 5) -> str:

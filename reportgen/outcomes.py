@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 
 from reportgen.model import (
     CleanTable,
@@ -28,6 +27,7 @@ from reportgen.model import (
     SegmentProfile,
     SegmentRate,
 )
+from reportgen.roles import is_positive
 
 NOTABLE_RATIO = 1.5
 NOTABLE_POINTS = 0.05
@@ -45,7 +45,7 @@ def outcome_rates(clean: CleanTable, segmentation: Segmentation) -> tuple[Outcom
         present = values.notna().to_numpy()
         if not present.any():
             continue
-        hits = (_text(values) == outcome.positive).to_numpy() & present
+        hits = (is_positive(values, outcome) == 1.0).to_numpy() & present
         overall = float(hits.sum() / present.sum())
         segments = []
         for index, number in enumerate(segmentation.numbers):
@@ -83,13 +83,6 @@ def with_outcomes(
             dataclasses.replace(segment, outcome_notes=tuple(notes), recommendation=recommendation)
         )
     return tuple(updated)
-
-
-def _text(values: pd.Series) -> pd.Series:
-    present = values.dropna()
-    if pd.api.types.is_float_dtype(values) and bool((present % 1 == 0).all()):
-        return values.astype("Int64").astype(str)
-    return values.astype(str).str.strip()
 
 
 def _notable(rate: float, overall: float, counted: int) -> Literal["higher", "lower", ""]:

@@ -258,6 +258,8 @@ def _segment_bars(
     axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes.grid(axis="y", visible=False)
     for y, value in enumerate(values):
+        if math.isnan(value):
+            continue  # no customer of this segment has the outcome recorded
         axes.annotate(
             f"{value:.0%}",
             (value, y),
@@ -288,7 +290,8 @@ def outcome_rates_chart(
             fontsize=7.5,
             color=_INK,
         )
-        axes.set_xlim(0, max([rates.overall, *values]) * 1.18 or 1)
+        rated = [value for value in values if not math.isnan(value)]
+        axes.set_xlim(0, max([rates.overall, *rated]) * 1.18 or 1)
 
     height = 1.1 + 0.32 * len(segments)
     return _render(

@@ -7,13 +7,20 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   or not named like a measure); exactly 0..n-1 or 1..n; or a name ending in id, num,
   no, number, code, key or uuid with at least 50% distinct values. The first one (an
   ID-like name first) is the customer ID; the others are left out. Never a feature.
+  A name that says whose ID it is (Member_number) is an identifier even when its values
+  repeat; other ID-like names with under 50% distinct values (Store ID, Plan ID,
+  Branch No) name what customers share: categories, described in each segment.
 - outcome: a result the business wants to explain: two values (or a small set such
   as "Existing Customer / Attrited Customer") and a name that says so (churn,
-  attrition, exited, left, response, converted, subscribed, target, label, outcome, or
-  exactly ``y``). Never a feature; the report shows its rate in each segment.
+  attrition, exited, left, response, converted, subscribed; target, label or outcome
+  only as the whole name or before flag/value/yn; or exactly ``y``), and no word such
+  as group, time, segment or score ("Target Group" is treatment/control). Never a
+  feature; the report shows its rate in each segment.
 - model output or leak: a name such as classifier, naive_bayes, prediction, proba; a
-  pair of fractional columns that sum to 1 on every row; or a measure correlated with
-  an outcome at |r| >= 0.9. Left out.
+  fractional column that sums to 1 on every row with one so named; or a measure
+  correlated with an outcome at |r| >= 0.9. Left out. Two shares that sum to 1 with no
+  model name (share_online + share_store) are behaviour: the first is a feature, the
+  second is described, not segmented on.
 - redundant measure: a candidate feature whose rank correlation with an already kept
   feature is at least 0.9, or that is the sum of two kept features (purchases =
   one-off + instalments) or about their product (a total = months x monthly charge).
@@ -52,7 +59,19 @@ MIN_CORRELATION_ROWS = 30
 MAX_PROBABILITY_COLUMNS = 100
 SAMPLE_SEED = 0
 
-_ID_SUFFIXES = ("id", "num", "no", "nr", "number", "code", "key", "uuid", "guid")
+_ID_SUFFIXES = (
+    "id",
+    "num",
+    "no",
+    "nr",
+    "number",
+    "code",
+    "key",
+    "uuid",
+    "guid",
+    "ref",
+    "reference",
+)
 _ID_OWNERS = {
     "customer",
     "cust",
@@ -70,12 +89,96 @@ _ID_OWNERS = {
     "contract",
     "card",
 }
-_MEASURE_WORDS = re.compile(
-    r"income|spend|amount|price|balance|purchase|sales|revenue|payment|salary|limit|"
-    r"charge|cost|value|total|sum|avg|mean|count|score|points|cents|age|tenure|days|"
-    r"months|years|weight|height|visits|minutes|calls|usage|bytes|credit|debt|loan",
-    re.IGNORECASE,
+# Words that say an ID names a customer, in CRM, bank, telecom, retail and SaaS exports.
+_CUSTOMER_WORDS = {
+    "customer",
+    "customers",
+    "cust",
+    "client",
+    "member",
+    "account",
+    "acct",
+    "user",
+    "buyer",
+    "shopper",
+    "subscriber",
+    "consumer",
+    "patron",
+    "guest",
+    "contact",
+    "household",
+    "person",
+}
+_STRONG_ID_WORDS = {"id", "uuid", "guid"}
+# Words that name an amount of money, in CRM, bank, telecom, retail and wholesale exports
+# (the wholesale table's spending per product group: Fresh, Milk, Grocery...). The one
+# list: negative money is noted in cleaning, and `reportgen init` suggests a unit for it.
+MONEY_WORDS = frozenset(
+    {
+        "income",
+        "spend",
+        "spending",
+        "spent",
+        "amount",
+        "amt",
+        "mnt",
+        "price",
+        "balance",
+        "purchase",
+        "sales",
+        "revenue",
+        "payment",
+        "salary",
+        "limit",
+        "charge",
+        "cost",
+        "fee",
+        "bill",
+        "value",
+        "turnover",
+        "profit",
+        "margin",
+        "credit",
+        "debt",
+        "loan",
+        "fresh",
+        "grocery",
+        "milk",
+        "frozen",
+        "detergent",
+        "deli",
+        "delicassen",
+    }
 )
+# Words that name a measure. Matched against a name's words, not inside them: "count"
+# is not in "account", "age" not in "page" or "message", "sum" not in "consumer".
+MEASURE_WORDS = MONEY_WORDS | {
+    "total",
+    "sum",
+    "avg",
+    "average",
+    "mean",
+    "count",
+    "score",
+    "points",
+    "cents",
+    "age",
+    "tenure",
+    "days",
+    "months",
+    "years",
+    "weight",
+    "height",
+    "visits",
+    "minutes",
+    "calls",
+    "usage",
+    "bytes",
+    "quantity",
+    "qty",
+    "orders",
+    "transactions",
+}
 _MODEL_WORDS = {
     "classifier",
     "naive",
@@ -104,6 +207,11 @@ _OUTCOME_STEMS: tuple[tuple[str, OutcomePolarity], ...] = (
     ("label", "neutral"),
     ("outcome", "neutral"),
 )
+_GENERIC_OUTCOME_STEMS = {"target", "label", "outcome"}
+_FLAG_WORDS = {"flag", "value", "yn", "ind"}
+_RESPONSE_WORDS = {"response", "responded", "responder"}
+# A name with one of these is about an outcome, not the outcome itself.
+_NOT_OUTCOME_WORDS = {"group", "time", "segment", "score", "reason", "date", "type", "category"}
 _YES = {"yes", "y", "true", "t", "1", "1.0"}
 _NO = {"no", "n", "false", "f", "0", "0.0"}
 
@@ -122,6 +230,31 @@ class Identifier:
 def words(name: str) -> list[str]:
     """Split a column name into lower-case words: 'CustomerID' -> ['customer', 'id']."""
     return [word.lower() for word in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)]
+
+
+def names_a_measure(name: str) -> bool:
+    """Whether a word of the name is a measure word ('MonthlyCharges', 'total_amount').
+
+    Plurals count ("charges"), and so do measure words run together ("totalcharges");
+    a word that merely contains one does not ("account", "page", "consumer").
+    """
+    return any(_is_word_of(word, MEASURE_WORDS) for word in words(name))
+
+
+def names_money(name: str) -> bool:
+    """Whether a word of the name says money ('MonthlyCharges', 'Annual Income', 'MntWines')."""
+    return any(_is_word_of(word, MONEY_WORDS) for word in words(name))
+
+
+def _is_word_of(word: str, vocabulary: frozenset[str]) -> bool:
+    """Whether ``word`` is in ``vocabulary``, as a plural, or after other measure words."""
+    if word in vocabulary or word.removesuffix("s") in vocabulary:
+        return True
+    return any(
+        word.startswith(first) and _is_word_of(word[len(first) :], vocabulary)
+        for first in MEASURE_WORDS
+        if len(word) > len(first)
+    )
 
 
 def is_id_name(name: str) -> bool:
@@ -147,6 +280,18 @@ def is_code_name(name: str) -> bool:
     return bool(_CODE_WORDS & set(words(name))) or name.strip().lower() in _CODE_WORDS
 
 
+def is_shared_code(name: str, values: pd.Series) -> bool:
+    """Whether numbers with an ID-like name repeat: the store, plan or branch customers share.
+
+    Such a column ("Store ID", "Plan ID", "Branch No" with a dozen values) is neither an
+    identifier nor a measure: a category to describe segments by.
+    """
+    if not is_id_name(name) or names_a_customer(name):
+        return False
+    present = values.dropna()
+    return len(present) > 0 and present.nunique() < NAMED_ID_UNIQUE_SHARE * len(present)
+
+
 def find_identifiers(frame: pd.DataFrame, skip: Iterable[str] = ()) -> list[Identifier]:
     """Return the columns that identify rows, in table order, each with its reason."""
     skipped = set(skip)
@@ -161,13 +306,45 @@ def find_identifiers(frame: pd.DataFrame, skip: Iterable[str] = ()) -> list[Iden
 
 
 def choose_customer_id(identifiers: Sequence[Identifier]) -> Identifier | None:
-    """Pick the customer ID: an ID-like name first, unique before nearly unique."""
-    ranked = [
-        *(i for i in identifiers if i.named and i.unique),
-        *(i for i in identifiers if i.named and i.distinct_share >= CUSTOMER_ID_UNIQUE_SHARE),
-        *(i for i in identifiers if not i.named and i.unique),
+    """Pick the customer ID among the identifiers that could be one.
+
+    Ranked: a name that says whose ID it is (CustomerID, client_no, AccountNumber)
+    first; then a name ending in id/uuid/guid; then no/number/code/key; unique before
+    nearly unique; then table order. So a unique "Phone Number" never wins over
+    "CustomerID". A column identified by its values alone comes after every ID-like name.
+    """
+    eligible = [
+        (position, i)
+        for position, i in enumerate(identifiers)
+        if i.unique or (i.named and i.distinct_share >= CUSTOMER_ID_UNIQUE_SHARE)
     ]
-    return ranked[0] if ranked else None
+    if not eligible:
+        return None
+
+    def rank(item: tuple[int, Identifier]) -> tuple[bool, bool, bool, bool, int]:
+        position, identifier = item
+        parts = words(identifier.column)
+        return (
+            not identifier.named,
+            not names_a_customer(identifier.column),
+            not (parts and parts[-1] in _STRONG_ID_WORDS),
+            not identifier.unique,
+            position,
+        )
+
+    return min(eligible, key=rank)[1]
+
+
+def names_a_customer(name: str) -> bool:
+    """Whether a name says whose ID it is: 'CustomerID', 'client_no', 'CLIENTNUM', 'custid'."""
+    return any(
+        word in _CUSTOMER_WORDS
+        or any(
+            word.startswith(owner) and word[len(owner) :] in _ID_SUFFIXES
+            for owner in _CUSTOMER_WORDS
+        )
+        for word in words(name)
+    )
 
 
 def _identifier(column: str, values: pd.Series) -> Identifier | None:
@@ -187,10 +364,10 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
     numeric = pd.api.types.is_numeric_dtype(values)
     if numeric and not bool((present % 1 == 0).all()):
         return None
-    distinct = rows if _increasing(present) else int(present.nunique())
+    distinct = rows if increasing(present) else int(present.nunique())
     share = distinct / rows
     unique = distinct == rows
-    measure_name = bool(_MEASURE_WORDS.search(column)) and not named
+    measure_name = names_a_measure(column) and not named
     if numeric and unique and rows >= MIN_ID_ROWS and not measure_name:
         low, high = present.min(), present.max()
         if low in (0, 1) and high - low == rows - 1:
@@ -204,9 +381,10 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
             else f"{distinct:,} distinct values in {rows:,} rows"
         )
         return Identifier(column, f"an ID-like name and {what}", named, unique, share)
-    if named and not is_code_name(column):
+    if named and names_a_customer(column):
         # Member numbers repeated on each purchase: still a name for someone, not a
-        # measure, though the rows are not one per customer.
+        # measure, though the rows are not one per customer. A repeated Store ID or
+        # Plan ID is not: it names what customers share, a category (see is_shared_code).
         return Identifier(
             column,
             f"an ID-like name; values repeat ({distinct:,} distinct in {rows:,} rows), so rows "
@@ -229,8 +407,8 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
     return Identifier(column, f"codes with {share:.0%} distinct values", named, unique, share)
 
 
-def _increasing(values: pd.Series) -> bool:
-    """Whether numbers strictly increase (IDs of a sorted export): unique without hashing."""
+def increasing(values: pd.Series) -> bool:
+    """Return whether numbers strictly increase (IDs of a sorted export): unique without hashing."""
     array = values.to_numpy()
     return array.dtype.kind in "iuf" and len(array) > 1 and bool((array[1:] > array[:-1]).all())
 
@@ -245,17 +423,32 @@ def outcome_polarity(column: str) -> OutcomePolarity | None:
     """Return whether a name says 'outcome' (and whether more of it is bad), or None."""
     if column.strip().lower() == "y":
         return "good"  # the bank marketing tables' "y": subscribed
-    for word in words(column):
+    parts = words(column)
+    if _NOT_OUTCOME_WORDS & set(parts):
+        return None  # "Target Group", "Response Time", "Churn Score": about an outcome
+    for word in parts:
         for stem, polarity in _OUTCOME_STEMS:
-            if word.startswith(stem) and (stem != "left" or _says_left(column)):
+            if word.startswith(stem) and _names_outcome(stem, word, parts):
                 return polarity
     return None
 
 
-def _says_left(column: str) -> bool:
-    """'left' names an outcome alone or first ('Left', 'left_company'), not 'Days left'."""
-    parts = words(column)
-    return parts[0] == "left" or parts[-2:] in (["has", "left"], ["customer", "left"])
+def _names_outcome(stem: str, word: str, parts: list[str]) -> bool:
+    """Whether ``word``, which starts with an outcome stem, makes ``parts`` an outcome.
+
+    Generic words say so only as the whole name or before flag/value/yn ("Target",
+    "label_flag", not "Private Label"); "respon..." only as response, responded or
+    responder (not "Responsibility"); "left" alone or first ("Left", not "Days left").
+    """
+    if stem == "left":
+        return parts[0] == "left" or parts[-2:] in (["has", "left"], ["customer", "left"])
+    if stem == "respon":
+        return word in _RESPONSE_WORDS
+    if stem in _GENERIC_OUTCOME_STEMS:
+        return word == stem and (
+            len(parts) == 1 or (len(parts) == 2 and parts[0] == stem and parts[1] in _FLAG_WORDS)
+        )
+    return True
 
 
 def outcome_of(

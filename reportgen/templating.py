@@ -10,6 +10,7 @@ part and subject), so text from the data appears as text in HTML whatever it con
 from __future__ import annotations
 
 import functools
+import math
 import re
 from datetime import datetime
 
@@ -71,8 +72,13 @@ def format_number(value: float | int | None, digits: int | None = None) -> str:
     return f"{value:,.{digits}f}"
 
 
-def format_percent(value: float, digits: int = 0) -> str:
-    """Format a share between 0 and 1 as a percentage."""
+def format_percent(value: float | None, digits: int = 0) -> str:
+    """Format a share between 0 and 1 as a percentage; a dash when there is none.
+
+    A segment whose outcome is missing in every row has no rate (NaN): "–", not "nan%".
+    """
+    if value is None or math.isnan(value):
+        return "–"
     return f"{value:.{digits}%}"
 
 

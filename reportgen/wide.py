@@ -29,14 +29,14 @@ MAX_EXPLORED_MEASURES = 40
 
 
 def cap_features(
-    frame: pd.DataFrame, candidates: Sequence[str]
+    frame: pd.DataFrame, candidates: Sequence[str], limit: int = MAX_AUTO_FEATURES
 ) -> tuple[tuple[str, ...], str | None]:
-    """Keep at most MAX_AUTO_FEATURES candidate measures, by the stated rule.
+    """Keep at most ``limit`` (MAX_AUTO_FEATURES) candidate measures, by the stated rule.
 
     Returns:
         The kept columns in file order, and a note for the report when some were set aside.
     """
-    if len(candidates) <= MAX_AUTO_FEATURES:
+    if len(candidates) <= limit:
         return tuple(candidates), None
     sample = frame[list(candidates)].head(100_000)
     order = sorted(
@@ -47,9 +47,9 @@ def cap_features(
             i,
         ),
     )
-    kept = sorted(order[:MAX_AUTO_FEATURES])
+    kept = sorted(order[:limit])
     note = (
-        f"{len(candidates):,} numeric columns could be features; the {MAX_AUTO_FEATURES} with the "
+        f"{len(candidates):,} numeric columns could be features; the {limit} with the "
         "fewest missing values and then the most distinct values were used (choose others "
         "with --feature); the rest describe the segments."
     )

@@ -345,3 +345,33 @@ def test_smallest_share_is_the_smallest_segment_or_none_when_not_measured():
     )
     assert measured.smallest_share == 0.2
     assert KScore(k=3, inertia=1.0, silhouette=None, stability=None).smallest_share is None
+
+
+def test_the_largest_allowed_seed_does_not_crash_the_resample_fits() -> None:
+    from reportgen.settings import SEED_LIMIT
+
+    features = matrix(blobs(3)[["Income", "Spending"]].to_numpy())
+    choice = choose_k(features, k_max=4, seed=SEED_LIMIT)
+    assert choice.chosen_k in (3, 4)
+    assert all(score.prediction_strength is not None for score in choice.scores[1:])
+
+
+def test_failure_text_follows_the_thresholds_not_hard_coded_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reportgen import choosing_k
+
+    weak = score(3, 0.5, 0.5, smallest=0.01)
+    assert choosing_k._failures(weak) == (
+        "prediction strength below 0.8",
+        "3 segments with stability below 0.75",
+        "a segment under 2% of customers",
+    )
+    monkeypatch.setattr(choosing_k, "PREDICTION_STRENGTH_THRESHOLD", 0.7)
+    monkeypatch.setattr(choosing_k, "STABILITY_THRESHOLD", 0.6)
+    monkeypatch.setattr(choosing_k, "MIN_SEGMENT_SHARE", 0.025)
+    assert choosing_k._failures(weak) == (
+        "prediction strength below 0.7",
+        "3 segments with stability below 0.6",
+        "a segment under 2.5% of customers",
+    )

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.cleaning import clean_table, detect_id_column, short_name
+from reportgen.cleaning import clean_table, short_name
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import load_table
 from reportgen.settings import Settings
@@ -18,25 +18,6 @@ from .conftest import write_csv
 def clean(tmp_path: Path, frame: pd.DataFrame, make_settings: Callable[..., Settings], **values):
     path = write_csv(tmp_path / "t.csv", frame)
     return clean_table(load_table(path), make_settings(path, **values))
-
-
-@pytest.mark.parametrize("name", ["CustomerID", "customer_id", "ID", "Cust No", "client_number"])
-def test_id_like_unique_columns_are_detected(name: str) -> None:
-    frame = pd.DataFrame({"Income": [1.5, 2.5, 3.5], name: [10, 11, 12]})
-    assert detect_id_column(frame) == name
-
-
-@pytest.mark.parametrize(
-    "frame",
-    [
-        pd.DataFrame({"Amount Paid": [1, 2, 3], "Income": [1, 2, 3]}),  # 'paid' is not 'id'
-        pd.DataFrame({"CustomerID": [1, 1, 2], "Income": [1, 2, 3]}),  # not unique
-        pd.DataFrame({"CustomerID": [1.5, 2.5, 3.5], "Income": [1, 2, 3]}),  # not whole
-        pd.DataFrame({"Store No": [1, 2, 3], "Income": [1, 2, 3]}),  # a store, not a customer
-    ],
-)
-def test_columns_that_are_not_ids_are_not_detected(frame: pd.DataFrame) -> None:
-    assert detect_id_column(frame) is None
 
 
 def test_duplicates_dropped_and_missing_values_filled(tmp_path: Path, make_settings) -> None:

@@ -95,3 +95,33 @@ def test_init_on_a_missing_file_is_one_error_line(tmp_path: Path, runner: CliRun
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "nope.csv" in result.output
     assert "Traceback" not in result.output
+
+
+def test_monthly_run_survives_an_ignored_or_labelled_column_disappearing(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    first = write_csv(tmp_path / "oct.csv", churn_table(300))
+    config = tmp_path / "churn.toml"
+    assert runner.invoke(main, ["init", str(first), "-o", str(config)]).exit_code == 0
+    text = config.read_text()
+    assert "gender" in tomllib.loads(text)["columns"]
+    # Contract ignored, gender profiled and labelled: next month's export has neither.
+    config.write_text(
+        text.replace('  "Contract",\n', "").replace("ignore = []", 'ignore = ["Contract"]')
+    )
+    later = churn_table(300).drop(columns=["gender", "Contract"])
+    second = write_csv(tmp_path / "nov.csv", later)
+    clean = clean_table(load_table(second), resolve_settings(second, config, {}))
+    assert clean.feature_columns == ("tenure", "MonthlyCharges")
+    assert "gender" not in clean.profile_columns
+    assert any(
+        "Gone since the config was written: gender, Contract. The config's ignore "
+        "(Contract) and profile (gender) and labels (gender, Contract) entries" in note
+        for note in clean.quality.notes
+    ), clean.quality.notes
+    # A name that was never in the table is still a typo, refused.
+    config.write_text(config.read_text().replace('ignore = ["Contract"]', 'ignore = ["Contrakt"]'))
+    output = tmp_path / "out"
+    result = runner.invoke(main, ["run", str(second), "--config", str(config), "-o", str(output)])
+    assert result.exit_code == 2, result.output
+    assert "ignore names column 'Contrakt'" in result.output

@@ -150,3 +150,20 @@ def test_decimal_commas_are_read_as_numbers_from_the_whole_column(tmp_path) -> N
     assert table.frame["Code"].tolist() == ["1,234,567", "2,000,000", "3,000,000"]
     assert table.frame["Mixed"].tolist() == ["1,5", "x", "2,5"]
     assert table.description.endswith("decimal commas (1,5 = 1.5) read as numbers in 'Spend'")
+
+
+def test_us_thousands_commas_in_a_tab_separated_file_are_not_read_as_decimals(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from reportgen.loading import load_table
+
+    path = tmp_path / "us.tsv"
+    path.write_text(
+        "id\tRevenue\tRate\tPrice\n1\t1,730\t0,125\t2,500\n2\t999\t0,250\t1,5\n3\t12,400\t1\t3\n",
+        encoding="utf-8",
+    )
+    table = load_table(path)
+    assert table.frame["Revenue"].tolist() == [1730, 999, 12400]
+    assert table.frame["Rate"].tolist() == [0.125, 0.25, 1.0]
+    assert table.frame["Price"].tolist() == [2.5, 1.5, 3.0]
+    assert "commas between thousands (1,730 = 1730) read as numbers in 'Revenue'" in (
+        table.description
+    )

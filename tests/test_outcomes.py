@@ -166,3 +166,49 @@ def test_configured_outcomes_carry_over_to_next_month(tmp_path: Path) -> None:
     assert november.outcomes == ("Cancelled",)
     (rates,) = run(november).report.outcomes
     assert rates.outcome.column == "Cancelled"
+
+
+def test_a_segment_with_its_outcome_all_missing_shows_a_dash_not_nan_percent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matplotlib.figure import Figure
+
+    from reportgen import plotting
+    from reportgen.templating import format_percent
+
+    churn = ["Yes"] * 30 + ["No"] * 70 + [np.nan] * 100
+    rates = outcome_rates(table(churn, [0.0] * 200), segmentation([0] * 100 + [1] * 100, (1, 2)))[0]
+    assert np.isnan(rates.rate(2).rate)
+    assert format_percent(rates.rate(2).rate) == "–"
+    assert format_percent(None) == "–"
+    assert format_percent(0.3) == "30%"
+
+    drawn: list[Figure] = []
+
+    def keep(key, title, caption, size, draw):  # type: ignore[no-untyped-def]
+        figure = Figure(figsize=size)
+        draw(figure)
+        drawn.append(figure)
+
+    monkeypatch.setattr(plotting, "_render", keep)
+    plotting.outcome_rates_chart(rates, (profile(1), profile(2)))
+    (axes,) = drawn[0].axes
+    labels = [text.get_text() for text in axes.texts]
+    assert "30%" in labels
+    assert not any("nan" in label for label in labels)
+    assert axes.get_xlim()[1] > 0.3
+
+
+def test_outcome_rates_count_positives_by_the_same_rule_as_roles() -> None:
+    from reportgen.roles import is_positive
+
+    # Floats with gaps (1.0 read as "1") and padded text (" Yes") are the tricky cases.
+    response = [1.0, 0.0, np.nan, 1.0] * 50
+    churn = [" Yes", "No", "Yes ", "No"] * 50
+    churn_rates, response_rates = outcome_rates(
+        table(churn, response), segmentation([0] * 200, (1,))
+    )
+    expected_churn = is_positive(pd.Series(churn), CHURN).mean()
+    expected_response = is_positive(pd.Series(response), RESPONSE).mean()
+    assert churn_rates.overall == pytest.approx(expected_churn) == pytest.approx(0.5)
+    assert response_rates.overall == pytest.approx(expected_response) == pytest.approx(2 / 3)

@@ -60,6 +60,26 @@ def test_identifiers_are_found_by_content_and_name(name: str, values) -> None:
     assert [identifier.column for identifier in found] == [name]
 
 
+@pytest.mark.parametrize("name", ["CustomerID", "customer_id", "ID", "Cust No", "client_number"])
+def test_id_like_unique_columns_are_chosen_as_the_customer_id(name: str) -> None:
+    # Moved from test_cleaning with the old detect_id_column: one rule for IDs, in roles.
+    frame = pd.DataFrame({"Income": [1.5, 2.5, 3.5], name: [10, 11, 12]})
+    chosen = roles.choose_customer_id(roles.find_identifiers(frame))
+    assert chosen is not None and chosen.column == name
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pd.DataFrame({"Amount Paid": [1, 2, 3], "Income": [1, 2, 3]}),  # 'paid' is not 'id'
+        pd.DataFrame({"CustomerID": [1, 1, 2], "Income": [1, 2, 3]}),  # not unique
+        pd.DataFrame({"CustomerID": [1.5, 2.5, 3.5], "Income": [1, 2, 3]}),  # not whole
+    ],
+)
+def test_columns_that_are_not_customer_ids_are_not_chosen(frame: pd.DataFrame) -> None:
+    assert roles.choose_customer_id(roles.find_identifiers(frame)) is None
+
+
 def test_a_balance_in_cents_with_many_unique_values_is_not_an_identifier() -> None:
     rng = np.random.default_rng(2)
     cents = (np.exp(rng.normal(9, 1.5, ROWS)) * 100).astype(int)
@@ -95,6 +115,51 @@ def test_first_identifier_is_the_customer_id_and_the_others_are_left_out(
     assert "the customer ID is CustomerID" in notes(result)["Account Code"]
 
 
+def test_a_unique_phone_number_before_customer_id_is_not_chosen_as_the_customer_id(
+    tmp_path: Path, make_settings
+) -> None:
+    frame = pd.DataFrame(
+        {
+            "Phone Number": [f"555-{n:04d}" for n in range(ROWS)],
+            "Order No": np.arange(5000, 5000 + ROWS),
+            "CustomerID": [f"C{n:05d}" for n in range(ROWS)],
+            **measures(),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.id_column == "CustomerID"
+    assert used_as(result)["Phone Number"] == "ignored"
+
+
+def test_customer_id_ranking_prefers_owner_words_then_id_endings_then_uniqueness() -> None:
+    def found(column: str, unique: bool = True, share: float = 1.0) -> roles.Identifier:
+        return roles.Identifier(column, "", roles.is_id_name(column), unique, share)
+
+    def chosen(*identifiers: roles.Identifier) -> str | None:
+        identifier = roles.choose_customer_id(identifiers)
+        return identifier.column if identifier else None
+
+    assert chosen(found("Ticket ID"), found("client_no")) == "client_no"
+    assert chosen(found("Store Code"), found("Ticket ID")) == "Ticket ID"
+    assert chosen(found("AccountID", False, 0.95), found("CustomerID")) == "CustomerID"
+    assert chosen(found("CLIENTNUM"), found("Phone Number")) == "CLIENTNUM"
+    assert chosen(found("Ticket ID", False, 0.5)) is None
+
+
+@pytest.mark.parametrize("name", ["Account", "Account Ref", "account_reference"])
+def test_an_eight_digit_account_reference_is_an_identifier_not_a_measure(name: str) -> None:
+    values = np.random.default_rng(3).choice(np.arange(10**7, 10**8), ROWS, replace=False)
+    found = roles.find_identifiers(pd.DataFrame({name: values, **measures()}))
+    assert [identifier.column for identifier in found] == [name]
+
+
+def test_measure_words_match_whole_words_not_parts_of_words() -> None:
+    for name in ("MonthlyCharges", "total_amount", "totalcharges", "Age", "message_count"):
+        assert roles.names_a_measure(name), name
+    for name in ("Account", "page_id", "Consumer", "Message", "Agent"):
+        assert not roles.names_a_measure(name), name
+
+
 def test_a_repeated_customer_id_is_never_a_feature_and_is_reported(
     tmp_path: Path, make_settings
 ) -> None:
@@ -120,6 +185,26 @@ def test_a_member_number_repeated_on_every_purchase_is_never_a_feature(
     result = clean(tmp_path, frame, make_settings)
     assert result.feature_columns == ("Income", "Visits")
     assert "values repeat (40 distinct in 200 rows)" in notes(result)["Member_number"]
+
+
+def test_a_repeated_store_id_plan_id_or_branch_no_is_profiled_not_thrown_away(
+    tmp_path: Path, make_settings
+) -> None:
+    rows = 400
+    frame = measures(rows).assign(
+        **{
+            "Store ID": np.arange(rows) % 11 + 100,
+            "Plan ID": [f"P{n % 4}" for n in range(rows)],
+            "Branch No": np.arange(rows) % 25,
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits")
+    assert {"Store ID", "Plan ID", "Branch No"} <= set(result.profile_columns)
+    kinds = {column.name: column.kind for column in result.quality.columns}
+    assert kinds["Store ID"] == kinds["Branch No"] == "code"
+    assert "a category, described in each segment" in notes(result)["Store ID"]
+    assert "identifier" not in notes(result)["Branch No"]
 
 
 def test_postal_codes_are_categories_not_measures(tmp_path: Path, make_settings) -> None:
@@ -177,6 +262,33 @@ def test_columns_that_are_not_outcomes(name, values) -> None:
     assert roles.outcome_of(name, pd.Series(values * 10)) is None
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["Target Group", "Response Time", "Private Label", "Churn Score", "Responsibility", "Label"],
+)
+def test_a_treatment_control_target_group_is_not_an_outcome(name: str) -> None:
+    values = pd.Series(["treatment", "control"] * 50 if name != "Label" else ["A", "B"] * 50)
+    expected = None if name != "Label" else "neutral"
+    assert roles.outcome_polarity(name) == expected
+    if expected is None:
+        assert roles.outcome_of(name, values) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "polarity"),
+    [
+        ("Target", "neutral"),
+        ("target_flag", "neutral"),
+        ("Outcome", "neutral"),
+        ("Responded", "good"),
+        ("Responder Flag", "good"),
+        ("Churn Label", "bad"),
+    ],
+)
+def test_outcome_names_that_still_say_outcome(name: str, polarity: str) -> None:
+    assert roles.outcome_polarity(name) == polarity
+
+
 def test_a_configured_outcome_is_used_and_an_empty_list_turns_detection_off(
     tmp_path: Path, make_settings
 ) -> None:
@@ -227,6 +339,28 @@ def test_fractions_summing_to_one_are_a_model_pair_but_one_hot_columns_are_not()
         {"p_a": p, "p_b": (1 - p).round(4), "male": male, "female": 1 - male, "r": rng.random(ROWS)}
     )
     assert roles.probability_pairs(frame, list(frame.columns)) == {"p_a": "p_b", "p_b": "p_a"}
+
+
+def test_channel_mix_shares_summing_to_one_keep_the_first_and_describe_the_second(
+    tmp_path: Path, make_settings
+) -> None:
+    online = np.random.default_rng(4).random(ROWS).round(3)
+    frame = measures().assign(share_online=online, share_store=(1 - online).round(3))
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits", "share_online")
+    assert used_as(result)["share_store"] == "profile"
+    assert "sums to 1 with share_online on every row" in notes(result)["share_store"]
+
+
+def test_a_probability_pair_with_one_model_named_side_is_left_out(
+    tmp_path: Path, make_settings
+) -> None:
+    p = np.random.default_rng(5).random(ROWS).round(4)
+    frame = measures().assign(churn_proba=p, p_stay=(1 - p).round(4))
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits")
+    assert used_as(result)["churn_proba"] == used_as(result)["p_stay"] == "ignored"
+    assert "like a model's two probabilities" in notes(result)["p_stay"]
 
 
 def test_a_measure_that_predicts_the_outcome_is_a_leak(tmp_path: Path, make_settings) -> None:
@@ -349,3 +483,35 @@ def test_the_cli_refuses_an_id_as_a_feature_with_exit_2(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "--feature CustomerID: column 'CustomerID' is an identifier" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_wide_table_removes_near_copies_before_capping_the_features(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(6)
+    columns: dict[str, np.ndarray] = {}
+    for n in range(15):
+        base = rng.normal(100, 20, ROWS).round(2)
+        columns[f"m{n}"] = base
+        columns[f"m{n}_copy"] = (base * 2 + rng.normal(0, 0.01, ROWS)).round(3)
+    for n in range(10):
+        columns[f"count{n}"] = rng.integers(0, 60, ROWS)  # fewer distinct values
+    result = clean(tmp_path, pd.DataFrame(columns), make_settings)
+    assert len(result.feature_columns) == 20
+    assert not any(column.endswith("_copy") for column in result.feature_columns)
+    assert "measures much the same as m0" in notes(result)["m0_copy"]
+
+
+def test_negative_fees_and_charges_are_noted_by_the_one_money_word_list(
+    tmp_path: Path, make_settings
+) -> None:
+    # Cleaning's own list missed fee and charge, which init's list had.
+    rng = np.random.default_rng(7)
+    fees = rng.normal(20, 5, ROWS).round(2)
+    fees[:3] = -5.0
+    frame = measures().assign(**{"Late Fee": fees, "Discount": -fees})
+    result = clean(tmp_path, frame, make_settings)
+    assert "3 negative value(s)" in notes(result)["Late Fee"]
+    assert "negative" not in notes(result)["Discount"]
+    assert roles.names_money("MonthlyCharges") and roles.names_money("MntWines")
+    assert roles.MONEY_WORDS <= roles.MEASURE_WORDS
