@@ -410,7 +410,9 @@ def demographics(clean: CleanTable) -> Chart | None:
     def draw(figure: Figure) -> None:
         for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
             _distribution(axes, clean.frame[column], clean.is_measure(column))
-            axes.set_title(abbreviate(clean.display(column), 28))
+            # Right-aligned: constrained layout does not make room for a centred title
+            # wider than its panel, which the page edge then cut ("PaymentMetho").
+            axes.set_title(abbreviate(clean.display(column), 28), loc="right")
 
     return _render(
         "demographics",
@@ -780,7 +782,8 @@ def _distribution(axes: Axes, values: pd.Series, is_measure: bool) -> None:
         )
         axes.set_ylabel("Customers")
         axes.xaxis.set_major_formatter(FuncFormatter(_compact))
-        axes.locator_params(axis="x", nbins=4)
+        # Three ticks: a histogram squeezed into a grid column ran "0 2.5k 5k 7.5k" together.
+        axes.locator_params(axis="x", nbins=3)
         return
     counts = values.astype(str).value_counts()
     # Rare categories (under 1%) and those past the first few are shown together as Other.
