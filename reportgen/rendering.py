@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from reportgen.model import Report
@@ -39,22 +40,37 @@ def render_pdf(html: str) -> bytes:
     try:
         fetcher = URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS, allow_redirects=False)
         document = HTML(string=html, url_fetcher=fetcher).render()
-        # How much text sits above the segment map depends on the data (outcome columns,
-        # long descriptions, many segments): measure, and shrink the map until it fits.
-        for height in HEADLINE_HEIGHTS_MM:
-            if not _pushed_off_page_one(document):
-                break
+        if _pushed_off_page_one(document):
+            # How much text sits above the segment map depends on the data (outcome
+            # columns, long descriptions, many segments). Try smaller maps on page 1 alone,
+            # which lays out in a fraction of the whole report's time, then render once.
             problems.messages.clear()
-            smaller = f"<style>figure#{HEADLINE_ID} img {{ max-height: {height}mm; }}</style>"
-            document = HTML(
-                string=html.replace("</head>", smaller + "</head>", 1), url_fetcher=fetcher
-            ).render()
+            fitted = _shrink_headline(html, lambda text: HTML(string=text, url_fetcher=fetcher))
+            document = HTML(string=fitted, url_fetcher=fetcher).render()
         pdf = document.write_pdf()
     finally:
         weasyprint_log.removeHandler(problems)
     for message in problems.messages:
         log.warning("PDF rendering: %s", message)
     return bytes(pdf)
+
+
+def _shrink_headline(html: str, parse: Callable[[str], Any]) -> str:
+    """Return ``html`` with the largest headline height that keeps the map on page 1.
+
+    The trials render only the document up to the end of the first section (page 1's
+    content); the smallest height is kept when none fits.
+    """
+    end = html.find("</section>")
+    page_one = html[: end + len("</section>")] + "</body></html>" if end >= 0 else html
+    fitted = html
+    for height in HEADLINE_HEIGHTS_MM:
+        style = f"<style>figure#{HEADLINE_ID} img {{ max-height: {height}mm; }}</style>"
+        fitted = html.replace("</head>", style + "</head>", 1)
+        trial = page_one.replace("</head>", style + "</head>", 1)
+        if not _pushed_off_page_one(parse(trial).render()):
+            break
+    return fitted
 
 
 def _pushed_off_page_one(document: Any) -> bool:

@@ -24,9 +24,9 @@ def _page(text_height_mm: int) -> str:
     return (
         "<html><head><style>@page { size: A4; margin: 15mm }"
         "figure img { width: auto; max-width: 100%; max-height: 92mm }</style></head><body>"
-        f'<div style="height: {text_height_mm}mm">Segments and what to do.</div>'
+        f'<section><div style="height: {text_height_mm}mm">Segments and what to do.</div>'
         f'<figure id="{HEADLINE_ID}"><img src="data:image/png;base64,{_png()}">'
-        "<figcaption>Customers by segment.</figcaption></figure>"
+        "<figcaption>Customers by segment.</figcaption></figure></section>"
         "<h2>Data quality</h2></body></html>"
     )
 
