@@ -648,8 +648,8 @@ class Dialect:
     def parse_date(self, text: str, fmt: str) -> str:
         """A DATE parsed from ``text`` with a strftime-style ``fmt``; NULL if unreadable."""
         if self.name == "spark":
-            return f"to_date({text}, '{_java_format(fmt)}')"
-        return f"CAST(try_strptime({text}, '{fmt}') AS DATE)"
+            return f"to_date({text}, {_literal(_java_format(fmt))})"
+        return f"CAST(try_strptime({text}, {_literal(fmt)}) AS DATE)"
 
     def matches(self, text: str, pattern: str) -> str:
         """Whether ``text`` matches the regular expression ``pattern``."""

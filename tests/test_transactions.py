@@ -367,3 +367,12 @@ def test_an_unnamed_row_index_column_is_read_not_refused(tmp_path: Path) -> None
     assert plan.source.columns[0] == "Unnamed: 0"
     assert plan.roles.customer == "CustomerID"
     assert aggregate_orders(plan, OrderOptions()).frame.loc["17850"]["frequency"] == 2
+
+
+def test_a_date_format_with_a_quote_stays_a_sql_string() -> None:
+    """A quote in date_format ended the run with DuckDB's 'unterminated string literal'."""
+    import duckdb
+
+    expression = date_expression("%Y'-%m-%d", None)
+    rows = duckdb.sql(f"SELECT {expression} FROM (SELECT '2024-01-03' AS date_text)").fetchall()
+    assert rows == [(None,)]  # unreadable with that format: a missing date, not a SQL error
