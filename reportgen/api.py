@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
+from reportgen.contract import Changes, Chart, DataQuality, Report, Table
 from reportgen.errors import SettingsError
 from reportgen.history import MODEL_FILE, model_json, read_previous_run
 from reportgen.loading import load_table, table_from_frame
-from reportgen.model import Changes, Chart, DataQuality, Report, Table
 from reportgen.outputs import segments_csv
 from reportgen.pipeline import Analysis, analyse, check_period, write
 from reportgen.rendering import render_html, render_pdf

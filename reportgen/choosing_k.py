@@ -46,8 +46,8 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from threadpoolctl import ThreadpoolController
 
 from reportgen.config import EVIDENCE_SAMPLE_SIZE, SILHOUETTE_SAMPLE_SIZE, STABILITY_RESAMPLES
+from reportgen.contract import FeatureMatrix, KChoice, KScore, Segmentation, SegmentProfile
 from reportgen.errors import DataError
-from reportgen.model import FeatureMatrix, KChoice, KScore, Segmentation, SegmentProfile
 
 log = logging.getLogger(__name__)
 

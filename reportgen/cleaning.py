@@ -39,9 +39,7 @@ import pandas as pd
 
 from reportgen import roles
 from reportgen.config import RARE_SHARE
-from reportgen.errors import DataError, SettingsError
-from reportgen.extremes import check_standardizable, read_non_finite
-from reportgen.model import (
+from reportgen.contract import (
     CleanTable,
     ColumnKind,
     ColumnReport,
@@ -50,6 +48,8 @@ from reportgen.model import (
     Outcome,
     Table,
 )
+from reportgen.errors import DataError, SettingsError
+from reportgen.extremes import check_standardizable, read_non_finite
 from reportgen.settings import Settings
 from reportgen.wide import cap_features
 

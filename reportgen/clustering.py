@@ -12,7 +12,7 @@ from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
 from reportgen.config import FINAL_RESTARTS, FINAL_SAMPLE_SIZE
-from reportgen.model import FeatureMatrix, Segmentation
+from reportgen.contract import FeatureMatrix, Segmentation
 
 
 def fit_segments(

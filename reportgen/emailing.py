@@ -37,8 +37,8 @@ from pathlib import Path
 
 import css_inline
 
+from reportgen.contract import EmailBody, Report
 from reportgen.errors import EmailError, PartialSendError
-from reportgen.model import EmailBody, Report
 from reportgen.settings import EmailSettings
 from reportgen.templating import environment
 

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from reportgen.model import CategoryCounts, CleanTable, Exploration, NumericSummary
+from reportgen.contract import CategoryCounts, CleanTable, Exploration, NumericSummary
 from reportgen.wide import MAX_CORRELATED
 
 # Correlations weaker than this are not worth a sentence in the report.

@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.config import OTHER_CATEGORY, RARE_SHARE
-from reportgen.errors import DataError
-from reportgen.model import (
+from reportgen.contract import (
     CategoryEncoding,
     CleanTable,
     FeatureMatrix,
@@ -34,6 +33,7 @@ from reportgen.model import (
     category_text,
     transform_values,
 )
+from reportgen.errors import DataError
 
 SKEW_LIMIT = 1.0
 CATEGORY_WEIGHT = 1 / math.sqrt(2)

@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import __version__
-from reportgen.errors import DataError
-from reportgen.model import (
+from reportgen.contract import (
     CategoryEncoding,
     FeatureMatrix,
     PreviousRun,
@@ -28,6 +27,7 @@ from reportgen.model import (
     SegmentProfile,
     Transform,
 )
+from reportgen.errors import DataError
 from reportgen.schema import (
     Choice,
     ListOf,
@@ -96,8 +96,8 @@ def build_model(
                 number=segment.number,
                 name=segment.name,
                 size=segment.size,
-                centroid=tuple(float(v) for v in segmentation.centroids[index]),
-                centre=tuple(float(v) for v in segmentation.centroids_scaled[index]),
+                centre_in_units=tuple(float(v) for v in segmentation.centroids[index]),
+                centre_standardized=tuple(float(v) for v in segmentation.centroids_scaled[index]),
                 radius=float(np.quantile(distances, RADIUS_QUANTILE)) if len(distances) else 0.0,
             )
         )
@@ -153,8 +153,8 @@ def model_json(model: SavedModel) -> bytes:
                 "number": s.number,
                 "name": s.name,
                 "size": s.size,
-                "centroid": dict(zip(model.features, s.centroid, strict=True)),
-                "centre_standardized": list(s.centre),
+                "centroid": dict(zip(model.features, s.centre_in_units, strict=True)),
+                "centre_standardized": list(s.centre_standardized),
                 "radius": s.radius,
             }
             for s in model.segments
@@ -270,8 +270,8 @@ def read_model(directory: Path) -> SavedModel:
                     number=int(s["number"]),
                     name=str(s["name"]),
                     size=int(s["size"]),
-                    centroid=tuple(float(s["centroid"][f["column"]]) for f in features),
-                    centre=tuple(float(v) for v in s["centre_standardized"]),
+                    centre_in_units=tuple(float(s["centroid"][f["column"]]) for f in features),
+                    centre_standardized=tuple(float(v) for v in s["centre_standardized"]),
                     radius=float(s["radius"]),
                 )
                 for s in document["segments"]

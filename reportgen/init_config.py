@@ -20,9 +20,9 @@ from pathlib import Path
 
 from reportgen import roles
 from reportgen.cleaning import clean_table
+from reportgen.contract import CleanTable, ColumnReport
 from reportgen.errors import SettingsError
 from reportgen.loading import load_table
-from reportgen.model import CleanTable, ColumnReport
 from reportgen.settings import Settings
 
 _WIDTH = 92

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from reportgen.contract import Table
 from reportgen.errors import DataError, SettingsError
-from reportgen.model import Table
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-from reportgen.model import (
+from reportgen.contract import (
     CleanTable,
     Outcome,
     OutcomeRates,

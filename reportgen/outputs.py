@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from reportgen.contract import Changes, CleanTable, KChoice, KScore, Report, Segmentation
 from reportgen.errors import OutputError
-from reportgen.model import Changes, CleanTable, KChoice, KScore, Report, Segmentation
 from reportgen.spreadsheet import neutralize_formula
 from reportgen.swap import claim_output_dir, replace_folder
 

@@ -25,13 +25,7 @@ from reportgen import __version__
 from reportgen.choosing_k import attach_stability, choose_k
 from reportgen.cleaning import clean_table
 from reportgen.clustering import fit_segments
-from reportgen.emailing import email_files, render_email
-from reportgen.errors import DataError, SettingsError
-from reportgen.exploring import explore
-from reportgen.features import prepare_features
-from reportgen.history import MODEL_FILE, build_model, model_json, read_model, read_previous_run
-from reportgen.loading import load_table
-from reportgen.model import (
+from reportgen.contract import (
     CleanTable,
     FeatureMatrix,
     KChoice,
@@ -42,6 +36,12 @@ from reportgen.model import (
     Segmentation,
     Table,
 )
+from reportgen.emailing import email_files, render_email
+from reportgen.errors import DataError, SettingsError
+from reportgen.exploring import explore
+from reportgen.features import prepare_features
+from reportgen.history import MODEL_FILE, build_model, model_json, read_model, read_previous_run
+from reportgen.loading import load_table
 from reportgen.outcomes import outcome_rates, with_outcomes
 from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
 from reportgen.plotting import make_charts

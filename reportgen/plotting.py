@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from reportgen.cleaning import abbreviate
-from reportgen.model import (
+from reportgen.contract import (
     Changes,
     Chart,
     CleanTable,

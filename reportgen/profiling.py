@@ -24,8 +24,7 @@ import pandas as pd
 
 from reportgen.cleaning import abbreviate
 from reportgen.config import segment_color
-from reportgen.errors import SettingsError
-from reportgen.model import (
+from reportgen.contract import (
     CategoryShare,
     CleanTable,
     DemographicProfile,
@@ -35,6 +34,7 @@ from reportgen.model import (
     Segmentation,
     SegmentProfile,
 )
+from reportgen.errors import SettingsError
 from reportgen.schema import Choice, ListOf, MapOf, Record, SchemaError, Text, check
 
 NAMED_FEATURES = 3

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from reportgen.model import Report
+from reportgen.contract import Report
 from reportgen.templating import environment
 
 log = logging.getLogger(__name__)

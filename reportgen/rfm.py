@@ -22,8 +22,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen.config import packaged
-from reportgen.errors import SettingsError
-from reportgen.model import (
+from reportgen.contract import (
     CleanTable,
     ColumnReport,
     DataQuality,
@@ -37,6 +36,7 @@ from reportgen.model import (
     SegmentProfile,
     transform_values,
 )
+from reportgen.errors import SettingsError
 
 DEFAULT_GRID = packaged("rfm.toml")
 GRID_FILE = "rfm.toml"

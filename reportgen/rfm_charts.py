@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from reportgen.model import Chart, RfmSummary
+from reportgen.contract import Chart, RfmSummary
 from reportgen.plotting import FULL_WIDTH, _render
 
 _INK = "#333333"

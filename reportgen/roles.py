@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reportgen.model import Outcome, OutcomePolarity
+from reportgen.contract import Outcome, OutcomePolarity
 
 MIN_ID_ROWS = 20
 _HEAD_ROWS = 10_000

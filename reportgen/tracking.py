@@ -24,8 +24,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
 from reportgen.config import segment_color
-from reportgen.errors import DataError, SettingsError
-from reportgen.model import (
+from reportgen.contract import (
     Changes,
     FeatureMatrix,
     PreviousRun,
@@ -35,6 +34,7 @@ from reportgen.model import (
     SegmentProfile,
     Table,
 )
+from reportgen.errors import DataError, SettingsError
 
 MATCH_THRESHOLD = 1.0
 DRIFT_SHARE = 0.05
@@ -184,7 +184,7 @@ def compare_runs(
                 previous_share=old.size / previous_total if old else 0.0,
                 share=segment.share,
                 drift=tuple(
-                    (level.column, old.centroid[i], level.segment_mean)
+                    (level.column, old.centre_in_units[i], level.segment_mean)
                     for i, level in enumerate(segment.features)
                 )
                 if old

@@ -37,9 +37,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from reportgen.contract import OrderSummary, SuspectItem
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import DELIMITER_NAMES, EXTRA_MISSING, sniff_delimiter
-from reportgen.model import OrderSummary, SuspectItem
 from reportgen.settings import Settings
 
 log = logging.getLogger(__name__)

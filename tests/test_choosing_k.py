@@ -12,8 +12,8 @@ from reportgen.choosing_k import (
     segment_stability,
     stability_reading,
 )
+from reportgen.contract import FeatureMatrix, KChoice, KScore, Segmentation
 from reportgen.errors import DataError
-from reportgen.model import FeatureMatrix, KChoice, KScore, Segmentation
 
 from .conftest import blobs
 

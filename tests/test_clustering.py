@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from reportgen.clustering import fit_segments
-from reportgen.model import FeatureMatrix
+from reportgen.contract import FeatureMatrix
 
 from .test_choosing_k import matrix
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from reportgen.cleaning import clean_table
+from reportgen.contract import Table
 from reportgen.errors import DataError
 from reportgen.extremes import check_standardizable, read_non_finite
-from reportgen.model import Table
 from reportgen.settings import Settings
 from tests.conftest import blobs
 

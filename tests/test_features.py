@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reportgen.contract import CategoryEncoding, CleanTable, DataQuality, transform_values
 from reportgen.errors import DataError
 from reportgen.features import prepare_features
-from reportgen.model import CategoryEncoding, CleanTable, DataQuality, transform_values
 
 
 def clean_table(frame: pd.DataFrame) -> CleanTable:

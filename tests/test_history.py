@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from reportgen.contract import CategoryEncoding, SavedModel, SavedSegment
 from reportgen.errors import DataError
 from reportgen.history import build_model, model_json, read_model, read_previous_run
-from reportgen.model import CategoryEncoding, SavedModel, SavedSegment
 
 
 def saved_model(**changes: object) -> SavedModel:
@@ -73,7 +73,7 @@ def test_previous_assignments_undo_spreadsheet_protection(tmp_path: Path) -> Non
 
 def test_radius_is_the_99th_percentile_distance() -> None:
     from reportgen.clustering import fit_segments
-    from reportgen.model import Recommendation, SegmentProfile
+    from reportgen.contract import Recommendation, SegmentProfile
 
     from .test_choosing_k import matrix
 
@@ -95,7 +95,7 @@ def test_radius_is_the_99th_percentile_distance() -> None:
     members = features.scaled[segmentation.labels == 0]
     distances = np.linalg.norm(members - segmentation.centroids_scaled[0], axis=1)
     assert model.segments[0].radius == pytest.approx(np.quantile(distances, 0.99))
-    assert model.segments[0].centroid == pytest.approx(tuple(segmentation.centroids[0]))
+    assert model.segments[0].centre_in_units == pytest.approx(tuple(segmentation.centroids[0]))
 
 
 def test_categorical_features_round_trip_and_version_1_models_still_read(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.model import (
+from reportgen.contract import (
     CleanTable,
     DataQuality,
     Outcome,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reportgen.contract import CleanTable, DataQuality, Segmentation
 from reportgen.errors import OutputError
-from reportgen.model import CleanTable, DataQuality, Segmentation
 from reportgen.outputs import Content, segments_csv, write_atomically, write_segments_csv
 from reportgen.spreadsheet import neutralize_formula, restore_formula
 

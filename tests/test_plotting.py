@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from reportgen import plotting
-from reportgen.model import Segmentation
+from reportgen.contract import Segmentation
 
 
 def fitted(points: int, features: int = 2) -> tuple:
@@ -18,7 +18,7 @@ def fitted(points: int, features: int = 2) -> tuple:
 
 
 def _matrix(values: np.ndarray):
-    from reportgen.model import FeatureMatrix
+    from reportgen.contract import FeatureMatrix
 
     means, scales = values.mean(axis=0), values.std(axis=0)
     columns = tuple(f"f{i}" for i in range(values.shape[1]))
@@ -55,7 +55,7 @@ def test_a_categorical_feature_joins_the_projection_and_gets_its_own_chart() -> 
 
     import pandas as pd
 
-    from reportgen.model import CategoryEncoding, CleanTable, DataQuality
+    from reportgen.contract import CategoryEncoding, CleanTable, DataQuality
 
     features, segmentation = fitted(200, features=1)
     assert plotting.category_mix(None, features, segmentation) is None  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from reportgen import plotting
-from reportgen.model import Segmentation
+from reportgen.contract import Segmentation
 from reportgen.plotting import _segment_order
 
 from .test_plotting import fitted

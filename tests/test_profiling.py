@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from reportgen.config import DEFAULT_RULES
-from reportgen.errors import SettingsError
-from reportgen.model import (
+from reportgen.contract import (
     CategoryEncoding,
     CleanTable,
     DataQuality,
@@ -17,6 +16,7 @@ from reportgen.model import (
     FeatureMatrix,
     Segmentation,
 )
+from reportgen.errors import SettingsError
 from reportgen.profiling import level_of, load_rules, profile_segments, recommend, unique_names
 
 RULES = load_rules(DEFAULT_RULES)
@@ -235,7 +235,7 @@ def test_a_dominant_category_of_a_categorical_feature_joins_the_name() -> None:
 
 
 def test_a_category_common_everywhere_stays_out_of_the_name() -> None:
-    from reportgen.model import CategoryShare, DemographicProfile
+    from reportgen.contract import CategoryShare, DemographicProfile
     from reportgen.profiling import _dominant_category
 
     common = DemographicProfile(
@@ -319,7 +319,7 @@ def test_age_is_named_as_people_say_it() -> None:
 
 
 def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> None:
-    from reportgen.model import CategoryShare, DemographicProfile
+    from reportgen.contract import CategoryShare, DemographicProfile
     from reportgen.profiling import _description
 
     def category(column: str, top: str, share: float, population: float) -> DemographicProfile:

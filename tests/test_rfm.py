@@ -10,8 +10,8 @@ import pytest
 
 from reportgen.clustering import fit_segments
 from reportgen.config import DEFAULT_RULES
+from reportgen.contract import Recommendation, SegmentProfile
 from reportgen.errors import SettingsError
-from reportgen.model import Recommendation, SegmentProfile
 from reportgen.rfm import (
     DEFAULT_GRID,
     SCORES,

@@ -9,9 +9,9 @@ import pytest
 
 from reportgen import roles
 from reportgen.cleaning import abbreviate, clean_table, short_name
+from reportgen.contract import CleanTable, Table
 from reportgen.errors import SettingsError
 from reportgen.loading import load_table
-from reportgen.model import CleanTable, Table
 from reportgen.settings import Settings
 
 from .conftest import write_csv

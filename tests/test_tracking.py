@@ -5,8 +5,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen.contract import (
+    FeatureMatrix,
+    PreviousRun,
+    Recommendation,
+    Segmentation,
+    SegmentProfile,
+)
 from reportgen.history import model_json, read_model
-from reportgen.model import FeatureMatrix, PreviousRun, Recommendation, Segmentation, SegmentProfile
 from reportgen.tracking import compare_runs, score_customers, track_segments
 
 from .test_history import saved_model

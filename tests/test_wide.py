@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from reportgen.model import ColumnReport, DataQuality
+from reportgen.contract import ColumnReport, DataQuality
 from reportgen.wide import (
     MAX_AUTO_FEATURES,
     MAX_CHART_PANELS,

@@ -453,8 +453,9 @@ class SavedSegment:
     number: int
     name: str
     size: int
-    centroid: tuple[float, ...]
-    centre: tuple[float, ...]
+    # The segment's centre twice: in the columns' own units, and standardized.
+    centre_in_units: tuple[float, ...]
+    centre_standardized: tuple[float, ...]
     radius: float
 
 
@@ -477,7 +478,7 @@ class SavedModel:
 
     def scaled_centroids(self) -> np.ndarray:
         """The segment centres in this model's standardized units."""
-        return np.array([segment.centre for segment in self.segments], dtype=float)
+        return np.array([segment.centre_standardized for segment in self.segments], dtype=float)
 
     def feature_kinds(self) -> dict[str, ColumnKind]:
         """What kind each feature was: next month's table is read the same way."""
