@@ -37,7 +37,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from reportgen.contract import OrderSummary, SuspectItem
+from reportgen.contract import OrderSummary, SuspectItem, Table
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import DELIMITER_NAMES, EXTRA_MISSING, sniff_delimiter
 from reportgen.settings import Settings
@@ -226,7 +226,9 @@ class Source:
     utf8: bool = True
     header: bool = True
     description: str = ""
+    # A table already in memory (a workbook, a DataFrame), and the hash of its content.
     frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -295,16 +297,49 @@ def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> 
     """
     if options.input_kind == "customers":
         return None
-    forced = options.input_kind == "orders" or bool(options.roles.used())
     sampled = _sample(path, sheet)
     if sampled is None:
-        if forced:
+        if _forced(options):
             raise DataError(
                 f"Cannot read {path.name} as order lines: it does not split into columns; "
                 "export it as CSV (comma, semicolon or tab) or Parquet."
             )
         return None
-    source, head = sampled
+    return _plan(*sampled, options)
+
+
+def plan_table_orders(table: Table, options: OrderOptions) -> OrderPlan | None:
+    """Decide whether a table already in memory (a workbook, a DataFrame) holds order lines.
+
+    As ``plan_orders``, for a table read by the loading stage or given to the Python API:
+    it is then aggregated from memory, never read again.
+    """
+    if options.input_kind == "customers":
+        return None
+    return _plan(*_table_sample(table), options)
+
+
+def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
+    frame = table.frame
+    source = Source(
+        table.path,
+        "frame",
+        tuple(frame.columns),
+        description=table.description,
+        frame=frame,
+        sha256=table.sha256,
+    )
+    return source, _as_text(frame.head(HEAD_LINES))
+
+
+def _forced(options: OrderOptions) -> bool:
+    """Whether the user said the table is order lines (input_kind, or a role named)."""
+    return options.input_kind == "orders" or bool(options.roles.used())
+
+
+def _plan(source: Source, head: pd.DataFrame, options: OrderOptions) -> OrderPlan | None:
+    """Decide from the first lines of ``source`` whether and how to read it as order lines."""
+    path, forced = source.path, _forced(options)
     for role, column in options.roles.used().items():
         if column not in head.columns:
             raise SettingsError(
@@ -415,9 +450,7 @@ def _sample_parquet(path: Path) -> tuple[Source, pd.DataFrame]:
 def _sample_excel(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame]:
     from reportgen.loading import load_table
 
-    frame = load_table(path, sheet).frame
-    source = Source(path, "frame", tuple(frame.columns), description="Excel workbook", frame=frame)
-    return source, _as_text(frame.head(HEAD_LINES))
+    return _table_sample(load_table(path, sheet))
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
