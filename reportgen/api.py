@@ -127,7 +127,7 @@ def segment(
         return _segment_after(previous, data, input_path, config_path, overrides)
     if previous is not None:
         overrides["previous_dir"] = Path(previous)
-    resolved = resolve_settings(input_path, config_path, overrides)
+    resolved = resolve_settings(input_path, config_path, overrides, interface="python")
     table = _table(data)
     return Result(analyse(resolved, table=table))
 
@@ -171,9 +171,9 @@ def _segment_after(
             segments_csv(previous.analysis.clean, previous.analysis.segmentation, names)
         )
         resolved = resolve_settings(
-            input_path, config_path, {**overrides, "previous_dir": directory}
+            input_path, config_path, {**overrides, "previous_dir": directory}, interface="python"
         )
-        prior = replace(read_previous_run(directory), directory=label)
+        prior = read_previous_run(directory)
     resolved = replace(resolved, previous_dir=label)
     return Result(analyse(resolved, table=_table(data), previous=prior))
 
@@ -433,7 +433,7 @@ class Result:
             SettingsError: ``directory`` holds the report of another period.
         """
         target = self.settings.output_dir if directory is None else Path(directory)
-        check_period(target, self.period)
+        check_period(target, self.period, self.settings.named)
         return write(self._written_to(target), target)
 
     def to_html(self) -> str:
@@ -485,9 +485,8 @@ class Result:
         if directory == self.settings.output_dir:
             return self.analysis
         settings = replace(self.settings, output_dir=directory)
-        summary = settings.to_summary()
-        report = replace(self.report, settings=summary)
+        report = replace(self.report, settings=settings)
         model = self.analysis.model
         if not settings.score:  # score mode keeps last month's model and its settings
-            model = replace(model, settings=summary)
+            model = replace(model, settings=settings.to_summary())
         return replace(self.analysis, settings=settings, report=report, model=model)

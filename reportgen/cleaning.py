@@ -110,7 +110,9 @@ def clean_table(
     settings = _without_gone_columns(settings, table)
     for name in settings.ignore:
         if name not in table.frame.columns:
-            raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
+            raise SettingsError(
+                f"{settings.named('ignore')} names column {name!r}, which is not in {table.path}."
+            )
     frame = table.frame.drop(columns=list(settings.ignore))
     details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
     kinds: dict[str, ColumnKind] = {}
@@ -139,7 +141,7 @@ def clean_table(
     not_applicable.update(blanks)
     frame, infinite = read_non_finite(frame, details)
     not_applicable = {c: not_applicable.get(c, 0) + infinite.get(c, 0) for c in frame.columns}
-    frame, coerced = _coerce_features(frame, settings.features, table)
+    frame, coerced = _coerce_features(frame, settings, table)
     notes.extend(coerced)
     kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
     kinds.update({column: "code" for column in roles_found.codes if column not in kinds})
@@ -172,7 +174,8 @@ def clean_table(
     if settings.features and all(kinds[column] != "numeric" for column in settings.features):
         raise SettingsError(
             f"The features ({', '.join(settings.features)}) are all categories; segmenting "
-            "on categories alone is not supported. Add at least one measure with --feature."
+            "on categories alone is not supported. Add at least one measure to "
+            f"{settings.named('features')}."
         )
     usable = [
         c
@@ -202,8 +205,8 @@ def clean_table(
             capped = (
                 f"{len(candidates):,} numeric columns could be features; the {len(features)} "
                 "with the fewest missing values and then the most distinct values, near-copies "
-                "of each other aside, were used (choose others with --feature); the rest "
-                "describe the segments."
+                "of each other aside, were used (choose others with "
+                f"{settings.named('features')}); the rest describe the segments."
             )
         notes.extend([capped] if capped else [])
         for column, reason in twins.items():
@@ -227,7 +230,7 @@ def clean_table(
             )
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
-            "check the delimiter or choose columns with --feature."
+            f"check the delimiter or choose columns with {settings.named('features')}."
         )
     profile = settings.profile or tuple(c for c in usable if c not in features)
     used = (*features, *profile)
@@ -388,8 +391,9 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
         if column == id_column or (identifier and (identifier.named or "row" in identifier.reason)):
             why = f" ({identifier.reason})" if identifier else ""
             raise SettingsError(
-                f"--feature {column}: column {column!r} is an identifier{why}. An ID numbers "
-                "customers, it does not measure them, so segments built on it would mean "
+                f"{settings.named('features')} includes column {column!r}, which is an "
+                f"identifier{why}. An ID "
+                "numbers customers, it does not measure them, so segments built on it would mean "
                 f"nothing; remove {column!r} from the features."
             )
     left_out: dict[str, str] = {}
@@ -407,10 +411,10 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             distinct = frame[column].nunique()
             if not 2 <= distinct <= roles.MAX_OUTCOME_VALUES:
                 raise SettingsError(
-                    f"outcomes names column {column!r}, which has {distinct:,} different "
-                    f"value{'s' if distinct != 1 else ''}; an outcome has two (or up to "
-                    f"{roles.MAX_OUTCOME_VALUES}) values, such as Yes/No: remove it from "
-                    "outcomes."
+                    f"{settings.named('outcomes')} names column {column!r}, which has "
+                    f"{distinct:,} different value{'s' if distinct != 1 else ''}; an outcome "
+                    f"has two (or up to {roles.MAX_OUTCOME_VALUES}) values, such as Yes/No: "
+                    "remove it from the outcomes."
                 )
         outcomes = tuple(roles.configured_outcome(c, frame[c]) for c in settings.outcomes)
     else:
@@ -617,18 +621,19 @@ def short_name(column: str) -> str:
 def _check_named_columns(columns: Iterable[str], settings: Settings, table: Table) -> None:
     available = list(columns)
     named = {
-        "--feature": settings.features,
-        "--profile": settings.profile,
+        "features": settings.features,
+        "profile": settings.profile,
         "id_column": (settings.id_column,) if settings.id_column else (),
         "outcomes": settings.outcomes or (),
         "labels": tuple(settings.labels),
         "units": tuple(settings.units),
     }
-    for option, names in named.items():
+    for setting, names in named.items():
         for name in names:
             if name not in available:
                 raise SettingsError(
-                    f"{option} names column {name!r}, which is not in {table.path}."
+                    f"{settings.named(setting)} names column {name!r}, which is not in "
+                    f"{table.path}."
                     f"{_did_you_mean(name, available)} Its columns are: {', '.join(available)}."
                 )
 
@@ -794,7 +799,7 @@ def _drop_rows_without_id(
 
 
 def _coerce_features(
-    frame: pd.DataFrame, features: tuple[str, ...], table: Table
+    frame: pd.DataFrame, settings: Settings, table: Table
 ) -> tuple[pd.DataFrame, list[str]]:
     """Turn explicitly chosen text features into numbers where they are numbers.
 
@@ -802,7 +807,7 @@ def _coerce_features(
     few categories, refused when it holds a different value in most rows (names, notes).
     """
     notes = []
-    for column in features:
+    for column in settings.features:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values) or _is_true_false(values):
             continue
@@ -818,7 +823,7 @@ def _coerce_features(
                 f"Column {column!r} in {table.path} is not numeric (row {int(first_bad) + 2} "
                 f"holds {values[first_bad]!r}) and has too many different values "
                 f"({distinct:,}) to be a category; segment on numeric columns or categories "
-                "with a few values, or leave this one out of --feature."
+                f"with a few values, or leave this one out of {settings.named('features')}."
             )
         if (~parsed).any():
             notes.append(

@@ -35,6 +35,7 @@ from reportgen.contract import (
     SegmentProfile,
 )
 from reportgen.errors import SettingsError
+from reportgen.formatting import format_number
 from reportgen.schema import Choice, ListOf, MapOf, Record, SchemaError, Text, check
 
 NAMED_FEATURES = 3
@@ -369,6 +370,7 @@ def _profile_column(
                 shares=tuple(shown),
                 short_name=short,
                 distinctness=top.share - top.population_share,
+                notable=abs(top.share - top.population_share) >= NOTABLE_SHARE_GAP,
             )
         )
     return profiles
@@ -391,14 +393,8 @@ def _numeric_profile(
         segment_mean=mean,
         population_mean=pop_mean,
         distinctness=abs(z) * NUMERIC_DISTINCTNESS,
+        notable=abs(z) >= NOTABLE_Z,
     )
-
-
-def _is_notable(demographic: DemographicProfile) -> bool:
-    if demographic.kind == "numeric":
-        return not demographic.summary.startswith("typical")
-    top = demographic.shares[0]
-    return abs(top.share - top.population_share) >= NOTABLE_SHARE_GAP
 
 
 def _description(levels: Sequence[FeatureLevel], demographics: Sequence[DemographicProfile]) -> str:
@@ -409,7 +405,7 @@ def _description(levels: Sequence[FeatureLevel], demographics: Sequence[Demograp
         if level in top
     ]
     parts[0] += " for all customers"
-    notable = sorted((d for d in demographics if _is_notable(d)), key=lambda d: -d.distinctness)
+    notable = sorted((d for d in demographics if d.notable), key=lambda d: -d.distinctness)
     # Six service columns all saying "No internet service" for the same customers are
     # one fact: a figure already given (the same two shares) is not repeated.
     told: set[tuple[float, float]] = set()
@@ -429,4 +425,4 @@ def _description(levels: Sequence[FeatureLevel], demographics: Sequence[Demograp
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.1f}"
+    return format_number(value, 0 if abs(value) >= 10 else 1)

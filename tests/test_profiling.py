@@ -320,7 +320,7 @@ def test_age_is_named_as_people_say_it() -> None:
 
 def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> None:
     from reportgen.contract import CategoryShare, DemographicProfile
-    from reportgen.profiling import _description
+    from reportgen.profiling import NOTABLE_SHARE_GAP, _description
 
     def category(column: str, top: str, share: float, population: float) -> DemographicProfile:
         return DemographicProfile(
@@ -329,6 +329,7 @@ def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> 
             f"{share:.0%} {top} ({population:.0%} of all customers)",
             shares=(CategoryShare(top, share, population),),
             distinctness=share - population,
+            notable=abs(share - population) >= NOTABLE_SHARE_GAP,
         )
 
     level = FeatureLevel("tenure", "tenure", 10.0, 32.0, -1.0, "low")
