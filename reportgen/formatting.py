@@ -9,6 +9,21 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+# How the report, the email and `reportgen init` name a column's kind and its role.
+COLUMN_KIND_NAMES = {
+    "numeric": "measure",
+    "categorical": "category",
+    "code": "code (category)",
+    "date": "date",
+}
+COLUMN_ROLE_NAMES = {
+    "id": "customer ID",
+    "feature": "segmentation feature",
+    "profile": "description only",
+    "ignored": "not used",
+    "outcome": "outcome (rate per segment)",
+}
+
 
 def format_number(value: float | int | None, digits: int | None = None) -> str:
     """Format a number for people: thousands separated, sensible decimals."""

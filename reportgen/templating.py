@@ -20,6 +20,8 @@ import jinja2
 
 from reportgen.config import TEMPLATES_DIR
 from reportgen.formatting import (
+    COLUMN_KIND_NAMES,
+    COLUMN_ROLE_NAMES,
     format_long_date,
     format_number,
     format_percent,
@@ -31,20 +33,7 @@ from reportgen.formatting import (
 if TYPE_CHECKING:
     from reportgen.contract import ColumnReport, KChoice, KScore, Report, SegmentChange
 
-# How the report names each kind of column, role of a column and status of a segment.
-_COLUMN_TYPES = {
-    "numeric": "measure",
-    "categorical": "category",
-    "code": "code (category)",
-    "date": "date",
-}
-_COLUMN_ROLES = {
-    "id": "customer ID",
-    "feature": "segmentation feature",
-    "profile": "description only",
-    "ignored": "not used",
-    "outcome": "outcome (rate per segment)",
-}
+# How the report names the status of a tracked segment.
 _SEGMENT_STATUSES = {"kept": "same segment", "new": "new this month", "gone": "gone"}
 
 
@@ -117,12 +106,12 @@ def bar_pixels(z: float, half: int, full_scale: float = 2.0) -> int:
 
 def column_type(column: ColumnReport) -> str:
     """The data-quality table's type of a column: 'measure', 'category', 'identifier'…"""
-    return "identifier" if column.role == "id" else _COLUMN_TYPES[column.kind]
+    return "identifier" if column.role == "id" else COLUMN_KIND_NAMES[column.kind]
 
 
 def column_role(column: ColumnReport) -> str:
     """What a column was used as: 'segmentation feature', 'description only'…"""
-    return _COLUMN_ROLES[column.role]
+    return COLUMN_ROLE_NAMES[column.role]
 
 
 def segment_status(change: SegmentChange) -> str:
