@@ -21,6 +21,8 @@ from reportgen.settings import Settings
 from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
 ColumnKind = Literal["numeric", "categorical", "code", "date"]
+# How far a segment's mean is from everyone's, in words (profiling.level_of).
+Level = Literal["very low", "low", "average", "high", "very high"]
 Transform = Literal["none", "log1p"]
 
 
@@ -324,7 +326,7 @@ class FeatureLevel:
     segment_mean: float
     population_mean: float
     z: float
-    level: str
+    level: Level
     display: str = ""
 
 

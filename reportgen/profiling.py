@@ -30,6 +30,7 @@ from reportgen.contract import (
     DemographicProfile,
     FeatureLevel,
     FeatureMatrix,
+    Level,
     Recommendation,
     Segmentation,
     SegmentProfile,
@@ -54,7 +55,12 @@ DOMINANT_SHARE = 0.6
 DOMINANT_GAP = 0.2
 _ANSWERS = {"yes", "no", "y", "n", "true", "false", "unknown"}
 SHOWN_CATEGORIES = 5
-_LEVELS = ((-1.5, "very low"), (-0.5, "low"), (0.5, "average"), (1.5, "high"))
+_LEVELS: tuple[tuple[float, Level], ...] = (
+    (-1.5, "very low"),
+    (-0.5, "low"),
+    (0.5, "average"),
+    (1.5, "high"),
+)
 _RULE_TEXTS = ("action", "campaign", "retention", "products")
 
 
@@ -212,7 +218,7 @@ def profile_segments(
     return tuple(profiles)
 
 
-def level_of(z: float) -> str:
+def level_of(z: float) -> Level:
     """Name the level of a standardized difference from the population mean."""
     for upper, level in _LEVELS:
         if z <= upper if upper < 0 else z < upper:

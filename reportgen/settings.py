@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from reportgen.config import DEFAULT_OUTPUT_DIR, DEFAULT_RULES, SAMPLE_CONFIG
 from reportgen.errors import SettingsError
@@ -27,6 +27,8 @@ Security = Literal["none", "starttls", "ssl"]
 DEFAULT_SMTP_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "ssl": 465}
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
 Interface = Literal["command", "python"]
+# What the input table holds: found from its shape, or said (input_kind).
+InputKind = Literal["auto", "orders", "customers"]
 # A month, as a run's period and `reportgen sample --start` take it: 2026-11.
 PERIOD_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # How `reportgen run` spells the settings it has an option for (tests/test_settings.py
@@ -107,7 +109,7 @@ class Settings:
     k_min: int = 3
     # Order-line input (issue 14): the kind of table and, when the guess is wrong, the
     # columns that play each role. as_of is the reference date (YYYY-MM-DD).
-    input_kind: str = "auto"
+    input_kind: InputKind = "auto"
     customer_column: str | None = None
     date_column: str | None = None
     amount_column: str | None = None
@@ -247,7 +249,7 @@ class EmailSettings:
         return tuple(getaddresses([address])[0][1] for address in (*self.to, *self.cc))
 
 
-INPUT_KINDS = ("auto", "orders", "customers")
+INPUT_KINDS: tuple[str, ...] = get_args(InputKind)
 
 
 def _check_order_settings(settings: Settings) -> None:

@@ -40,11 +40,10 @@ import pandas as pd
 from reportgen.contract import OrderSummary, SuspectItem, Table
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import DELIMITER_NAMES, EXTRA_MISSING, sniff_delimiter
-from reportgen.settings import Settings
+from reportgen.settings import InputKind, Settings
 
 log = logging.getLogger(__name__)
 
-InputKind = Literal["auto", "orders", "customers"]
 SourceFormat = Literal["csv", "whitespace", "parquet", "frame"]
 
 # How much of the file the detection reads: enough lines that customers repeat.
