@@ -50,6 +50,7 @@ from reportgen.contract import (
 )
 from reportgen.errors import DataError, SettingsError
 from reportgen.extremes import check_standardizable, read_non_finite
+from reportgen.formatting import format_number, format_significant
 from reportgen.settings import Settings
 from reportgen.wide import cap_features
 
@@ -922,7 +923,7 @@ def _percentiles_1_99(values: pd.Series) -> np.ndarray:
 
 
 def _plain(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return format_number(value, 0) if abs(value) >= 100 else format_significant(value)
 
 
 def _note_negative_money(values: pd.Series, column: str, details: list[str]) -> None:

@@ -36,6 +36,11 @@ def format_number(value: float | int | None, digits: int | None = None) -> str:
     return f"{value:,.{digits}f}"
 
 
+def format_significant(value: float, digits: int = 3) -> str:
+    """Format a number to ``digits`` significant digits: 0.0123, 4.56, 78.9."""
+    return f"{value:.{digits}g}"
+
+
 def format_percent(value: float | None, digits: int = 0) -> str:
     """Format a share between 0 and 1 as a percentage; a dash when there is none.
 
