@@ -657,10 +657,24 @@ class OrderSummary:
     has_orders: bool
     other_customer_columns: tuple[str, ...] = ()
     source_description: str = ""
+    # Of not_positive_customers: those with no purchase (returns only) and those whose
+    # purchases are all worth 0; the rest returned as much as they bought, or more.
+    returns_only_customers: int = 0
+    zero_spend_customers: int = 0
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""
         return dict(self.roles).get(name)
+
+    @property
+    def has_returns(self) -> bool:
+        """Whether any kept line is a return or cancellation (else net spend = purchases)."""
+        return self.return_lines > 0
+
+    @property
+    def net_negative_customers(self) -> int:
+        """Customers left out because their returns are as large as their purchases, or larger."""
+        return self.not_positive_customers - self.returns_only_customers - self.zero_spend_customers
 
 
 @dataclass(frozen=True)
@@ -675,14 +689,28 @@ class RfmCell:
 
 
 @dataclass(frozen=True)
+class RfmGroupShare:
+    """How many of a segment's customers have their own R x F cell in one grid group."""
+
+    name: str
+    customers: int
+    share: float
+    revenue_share: float | None
+
+
+@dataclass(frozen=True)
 class RfmSegment:
-    """What a K-Means segment of customers is on the RFM grid, and what it is worth."""
+    """What a K-Means segment of customers is on the RFM grid, and what it is worth.
+
+    ``group`` is the grid group that holds the most of the segment's customers (their
+    own cells); ``mix`` lists every group present, largest first.
+    """
 
     number: int
     name: str
     group: str
-    r: int
-    f: int
+    mix: tuple[RfmGroupShare, ...]
+    mixed: bool
     customers: int
     revenue: float
     revenue_share: float
@@ -710,3 +738,16 @@ class RfmSummary:
     total_revenue: float | None
     # All the net spend of the customers at risk, not only their last 12 months'.
     lifetime_at_risk: float | None = None
+    # Which of the two the headline shows: "last_12_months", or "lifetime" when the
+    # customers at risk spent (next to) nothing in the last 12 months; "none" when no
+    # customer is at risk or there is no money.
+    at_risk_basis: Literal["last_12_months", "lifetime", "none"] = "none"
+
+    @property
+    def at_risk_figure(self) -> float | None:
+        """The revenue figure page 1 shows for the customers at risk (see at_risk_basis)."""
+        if self.at_risk_basis == "last_12_months":
+            return self.revenue_at_risk
+        if self.at_risk_basis == "lifetime":
+            return self.lifetime_at_risk
+        return None

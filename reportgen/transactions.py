@@ -1149,10 +1149,13 @@ def _customer_totals(
         "after_lines",
     )
     values = dict(zip(names, stats, strict=True))
-    # Customers with returns only, or whose returns outweigh their purchases.
-    positive = frame["frequency"] > 0
+    # Customers with returns only, purchases worth 0, or returns outweighing purchases.
+    bought = frame["frequency"] > 0
+    positive = bought.copy()
+    zero_spend = pd.Series(False, index=frame.index)
     if roles.has_money:
         positive &= frame["monetary"] > 0
+        zero_spend = bought & (frame["purchases"] <= 0)
     customers = frame.loc[positive].sort_values("customer", kind="stable").reset_index(drop=True)
     if customers.empty:
         raise DataError(
@@ -1204,6 +1207,8 @@ def _customer_totals(
         returned_value=float(values["returned_value"] or 0.0),
         after_reference_lines=int(values["after_lines"] or 0),
         not_positive_customers=int((~positive).sum()),
+        returns_only_customers=int((~bought).sum()),
+        zero_spend_customers=int(zero_spend.sum()),
         suspect_items=suspects,
         has_money=roles.has_money,
         has_orders=roles.order is not None,
