@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -332,6 +333,13 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
     assert "(nothing in the last 12 months)" in html
     assert "Revenue at risk: 0<" not in html
     assert "lifetime spend of the" in html  # the key figure says what it counts
+    # summary.json gives each segment's mix of RFM groups, as segments.csv has them.
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for segment in summary["segments"]:
+        members = segments.loc[segments["segment"] == segment["number"], "rfm_group"]
+        expected = members.value_counts(normalize=True).to_dict()
+        assert segment["rfm_groups"] == pytest.approx(expected)
+        assert segment["name"].split(" (")[0] == members.value_counts().index[0]
 
 
 def test_the_returned_column_shows_only_when_the_data_has_returns(tmp_path: Path) -> None:
