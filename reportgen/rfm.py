@@ -610,17 +610,12 @@ def _description(group: Group, row: RfmSegment, summary: OrderSummary) -> str:
     largest = row.mix[0]
     if row.mixed:
         text = (
-            "Mixed: no RFM group holds a majority of these customers "
-            f"({format_group_mix(row.mix)}). "
-            f"The recommendations are for the largest part, {group.name}: "
-            f"{group.texts['meaning']} Target the others by rfm_group in segments.csv."
+            f"Mixed, no majority: {format_group_mix(row.mix)}. "
+            f"Advice for the largest part, {group.name}: {group.texts['meaning']}"
         )
     else:
-        others = f" Others: {format_group_mix(row.mix[1:])}." if len(row.mix) > 1 else ""
-        text = (
-            f"{group.texts['meaning']} {format_percent(largest.share)} of these customers "
-            f"are {group.name} on the RFM grid.{others}"
-        )
+        others = f", then {format_group_mix(row.mix[1:], 2)}" if len(row.mix) > 1 else ""
+        text = f"{group.texts['meaning']} {format_percent(largest.share)} are {group.name}{others}."
     text += f" Median customer: {', '.join(parts)}"
     if row.revenue_share:
         text += f"; {format_percent(row.revenue_share)} of revenue"

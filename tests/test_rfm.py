@@ -282,8 +282,8 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
         ("Potential loyalists", 3),
     ]
     assert segment.description.startswith(
-        "Mixed: no RFM group holds a majority of these customers "
-        "(40% Hibernating, 30% Loyal, 30% Potential loyalists)."
+        "Mixed, no majority: 40% Hibernating, 30% Loyal, 30% Potential loyalists. "
+        "Advice for the largest part, Hibernating: "
     )
     assert "Need attention" not in segment.description
     grid = load_grid(DEFAULT_GRID)
@@ -299,8 +299,7 @@ def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: 
     segment, rfm = _named_from_cells([(5, 5)] * 6 + [(1, 1)] * 3 + [(3, 3)], summary)
     assert segment.name == "Champions"
     assert not rfm.segments[0].mixed
-    assert "60% of these customers are Champions" in segment.description
-    assert "Others: 30% Hibernating, 10% Need attention." in segment.description
+    assert "60% are Champions, then 30% Hibernating, 10% Need attention." in segment.description
     # Half is not a majority.
     segment, _ = _named_from_cells([(5, 5)] * 5 + [(1, 1)] * 5, summary)
     assert segment.name.endswith("(mixed)")
@@ -332,7 +331,7 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
     assert f"the {len(at_risk):,} customers whose own RFM cell is At risk or Can&#39;t lose" in html
     assert "(nothing in the last 12 months)" in html
     assert "Revenue at risk: 0<" not in html
-    assert "lifetime spend of the" in html  # the key figure says what it counts
+    assert f"lapsed revenue (lifetime): the {len(at_risk):,} customers in At risk" in html
     # summary.json gives each segment's mix of RFM groups, as segments.csv has them.
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     for segment in summary["segments"]:
