@@ -77,6 +77,8 @@ _QUANTITY_WORDS = {
 _UNKNOWN_WORDS = {"unknown", "unk", "not known", "n/k", "undisclosed"}
 _SPEND_PREFIXES = {"mnt"}  # "MntWines": the amount spent on wine
 _DROPPED_PREFIXES = {"num", "nb", "nbr", "cnt", "amt"}
+# Units written into a name ("annual_income_thousands", "price_usd") are not the noun.
+_UNIT_SUFFIXES = {"thousands", "thousand", "usd", "eur", "gbp", "dollars", "euros", "pct"}
 _DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
 # A mostly numeric column with a few stray strings ("n/a", "-") is numeric with gaps.
 _NUMERIC_SHARE = 0.9
@@ -606,8 +608,9 @@ def short_name(column: str) -> str:
     """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'.
 
     Export abbreviations read badly in a segment's name: the marketing tables' "Mnt"
-    (amount spent) becomes "spend" ('MntWines' -> 'wines spend'), and count and amount
-    prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit').
+    (amount spent) becomes "spend" ('MntWines' -> 'wines spend'), count and amount
+    prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit'),
+    and so is a unit at the end ('annual_income_thousands' -> 'annual income').
     """
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", without_units)  # MntWines -> Mnt Wines
@@ -616,6 +619,8 @@ def short_name(column: str) -> str:
         words = [*words[1:], "spend"]
     elif len(words) > 1 and words[0] in _DROPPED_PREFIXES:
         words = words[1:]
+    if len(words) > 1 and words[-1] in _UNIT_SUFFIXES:
+        words = words[:-1]
     return abbreviate(" ".join(words))
 
 
