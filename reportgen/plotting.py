@@ -41,7 +41,6 @@ from reportgen.rfm_charts import concentration_curve, rfm_grid
 MAX_GRID_HEIGHT = 8.0
 # Beyond this many columns, numbers in the correlation heatmap's cells are unreadable.
 MAX_ANNOTATED_CORRELATIONS = 10
-_INK = INK
 _GREY = "#9aa5b1"
 
 
@@ -223,7 +222,7 @@ def outcome_rates_chart(
         axes = figure.subplots()
         values = [rates.rate(segment.number).rate for segment in segments]
         _segment_bars(axes, segments, values, name_limit=48)
-        axes.axvline(rates.overall, color=_INK, linestyle="--", linewidth=1)
+        axes.axvline(rates.overall, color=INK, linestyle="--", linewidth=1)
         axes.annotate(
             f"all customers {rates.overall:.1%}",
             (rates.overall, 1.0),
@@ -231,7 +230,7 @@ def outcome_rates_chart(
             xytext=(3, 2),
             textcoords="offset points",
             fontsize=7.5,
-            color=_INK,
+            color=INK,
         )
         rated = [value for value in values if not math.isnan(value)]
         axes.set_xlim(0, max([rates.overall, *rated]) * 1.18 or 1)
@@ -265,10 +264,10 @@ def feature_boxplots(
                 patch_artist=True,
                 widths=0.6,
                 flierprops={"markersize": 2},
-                medianprops={"color": _INK},
+                medianprops={"color": INK},
             )
             for patch, color in zip(boxes["boxes"], colors, strict=False):
-                patch.set(facecolor=color, edgecolor=_INK, linewidth=0.6)
+                patch.set(facecolor=color, edgecolor=INK, linewidth=0.6)
             if _is_skewed(features, index):
                 axes.set_yscale("symlog", linthresh=1)
                 axes.set_ylabel("log scale")

@@ -16,7 +16,6 @@ from matplotlib.ticker import PercentFormatter
 from reportgen.contract import RfmSummary
 from reportgen.render_pool import FULL_WIDTH, INK, Plot
 
-_INK = INK
 # Both charts sit side by side on the purchase-behaviour page: square, half the width.
 GRID_SIZE = (FULL_WIDTH - 0.25) / 2
 _RISK = "#e15759"
@@ -48,7 +47,7 @@ def rfm_grid(rfm: RfmSummary) -> Plot:
                 ha="center",
                 va="center",
                 fontsize=6,
-                color="white" if share > 0.6 * shares.max() else _INK,
+                color="white" if share > 0.6 * shares.max() else INK,
             )
         # One label per named region, centred over its top row; the region outlined.
         for name, cells in names.items():
@@ -64,7 +63,7 @@ def rfm_grid(rfm: RfmSummary) -> Plot:
                 va="center",
                 fontsize=6,
                 fontweight="bold",
-                color=_RISK if risk else _INK,
+                color=_RISK if risk else INK,
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
             )
             for r, f in cells:
@@ -112,15 +111,15 @@ def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Plot:
         for top, share in ((0.1, rfm.top10_share), (0.2, rfm.top20_share)):
             if share is None:
                 continue
-            axes.plot([top, top], [0, share], color=_INK, linewidth=0.8, linestyle=":")
-            axes.plot([0, top], [share, share], color=_INK, linewidth=0.8, linestyle=":")
+            axes.plot([top, top], [0, share], color=INK, linewidth=0.8, linestyle=":")
+            axes.plot([0, top], [share, share], color=INK, linewidth=0.8, linestyle=":")
             axes.annotate(
                 f"top {top:.0%}: {share:.0%}",
                 (top, share),
                 xytext=(6, -12),
                 textcoords="offset points",
                 fontsize=7,
-                color=_INK,
+                color=INK,
             )
         axes.set_xlim(0, 1)
         axes.set_ylim(0, 1.02)
