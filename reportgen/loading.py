@@ -66,6 +66,8 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
 
 def is_workbook(path: Path) -> bool:
     """Whether ``path`` is an Excel workbook (by its first bytes, as load_table decides)."""
+    if not path.is_file():  # a pipe would block here; load_table says what is wrong
+        return False
     try:
         with path.open("rb") as file:
             return file.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
