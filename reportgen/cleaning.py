@@ -11,17 +11,25 @@ Column roles, decided here and shown in the data-quality section (the config's
   are categories, so they describe segments and are never used as distances. Asked
   for as a feature, a code or a text column with at most 50 categories is one-hot
   encoded (see features.py); a text column with more is refused.
-- date: text that reads as dates; replaced by a tenure in days, counted up to the
-  latest date in the column (not today, so reruns give the same numbers).
+- date: text that reads as dates, with or without a time of day; replaced by a tenure
+  in days, counted up to the latest date in the column (not today, so reruns give the
+  same numbers). The order of day and month is decided from every distinct date, as for
+  order lines (transactions.decide_date_order); when no value tells, day-first, with a
+  note on setting ``date_format``, which wins where it reads the column.
+- part of a date (Month, Year, Day, Quarter, Weekday, "Month Name"... with values in
+  range, see roles.date_part): left out, never a feature.
 - birth year: a column named like "year of birth"; replaced by an age in the report's
   period. Years before 1900, or giving an age over 100, are implausible and treated as
   missing.
 - numeric: a measure, clustered on by default; categorical: text, profiled.
 
 Values: missing numbers are filled with the median, missing categories with the most
-common value. In the features, extreme outliers (beyond three times the 1st-99th
-percentile range past either percentile, e.g. an income 20 times the usual) are capped at
-that bound. Negative values in money-like columns are reported.
+common value; but a money or total column missing exactly where a tenure, age or other
+duration is 0 (a total not billed yet) is filled with 0. In the features, extreme
+outliers (beyond three times the 1st-99th percentile range past either percentile, e.g.
+an income 20 times the usual) are capped at that bound (the exploring table still
+summarises the values before the cap). Negative values in money-like columns are
+reported.
 """
 
 from __future__ import annotations
@@ -759,18 +767,26 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series,
         return None
     if transactions.date_kind(head) is None:
         return None
-    text = values.astype(str).str.strip().where(values.notna())
-    present = int(values.notna().sum())
+    # Each distinct text is read once: a date column repeats a few thousand days.
+    codes, distinct_values = pd.factorize(values)
+    present = codes >= 0
+    rows = np.bincount(codes[present], minlength=len(distinct_values))
+    text = pd.Series(distinct_values, dtype=object).astype(str).str.strip()
 
-    def enough(parsed: pd.Series) -> bool:
-        return bool(parsed.notna().sum() >= _NUMERIC_SHARE * present)
+    def spread(dates: pd.Series) -> pd.Series | None:
+        """The dates of every row, or None when too few values read as dates."""
+        if rows[dates.notna().to_numpy()].sum() < _NUMERIC_SHARE * present.sum():
+            return None
+        every = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+        every[present] = dates.to_numpy(dtype="datetime64[ns]")[codes[present]]
+        return pd.Series(every, index=values.index, name=values.name)
 
-    if date_format is not None:
-        for candidate in (text, text.str.extract(_DATE_PART, expand=False)):
-            parsed = pd.to_datetime(candidate, format=date_format, errors="coerce")
-            if enough(parsed):
-                return parsed, f"dates with date_format {date_format!r}", False
     parts = text.str.extract(_DATE_PART, expand=False)
+    if date_format is not None:
+        for candidate in (text, parts):
+            parsed = spread(pd.to_datetime(candidate, format=date_format, errors="coerce"))
+            if parsed is not None:
+                return parsed, f"dates with date_format {date_format!r}", False
     distinct = [str(part) for part in parts.dropna().unique()]
     if not distinct:
         return None
@@ -783,10 +799,10 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series,
     date_format = _ORDER_FORMATS[order]
     if order in ("dmy", "mdy"):
         years = dashed.str.extract(r"-(\d+)$", expand=False).str.len()
-        if not years.empty and years.mode().iloc[0] == 2:
+        if not years.dropna().empty and years.mode().iloc[0] == 2:
             date_format = date_format.replace("%Y", "%y")
-    parsed = pd.to_datetime(dashed, format=date_format, errors="coerce")
-    return (parsed, reading, ambiguous) if enough(parsed) else None
+    parsed = spread(pd.to_datetime(dashed, format=date_format, errors="coerce"))
+    return None if parsed is None else (parsed, reading, ambiguous)
 
 
 def _read_sentinels(

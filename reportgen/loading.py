@@ -71,6 +71,8 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
 
 def is_workbook(path: Path) -> bool:
     """Whether ``path`` is an Excel workbook (by its first bytes, as load_table decides)."""
+    if not path.is_file():
+        return False  # opening a named pipe would wait forever: load_table refuses it
     try:
         with path.open("rb") as file:
             return file.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
