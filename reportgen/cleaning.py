@@ -727,8 +727,7 @@ def _derive_measures(
             f"No date in {_names(guessed)} has a day above 12, so whether "
             f"{'they are' if len(guessed) > 1 else 'it is'} day-first or month-first cannot be "
             'told: read day-first (dd/mm/yyyy). If month-first, set date_format = "%m/%d/%Y" '
-            "in the config file (with the time when the values have one, e.g. "
-            '"%m/%d/%Y %H:%M").'
+            "in the config file."
         )
     return frame
 
@@ -783,8 +782,10 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series,
 
     parts = text.str.extract(_DATE_PART, expand=False)
     if date_format is not None:
-        for candidate in (text, parts):
-            parsed = spread(pd.to_datetime(candidate, format=date_format, errors="coerce"))
+        # One date_format serves every date column: with or without its time of day.
+        date_only = date_format.split()[0] if date_format.split() else date_format
+        for candidate, form in ((text, date_format), (parts, date_format), (parts, date_only)):
+            parsed = spread(pd.to_datetime(candidate, format=form, errors="coerce"))
             if parsed is not None:
                 return parsed, f"dates with date_format {date_format!r}", False
     distinct = [str(part) for part in parts.dropna().unique()]
