@@ -75,6 +75,8 @@ class Table:
     path: Path
     sha256: str
     description: str
+    # What reading changed, for the data-quality notes (unnamed leftover columns dropped).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,9 @@ class CleanTable:
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
     display_names: Mapping[str, str] = field(default_factory=dict)
     outcomes: tuple[Outcome, ...] = ()
+    # Features whose extreme values were capped for clustering: their values before the
+    # cap (missing ones filled), so that describing the data shows the data.
+    uncapped: Mapping[str, pd.Series] = field(default_factory=dict)
 
     def display(self, column: str) -> str:
         """The column's name as charts and tables show it (with its unit, if configured)."""

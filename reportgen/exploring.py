@@ -35,7 +35,8 @@ def explore(clean: CleanTable) -> Exploration:
     correlated = numeric[:MAX_CORRELATED]
     correlations = frame[correlated].corr() if len(correlated) > 1 else pd.DataFrame()
     return Exploration(
-        numeric=tuple(_summarize(frame[column]) for column in numeric),
+        # The data as it is: a capped feature is summarized from its values before the cap.
+        numeric=tuple(_summarize(clean.uncapped.get(column, frame[column])) for column in numeric),
         categorical=tuple(
             CategoryCounts(
                 column,
