@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from reportgen.config import OTHER_CATEGORY, RARE_SHARE
 from reportgen.settings import Settings
 from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
@@ -47,6 +48,25 @@ def category_text(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+def common_categories(values: pd.Series, limit: int) -> tuple[tuple[str, ...], str | None]:
+    """Return the categories to show by name, most common first, and the one the rest join.
+
+    The one rule for rare categories, wherever categories are encoded or drawn: those
+    held by fewer than RARE_SHARE of the values, and any beyond the first ``limit - 1``
+    when there are more than ``limit``, are grouped as OTHER_CATEGORY (then the last
+    category, and returned second; None when every category is kept). A flag keeps
+    both its values, however rare one of them is. Ties go alphabetically.
+    """
+    counts = category_text(values).value_counts()
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    rare_count = RARE_SHARE * len(values) if len(ranked) > 2 else 0
+    common = [str(name) for name, count in ranked if count >= rare_count]
+    if len(common) < len(ranked) or len(common) > limit:
+        kept = [name for name in common[: limit - 1] if name != OTHER_CATEGORY]
+        return (*kept, OTHER_CATEGORY), OTHER_CATEGORY
+    return tuple(common), None
+
+
 @dataclass(frozen=True)
 class Table:
     """A customer table exactly as read from disk."""
@@ -55,6 +75,8 @@ class Table:
     path: Path
     sha256: str
     description: str
+    # What reading changed, for the data-quality notes (unnamed leftover columns dropped).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +153,9 @@ class CleanTable:
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
     display_names: Mapping[str, str] = field(default_factory=dict)
     outcomes: tuple[Outcome, ...] = ()
+    # Features whose extreme values were capped for clustering: their values before the
+    # cap (missing ones filled), so that describing the data shows the data.
+    uncapped: Mapping[str, pd.Series] = field(default_factory=dict)
 
     def display(self, column: str) -> str:
         """The column's name as charts and tables show it (with its unit, if configured)."""
@@ -219,14 +244,46 @@ class CategoryCounts:
     counts: tuple[tuple[str, int], ...]
 
 
+def histogram_bins(values: np.ndarray) -> int:
+    """The number of bars in a measure's histogram: one per distinct value, 5 to 30."""
+    return min(30, max(5, len(pd.unique(values))))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How one descriptive column's values are spread, as its chart panel shows them.
+
+    A measure is a histogram: ``counts`` customers between consecutive ``edges``.
+    Categories are ``counts`` customers in each of ``categories``, most common first,
+    rare ones and those past the first few grouped (see ``common_categories``).
+    """
+
+    column: str
+    display_name: str
+    counts: np.ndarray
+    edges: np.ndarray | None = None
+    categories: tuple[str, ...] = ()
+
+    @property
+    def is_measure(self) -> bool:
+        """Whether the column is a measure (a histogram) rather than categories."""
+        return self.edges is not None
+
+
 @dataclass(frozen=True)
 class Exploration:
-    """Descriptive statistics of the cleaned table."""
+    """Descriptive statistics of the cleaned table.
+
+    ``distributions`` are those of the descriptive columns the report charts (the
+    first MAX_CHART_PANELS); ``described`` counts every descriptive column.
+    """
 
     numeric: tuple[NumericSummary, ...]
     categorical: tuple[CategoryCounts, ...]
     correlations: pd.DataFrame
     findings: tuple[str, ...]
+    distributions: tuple[Distribution, ...] = ()
+    described: int = 0
 
     @property
     def shown(self) -> tuple[NumericSummary, ...]:
@@ -315,6 +372,50 @@ class Segmentation:
     def k(self) -> int:
         """The number of segments."""
         return len(self.sizes)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where the segment map draws the customers and the segment centres.
+
+    ``rows`` are the customers drawn (all of them, or a seeded sample once a scatter
+    would be saturated) out of ``customers``. With two measures and no categorical
+    feature the map's axes are the two features in original units and ``explained`` is
+    None; otherwise they are the first two principal components of the standardized
+    features, fitted on the drawn customers, and ``explained`` is each one's share of
+    the variance. With a single measure there is nothing to project: ``points`` and
+    ``centres`` are None and the map is a histogram.
+    """
+
+    rows: np.ndarray
+    customers: int
+    points: np.ndarray | None = None
+    centres: np.ndarray | None = None
+    explained: tuple[float, float] | None = None
+
+    @property
+    def sampled(self) -> bool:
+        """Whether only a sample of the customers is drawn."""
+        return len(self.rows) < self.customers
+
+
+@dataclass(frozen=True)
+class CategoryMix:
+    """One categorical feature: the share of each category among all customers and in
+    each segment.
+
+    ``shares`` has a row for all customers, then one per segment position; a column per
+    category, in ``categories`` order (the encoding's, then UNKNOWN_CATEGORY when some
+    customers' value was not among the model's categories).
+    """
+
+    column: str
+    display_name: str
+    short_name: str
+    categories: tuple[str, ...]
+    shares: np.ndarray
+
+    UNKNOWN_CATEGORY: ClassVar[str] = "(not in the model)"
 
 
 @dataclass(frozen=True)
@@ -564,6 +665,46 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Charts:
+    """The report's figures, one field per figure; None where a figure does not apply.
+
+    ``outcomes`` has one chart per outcome, in ``Report.outcomes`` order.
+    """
+
+    segment_map: Chart
+    segment_sizes: Chart
+    feature_boxplots: Chart
+    behaviour: Chart
+    category_mix: Chart | None = None
+    demographics: Chart | None = None
+    correlations: Chart | None = None
+    k_evidence: Chart | None = None
+    migration: Chart | None = None
+    outcomes: tuple[Chart, ...] = ()
+    # Order-line input only.
+    rfm_grid: Chart | None = None
+    concentration: Chart | None = None
+
+    def all(self) -> tuple[Chart, ...]:
+        """Every chart the report has, in a fixed order (the Python API lists them so)."""
+        listed = (
+            self.segment_map,
+            self.segment_sizes,
+            self.feature_boxplots,
+            self.category_mix,
+            self.demographics,
+            self.behaviour,
+            self.correlations,
+            self.k_evidence,
+            self.migration,
+            *self.outcomes,
+            self.rfm_grid,
+            self.concentration,
+        )
+        return tuple(chart for chart in listed if chart is not None)
+
+
+@dataclass(frozen=True)
 class EmailBody:
     """The report as an email body, ready to become a MIME message.
 
@@ -596,7 +737,7 @@ class Report:
     feature_columns: tuple[str, ...]
     profile_columns: tuple[str, ...]
     segments: tuple[SegmentProfile, ...]
-    charts: Mapping[str, Chart]
+    charts: Charts
     customers: int
     period: str
     changes: Changes | None = None

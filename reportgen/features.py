@@ -24,13 +24,12 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from reportgen.config import OTHER_CATEGORY, RARE_SHARE
 from reportgen.contract import (
     CategoryEncoding,
     CleanTable,
     FeatureMatrix,
     Transform,
-    category_text,
+    common_categories,
     transform_values,
 )
 from reportgen.errors import DataError
@@ -100,16 +99,7 @@ def choose_categories(values: pd.Series) -> CategoryEncoding:
     Raises:
         DataError: every customer is in the same category.
     """
-    counts = category_text(values).value_counts()
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    # A flag keeps both its values, however rare one of them is.
-    rare_count = RARE_SHARE * len(values) if len(ranked) > 2 else 0
-    common = [name for name, count in ranked if count >= rare_count]
-    if len(common) < len(ranked) or len(common) > MAX_CATEGORIES:
-        kept = [name for name in common[: MAX_CATEGORIES - 1] if name != OTHER_CATEGORY]
-        categories, other = (*kept, OTHER_CATEGORY), OTHER_CATEGORY
-    else:
-        categories, other = tuple(common), None
+    categories, other = common_categories(values, MAX_CATEGORIES)
     if len(categories) < 2:
         _refuse_constant(str(values.name))
     return CategoryEncoding(

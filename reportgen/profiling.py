@@ -25,6 +25,7 @@ import pandas as pd
 from reportgen.cleaning import abbreviate
 from reportgen.config import segment_color
 from reportgen.contract import (
+    CategoryMix,
     CategoryShare,
     CleanTable,
     DemographicProfile,
@@ -218,6 +219,38 @@ def profile_segments(
     return tuple(profiles)
 
 
+def category_mixes(
+    clean: CleanTable, features: FeatureMatrix, segmentation: Segmentation
+) -> tuple[CategoryMix, ...]:
+    """For each categorical feature, the share of each of its categories in every segment.
+
+    Customers are counted in the category the model encodes them in (rare ones in the
+    encoding's Other); a value the model does not know (possible with --previous) is
+    counted as CategoryMix.UNKNOWN_CATEGORY.
+    """
+    mixes = []
+    for encoding in features.categorical:
+        encoded = encoding.encode(clean.frame[encoding.column])
+        names = np.array([*encoding.categories, CategoryMix.UNKNOWN_CATEGORY])
+        picked = encoded.argmax(axis=1)
+        picked[encoded.max(axis=1) == 0] = len(encoding.categories)
+        shown = pd.Series(names[picked])
+        by_segment = pd.crosstab(segmentation.labels, shown, normalize="index")
+        overall = shown.value_counts(normalize=True).to_frame().T
+        shares = pd.concat([overall, by_segment]).fillna(0.0)
+        shares = shares[[c for c in names if c in shares.columns]]
+        mixes.append(
+            CategoryMix(
+                column=encoding.column,
+                display_name=clean.display(encoding.column),
+                short_name=clean.short_names.get(encoding.column, encoding.column),
+                categories=tuple(str(c) for c in shares.columns),
+                shares=shares.to_numpy(dtype=float),
+            )
+        )
+    return tuple(mixes)
+
+
 def level_of(z: float) -> Level:
     """Name the level of a standardized difference from the population mean."""
     for upper, level in _LEVELS:
@@ -270,7 +303,8 @@ def unique_names(
 
 def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommendation:
     """Return the first rule's advice whose conditions the segment's levels meet."""
-    known = {level.short_name: _coarse(level.level) for level in levels}
+    known = _words_of(levels)
+    known |= {level.short_name: _coarse(level.level) for level in levels}
     known |= {level.column: _coarse(level.level) for level in levels}
     known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
     strongest = max(levels, key=lambda level: abs(level.z))
@@ -284,6 +318,24 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
         key: text.replace("{strongest}", strongest.short_name) for key, text in rule.texts.items()
     }
     return Recommendation(rule=rule.name.replace("{strongest}", strongest.short_name), **texts)
+
+
+def _words_of(levels: Sequence[FeatureLevel]) -> dict[str, str]:
+    """Each word of the features' short names -> its feature's level, where unambiguous.
+
+    A rule about "income" then applies to "annual income" and one about "spending"
+    to "spending score"; a word in two features' names applies to neither.
+    """
+    owners: dict[str, set[str]] = {}
+    for level in levels:
+        for word in level.short_name.split():
+            owners.setdefault(word, set()).add(level.column)
+    by_column = {level.column: _coarse(level.level) for level in levels}
+    return {
+        word: by_column[next(iter(columns))]
+        for word, columns in owners.items()
+        if len(columns) == 1
+    }
 
 
 def _agreed_z(z: float, mean: float, pop_mean: float) -> float:
@@ -303,21 +355,28 @@ def _named_count(ranked: Sequence[FeatureLevel]) -> int:
 
 
 def _name(levels: Sequence[FeatureLevel], precise: bool, categories: str = "") -> str:
-    parts = [
-        _level_phrase(level.level if precise else _coarse(level.level), level.short_name)
-        for level in levels
-    ]
-    if categories:
-        parts.append(categories)
-    text = _fit(parts) or "Average on every measure"
+    """Join the levels' phrases (and the categories) in order, within MAX_NAME characters.
+
+    A name too long loses its least distinctive level first (the smallest |z|), never
+    the one that tells two similar segments apart; the categories go only when one
+    level is left.
+    """
+    kept = list(levels)
+
+    def parts() -> list[str]:
+        phrases = [
+            _level_phrase(level.level if precise else _coarse(level.level), level.short_name)
+            for level in kept
+        ]
+        return [*phrases, categories] if categories else phrases
+
+    while len(kept) > 1 and len(", ".join(parts())) > MAX_NAME:
+        kept.remove(min(kept, key=lambda level: abs(level.z)))
+    joined = parts()
+    while len(joined) > 1 and len(", ".join(joined)) > MAX_NAME:
+        joined = joined[:-1]
+    text = abbreviate(", ".join(joined), MAX_NAME) or "Average on every measure"
     return text[0].upper() + text[1:]
-
-
-def _fit(parts: list[str]) -> str:
-    """Join a name's parts, dropping the last ones past MAX_NAME characters."""
-    while len(parts) > 1 and len(", ".join(parts)) > MAX_NAME:
-        parts = parts[:-1]
-    return abbreviate(", ".join(parts), MAX_NAME)
 
 
 def _level_phrase(level: str, short: str) -> str:
