@@ -70,6 +70,7 @@ def environment() -> jinja2.Environment:
         k_marks=k_marks,
         grouped_by=grouped_by,
         how_segmented=how_segmented,
+        segments_found=segments_found,
     )
     return environment
 
@@ -123,13 +124,18 @@ def segment_status(change: SegmentChange) -> str:
 
 def k_marks(score: KScore, choice: KChoice) -> str:
     """What the k-evidence table marks about one k: 'elbow · chosen', or ''."""
+    chosen = score.k == choice.chosen_k
+    outside = not choice.k_min <= score.k <= choice.k_max
+    span = f"{choice.k_min}–{choice.k_max}"
     marks = [
         mark
         for mark, applies in (
             ("elbow", score.k == choice.elbow_k),
             ("best silhouette", score.k == choice.silhouette_k),
-            ("chosen", score.k == choice.chosen_k),
-            ("outside the range searched", not choice.k_min <= score.k <= choice.k_max),
+            ("chosen", chosen),
+            # 2 (and last month's or a forced k) are scored beside the business range.
+            (f"for comparison (range {span})", outside and not chosen),
+            (f"outside the range {span}", outside and chosen),
         )
         if applies
     ]
@@ -146,6 +152,13 @@ def grouped_by(report: Report) -> str:
             "(recency, frequency, monetary value)"
         )
     return "how recently and how often they bought (recency, frequency)"
+
+
+def segments_found(report: Report) -> str:
+    """Page 1's label for the number of segments: honest when the groups are not sharp."""
+    if report.k_choice is None or report.k_choice.sharp:
+        return "segments found"
+    return "segments (tendencies, not sharp groups)"
 
 
 def how_segmented(report: Report) -> str:

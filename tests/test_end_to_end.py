@@ -410,5 +410,7 @@ def test_customers_without_sharp_groups_are_told_so_on_page_1(tmp_path: Path) ->
     assert "No number of segments from 3 to 8 passed the tests" in first
     assert "These customers do not fall into sharply separated groups" in first
     assert "not as fixed target lists" in first
+    assert "segments (tendencies, not sharp groups)" in " ".join(first.split())
     email = (tmp_path / "out" / "email" / "message.txt").read_text()
     assert "do not fall into sharply separated groups" in " ".join(email.split())
+    assert "segments (tendencies, not sharp groups)" in email

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from reportgen.templating import bar_pixels, bar_width, environment
@@ -31,3 +33,30 @@ def test_breakable_gives_long_words_places_to_wrap_and_leaves_short_ones() -> No
     wrapped = breakable("X" * 60)
     assert wrapped.replace("\u200b", "") == "X" * 60
     assert max(len(part) for part in wrapped.split("\u200b")) == 24
+
+
+def test_k_marks_say_a_k_outside_the_range_was_scored_for_comparison() -> None:
+    from reportgen.contract import KChoice, KScore
+    from reportgen.templating import k_marks
+
+    scores = tuple(
+        KScore(k=k, inertia=10.0 / k, silhouette=None, stability=None) for k in (2, 3, 4)
+    )
+    choice = KChoice(
+        scores=scores,
+        elbow_k=3,
+        silhouette_k=2,
+        chosen_k=3,
+        reason="",
+        methods_agree=False,
+        forced=False,
+        sample_size=100,
+        resamples=0,
+        k_min=3,
+        k_max=4,
+    )
+    assert k_marks(scores[0], choice) == "best silhouette · for comparison (range 3–4)"
+    assert k_marks(scores[1], choice) == "elbow · chosen"
+    assert k_marks(scores[2], choice) == ""
+    forced = dataclasses.replace(choice, chosen_k=2)
+    assert k_marks(scores[0], forced) == "best silhouette · chosen · outside the range 3–4"
