@@ -451,6 +451,8 @@ class DemographicProfile:
     population_mean: float | None = None
     shares: tuple[CategoryShare, ...] = ()
     short_name: str = ""
+    # The column's name as the report shows it ("Days since first purchase").
+    display: str = ""
     # How far the segment stands out on this column (a share gap, or a quarter of a z):
     # the one-line description names the most distinctive columns first.
     distinctness: float = 0.0

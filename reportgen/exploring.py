@@ -34,6 +34,10 @@ def explore(clean: CleanTable) -> Exploration:
     # Features come first in ``numeric``: a wide table correlates them, not every column.
     correlated = numeric[:MAX_CORRELATED]
     correlations = frame[correlated].corr() if len(correlated) > 1 else pd.DataFrame()
+    # Labelled as the report names the columns (unless two names would collide).
+    shown = [clean.display(column) for column in correlated]
+    if len(correlated) > 1 and len(set(shown)) == len(shown):
+        correlations = correlations.set_axis(shown, axis=0).set_axis(shown, axis=1)
     return Exploration(
         # The data as it is: a capped feature is summarized from its values before the cap.
         numeric=tuple(_summarize(clean.uncapped.get(column, frame[column])) for column in numeric),

@@ -178,6 +178,7 @@ def profile_segments(
             segmentation.k,
             clean.short_names[column],
             clean.is_measure(column),
+            clean.display(column),
         )
         for column in described
     ]
@@ -408,14 +409,17 @@ def _coarse(level: str) -> str:
 
 
 def _profile_column(
-    values: pd.Series, labels: np.ndarray, k: int, short: str, is_measure: bool
+    values: pd.Series, labels: np.ndarray, k: int, short: str, is_measure: bool, display: str
 ) -> list[DemographicProfile]:
     """Describe one profiled column in every segment against all customers."""
     column = str(values.name)
     if is_measure:
         pop_mean, pop_std = float(values.mean()), float(values.std())
         means = values.groupby(labels).mean().reindex(range(k))
-        return [_numeric_profile(column, short, float(mean), pop_mean, pop_std) for mean in means]
+        return [
+            _numeric_profile(column, short, float(mean), pop_mean, pop_std, display)
+            for mean in means
+        ]
     population = values.value_counts(normalize=True)
     within = values.groupby(labels).value_counts(normalize=True)
     profiles = []
@@ -434,6 +438,7 @@ def _profile_column(
                 summary=f"{top.share:.0%} {label} ({top.population_share:.0%} of all customers)",
                 shares=tuple(shown),
                 short_name=short,
+                display=display,
                 distinctness=top.share - top.population_share,
                 notable=abs(top.share - top.population_share) >= NOTABLE_SHARE_GAP,
             )
@@ -442,7 +447,7 @@ def _profile_column(
 
 
 def _numeric_profile(
-    column: str, short: str, mean: float, pop_mean: float, pop_std: float
+    column: str, short: str, mean: float, pop_mean: float, pop_std: float, display: str
 ) -> DemographicProfile:
     z = (mean - pop_mean) / pop_std if pop_std else 0.0
     if abs(z) < NOTABLE_Z:
@@ -457,6 +462,7 @@ def _numeric_profile(
         summary=f"{phrase} (average {_number(mean)} vs {_number(pop_mean)})",
         segment_mean=mean,
         population_mean=pop_mean,
+        display=display,
         distinctness=abs(z) * NUMERIC_DISTINCTNESS,
         notable=abs(z) >= NOTABLE_Z,
     )

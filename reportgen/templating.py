@@ -32,6 +32,8 @@ from reportgen.formatting import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from reportgen.contract import ColumnReport, KChoice, KScore, Report, SegmentChange
 
 # How the report names the status of a tracked segment.
@@ -71,6 +73,7 @@ def environment() -> jinja2.Environment:
         grouped_by=grouped_by,
         how_segmented=how_segmented,
         segments_found=segments_found,
+        column_names=column_names,
     )
     return environment
 
@@ -152,6 +155,11 @@ def grouped_by(report: Report) -> str:
             "(recency, frequency, monetary value)"
         )
     return "how recently and how often they bought (recency, frequency)"
+
+
+def column_names(columns: Iterable[str], report: Report) -> str:
+    """Columns listed as the report names them ("Days since first purchase, Net spend")."""
+    return ", ".join(report.display(column) for column in columns)
 
 
 def segments_found(report: Report) -> str:

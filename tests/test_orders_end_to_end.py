@@ -64,6 +64,12 @@ def test_order_lines_give_rfm_segments_on_page_one(tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Read as order lines" in html
     assert "The RFM grid" in html
+    # Cards and the correlation findings name the measures as the report does, not by
+    # their internal column names.
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(out / "report.pdf").pages)
+    assert "Days since first purchase:" in text
+    for internal in ("tenure_days", "average_order_value", "distinct_items"):
+        assert internal not in text.replace("\n", " ").split("segments.csv")[0]
 
 
 @pytest.mark.slow
