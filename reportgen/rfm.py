@@ -263,6 +263,14 @@ def order_quality(
         )
     if summary.no_date_lines:
         notes.append(f"{summary.no_date_lines:,} lines have no readable date and are left out.")
+    if summary.duplicate_lines and not summary.has_orders:
+        copies = summary.duplicate_lines
+        copied = plural(copies, "line was an exact copy", "lines were exact copies")
+        notes.append(
+            f"{copies:,} {copied} of another line and counted once. The file has no order "
+            "number to tell a copy from a second, identical purchase on the same day, so a "
+            "few real purchases may be undercounted."
+        )
     if summary.after_reference_lines:
         notes.append(
             f"{summary.after_reference_lines:,} lines on or after the reference date "

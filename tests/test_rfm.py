@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -391,3 +392,14 @@ def test_customers_without_spend_are_counted_by_their_true_reason(tmp_path: Path
         "1 because all their purchases are worth 0; 1 because their returns are as large "
         "as their purchases or larger."
     )
+
+
+def test_copied_lines_without_an_order_number_are_said_to_be_a_guess(tmp_path: Path) -> None:
+    rows = [("A", "2024-01-05", 10.0), ("A", "2024-01-05", 10.0), ("B", "2024-02-11", 15.0)]
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount"])
+    _, summary = _order_summary(lines, tmp_path)
+    assert summary.duplicate_lines == 1
+    notes = order_quality(summary, ("recency_days",), ()).notes
+    assert any("1 line was an exact copy" in note and "no order number" in note for note in notes)
+    with_orders = dataclasses.replace(summary, has_orders=True)
+    assert not any("exact copies" in note for note in order_quality(with_orders, (), ()).notes)
