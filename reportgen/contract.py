@@ -702,3 +702,21 @@ class RfmSummary:
     total_revenue: float | None
     # All the net spend of the customers at risk, not only their last 12 months'.
     lifetime_at_risk: float | None = None
+
+
+@dataclass(frozen=True)
+class Population:
+    """Every customer's figures when the driver analysed a sample (the Spark engine).
+
+    ``sizes``, ``means`` and ``medians`` (one row per segment, one column per measure,
+    original units) are in the segmentation's order; ``feature_means`` are every
+    customer's means of the measures.
+    """
+
+    customers: int
+    sizes: tuple[int, ...]
+    feature_means: np.ndarray
+    means: np.ndarray
+    medians: np.ndarray
+    quality: DataQuality
+    sample_size: int

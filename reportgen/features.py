@@ -100,10 +100,20 @@ def choose_categories(values: pd.Series) -> CategoryEncoding:
     Raises:
         DataError: every customer is in the same category.
     """
-    counts = category_text(values).value_counts()
+    return categories_from_counts(
+        str(values.name), category_text(values).value_counts(), len(values)
+    )
+
+
+def categories_from_counts(column: str, counts: pd.Series, total: int) -> CategoryEncoding:
+    """``choose_categories`` from each category's count (the Spark engine counts them).
+
+    Raises:
+        DataError: every customer is in the same category.
+    """
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     # A flag keeps both its values, however rare one of them is.
-    rare_count = RARE_SHARE * len(values) if len(ranked) > 2 else 0
+    rare_count = RARE_SHARE * total if len(ranked) > 2 else 0
     common = [name for name, count in ranked if count >= rare_count]
     if len(common) < len(ranked) or len(common) > MAX_CATEGORIES:
         kept = [name for name in common[: MAX_CATEGORIES - 1] if name != OTHER_CATEGORY]
@@ -111,9 +121,9 @@ def choose_categories(values: pd.Series) -> CategoryEncoding:
     else:
         categories, other = tuple(common), None
     if len(categories) < 2:
-        _refuse_constant(str(values.name))
+        _refuse_constant(column)
     return CategoryEncoding(
-        column=str(values.name), categories=categories, weight=CATEGORY_WEIGHT, other=other
+        column=column, categories=categories, weight=CATEGORY_WEIGHT, other=other
     )
 
 
