@@ -121,7 +121,7 @@ def segment(
         "score": score,
         **settings,
     }
-    spark = {
+    spark: dict[str, Any] = {
         name: arguments.pop(name) for name in ("spark_master", "spark_conf") if name in arguments
     }
     overrides = {**_overrides(arguments), **_spark_overrides(spark)}
