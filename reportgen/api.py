@@ -368,16 +368,21 @@ class Result:
 
         The same rows as segments.csv (customers are in the input's order; duplicate
         rows were dropped). ``customer`` is the ID column, or the row number when the
-        table has none.
+        table has none. With the Spark engine, every customer's row is collected from
+        Spark (``result.analysis.assignments.frame`` is the Spark DataFrame).
         """
         segmentation = self.analysis.segmentation
         numbers = pd.Series(segmentation.numbers)
         names = pd.Series([segment.name for segment in self.report.segments])
+        ids, labels = self.analysis.clean.customer_ids, segmentation.labels
+        if self.analysis.assignments is not None:
+            # The Spark engine's driver holds a sample: collect every customer's segment.
+            ids, labels = self.analysis.assignments.every_customer()
         return pd.DataFrame(
             {
-                "customer": self.analysis.clean.customer_ids.to_numpy(),
-                "segment": numbers.to_numpy()[segmentation.labels],
-                "name": names.to_numpy()[segmentation.labels],
+                "customer": ids.to_numpy(),
+                "segment": numbers.to_numpy()[labels],
+                "name": names.to_numpy()[labels],
             }
         )
 

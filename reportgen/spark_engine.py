@@ -979,14 +979,11 @@ def population(
 
     ``positions[i]`` is the K-Means centre of the report's segment ``i``.
     """
-    from pyspark.sql import functions as F
-
-    means = prepared.customers.agg(
-        *(
-            F.avg(F.col(f"`{c}`").cast("double")).alias(f"m{i}")
-            for i, c in enumerate(prepared.stats.columns)
-        )
-    ).collect()[0]
+    figures = segments.figures
+    # Every customer's means, from the segments' sizes and means: no pass over the data.
+    overall = (figures.sizes[:, None] * np.nan_to_num(figures.means)).sum(axis=0) / max(
+        int(figures.sizes.sum()), 1
+    )
     quality: DataQuality = prepared.clean.quality
     sampled = len(prepared.clean.frame)
     if sampled < prepared.count:
@@ -1003,9 +1000,7 @@ def population(
         customers=prepared.count,
         sizes=tuple(int(segments.figures.sizes[p]) for p in positions),
         means=segments.figures.means[positions],
-        feature_means=np.array(
-            [means[f"m{i}"] for i in range(len(prepared.stats.columns))], dtype=float
-        ),
+        feature_means=overall,
         medians=segments.figures.medians[positions],
         quality=quality,
         sample_size=sampled,

@@ -75,9 +75,9 @@ def _agree(local: reportgen.Result, spark_result: reportgen.Result) -> None:
 
 
 def test_the_bundled_sample_agrees_with_the_local_engine(spark: Any, tmp_path: Path) -> None:
-    local = reportgen.segment(SAMPLE_DATA, config=SAMPLE_CONFIG, period="2026-11")
+    local = reportgen.segment(SAMPLE_DATA, config=SAMPLE_CONFIG, period="2026-11", pdf=False)
     on_spark = reportgen.segment(
-        SAMPLE_DATA, config=SAMPLE_CONFIG, period="2026-11", engine="spark"
+        SAMPLE_DATA, config=SAMPLE_CONFIG, period="2026-11", engine="spark", pdf=False
     )
     _agree(local, on_spark)
     written = on_spark.save(tmp_path / "spark")
@@ -110,6 +110,7 @@ def test_the_bundled_sample_agrees_with_the_local_engine(spark: Any, tmp_path: P
             previous=tmp_path / made_by,
             score=True,
             engine=scored_on,
+            pdf=False,
         )
         assert scored.k == local.k
         assert adjusted_rand_score(scored.segments["segment"], local.segments["segment"]) >= 0.95
@@ -118,8 +119,8 @@ def test_the_bundled_sample_agrees_with_the_local_engine(spark: Any, tmp_path: P
 def test_generated_order_lines_agree_with_the_local_engine(spark: Any, tmp_path: Path) -> None:
     path = tmp_path / "orders.parquet"
     write_order_lines(path, 40_000)
-    local = reportgen.segment(path, period="2026-11")
-    on_spark = reportgen.segment(path, period="2026-11", engine="spark")
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
     _agree(local, on_spark)
     local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
     assert local_rfm is not None and spark_rfm is not None
