@@ -425,7 +425,10 @@ def _analyse_spark(
             source = engine.spark_input(spark_frame)
         else:
             source = engine.read_input(engine.spark_session(settings), settings)
-    with _stage("Reading, counting, aggregating and sampling in Spark"):
+    with (
+        _stage("Reading, counting, aggregating and sampling in Spark"),
+        engine.spark_errors(source.name),
+    ):
         prepared = engine.prepare(settings, source, previous.model if previous else None)
     clean, features = prepared.clean, prepared.features
     if previous:
@@ -445,7 +448,10 @@ def _analyse_spark(
     k_choice: KChoice | None = None
     warnings: list[str] = []
     if previous and settings.score:
-        with _stage("Scoring every customer in Spark against", previous.model.period):
+        with (
+            _stage("Scoring every customer in Spark against", previous.model.period),
+            engine.spark_errors(source.name),
+        ):
             segmentation, drift = score_customers(previous.model, features)
             warnings = [drift] if drift else []
             every = engine.score_everyone(prepared, previous.model)
@@ -453,7 +459,10 @@ def _analyse_spark(
             positions = np.array([model_numbers.index(n) for n in segmentation.numbers])
     else:
         k_choice = _choose_k(settings, features, previous)
-        with _stage("Segmenting every customer in Spark", f"k = {k_choice.chosen_k}"):
+        with (
+            _stage("Segmenting every customer in Spark", f"k = {k_choice.chosen_k}"),
+            engine.spark_errors(source.name),
+        ):
             every = engine.segment_everyone(prepared, k_choice.chosen_k, settings.seed)
             segmentation = engine.segmentation_of_sample(
                 features, every.centres, every.figures, every.order

@@ -33,9 +33,11 @@ import importlib.util
 import logging
 import math
 import os
+import re
 import shutil
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,6 +49,7 @@ import pandas as pd
 from reportgen.contract import (
     CategoryEncoding,
     CleanTable,
+    ColumnReport,
     DataQuality,
     FeatureMatrix,
     Population,
@@ -213,8 +216,24 @@ def read_input(spark: Any, settings: Settings) -> SparkInput:
 
 
 def spark_input(frame: Any, name: str = "Spark DataFrame") -> SparkInput:
-    """A Spark DataFrame given to the API, as the engine's input."""
-    return SparkInput(frame, name, "Spark DataFrame", hashlib.sha256(b"").hexdigest())
+    """A Spark DataFrame given to the API, as the engine's input.
+
+    Its hash is that of the files it reads (none for a table made in memory).
+    """
+    files = "\n".join(sorted(frame.inputFiles()))
+    return SparkInput(frame, name, "Spark DataFrame", hashlib.sha256(files.encode()).hexdigest())
+
+
+@contextmanager
+def spark_errors(name: str) -> Iterator[None]:
+    """Spark's own errors (a missing file, a column Spark cannot read) as a DataError."""
+    try:
+        yield
+    except Exception as error:
+        if not type(error).__module__.startswith(("pyspark", "py4j")):
+            raise
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(f"Spark could not process {name}: {first}") from None
 
 
 def _is_csv(location: str, local: bool) -> bool:
@@ -907,6 +926,8 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
         rows_kept=count,
         ignored=tuple(settings.ignore),
     )
+    if len(sample) < count:
+        quality = dataclasses.replace(quality, columns=_missing_counts(rows, quality.columns))
     clean = dataclasses.replace(clean, quality=quality)
     measures = [c for c in clean.feature_columns if clean.is_measure(c)]
     categorical = [c for c in clean.feature_columns if not clean.is_measure(c)]
@@ -918,6 +939,32 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
         encodings=previous_model.categorical if previous_model is not None else None,
     )
     return SparkPrepared(clean, sample_features(clean, stats), stats, customers, count, source)
+
+
+def _missing_counts(frame: Any, columns: Sequence[ColumnReport]) -> tuple[ColumnReport, ...]:
+    """The columns' missing values counted over every customer, in one Spark pass.
+
+    ``frame`` is the rows before the features were filled; a column's note that counts
+    the sample's filled gaps ("12 missing filled with the median") counts them all.
+    """
+    from pyspark.sql import functions as F
+
+    present = [c.name for c in columns if c.name in frame.columns]
+    row = frame.agg(
+        *(F.sum(F.col(f"`{c}`").isNull().cast("int")).alias(f"m{i}") for i, c in enumerate(present))
+    ).collect()[0]
+    counts = {name: int(row[f"m{index}"] or 0) for index, name in enumerate(present)}
+    reports = []
+    for column in columns:
+        if column.name not in counts or not column.missing:
+            reports.append(column)
+            continue
+        missing = counts[column.name]
+        note = column.note and re.sub(
+            r"[0-9][0-9,]* missing filled", f"{missing:,} missing filled", column.note
+        )
+        reports.append(dataclasses.replace(column, missing=missing, note=note))
+    return tuple(reports)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from sklearn.metrics import adjusted_rand_score
 
 import reportgen
+from reportgen.cli import main
 from reportgen.config import SAMPLE_CONFIG, SAMPLE_DATA
 from reportgen.sample_orders import write_order_lines
 
@@ -160,3 +162,22 @@ def test_a_spark_dataframe_is_segmented_in_its_session(spark: Any) -> None:
     assert result.report.source_name == "Spark DataFrame"
     assert result.report.customers == 200
     assert np.isclose(result.profiles["share"].sum(), 1.0)
+
+
+def test_the_command_reads_a_parquet_folder(spark: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    table = pd.read_csv(SAMPLE_DATA)
+    table.iloc[:100].to_parquet(folder / "part-0.parquet")
+    table.iloc[100:].to_parquet(folder / "part-1.parquet")
+    out = tmp_path / "out"
+    command = ["run", str(folder), "--engine", "spark", "--no-pdf", "-o", str(out)]
+    command += ["--config", str(SAMPLE_CONFIG), "--period", "2026-11"]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["file"] == "customers"
+    assert sum(segment["size"] for segment in summary["segments"]) == 200
+    missing = CliRunner().invoke(main, [*command[:1], str(tmp_path / "nowhere"), *command[2:]])
+    assert missing.exit_code == 1
+    assert "Traceback" not in missing.output and "Spark cannot read" in missing.output
