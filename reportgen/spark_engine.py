@@ -327,7 +327,8 @@ def aggregate_spark_orders(
             "{reference}", reference_sql
         )
     )
-    totals.createOrReplaceTempView("reportgen_totals")
+    # Read twice (the counts, then the customers): computed once.
+    totals.persist().createOrReplaceTempView("reportgen_totals")
     customers = spark.sql(_customer_columns_sql(reference_sql, roles.has_money, roles.item))
     counts = spark.sql(
         "SELECT COUNT(*) AS customers, "
