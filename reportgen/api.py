@@ -139,7 +139,7 @@ def segment(
         return _segment_after(previous, data, input_path, config_path, overrides)
     if previous is not None:
         overrides["previous_dir"] = Path(previous)
-    resolved = resolve_settings(input_path, config_path, overrides)
+    resolved = resolve_settings(input_path, config_path, overrides, interface="python")
     if spark_frame is not None:
         return Result(analyse(resolved, spark_frame=spark_frame))
     table = _table(data)
@@ -206,9 +206,9 @@ def _segment_after(
             segments_csv(previous.analysis.clean, previous.analysis.segmentation, names)
         )
         resolved = resolve_settings(
-            input_path, config_path, {**overrides, "previous_dir": directory}
+            input_path, config_path, {**overrides, "previous_dir": directory}, interface="python"
         )
-        prior = replace(read_previous_run(directory), directory=label)
+        prior = read_previous_run(directory)
     resolved = replace(resolved, previous_dir=label)
     return Result(analyse(resolved, table=_table(data), previous=prior))
 
@@ -473,7 +473,7 @@ class Result:
             SettingsError: ``directory`` holds the report of another period.
         """
         target = self.settings.output_dir if directory is None else Path(directory)
-        check_period(target, self.period)
+        check_period(target, self.period, self.settings.named)
         return write(self._written_to(target), target)
 
     def to_html(self) -> str:
@@ -525,9 +525,8 @@ class Result:
         if directory == self.settings.output_dir:
             return self.analysis
         settings = replace(self.settings, output_dir=directory)
-        summary = settings.to_summary()
-        report = replace(self.report, settings=summary)
+        report = replace(self.report, settings=settings)
         model = self.analysis.model
         if not settings.score:  # score mode keeps last month's model and its settings
-            model = replace(model, settings=summary)
+            model = replace(model, settings=settings.to_summary())
         return replace(self.analysis, settings=settings, report=report, model=model)

@@ -48,6 +48,7 @@ from threadpoolctl import ThreadpoolController
 from reportgen.config import EVIDENCE_SAMPLE_SIZE, SILHOUETTE_SAMPLE_SIZE, STABILITY_RESAMPLES
 from reportgen.contract import FeatureMatrix, KChoice, KScore, Segmentation, SegmentProfile
 from reportgen.errors import DataError
+from reportgen.formatting import format_number
 
 log = logging.getLogger(__name__)
 
@@ -472,7 +473,7 @@ def _margin(score: KScore) -> float:
 
 
 def _num(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+    return format_number(value, 2)
 
 
 def _evidence(score: KScore) -> str:

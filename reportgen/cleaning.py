@@ -50,6 +50,7 @@ from reportgen.contract import (
 )
 from reportgen.errors import DataError, SettingsError
 from reportgen.extremes import check_standardizable, read_non_finite
+from reportgen.formatting import format_number, format_significant
 from reportgen.settings import Settings
 from reportgen.wide import cap_features
 
@@ -76,6 +77,8 @@ _QUANTITY_WORDS = {
 _UNKNOWN_WORDS = {"unknown", "unk", "not known", "n/k", "undisclosed"}
 _SPEND_PREFIXES = {"mnt"}  # "MntWines": the amount spent on wine
 _DROPPED_PREFIXES = {"num", "nb", "nbr", "cnt", "amt"}
+# Units written into a name ("annual_income_thousands", "price_usd") are not the noun.
+_UNIT_SUFFIXES = {"thousands", "thousand", "usd", "eur", "gbp", "dollars", "euros", "pct"}
 _DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
 # A mostly numeric column with a few stray strings ("n/a", "-") is numeric with gaps.
 _NUMERIC_SHARE = 0.9
@@ -110,7 +113,9 @@ def clean_table(
     settings = _without_gone_columns(settings, table)
     for name in settings.ignore:
         if name not in table.frame.columns:
-            raise SettingsError(f"ignore names column {name!r}, which is not in {table.path}.")
+            raise SettingsError(
+                f"{settings.named('ignore')} names column {name!r}, which is not in {table.path}."
+            )
     frame = table.frame.drop(columns=list(settings.ignore))
     details: dict[str, list[str]] = {column: [] for column in table.frame.columns}
     kinds: dict[str, ColumnKind] = {}
@@ -139,7 +144,7 @@ def clean_table(
     not_applicable.update(blanks)
     frame, infinite = read_non_finite(frame, details)
     not_applicable = {c: not_applicable.get(c, 0) + infinite.get(c, 0) for c in frame.columns}
-    frame, coerced = _coerce_features(frame, settings.features, table)
+    frame, coerced = _coerce_features(frame, settings, table)
     notes.extend(coerced)
     kinds.update({c: kind for c, kind in (known_kinds or {}).items() if c in frame.columns})
     kinds.update({column: "code" for column in roles_found.codes if column not in kinds})
@@ -172,7 +177,8 @@ def clean_table(
     if settings.features and all(kinds[column] != "numeric" for column in settings.features):
         raise SettingsError(
             f"The features ({', '.join(settings.features)}) are all categories; segmenting "
-            "on categories alone is not supported. Add at least one measure with --feature."
+            "on categories alone is not supported. Add at least one measure to "
+            f"{settings.named('features')}."
         )
     usable = [
         c
@@ -202,8 +208,8 @@ def clean_table(
             capped = (
                 f"{len(candidates):,} numeric columns could be features; the {len(features)} "
                 "with the fewest missing values and then the most distinct values, near-copies "
-                "of each other aside, were used (choose others with --feature); the rest "
-                "describe the segments."
+                "of each other aside, were used (choose others with "
+                f"{settings.named('features')}); the rest describe the segments."
             )
         notes.extend([capped] if capped else [])
         for column, reason in twins.items():
@@ -227,7 +233,7 @@ def clean_table(
             )
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
-            "check the delimiter or choose columns with --feature."
+            f"check the delimiter or choose columns with {settings.named('features')}."
         )
     profile = settings.profile or tuple(c for c in usable if c not in features)
     used = (*features, *profile)
@@ -388,8 +394,9 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
         if column == id_column or (identifier and (identifier.named or "row" in identifier.reason)):
             why = f" ({identifier.reason})" if identifier else ""
             raise SettingsError(
-                f"--feature {column}: column {column!r} is an identifier{why}. An ID numbers "
-                "customers, it does not measure them, so segments built on it would mean "
+                f"{settings.named('features')} includes column {column!r}, which is an "
+                f"identifier{why}. An ID "
+                "numbers customers, it does not measure them, so segments built on it would mean "
                 f"nothing; remove {column!r} from the features."
             )
     left_out: dict[str, str] = {}
@@ -407,10 +414,10 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             distinct = frame[column].nunique()
             if not 2 <= distinct <= roles.MAX_OUTCOME_VALUES:
                 raise SettingsError(
-                    f"outcomes names column {column!r}, which has {distinct:,} different "
-                    f"value{'s' if distinct != 1 else ''}; an outcome has two (or up to "
-                    f"{roles.MAX_OUTCOME_VALUES}) values, such as Yes/No: remove it from "
-                    "outcomes."
+                    f"{settings.named('outcomes')} names column {column!r}, which has "
+                    f"{distinct:,} different value{'s' if distinct != 1 else ''}; an outcome "
+                    f"has two (or up to {roles.MAX_OUTCOME_VALUES}) values, such as Yes/No: "
+                    "remove it from the outcomes."
                 )
         outcomes = tuple(roles.configured_outcome(c, frame[c]) for c in settings.outcomes)
     else:
@@ -601,8 +608,9 @@ def short_name(column: str) -> str:
     """Return a column's name as a lower-case noun: 'Annual Income (k$)' -> 'annual income'.
 
     Export abbreviations read badly in a segment's name: the marketing tables' "Mnt"
-    (amount spent) becomes "spend" ('MntWines' -> 'wines spend'), and count and amount
-    prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit').
+    (amount spent) becomes "spend" ('MntWines' -> 'wines spend'), count and amount
+    prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit'),
+    and so is a unit at the end ('annual_income_thousands' -> 'annual income').
     """
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", without_units)  # MntWines -> Mnt Wines
@@ -611,24 +619,27 @@ def short_name(column: str) -> str:
         words = [*words[1:], "spend"]
     elif len(words) > 1 and words[0] in _DROPPED_PREFIXES:
         words = words[1:]
+    if len(words) > 1 and words[-1] in _UNIT_SUFFIXES:
+        words = words[:-1]
     return abbreviate(" ".join(words))
 
 
 def _check_named_columns(columns: Iterable[str], settings: Settings, table: Table) -> None:
     available = list(columns)
     named = {
-        "--feature": settings.features,
-        "--profile": settings.profile,
+        "features": settings.features,
+        "profile": settings.profile,
         "id_column": (settings.id_column,) if settings.id_column else (),
         "outcomes": settings.outcomes or (),
         "labels": tuple(settings.labels),
         "units": tuple(settings.units),
     }
-    for option, names in named.items():
+    for setting, names in named.items():
         for name in names:
             if name not in available:
                 raise SettingsError(
-                    f"{option} names column {name!r}, which is not in {table.path}."
+                    f"{settings.named(setting)} names column {name!r}, which is not in "
+                    f"{table.path}."
                     f"{_did_you_mean(name, available)} Its columns are: {', '.join(available)}."
                 )
 
@@ -794,7 +805,7 @@ def _drop_rows_without_id(
 
 
 def _coerce_features(
-    frame: pd.DataFrame, features: tuple[str, ...], table: Table
+    frame: pd.DataFrame, settings: Settings, table: Table
 ) -> tuple[pd.DataFrame, list[str]]:
     """Turn explicitly chosen text features into numbers where they are numbers.
 
@@ -802,7 +813,7 @@ def _coerce_features(
     few categories, refused when it holds a different value in most rows (names, notes).
     """
     notes = []
-    for column in features:
+    for column in settings.features:
         values = frame[column]
         if pd.api.types.is_numeric_dtype(values) or _is_true_false(values):
             continue
@@ -818,7 +829,7 @@ def _coerce_features(
                 f"Column {column!r} in {table.path} is not numeric (row {int(first_bad) + 2} "
                 f"holds {values[first_bad]!r}) and has too many different values "
                 f"({distinct:,}) to be a category; segment on numeric columns or categories "
-                "with a few values, or leave this one out of --feature."
+                f"with a few values, or leave this one out of {settings.named('features')}."
             )
         if (~parsed).any():
             notes.append(
@@ -917,7 +928,7 @@ def _percentiles_1_99(values: pd.Series) -> np.ndarray:
 
 
 def _plain(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return format_number(value, 0) if abs(value) >= 100 else format_significant(value)
 
 
 def _note_negative_money(values: pd.Series, column: str, details: list[str]) -> None:

@@ -7,9 +7,9 @@ the commands, so ``reportgen --help`` answers at once.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
-import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -22,6 +22,8 @@ from reportgen import __version__
 from reportgen.errors import EmailError, ReportgenError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from reportgen.settings import EmailSettings
 
 log = logging.getLogger("reportgen")
@@ -282,7 +284,8 @@ def run(
         raise click.UsageError(f"--{given[0].replace('_', '-')} is an email option: add --email.")
     if send_email and no_pdf:
         raise click.UsageError("--email sends report.pdf: drop --no-pdf.")
-    with _user_errors():
+    # All outputs are swapped in at once at the end: an error before then writes nothing.
+    with _user_errors("Nothing was written."):
         settings = resolve_settings(input_path, config_path, overrides)
         # Checked before the run, so that a missing address fails at once.
         mail = _email_settings(config_path, email_options) if send_email else None
@@ -294,7 +297,10 @@ def run(
     for path in result.written:
         click.echo(str(path))
     if mail is not None:
-        with _user_errors(written=settings.output_dir), _after_the_run(settings.output_dir):
+        with (
+            _user_errors(f"The report is in {settings.output_dir}."),
+            _after_the_run(settings.output_dir),
+        ):
             _send(settings.output_dir, mail, dry_run=email_options["dry_run"])
 
 
@@ -414,13 +420,24 @@ def sample(
     --orders, writes an order-line export (invoices, returns, guest checkouts, postage
     lines) to try order-line input.
     """
+    from reportgen.swap import replace_file
+
     if orders:
         from reportgen.sample_orders import ORDERS_SEED, write_order_lines
 
         if months is not None:
             raise click.UsageError("--orders writes one export: drop --months.")
         path = output or Path("data/orders.csv")
-        write_order_lines(path, customers, seed=ORDERS_SEED if seed is None else seed)
+        with _user_errors():
+            replace_file(
+                path,
+                lambda partial: write_order_lines(
+                    partial,
+                    customers,
+                    seed=ORDERS_SEED if seed is None else seed,
+                    parquet=path.suffix == ".parquet",
+                ),
+            )
         click.echo(str(path))
         return
     from reportgen.sample import SAMPLE_SEED, make_customers, make_months
@@ -429,7 +446,9 @@ def sample(
     if months is None:
         tables = [(output or Path("data/customers.csv"), make_customers(customers, seed=seed))]
     else:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start):
+        from reportgen.settings import PERIOD_PATTERN
+
+        if not PERIOD_PATTERN.fullmatch(start):
             raise click.BadParameter(
                 f"{start!r} is not a month like 2026-01.", param_hint="--start"
             )
@@ -439,9 +458,13 @@ def sample(
             for period, frame in make_months(customers, months, start=start, seed=seed)
         ]
     for path, frame in tables:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False, lineterminator="\n")
+        with _user_errors():
+            replace_file(path, functools.partial(_write_csv, frame))
         click.echo(str(path))
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False, lineterminator="\n")
 
 
 @main.command()
@@ -471,6 +494,7 @@ def init(
     """
     _configure_logging(verbose, quiet)
     from reportgen.init_config import compare_columns, draft_config
+    from reportgen.swap import replace_file
     from reportgen.transactions import OrderOptions, order_config, plan_orders
 
     with _user_errors():
@@ -483,8 +507,7 @@ def init(
             elif output.exists() and not force:
                 click.echo(f"{output} was kept; rerun with --force to replace it with a fresh one.")
             else:
-                output.parent.mkdir(parents=True, exist_ok=True)
-                output.write_text(text, encoding="utf-8")
+                replace_file(output, functools.partial(_write_text, text))
                 click.echo(str(output))
             return
         draft = draft_config(input_path, sheet, output)
@@ -498,9 +521,12 @@ def init(
         if output is None:
             click.echo(draft.text, nl=False)
             return
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(draft.text, encoding="utf-8")
+        replace_file(output, functools.partial(_write_text, draft.text))
     click.echo(str(output))
+
+
+def _write_text(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 @contextlib.contextmanager
@@ -525,12 +551,12 @@ def _sigterm_as_sigint() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _user_errors(written: Path | None = None) -> Iterator[None]:
+def _user_errors(outcome: str = "") -> Iterator[None]:
     """Turn ReportgenError into click's one-line errors; anything else into a short note.
 
     Args:
-        written: the report folder, when the report was already written before this
-            part of the command (so that the note does not claim nothing was written).
+        outcome: what an unexpected error leaves behind, when the command knows it
+            ("Nothing was written." where all outputs are written at once at the end).
     """
     try:
         yield
@@ -542,9 +568,9 @@ def _user_errors(written: Path | None = None) -> Iterator[None]:
         raise
     except Exception as error:
         log.debug("unexpected error", exc_info=error)
-        outcome = f"The report is in {written}." if written is not None else "Nothing was written."
         raise click.ClickException(
-            f"Unexpected internal error ({type(error).__name__}: {error}). {outcome} "
+            f"Unexpected internal error ({type(error).__name__}: {error}). "
+            f"{outcome + ' ' if outcome else ''}"
             "Run again with -v to see the details, and please report it."
         ) from None
 

@@ -17,9 +17,12 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from reportgen.settings import Settings
 from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
 ColumnKind = Literal["numeric", "categorical", "code", "date"]
+# How far a segment's mean is from everyone's, in words (profiling.level_of).
+Level = Literal["very low", "low", "average", "high", "very high"]
 Transform = Literal["none", "log1p"]
 
 
@@ -323,7 +326,7 @@ class FeatureLevel:
     segment_mean: float
     population_mean: float
     z: float
-    level: str
+    level: Level
     display: str = ""
 
 
@@ -350,6 +353,8 @@ class DemographicProfile:
     # How far the segment stands out on this column (a share gap, or a quarter of a z):
     # the one-line description names the most distinctive columns first.
     distinctness: float = 0.0
+    # Whether the segment differs enough on this column for its description to say so.
+    notable: bool = False
 
 
 @dataclass(frozen=True)
@@ -501,7 +506,6 @@ class SavedModel:
 class PreviousRun:
     """An earlier run read back from its output directory."""
 
-    directory: Path
     model: SavedModel
     assignments: pd.Series
 
@@ -584,7 +588,7 @@ class Report:
     seed: int
     restarts: int
     rules_source: str
-    settings: Mapping[str, Any]
+    settings: Settings
     versions: Mapping[str, str]
     quality: DataQuality
     exploration: Exploration
@@ -602,6 +606,10 @@ class Report:
     outcomes: tuple[OutcomeRates, ...] = ()
     # Order-line input (issue 14): RFM grid, revenue at risk, how the lines were read.
     rfm: RfmSummary | None = None
+
+    def display(self, column: str) -> str:
+        """The column's name as the report shows it (with its unit, if configured)."""
+        return self.display_names.get(column, column)
 
     @property
     def measure_columns(self) -> tuple[str, ...]:

@@ -227,7 +227,7 @@ MODEL_SCHEMA = Record(
 )
 
 
-def read_model(directory: Path) -> SavedModel:
+def read_model(directory: Path, setting: str = "--previous") -> SavedModel:
     """Read model.json from an earlier run's output directory.
 
     Raises:
@@ -237,7 +237,7 @@ def read_model(directory: Path) -> SavedModel:
     path = directory / MODEL_FILE
     if not path.is_file():
         raise DataError(
-            f"{directory} holds no {MODEL_FILE}; --previous must name the output directory of "
+            f"{directory} holds no {MODEL_FILE}; {setting} must name the output directory of "
             "an earlier reportgen run (for example output/2026-10)."
         )
     try:
@@ -333,9 +333,13 @@ def _transform(name: str) -> Transform:
     return name  # type: ignore[return-value]
 
 
-def read_previous_run(directory: Path) -> PreviousRun:
-    """Read an earlier run's model and its customer -> segment assignments."""
-    model = read_model(directory)
+def read_previous_run(directory: Path, setting: str = "--previous") -> PreviousRun:
+    """Read an earlier run's model and its customer -> segment assignments.
+
+    Args:
+        setting: how the user named ``directory`` (``Settings.named``), for messages.
+    """
+    model = read_model(directory, setting)
     path = directory / "segments.csv"
     try:
         table = pd.read_csv(path, dtype={"customer_id": str})
@@ -344,12 +348,16 @@ def read_previous_run(directory: Path) -> PreviousRun:
         )
     except (OSError, KeyError, ValueError, pd.errors.ParserError) as error:
         raise DataError(f"Cannot read the earlier assignments in {path}: {error}.") from None
-    return PreviousRun(directory=directory, model=model, assignments=assignments)
+    return PreviousRun(model=model, assignments=assignments)
 
 
-def inherited_settings(directory: Path) -> dict[str, Any]:
-    """Return the settings an earlier run used that a follow-up run should keep."""
-    settings = read_model(directory).settings
+def inherited_settings(directory: Path, setting: str = "--previous") -> dict[str, Any]:
+    """Return the settings an earlier run used that a follow-up run should keep.
+
+    Args:
+        setting: how the user named ``directory`` (``Settings.named``), for messages.
+    """
+    settings = read_model(directory, setting).settings
     values = {key: settings[key] for key in INHERITED_SETTINGS if key in settings}
     for key in ("features", "profile", "ignore", "exclude_items"):
         if key in values:

@@ -22,17 +22,11 @@ from reportgen import roles
 from reportgen.cleaning import clean_table
 from reportgen.contract import CleanTable, ColumnReport
 from reportgen.errors import SettingsError
+from reportgen.formatting import COLUMN_KIND_NAMES, COLUMN_ROLE_NAMES
 from reportgen.loading import load_table
 from reportgen.settings import Settings
 
 _WIDTH = 92
-_ROLE_TEXT = {
-    "id": "customer ID",
-    "feature": "segmentation feature",
-    "profile": "description only",
-    "outcome": "outcome",
-    "ignored": "not used",
-}
 
 
 @dataclass(frozen=True)
@@ -188,12 +182,6 @@ def compare_columns(config_path: Path, columns: Sequence[str]) -> ColumnChanges:
     )
 
 
-_KIND_TEXT = {
-    "numeric": "a measure",
-    "categorical": "a category",
-    "code": "a code (a category)",
-    "date": "dates",
-}
 _SAID_BY_ROLE = ("the customer ID: ", "left out: ", "not a feature: ")
 
 
@@ -203,9 +191,9 @@ def _role_phrase(column: ColumnReport) -> str:
     for prefix in _SAID_BY_ROLE:
         note = note.replace(prefix, "")
     if column.role == "id" or note.startswith("an identifier"):
-        return f"{_ROLE_TEXT[column.role]}: {note}"
-    kind = _KIND_TEXT[column.kind]
-    return f"{_ROLE_TEXT[column.role]}: {kind}" + (f"; {note}" if note else "")
+        return f"{COLUMN_ROLE_NAMES[column.role]}: {note}"
+    kind = f"a {COLUMN_KIND_NAMES[column.kind]}"
+    return f"{COLUMN_ROLE_NAMES[column.role]}: {kind}" + (f"; {note}" if note else "")
 
 
 def _wrapped(text: str, prefix: str = "#   ", indent: str = "#       ") -> list[str]:

@@ -64,6 +64,15 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
     return Table(frame=frame, path=path, sha256=scan.sha256, description=description)
 
 
+def is_workbook(path: Path) -> bool:
+    """Whether ``path`` is an Excel workbook (by its first bytes, as load_table decides)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
+    except OSError:
+        return False  # missing or unreadable: load_table says what is wrong
+
+
 @dataclass(frozen=True)
 class _Scan:
     sha256: str

@@ -27,6 +27,7 @@ from reportgen.contract import (
     SegmentProfile,
     SegmentRate,
 )
+from reportgen.formatting import format_percent
 from reportgen.roles import is_positive
 
 NOTABLE_RATIO = 1.5
@@ -174,5 +175,4 @@ def _advise(
 
 def _percent(share: float, precise: bool = False) -> str:
     """'48%' for a segment; one decimal below 10% or for the overall rate: '26.5%'."""
-    value = share * 100
-    return f"{value:.1f}%" if precise or value < 10 else f"{value:.0f}%"
+    return format_percent(share, 1 if precise or share * 100 < 10 else 0)

@@ -188,7 +188,7 @@ def summary_json(report: Report) -> bytes:
         },
         "changes": _changes_summary(report.changes),
         "outcomes": [item.to_summary() for item in report.outcomes],
-        "settings": dict(report.settings),
+        "settings": report.settings.to_summary(),
         "versions": dict(report.versions),
     }
     return (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import platform
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -44,7 +44,7 @@ from reportgen.errors import DataError, SettingsError
 from reportgen.exploring import explore
 from reportgen.features import prepare_features
 from reportgen.history import MODEL_FILE, build_model, model_json, read_model, read_previous_run
-from reportgen.loading import load_table
+from reportgen.loading import is_workbook, load_table
 from reportgen.outcomes import outcome_rates, with_outcomes
 from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
 from reportgen.plotting import make_charts
@@ -78,6 +78,7 @@ from reportgen.transactions import (
     file_sha256,
     order_options,
     plan_orders,
+    plan_table_orders,
 )
 
 log = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
     Raises:
         ReportgenError: a problem with the input or the settings; nothing was written.
     """
-    check_period(settings.output_dir, settings.period)
+    check_period(settings.output_dir, settings.period, settings.named)
     check_output_dir(settings.output_dir)
     analysis = analyse(settings, now=now)
     written = write(analysis, settings.output_dir)
@@ -162,20 +163,27 @@ def analyse(
         ReportgenError: a problem with the input or the settings.
     """
     if previous is None and settings.previous_dir:
-        previous = read_previous_run(settings.previous_dir)
+        previous = read_previous_run(settings.previous_dir, settings.named("previous_dir"))
     rules = load_rules(settings.rules_path)
     if settings.engine == "spark" or spark_frame is not None:
         return _analyse_spark(settings, now, previous, spark_frame, rules)
     with _stage("Loading", settings.input_path):
         # Order lines (issue 14) are aggregated to customers; customer tables load as
-        # before. A table given in memory (the Python API) is a customer table.
-        plan = None
-        if table is None:
-            plan = plan_orders(settings.input_path, order_options(settings), settings.sheet)
+        # before. A workbook is read once, and a DataFrame (the Python API) is already
+        # in memory: both are judged there.
+        options = order_options(settings)
+        if table is None and not is_workbook(settings.input_path):
+            plan = plan_orders(settings.input_path, options, settings.sheet)
             if plan is None:
                 table = load_table(settings.input_path, settings.sheet)
+        else:
+            if table is None:
+                table = load_table(settings.input_path, settings.sheet)
+            plan = plan_table_orders(table, options)
+            if plan is not None:
+                table = None
         if previous and table is not None:
-            check_features(previous.model, table, settings.previous_dir)
+            check_features(previous.model, table, settings)
     orders = None
     if plan is not None:
         with _stage("Aggregating order lines"):
@@ -183,7 +191,7 @@ def analyse(
         clean, features = orders.clean, orders.features
         source_name, input_sha256 = settings.input_path.name, orders.sha256
         if previous:
-            check_same_features(previous.model, features)
+            check_same_features(previous.model, features, settings)
     else:
         assert table is not None
         with _stage("Cleaning"):
@@ -195,7 +203,7 @@ def analyse(
             del table
             features = prepare_features(clean, previous.model.categorical if previous else None)
             if previous:
-                check_same_features(previous.model, features)
+                check_same_features(previous.model, features, settings)
     k_choice, segmentation, warnings = _segment(settings, features, previous)
     return _describe(
         settings,
@@ -294,7 +302,7 @@ def _describe(
         seed=settings.seed,
         restarts=segmentation.restarts,
         rules_source=settings.rules_path.name,
-        settings=settings.to_summary(),
+        settings=settings,
         versions=package_versions(),
         quality=population.quality if population is not None else clean.quality,
         exploration=exploration,
@@ -333,7 +341,7 @@ def _describe(
             segments=segments,
             id_column=clean.id_column,
             input_sha256=input_sha256,
-            settings=report.settings,
+            settings=settings.to_summary(),
         )
     csv_extra = orders.csv_columns() if orders is not None else None
     return Analysis(
@@ -432,7 +440,7 @@ def _analyse_spark(
         prepared = engine.prepare(settings, source, previous.model if previous else None)
     clean, features = prepared.clean, prepared.features
     if previous:
-        check_same_features(previous.model, features)
+        check_same_features(previous.model, features, settings)
     orders = None
     if prepared.orders is not None and prepared.sample_customers is not None:
         customers = prepared.sample_customers
@@ -521,7 +529,8 @@ def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
     if chosen:
         raise SettingsError(
             f"{settings.input_path.name} is read as order lines, which are segmented on "
-            f"recency, frequency and spend: {chosen[0]} applies to customer tables only. "
+            f"recency, frequency and spend: {settings.named(chosen[0])} applies to customer "
+            "tables only. "
             'Drop it, or set input_kind = "customers".'
         )
     grid = load_grid(grid_path(settings.rules_path))
@@ -534,12 +543,15 @@ def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
         scores=rfm_scores(totals.frame),
         grid=grid,
         summary=totals.summary,
-        sha256=file_sha256(settings.input_path),
+        sha256=plan.source.sha256 or file_sha256(settings.input_path),
     )
 
 
-def check_period(output_dir: Path, period: str) -> None:
+def check_period(output_dir: Path, period: str, named: Callable[[str], str]) -> None:
     """Refuse to overwrite the report of another period.
+
+    Args:
+        named: how the user sets a setting (``Settings.named``), for the message.
 
     Raises:
         SettingsError: ``output_dir`` holds a model.json of a different period.
@@ -551,7 +563,8 @@ def check_period(output_dir: Path, period: str) -> None:
     if existing != period:
         raise SettingsError(
             f"{output_dir} holds the report for {existing}; write the {period} report elsewhere "
-            f"(-o) or pass --period {existing} to regenerate that month."
+            f"({named('output_dir')}) or set {named('period')} {existing} to regenerate "
+            "that month."
         )
 
 

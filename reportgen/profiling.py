@@ -31,12 +31,14 @@ from reportgen.contract import (
     DemographicProfile,
     FeatureLevel,
     FeatureMatrix,
+    Level,
     Population,
     Recommendation,
     Segmentation,
     SegmentProfile,
 )
 from reportgen.errors import SettingsError
+from reportgen.formatting import format_number
 from reportgen.schema import Choice, ListOf, MapOf, Record, SchemaError, Text, check
 
 NAMED_FEATURES = 3
@@ -55,7 +57,12 @@ DOMINANT_SHARE = 0.6
 DOMINANT_GAP = 0.2
 _ANSWERS = {"yes", "no", "y", "n", "true", "false", "unknown"}
 SHOWN_CATEGORIES = 5
-_LEVELS = ((-1.5, "very low"), (-0.5, "low"), (0.5, "average"), (1.5, "high"))
+_LEVELS: tuple[tuple[float, Level], ...] = (
+    (-1.5, "very low"),
+    (-0.5, "low"),
+    (0.5, "average"),
+    (1.5, "high"),
+)
 _RULE_TEXTS = ("action", "campaign", "retention", "products")
 
 
@@ -213,7 +220,7 @@ def profile_segments(
     return tuple(profiles)
 
 
-def level_of(z: float) -> str:
+def level_of(z: float) -> Level:
     """Name the level of a standardized difference from the population mean."""
     for upper, level in _LEVELS:
         if z <= upper if upper < 0 else z < upper:
@@ -265,7 +272,8 @@ def unique_names(
 
 def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommendation:
     """Return the first rule's advice whose conditions the segment's levels meet."""
-    known = {level.short_name: _coarse(level.level) for level in levels}
+    known = _words_of(levels)
+    known |= {level.short_name: _coarse(level.level) for level in levels}
     known |= {level.column: _coarse(level.level) for level in levels}
     known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
     strongest = max(levels, key=lambda level: abs(level.z))
@@ -279,6 +287,24 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
         key: text.replace("{strongest}", strongest.short_name) for key, text in rule.texts.items()
     }
     return Recommendation(rule=rule.name.replace("{strongest}", strongest.short_name), **texts)
+
+
+def _words_of(levels: Sequence[FeatureLevel]) -> dict[str, str]:
+    """Each word of the features' short names -> its feature's level, where unambiguous.
+
+    A rule about "income" then applies to "annual income" and one about "spending"
+    to "spending score"; a word in two features' names applies to neither.
+    """
+    owners: dict[str, set[str]] = {}
+    for level in levels:
+        for word in level.short_name.split():
+            owners.setdefault(word, set()).add(level.column)
+    by_column = {level.column: _coarse(level.level) for level in levels}
+    return {
+        word: by_column[next(iter(columns))]
+        for word, columns in owners.items()
+        if len(columns) == 1
+    }
 
 
 def _agreed_z(z: float, mean: float, pop_mean: float) -> float:
@@ -298,21 +324,28 @@ def _named_count(ranked: Sequence[FeatureLevel]) -> int:
 
 
 def _name(levels: Sequence[FeatureLevel], precise: bool, categories: str = "") -> str:
-    parts = [
-        _level_phrase(level.level if precise else _coarse(level.level), level.short_name)
-        for level in levels
-    ]
-    if categories:
-        parts.append(categories)
-    text = _fit(parts) or "Average on every measure"
+    """Join the levels' phrases (and the categories) in order, within MAX_NAME characters.
+
+    A name too long loses its least distinctive level first (the smallest |z|), never
+    the one that tells two similar segments apart; the categories go only when one
+    level is left.
+    """
+    kept = list(levels)
+
+    def parts() -> list[str]:
+        phrases = [
+            _level_phrase(level.level if precise else _coarse(level.level), level.short_name)
+            for level in kept
+        ]
+        return [*phrases, categories] if categories else phrases
+
+    while len(kept) > 1 and len(", ".join(parts())) > MAX_NAME:
+        kept.remove(min(kept, key=lambda level: abs(level.z)))
+    joined = parts()
+    while len(joined) > 1 and len(", ".join(joined)) > MAX_NAME:
+        joined = joined[:-1]
+    text = abbreviate(", ".join(joined), MAX_NAME) or "Average on every measure"
     return text[0].upper() + text[1:]
-
-
-def _fit(parts: list[str]) -> str:
-    """Join a name's parts, dropping the last ones past MAX_NAME characters."""
-    while len(parts) > 1 and len(", ".join(parts)) > MAX_NAME:
-        parts = parts[:-1]
-    return abbreviate(", ".join(parts), MAX_NAME)
 
 
 def _level_phrase(level: str, short: str) -> str:
@@ -371,6 +404,7 @@ def _profile_column(
                 shares=tuple(shown),
                 short_name=short,
                 distinctness=top.share - top.population_share,
+                notable=abs(top.share - top.population_share) >= NOTABLE_SHARE_GAP,
             )
         )
     return profiles
@@ -393,14 +427,8 @@ def _numeric_profile(
         segment_mean=mean,
         population_mean=pop_mean,
         distinctness=abs(z) * NUMERIC_DISTINCTNESS,
+        notable=abs(z) >= NOTABLE_Z,
     )
-
-
-def _is_notable(demographic: DemographicProfile) -> bool:
-    if demographic.kind == "numeric":
-        return not demographic.summary.startswith("typical")
-    top = demographic.shares[0]
-    return abs(top.share - top.population_share) >= NOTABLE_SHARE_GAP
 
 
 def _description(levels: Sequence[FeatureLevel], demographics: Sequence[DemographicProfile]) -> str:
@@ -411,7 +439,7 @@ def _description(levels: Sequence[FeatureLevel], demographics: Sequence[Demograp
         if level in top
     ]
     parts[0] += " for all customers"
-    notable = sorted((d for d in demographics if _is_notable(d)), key=lambda d: -d.distinctness)
+    notable = sorted((d for d in demographics if d.notable), key=lambda d: -d.distinctness)
     # Six service columns all saying "No internet service" for the same customers are
     # one fact: a figure already given (the same two shares) is not repeated.
     told: set[tuple[float, float]] = set()
@@ -431,7 +459,7 @@ def _description(levels: Sequence[FeatureLevel], demographics: Sequence[Demograp
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.1f}"
+    return format_number(value, 0 if abs(value) >= 10 else 1)
 
 
 def with_population(

@@ -39,14 +39,12 @@ def render_pdf(html: str) -> bytes:
     weasyprint_log.addHandler(problems)
     try:
         fetcher = URLFetcher(allowed_protocols=ALLOWED_PROTOCOLS, allow_redirects=False)
-        document = HTML(string=html, url_fetcher=fetcher).render()
-        if _pushed_off_page_one(document):
-            # How much text sits above the segment map depends on the data (outcome
-            # columns, long descriptions, many segments). Try smaller maps on page 1 alone,
-            # which lays out in a fraction of the whole report's time, then render once.
-            problems.messages.clear()
-            fitted = _shrink_headline(html, lambda text: HTML(string=text, url_fetcher=fetcher))
-            document = HTML(string=fitted, url_fetcher=fetcher).render()
+        # How much text sits above the segment map depends on the data (outcome columns,
+        # long descriptions, many segments, an RFM summary). Page 1 alone lays out in a
+        # fraction of the whole report's time: fit the map there first, then render once.
+        fitted = _fit_headline(html, lambda text: HTML(string=text, url_fetcher=fetcher))
+        problems.messages.clear()
+        document = HTML(string=fitted, url_fetcher=fetcher).render()
         pdf = document.write_pdf()
     finally:
         weasyprint_log.removeHandler(problems)
@@ -55,14 +53,19 @@ def render_pdf(html: str) -> bytes:
     return bytes(pdf)
 
 
-def _shrink_headline(html: str, parse: Callable[[str], Any]) -> str:
+def _fit_headline(html: str, parse: Callable[[str], Any]) -> str:
     """Return ``html`` with the largest headline height that keeps the map on page 1.
 
     The trials render only the document up to the end of the first section (page 1's
-    content); the smallest height is kept when none fits.
+    content): first as it is, then with each of HEADLINE_HEIGHTS_MM in turn; the
+    smallest height is kept when none fits.
     """
     end = html.find("</section>")
-    page_one = html[: end + len("</section>")] + "</body></html>" if end >= 0 else html
+    if end < 0 or HEADLINE_ID not in html:
+        return html
+    page_one = html[: end + len("</section>")] + "</body></html>"
+    if not _pushed_off_page_one(parse(page_one).render()):
+        return html
     fitted = html
     for height in HEADLINE_HEIGHTS_MM:
         style = f"<style>figure#{HEADLINE_ID} img {{ max-height: {height}mm; }}</style>"

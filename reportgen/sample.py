@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 SAMPLE_SEED = 2
-SAMPLE_COLUMNS = ("CustomerID", "Gender", "Age", "Annual Income (k$)", "Spending Score (1-100)")
 
 
 @dataclass(frozen=True)

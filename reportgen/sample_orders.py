@@ -131,8 +131,16 @@ def order_line_batches(lines: int, *, seed: int = ORDERS_SEED) -> Iterator[pa.Ta
         )
 
 
-def write_order_lines(path: Path, lines: int, *, seed: int = ORDERS_SEED) -> None:
-    """Write about ``lines`` synthetic order lines to ``path`` (.parquet or CSV)."""
+def write_order_lines(
+    path: Path, lines: int, *, seed: int = ORDERS_SEED, parquet: bool | None = None
+) -> None:
+    """Write about ``lines`` synthetic order lines to ``path``.
+
+    Args:
+        parquet: write Parquet rather than CSV; by default, when ``path`` ends in .parquet.
+    """
+    if parquet is None:
+        parquet = path.suffix == ".parquet"
     import pyarrow.csv as arrow_csv
     import pyarrow.parquet as pq
 
@@ -143,7 +151,7 @@ def write_order_lines(path: Path, lines: int, *, seed: int = ORDERS_SEED) -> Non
             if writer is None:
                 writer = (
                     pq.ParquetWriter(path, batch.schema)
-                    if path.suffix == ".parquet"
+                    if parquet
                     else arrow_csv.CSVWriter(
                         str(path),
                         batch.schema,

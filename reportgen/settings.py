@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from reportgen.config import DEFAULT_OUTPUT_DIR, DEFAULT_RULES, SAMPLE_CONFIG
 from reportgen.errors import SettingsError
@@ -26,6 +26,57 @@ Security = Literal["none", "starttls", "ssl"]
 # STARTTLS, and implicit TLS ("SMTPS").
 DEFAULT_SMTP_PORTS: dict[str, int] = {"none": 25, "starttls": 587, "ssl": 465}
 _ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+")
+Interface = Literal["command", "python"]
+# What the input table holds: found from its shape, or said (input_kind).
+InputKind = Literal["auto", "orders", "customers"]
+# A month, as a run's period and `reportgen sample --start` take it: 2026-11.
+PERIOD_PATTERN = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# How `reportgen run` spells the settings it has an option for (tests/test_settings.py
+# checks these against the command), and the Python API's keywords that differ from the
+# config file's keys.
+OPTION_NAMES: dict[str, str] = {
+    "output_dir": "--output-dir",
+    "clusters": "--clusters",
+    "features": "--feature",
+    "sheet": "--sheet",
+    "profile": "--profile",
+    "k_min": "--k-min",
+    "k_max": "--k-max",
+    "seed": "--seed",
+    "title": "--title",
+    "make_pdf": "--no-pdf",
+    "period": "--period",
+    "previous_dir": "--previous",
+    "score": "--score",
+    "input_kind": "--input-kind",
+    "as_of": "--as-of",
+}
+_KEYWORD_NAMES = {"clusters": "k", "previous_dir": "previous", "input_path": "data"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a run's settings came from, so that a message names each as the user gave it.
+
+    A value from the config file is named by its key in that file, one given on the
+    command line by its option, one given to ``reportgen.segment`` by its keyword.
+    """
+
+    interface: Interface = "command"
+    config_path: Path | None = None
+    # The Settings fields given explicitly (options or keywords), not by the config file.
+    given: frozenset[str] = frozenset()
+
+    def name(self, field_name: str) -> str:
+        """How the user sets ``field_name``: "--feature", "'features' in shop.toml", "k="."""
+        key = config_key(field_name)
+        in_config = field_name not in self.given and self.config_path is not None
+        if self.interface == "python" and not in_config:
+            return f"{_KEYWORD_NAMES.get(field_name, key)}="
+        if in_config or field_name not in OPTION_NAMES:
+            where = f" in {self.config_path.name}" if self.config_path else " in the config file"
+            return f"{key!r}{where}"
+        return OPTION_NAMES[field_name]
 
 
 @dataclass(frozen=True)
@@ -58,7 +109,7 @@ class Settings:
     k_min: int = 3
     # Order-line input (issue 14): the kind of table and, when the guess is wrong, the
     # columns that play each role. as_of is the reference date (YYYY-MM-DD).
-    input_kind: str = "auto"
+    input_kind: InputKind = "auto"
     customer_column: str | None = None
     date_column: str | None = None
     amount_column: str | None = None
@@ -77,18 +128,24 @@ class Settings:
     spark_master: str | None = None
     spark_conf: Mapping[str, str] = field(default_factory=dict)
     input_uri: str | None = None
+    # Not a setting: how the user gave the settings, for messages (not in summary.json).
+    origin: Origin = field(default_factory=Origin, compare=False)
+
+    def named(self, field_name: str) -> str:
+        """How the user sets ``field_name`` (see ``Origin.name``), for error messages."""
+        return self.origin.name(field_name)
 
     def __post_init__(self) -> None:
         _check_order_settings(self)
         _check_engine_settings(self)
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", self.period):
+        if not PERIOD_PATTERN.fullmatch(self.period):
             raise SettingsError(
                 f"The period must look like 2026-11 (year-month), not {self.period!r}."
             )
         if self.score and self.previous_dir is None:
             raise SettingsError(
-                "--score assigns customers to an earlier run's segments: "
-                "give that run's directory with --previous."
+                f"{self.named('score')} assigns customers to an earlier run's segments: "
+                f"give that run's directory with {self.named('previous_dir')}."
             )
         if not 2 <= self.k_max <= K_MAX_LIMIT:
             raise SettingsError(f"k_max must be between 2 and {K_MAX_LIMIT}, not {self.k_max}.")
@@ -96,8 +153,8 @@ class Settings:
             raise SettingsError(f"k_min must be between 2 and {K_MAX_LIMIT}, not {self.k_min}.")
         if self.k_min > self.k_max:
             raise SettingsError(
-                f"k_min ({self.k_min}) is larger than k_max ({self.k_max}): lower k_min "
-                f"(--k-min {self.k_max}) or raise k_max."
+                f"k_min ({self.k_min}) is larger than k_max ({self.k_max}): lower "
+                f"{self.named('k_min')} to {self.k_max} or raise {self.named('k_max')}."
             )
         if self.clusters is not None and not 2 <= self.clusters <= K_MAX_LIMIT:
             raise SettingsError(
@@ -128,6 +185,7 @@ class Settings:
     def to_summary(self) -> dict[str, Any]:
         """Return the settings as JSON-ready values, for summary.json and the report footer."""
         values = asdict(self)
+        del values["origin"]
         for key in ("input_path", "output_dir", "rules_path", "previous_dir"):
             values[key] = None if values[key] is None else str(values[key])
         values["features"] = list(self.features)
@@ -201,7 +259,7 @@ class EmailSettings:
         return tuple(getaddresses([address])[0][1] for address in (*self.to, *self.cc))
 
 
-INPUT_KINDS = ("auto", "orders", "customers")
+INPUT_KINDS: tuple[str, ...] = get_args(InputKind)
 ENGINES = ("local", "spark")
 DEFAULT_SPARK_MASTER = "local[*]"
 
@@ -335,6 +393,12 @@ def config_keys() -> dict[str, tuple[str, type | tuple[type, ...], bool]]:
     The Python API takes the same names as keyword arguments.
     """
     return dict(_CONFIG_KEYS)
+
+
+def config_key(field_name: str) -> str:
+    """Return the config-file key of the Settings field ``field_name``."""
+    by_field = {name: key for key, (name, _, _) in _CONFIG_KEYS.items()}
+    return by_field.get(field_name, field_name)
 
 
 def current_period() -> str:
@@ -511,6 +575,7 @@ def resolve_settings(
     input_path: Path | str | None,
     config_path: Path | None,
     overrides: Mapping[str, Any],
+    interface: Interface = "command",
 ) -> Settings:
     """Combine defaults, the config file and explicit overrides (overrides win).
 
@@ -524,14 +589,19 @@ def resolve_settings(
             Spark engine a URI such as s3a://bucket/orders/).
         config_path: the TOML config given on the command line, if any.
         overrides: Settings field values given explicitly; None values are ignored.
+        interface: how the overrides were given (command-line options or Python
+            keywords), so that messages name them the same way.
     """
     if input_path is None and config_path is None:
         config_path = SAMPLE_CONFIG
     values = read_config(config_path) if config_path is not None else {}
-    values.update({key: value for key, value in overrides.items() if value is not None})
+    given = {key: value for key, value in overrides.items() if value is not None}
+    values.update(given)
     if input_path is not None:
         values.pop("input_uri", None)
         values.update(input_location(input_path))
+    origin = Origin(interface, config_path, frozenset(given))
+    values["origin"] = origin
     if "input_path" not in values:
         raise SettingsError(
             f"No input table: give one on the command line or set 'input' in {config_path}."
@@ -539,7 +609,8 @@ def resolve_settings(
     if values.get("previous_dir") is not None:
         from reportgen.history import inherited_settings
 
-        values = {**inherited_settings(values["previous_dir"]), **values}
+        inherited = inherited_settings(values["previous_dir"], origin.name("previous_dir"))
+        values = {**inherited, **values}
     values.setdefault("period", current_period())
     values.setdefault("output_dir", DEFAULT_OUTPUT_DIR / values["period"])
     return Settings(**values)

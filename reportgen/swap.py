@@ -40,7 +40,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path, PurePosixPath
 
-from reportgen.errors import SettingsError
+from reportgen.errors import OutputError, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -404,3 +404,30 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def replace_file(path: Path, write: Callable[[Path], None]) -> None:
+    """Write one file all or nothing: ``write`` fills a hidden sibling, renamed over ``path``.
+
+    A failure or a kill leaves the earlier file (or none) in place, never half of one.
+
+    Raises:
+        OutputError: the folder cannot be made or written to (permissions, a full disk).
+    """
+    partial = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        write(partial)
+        os.replace(partial, path)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        if isinstance(error, FileExistsError | NotADirectoryError):
+            reason = "part of that path is a file, not a folder"
+        raise OutputError(
+            f"Cannot write {path}: {reason}. Choose another place (-o) or check that its "
+            "folder can be written to."
+        ) from None
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)

@@ -1,5 +1,8 @@
 """The Jinja2 environment and the filters every template uses (the report and the email).
 
+The number and date formats are ``reportgen.formatting``'s, shared with the stages that
+write sentences, so a figure reads the same in a segment's description and in a table.
+
 Not a stage: the stages that render (``rendering``, ``emailing``) share it, so the report
 and the email are made from the same templates, macros and number formats.
 
@@ -10,13 +13,28 @@ part and subject), so text from the data appears as text in HTML whatever it con
 from __future__ import annotations
 
 import functools
-import math
 import re
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from reportgen.config import TEMPLATES_DIR
+from reportgen.formatting import (
+    COLUMN_KIND_NAMES,
+    COLUMN_ROLE_NAMES,
+    format_long_date,
+    format_number,
+    format_percent,
+    format_signed,
+    format_timestamp,
+    plural,
+)
+
+if TYPE_CHECKING:
+    from reportgen.contract import ColumnReport, KChoice, KScore, Report, SegmentChange
+
+# How the report names the status of a tracked segment.
+_SEGMENT_STATUSES = {"kept": "same segment", "new": "new this month", "gone": "gone"}
 
 
 @functools.cache
@@ -41,7 +59,15 @@ def environment() -> jinja2.Environment:
         bar_width=bar_width,
         bar_pixels=bar_pixels,
         long_date=format_long_date,
+        timestamp=format_timestamp,
+        plural=plural,
         breakable=breakable,
+        column_type=column_type,
+        column_role=column_role,
+        segment_status=segment_status,
+        k_marks=k_marks,
+        grouped_by=grouped_by,
+        how_segmented=how_segmented,
     )
     return environment
 
@@ -61,32 +87,6 @@ def breakable(text: object, every: int = 24) -> str:
     )
 
 
-def format_number(value: float | int | None, digits: int | None = None) -> str:
-    """Format a number for people: thousands separated, sensible decimals."""
-    if value is None:
-        return "–"
-    if digits is None:
-        digits = (
-            0 if float(value).is_integer() or abs(value) >= 1000 else 1 if abs(value) >= 10 else 2
-        )
-    return f"{value:,.{digits}f}"
-
-
-def format_percent(value: float | None, digits: int = 0) -> str:
-    """Format a share between 0 and 1 as a percentage; a dash when there is none.
-
-    A segment whose outcome is missing in every row has no rate (NaN): "–", not "nan%".
-    """
-    if value is None or math.isnan(value):
-        return "–"
-    return f"{value:.{digits}%}"
-
-
-def format_signed(value: float, digits: int = 1) -> str:
-    """Format a number with an explicit sign, as in '+1.2' or '−0.4'."""
-    return f"{value:+.{digits}f}".replace("-", "−")
-
-
 def bar_width(z: float, full_scale: float = 2.0) -> str:
     """Return the CSS width of one side of a diverging bar: |z| of ``full_scale`` fills it.
 
@@ -104,6 +104,54 @@ def bar_pixels(z: float, half: int, full_scale: float = 2.0) -> int:
     return round(min(abs(z), full_scale) / full_scale * half)
 
 
-def format_long_date(value: datetime) -> str:
-    """Format a date as '27 November 2026'."""
-    return f"{value.day} {value:%B %Y}"
+def column_type(column: ColumnReport) -> str:
+    """The data-quality table's type of a column: 'measure', 'category', 'identifier'…"""
+    return "identifier" if column.role == "id" else COLUMN_KIND_NAMES[column.kind]
+
+
+def column_role(column: ColumnReport) -> str:
+    """What a column was used as: 'segmentation feature', 'description only'…"""
+    return COLUMN_ROLE_NAMES[column.role]
+
+
+def segment_status(change: SegmentChange) -> str:
+    """A tracked segment's status: 'same segment', 'new this month' or 'gone'."""
+    return _SEGMENT_STATUSES[change.status]
+
+
+def k_marks(score: KScore, choice: KChoice) -> str:
+    """What the k-evidence table marks about one k: 'elbow · chosen', or ''."""
+    marks = [
+        mark
+        for mark, applies in (
+            ("elbow", score.k == choice.elbow_k),
+            ("best silhouette", score.k == choice.silhouette_k),
+            ("chosen", score.k == choice.chosen_k),
+            ("outside the range searched", not choice.k_min <= score.k <= choice.k_max),
+        )
+        if applies
+    ]
+    return " · ".join(marks)
+
+
+def grouped_by(report: Report) -> str:
+    """What the customers were grouped by, as the summary says it (report and email)."""
+    if report.rfm is None:
+        return ", ".join(report.display(column) for column in report.feature_columns)
+    if report.rfm.orders.has_money:
+        return (
+            "how recently and how often they bought and how much they spent "
+            "(recency, frequency, monetary value)"
+        )
+    return "how recently and how often they bought (recency, frequency)"
+
+
+def how_segmented(report: Report) -> str:
+    """How the number of segments came about: the reason for k, or score mode."""
+    if report.k_choice is not None:
+        return report.k_choice.reason
+    assert report.changes is not None  # score mode always follows an earlier run
+    return (
+        f"They were assigned to the {len(report.segments)} segments of the "
+        f"{report.changes.previous_period} model without refitting (score mode)."
+    )

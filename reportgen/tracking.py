@@ -35,25 +35,26 @@ from reportgen.contract import (
     Table,
 )
 from reportgen.errors import DataError, SettingsError
+from reportgen.settings import Settings
 
 MATCH_THRESHOLD = 1.0
 DRIFT_SHARE = 0.05
 HIGHLIGHTS = 3
 
 
-def check_features(model: SavedModel, table: Table, previous_dir: object) -> None:
+def check_features(model: SavedModel, table: Table, settings: Settings) -> None:
     """Refuse a table that lacks any of the features last month's model was fitted on."""
     needed = (*model.features, *(encoding.column for encoding in model.categorical))
     missing = [column for column in needed if column not in table.frame.columns]
     if missing:
         raise DataError(
             f"{table.path} lacks {', '.join(repr(c) for c in missing)}, which the model in "
-            f"{previous_dir} was built on; export the same columns as last month, or run "
-            "without --previous to start a new segmentation."
+            f"{settings.previous_dir} was built on; export the same columns as last month, or "
+            f"run without {settings.named('previous_dir')} to start a new segmentation."
         )
 
 
-def check_same_features(model: SavedModel, features: FeatureMatrix) -> None:
+def check_same_features(model: SavedModel, features: FeatureMatrix, settings: Settings) -> None:
     """Refuse to compare segmentations built on different features.
 
     Raises:
@@ -64,7 +65,8 @@ def check_same_features(model: SavedModel, features: FeatureMatrix) -> None:
         raise SettingsError(
             f"The features ({', '.join(features.all_columns)}) differ from those of the "
             f"{model.period} model ({', '.join(before)}); segments can only be "
-            "tracked on the same features. Drop --feature or run without --previous."
+            f"tracked on the same features. Drop {settings.named('features')} or run without "
+            f"{settings.named('previous_dir')}."
         )
 
 

@@ -37,14 +37,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from reportgen.contract import OrderSummary, SuspectItem
+from reportgen.contract import OrderSummary, SuspectItem, Table
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import DELIMITER_NAMES, EXTRA_MISSING, sniff_delimiter
-from reportgen.settings import Settings
+from reportgen.settings import InputKind, Settings
 
 log = logging.getLogger(__name__)
 
-InputKind = Literal["auto", "orders", "customers"]
 SourceFormat = Literal["csv", "whitespace", "parquet", "frame"]
 
 # How much of the file the detection reads: enough lines that customers repeat.
@@ -226,7 +225,9 @@ class Source:
     utf8: bool = True
     header: bool = True
     description: str = ""
+    # A table already in memory (a workbook, a DataFrame), and the hash of its content.
     frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -295,30 +296,53 @@ def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> 
     """
     if options.input_kind == "customers":
         return None
-    forced = options.input_kind == "orders" or bool(options.roles.used())
     sampled = _sample(path, sheet)
     if sampled is None:
-        if forced:
+        if _forced(options):
             raise DataError(
                 f"Cannot read {path.name} as order lines: it does not split into columns; "
                 "export it as CSV (comma, semicolon or tab) or Parquet."
             )
         return None
-    source, head = sampled
-    return plan_from_head(source, head, options)
+    return plan_from_head(*sampled, options)
+
+
+def plan_table_orders(table: Table, options: OrderOptions) -> OrderPlan | None:
+    """Decide whether a table already in memory (a workbook, a DataFrame) holds order lines.
+
+    As ``plan_orders``, for a table read by the loading stage or given to the Python API:
+    it is then aggregated from memory, never read again.
+    """
+    if options.input_kind == "customers":
+        return None
+    return plan_from_head(*_table_sample(table), options)
+
+
+def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
+    frame = table.frame
+    source = Source(
+        table.path,
+        "frame",
+        tuple(frame.columns),
+        description=table.description,
+        frame=frame,
+        sha256=table.sha256,
+    )
+    return source, as_text(frame.head(HEAD_LINES))
+
+
+def _forced(options: OrderOptions) -> bool:
+    """Whether the user said the table is order lines (input_kind, or a role named)."""
+    return options.input_kind == "orders" or bool(options.roles.used())
 
 
 def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) -> OrderPlan | None:
-    """Decide from the head of a table (as text, ``as_text``) whether it holds order lines.
+    """Decide from the first lines of ``source`` whether and how to read it as order lines.
 
-    ``plan_orders`` reads the head of a file; the Spark engine passes the first rows of
-    a Spark DataFrame. Returns None for a customer table.
-
-    Raises:
-        SettingsError, DataError: as ``plan_orders``.
+    ``head`` is as ``as_text`` gives it; the Spark engine passes a Spark DataFrame's
+    first rows.
     """
-    path = source.path
-    forced = options.input_kind == "orders" or bool(options.roles.used())
+    path, forced = source.path, _forced(options)
     for role, column in options.roles.used().items():
         if column not in head.columns:
             raise SettingsError(
@@ -429,9 +453,7 @@ def _sample_parquet(path: Path) -> tuple[Source, pd.DataFrame]:
 def _sample_excel(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame]:
     from reportgen.loading import load_table
 
-    frame = load_table(path, sheet).frame
-    source = Source(path, "frame", tuple(frame.columns), description="Excel workbook", frame=frame)
-    return source, as_text(frame.head(HEAD_LINES))
+    return _table_sample(load_table(path, sheet))
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:

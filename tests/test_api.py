@@ -198,16 +198,21 @@ def test_next_month_after_a_result_in_memory_equals_after_its_directory(
 
 
 @pytest.mark.parametrize(
-    ("arguments", "error", "message"),
+    ("arguments", "error", "message", "spelled"),
     [
-        ({"features": ["Nope"]}, SettingsError, "Nope"),
-        ({"k": 1}, SettingsError, "between 2 and 30"),
-        ({"period": "November"}, SettingsError, "2026-11"),
-        ({"score": True}, SettingsError, "--previous"),
+        ({"features": ["Nope"]}, SettingsError, "Nope", ("features=", "--feature")),
+        ({"k": 1}, SettingsError, "between 2 and 30", ("", "")),
+        ({"period": "November"}, SettingsError, "2026-11", ("", "")),
+        ({"score": True}, SettingsError, "previous", ("score=", "--score")),
     ],
 )
-def test_errors_are_raised_with_the_command_line_message(
-    table: Path, tmp_path: Path, arguments: dict, error: type, message: str
+def test_errors_are_the_command_line_ones_in_python_words(
+    table: Path,
+    tmp_path: Path,
+    arguments: dict,
+    error: type,
+    message: str,
+    spelled: tuple[str, str],
 ) -> None:
     options = {
         "features": ["--feature", "Nope"],
@@ -223,7 +228,12 @@ def test_errors_are_raised_with_the_command_line_message(
         reportgen.segment(table, pdf=False, **arguments)
     assert cli.exit_code == error.exit_code, cli.output
     if name != "k":  # click checks the range of -k itself, with its own words
-        assert f"Error: {raised.value}" in " ".join(cli.output.split())
+        python, command = spelled
+        assert python in str(raised.value)
+        in_command_words = (
+            str(raised.value).replace(python, command).replace("previous=", "--previous")
+        )
+        assert f"Error: {in_command_words}" in " ".join(cli.output.split())
     assert not (tmp_path / "out").exists()
 
 
@@ -256,3 +266,43 @@ def test_importing_reportgen_loads_no_heavy_library() -> None:
     code = "import sys, reportgen; print('pandas' in sys.modules)"
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert output.stdout.strip() == "False", output.stderr
+
+
+@pytest.mark.slow
+def test_order_lines_in_a_dataframe_are_segmented_as_the_file_is(tmp_path: Path) -> None:
+    from reportgen.sample_orders import write_order_lines
+
+    source = tmp_path / "orders.csv"
+    write_order_lines(source, 12_000, seed=5)
+    from_file = reportgen.segment(source, period="2011-12", pdf=False)
+    from_frame = reportgen.segment(pd.read_csv(source), period="2011-12", pdf=False)
+    assert from_frame.report.rfm is not None
+    assert from_frame.report.quality.source == "pandas DataFrame"
+    assert from_frame.report.quality.rows_read == from_file.report.quality.rows_read
+    assert [(s.name, s.size) for s in from_frame.report.segments] == [
+        (s.name, s.size) for s in from_file.report.segments
+    ]
+    assert from_frame.report.rfm.revenue_at_risk == pytest.approx(
+        from_file.report.rfm.revenue_at_risk
+    )
+
+
+@pytest.mark.slow
+def test_an_order_line_workbook_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportgen import loading
+    from reportgen.sample_orders import write_order_lines
+
+    source = tmp_path / "orders.csv"
+    write_order_lines(source, 3_000, seed=5)
+    workbook = tmp_path / "orders.xlsx"
+    pd.read_csv(source).to_excel(workbook, index=False)
+    reads: list[Path] = []
+    real_read = loading._read_excel
+    monkeypatch.setattr(
+        loading, "_read_excel", lambda path, sheet: reads.append(path) or real_read(path, sheet)
+    )
+    result = reportgen.segment(workbook, period="2011-12", pdf=False)
+    assert result.report.rfm is not None
+    assert reads == [workbook]

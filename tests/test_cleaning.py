@@ -279,7 +279,7 @@ def test_derived_columns_can_be_named_and_unknown_ignores_are_usage_errors(
     )
     result = clean(tmp_path, frame, make_settings, profile=("Age (from Year_Birth)",))
     assert result.profile_columns == ("Age (from Year_Birth)",)
-    with pytest.raises(SettingsError, match="ignore names column 'Nope'"):
+    with pytest.raises(SettingsError, match="'ignore' in the config file names column 'Nope'"):
         clean(tmp_path, frame, make_settings, ignore=("Nope",))
 
 

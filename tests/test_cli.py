@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from reportgen import __version__
 from reportgen.cli import main
+from reportgen.config import SAMPLE_DATA
 
 from .conftest import (
     REFUSED_RECIPIENT,
@@ -194,6 +195,32 @@ def test_sample_command_is_deterministic(runner: CliRunner, tmp_path: Path) -> N
         assert result.exit_code == 0, result.output
     assert first.read_bytes() == second.read_bytes()
     assert len(pd.read_csv(first)) > 120  # the planted duplicate rows
+
+
+@pytest.mark.parametrize("orders", [[], ["--orders"]])
+def test_sample_to_an_unwritable_place_is_one_error_line(
+    runner: CliRunner, tmp_path: Path, orders: list[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(main, ["sample", *orders, "-o", str(blocker / "x.csv")])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert (
+        f"Error: Cannot write {blocker / 'x.csv'}: part of that path is a file, not a folder"
+        in result.output
+    )
+
+
+def test_init_to_an_unwritable_place_is_one_error_line(runner: CliRunner, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(main, ["init", str(SAMPLE_DATA), "-o", str(blocker / "c.toml")])
+    assert result.exit_code == 1, result.output
+    assert (
+        f"Error: Cannot write {blocker / 'c.toml'}: part of that path is a file, not a folder"
+        in result.output
+    )
 
 
 # --- reportgen email / run --email ------------------------------------------------------

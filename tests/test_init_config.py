@@ -124,4 +124,4 @@ def test_monthly_run_survives_an_ignored_or_labelled_column_disappearing(
     output = tmp_path / "out"
     result = runner.invoke(main, ["run", str(second), "--config", str(config), "-o", str(output)])
     assert result.exit_code == 2, result.output
-    assert "ignore names column 'Contrakt'" in result.output
+    assert "'ignore' in churn.toml names column 'Contrakt'" in result.output

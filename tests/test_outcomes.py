@@ -174,7 +174,7 @@ def test_a_segment_with_its_outcome_all_missing_shows_a_dash_not_nan_percent(
     from matplotlib.figure import Figure
 
     from reportgen import plotting
-    from reportgen.templating import format_percent
+    from reportgen.formatting import format_percent
 
     churn = ["Yes"] * 30 + ["No"] * 70 + [np.nan] * 100
     rates = outcome_rates(table(churn, [0.0] * 200), segmentation([0] * 100 + [1] * 100, (1, 2)))[0]

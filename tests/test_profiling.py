@@ -320,7 +320,7 @@ def test_age_is_named_as_people_say_it() -> None:
 
 def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> None:
     from reportgen.contract import CategoryShare, DemographicProfile
-    from reportgen.profiling import _description
+    from reportgen.profiling import NOTABLE_SHARE_GAP, _description
 
     def category(column: str, top: str, share: float, population: float) -> DemographicProfile:
         return DemographicProfile(
@@ -329,6 +329,7 @@ def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> 
             f"{share:.0%} {top} ({population:.0%} of all customers)",
             shares=(CategoryShare(top, share, population),),
             distinctness=share - population,
+            notable=abs(share - population) >= NOTABLE_SHARE_GAP,
         )
 
     level = FeatureLevel("tenure", "tenure", 10.0, 32.0, -1.0, "low")
@@ -359,3 +360,36 @@ def test_no_segment_name_is_longer_than_60_characters() -> None:
     names = unique_names(segments)
     assert all(len(name) <= 60 for name in names), names
     assert len(set(names)) == 3
+
+
+def test_a_long_name_drops_its_least_distinctive_level_not_the_one_that_differs() -> None:
+    def named(**zs: float) -> tuple[FeatureLevel, ...]:
+        spelled = {"age": "age", "income": "annual household income", "score": "spending score"}
+        return tuple(
+            FeatureLevel(column, spelled[column], 50 + 10 * z, 50, z, level_of(z))
+            for column, z in zs.items()
+        )
+
+    names = unique_names(
+        [named(age=-0.3, income=1.0, score=1.3), named(age=-0.2, income=1.0, score=-1.3)]
+    )
+    assert names == [
+        "High annual household income, high spending score",
+        "High annual household income, low spending score",
+    ]
+
+
+def test_rules_about_a_word_apply_to_a_feature_named_with_it() -> None:
+    def named(income: float, spending: float) -> list[FeatureLevel]:
+        return [
+            FeatureLevel("inc", "annual income", 0, 0, income, level_of(income)),
+            FeatureLevel("sp", "spending score", 0, 0, spending, level_of(spending)),
+        ]
+
+    assert recommend(named(1.2, -1.2), RULES).rule == "Affluent but reserved"
+    # A word in two features' names decides neither.
+    twice = [
+        FeatureLevel("a", "online spending", 0, 0, 1.2, "high"),
+        FeatureLevel("b", "store spending", 0, 0, 1.2, "high"),
+    ]
+    assert recommend(twice, RULES).rule != "High spenders"

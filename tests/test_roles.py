@@ -218,7 +218,7 @@ def test_an_id_asked_for_as_a_feature_is_refused_with_the_reason(
     tmp_path: Path, make_settings
 ) -> None:
     frame = pd.DataFrame({"CustomerID": np.arange(1, ROWS + 1), **measures()})
-    refused = r"--feature CustomerID: .* is an identifier \(row numbers"
+    refused = r"--feature includes column 'CustomerID', which is an identifier \(row numbers"
     with pytest.raises(SettingsError, match=refused):
         clean(tmp_path, frame, make_settings, features=("CustomerID", "Income"))
 
@@ -308,9 +308,13 @@ def test_a_configured_outcome_is_used_and_an_empty_list_turns_detection_off(
 
 
 def test_a_configured_outcome_must_have_a_few_values(tmp_path: Path, make_settings) -> None:
-    with pytest.raises(SettingsError, match="outcomes names column 'Income', which has 1"):
+    with pytest.raises(
+        SettingsError, match="'outcomes' in the config file names column 'Income', which has 1"
+    ):
         clean(tmp_path, measures(), make_settings, outcomes=("Income",))
-    with pytest.raises(SettingsError, match=r"outcomes names column 'Nope', which is not in"):
+    with pytest.raises(
+        SettingsError, match=r"'outcomes' in the config file names column 'Nope', which is not in"
+    ):
         clean(tmp_path, measures(), make_settings, outcomes=("Nope",))
 
 
@@ -481,7 +485,7 @@ def test_the_cli_refuses_an_id_as_a_feature_with_exit_2(tmp_path: Path) -> None:
         main, ["run", str(path), "--feature", "CustomerID", "-o", str(tmp_path / "out")]
     )
     assert result.exit_code == 2, result.output
-    assert "--feature CustomerID: column 'CustomerID' is an identifier" in result.output
+    assert "--feature includes column 'CustomerID', which is an identifier" in result.output
     assert not (tmp_path / "out").exists()
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,9 @@ import pytest
 from reportgen.config import SAMPLE_CONFIG, SAMPLE_DATA
 from reportgen.errors import SettingsError
 from reportgen.settings import (
+    OPTION_NAMES,
     EmailSettings,
+    Settings,
     read_config,
     read_email_config,
     resolve_email_settings,
@@ -68,7 +71,9 @@ def test_the_range_of_k_is_3_to_8_by_default_and_can_be_set(tmp_path: Path) -> N
     config.write_text('input = "x.csv"\nk_min = 2\nk_max = 5\n')
     configured = resolve_settings(None, config, {})
     assert (configured.k_min, configured.k_max) == (2, 5)
-    with pytest.raises(SettingsError, match=r"k_min \(3\) is larger than k_max \(2\).*--k-min 2"):
+    with pytest.raises(
+        SettingsError, match=r"k_min \(3\) is larger than k_max \(2\).*--k-min to 2"
+    ):
         resolve_settings(tmp_path / "x.csv", None, {"k_max": 2})
     with pytest.raises(SettingsError, match="k_min must be between 2 and 30, not 1"):
         resolve_settings(tmp_path / "x.csv", None, {"k_min": 1})
@@ -149,3 +154,29 @@ def test_one_type_check_speaks_toml_to_config_files_and_python_to_callers():
     assert type_problem(["a", 1], list, python=True, items=True) == (
         "a column name or a list of them"
     )
+
+
+def test_messages_name_a_setting_as_the_user_gave_it(tmp_path: Path) -> None:
+    config = tmp_path / "shop.toml"
+    config.write_text('input = "x.csv"\nfeatures = ["Spend"]\n')
+    from_config = resolve_settings(None, config, {"k_max": 5})
+    assert from_config.named("features") == "'features' in shop.toml"
+    assert from_config.named("k_max") == "--k-max"  # given as an option, over the config
+    # Never given: named where the user keeps settings, the config file.
+    assert from_config.named("previous_dir") == "'previous' in shop.toml"
+    command = resolve_settings(tmp_path / "x.csv", None, {"features": ("Spend",)})
+    assert command.named("features") == "--feature"
+    assert command.named("id_column") == "'id_column' in the config file"  # no option
+    python = resolve_settings(tmp_path / "x.csv", None, {"clusters": 4}, interface="python")
+    assert (python.named("clusters"), python.named("features")) == ("k=", "features=")
+    with pytest.raises(SettingsError, match=r"lower 'k_min' in shop.toml to 4 or raise --k-max"):
+        config.write_text('input = "x.csv"\nk_min = 5\n')
+        resolve_settings(None, config, {"k_max": 4})
+
+
+def test_every_option_name_is_an_option_of_run() -> None:
+    from reportgen.cli import run
+
+    spelled = {option for parameter in run.params for option in parameter.opts}
+    assert set(OPTION_NAMES.values()) <= spelled
+    assert set(OPTION_NAMES) <= {f.name for f in dataclasses.fields(Settings)}

@@ -16,6 +16,7 @@ import pytest
 from reportgen import swap
 from reportgen.errors import OutputError, SettingsError
 from reportgen.outputs import write_atomically
+from reportgen.swap import replace_file
 
 OLD = {"report.html": b"old html", "summary.json": b"old json", "email/message.html": b"old m"}
 NEW = {
@@ -249,3 +250,20 @@ def test_a_folder_that_cannot_be_written_is_refused_before_the_analysis(
     monkeypatch.setattr(swap.tempfile, "mkstemp", refuse)
     with pytest.raises(SettingsError, match=r"is not writable .Permission denied"):
         swap.check_output_dir(tmp_path / "out")
+
+
+def test_replace_file_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> None:
+    target = tmp_path / "data.csv"
+    target.write_text("old")
+
+    def fails_half_way(partial: Path) -> None:
+        partial.write_text("half of the new")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputError, match=r"Cannot write .*data.csv: No space left on device"):
+        replace_file(target, fails_half_way)
+    assert target.read_text() == "old"
+    assert [path.name for path in tmp_path.iterdir()] == ["data.csv"]
+    replace_file(target, lambda partial: partial.write_text("new"))
+    assert target.read_text() == "new"
+    assert [path.name for path in tmp_path.iterdir()] == ["data.csv"]

@@ -1,28 +1,8 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
-from reportgen.templating import (
-    bar_pixels,
-    bar_width,
-    environment,
-    format_long_date,
-    format_number,
-    format_percent,
-    format_signed,
-)
-
-
-def test_numbers_read_as_people_write_them() -> None:
-    assert format_number(1234567.8) == "1,234,568"
-    assert format_number(12.345) == "12.3"
-    assert format_number(0.12345) == "0.12"
-    assert format_number(None) == "–"
-    assert format_percent(0.375) == "38%"
-    assert format_signed(-0.44) == "−0.4"
-    assert format_long_date(datetime(2026, 11, 7)) == "7 November 2026"
+from reportgen.templating import bar_pixels, bar_width, environment
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,7 @@ def test_a_genuinely_new_segment_gets_the_next_number_and_a_lost_one_is_gone() -
         for n, size in zip(tracked.numbers, tracked.sizes, strict=True)
     )
     ids = pd.Series([f"c{i}" for i in range(100)])
-    previous = PreviousRun(Path("."), MODEL, pd.Series(1, index=[f"c{i}" for i in range(50, 150)]))
+    previous = PreviousRun(MODEL, pd.Series(1, index=[f"c{i}" for i in range(50, 150)]))
     changes = compare_runs(
         previous,
         mode="refit",
@@ -121,7 +121,7 @@ def test_migration_matrix_sums_to_customers_in_both_months() -> None:
     ids = pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     before = pd.Series([1, 1, 2, 2, 2, 3, 3], index=["1", "2", "3", "4", "5", "6", "99"])
     changes = compare_runs(
-        PreviousRun(Path("."), MODEL, before),
+        PreviousRun(MODEL, before),
         mode="refit",
         segments=profiles,
         segmentation=tracked,
@@ -144,7 +144,7 @@ def test_without_ids_no_migration_is_claimed() -> None:
         SegmentProfile(n, f"S{n}", "", 3, 0.3, "#000", (), (), ADVICE) for n in tracked.numbers
     )
     changes = compare_runs(
-        PreviousRun(Path("."), MODEL, pd.Series(dtype=int)),
+        PreviousRun(MODEL, pd.Series(dtype=int)),
         mode="refit",
         segments=profiles,
         segmentation=tracked,
