@@ -897,8 +897,8 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
         if chosen:
             raise SettingsError(
                 f"{source.name} is read as order lines, which are segmented on recency, "
-                f"frequency and spend: {chosen[0]} applies to customer tables only. Drop it, "
-                'or set input_kind = "customers".'
+                f"frequency and spend: {settings.named(chosen[0])} applies to customer "
+                'tables only. Drop it, or set input_kind = "customers".'
             )
         orders = aggregate_spark_orders(spark, source, plan, options)
         customers = orders.customers.persist()
