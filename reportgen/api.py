@@ -443,7 +443,7 @@ class Result:
         Each has a title, a caption and its PNG bytes (``.png``); Jupyter shows it
         inline.
         """
-        return MappingProxyType(dict(self.report.charts))
+        return MappingProxyType({chart.key: chart for chart in self.report.charts.all()})
 
     @property
     def data_quality(self) -> DataQuality:

@@ -11,17 +11,25 @@ Column roles, decided here and shown in the data-quality section (the config's
   are categories, so they describe segments and are never used as distances. Asked
   for as a feature, a code or a text column with at most 50 categories is one-hot
   encoded (see features.py); a text column with more is refused.
-- date: text that reads as dates; replaced by a tenure in days, counted up to the
-  latest date in the column (not today, so reruns give the same numbers).
+- date: text that reads as dates, with or without a time of day; replaced by a tenure
+  in days, counted up to the latest date in the column (not today, so reruns give the
+  same numbers). The order of day and month is decided from every distinct date, as for
+  order lines (transactions.decide_date_order); when no value tells, day-first, with a
+  note on setting ``date_format``, which wins where it reads the column.
+- part of a date (Month, Year, Day, Quarter, Weekday, "Month Name"... with values in
+  range, see roles.date_part): left out, never a feature.
 - birth year: a column named like "year of birth"; replaced by an age in the report's
   period. Years before 1900, or giving an age over 100, are implausible and treated as
   missing.
 - numeric: a measure, clustered on by default; categorical: text, profiled.
 
 Values: missing numbers are filled with the median, missing categories with the most
-common value. In the features, extreme outliers (beyond three times the 1st-99th
-percentile range past either percentile, e.g. an income 20 times the usual) are capped at
-that bound. Negative values in money-like columns are reported.
+common value; but a money or total column missing exactly where a tenure, age or other
+duration is 0 (a total not billed yet) is filled with 0. In the features, extreme
+outliers (beyond three times the 1st-99th percentile range past either percentile, e.g.
+an income 20 times the usual) are capped at that bound (the exploring table still
+summarises the values before the cap). Negative values in money-like columns are
+reported.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from reportgen import roles
+from reportgen import roles, transactions
 from reportgen.config import RARE_SHARE
 from reportgen.contract import (
     CleanTable,
@@ -74,12 +82,19 @@ _QUANTITY_WORDS = {
     "times",
     "previous",
 }
+# A total that accrues over time, and the durations it accrues over (for gaps that are 0).
+_TOTAL_WORDS = {"total", "totals", "sum", "cumulative", "lifetime", "accumulated"}
+_DURATION_WORDS = {"tenure", "months", "days", "weeks", "years", "age", "seniority", "duration"}
 _UNKNOWN_WORDS = {"unknown", "unk", "not known", "n/k", "undisclosed"}
 _SPEND_PREFIXES = {"mnt"}  # "MntWines": the amount spent on wine
 _DROPPED_PREFIXES = {"num", "nb", "nbr", "cnt", "amt"}
 # Units written into a name ("annual_income_thousands", "price_usd") are not the noun.
 _UNIT_SUFFIXES = {"thousands", "thousand", "usd", "eur", "gbp", "dollars", "euros", "pct"}
-_DATE_FORMATS = ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%Y/%m/%d", "%d.%m.%Y")
+# The date at the start of a value, before any time of day ("4/9/2012 0:00").
+_DATE_PART = r"^(\d{8}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4})"
+# How each order of date parts (transactions.decide_date_order) is parsed, once the
+# separators are made "-"; a two-digit year takes %y.
+_ORDER_FORMATS = {"ymd": "%Y-%m-%d", "dmy": "%d-%m-%Y", "mdy": "%m-%d-%Y", "compact": "%Y%m%d"}
 # A mostly numeric column with a few stray strings ("n/a", "-") is numeric with gaps.
 _NUMERIC_SHARE = 0.9
 MAX_CODES = 10
@@ -109,7 +124,7 @@ def clean_table(
         DataError: the table cannot be clustered (no numeric feature, an empty column,
             no row left).
     """
-    notes: list[str] = _config_columns_changed(table, settings)
+    notes: list[str] = [*table.notes, *_config_columns_changed(table, settings)]
     settings = _without_gone_columns(settings, table)
     for name in settings.ignore:
         if name not in table.frame.columns:
@@ -124,7 +139,7 @@ def clean_table(
     if duplicated.any():
         # take() by position copies each column faster than a boolean .loc (same rows, same labels).
         frame = frame.take(np.flatnonzero(~duplicated.to_numpy()))
-    frame = _derive_measures(frame, settings, details, kinds)
+    frame = _derive_measures(frame, settings, details, kinds, notes)
     # After deriving, so that "Age (from Year_Birth)" can be named like any column.
     _check_named_columns(frame.columns, settings, table)
     frame, blanks = _read_numbers_in_text(frame, settings, details)
@@ -241,15 +256,26 @@ def clean_table(
     filled = frame.copy(deep=False)  # copy-on-write: only the columns changed below are new
     for column in used:
         missing = int(frame[column].isna().sum())
-        if missing:
+        if missing and (duration := _structural_zero(frame, column, kinds)):
+            filled[column] = frame[column].fillna(0)
+            details[column].append(
+                f"{missing:,} missing filled with 0: they are exactly the customers whose "
+                f"{duration} is 0, who have had no time to accrue any (a median would "
+                "invent an amount)"
+            )
+        elif missing:
             filled[column], how = _fill(frame[column], kinds[column], column, table)
             details[column].append(f"{missing:,} missing filled with {how}")
             if kinds[column] != "numeric":
                 # A gap made pandas read the codes as 1.0, 2.0: back to 1, 2 once filled.
                 filled[column] = _whole_numbers(filled[column])
+    uncapped: dict[str, pd.Series] = {}
     for column in features:
         if kinds[column] == "numeric":
-            filled[column] = _cap_outliers(filled[column], details[column])
+            capped_values = _cap_outliers(filled[column], details[column])
+            if capped_values is not filled[column]:
+                uncapped[column] = filled[column].reset_index(drop=True)
+            filled[column] = capped_values
             check_standardizable(filled[column], column, table.path)
     for column in used:
         _note_negative_money(filled[column], column, details[column])
@@ -295,6 +321,7 @@ def clean_table(
         kinds={column: kinds[column] for column in frame.columns},
         display_names={column: display_name(column, settings.units) for column in frame.columns},
         outcomes=roles_found.outcomes,
+        uncapped=uncapped,
     )
 
 
@@ -655,9 +682,16 @@ def _derive_measures(
     settings: Settings,
     details: dict[str, list[str]],
     kinds: dict[str, ColumnKind],
+    notes: list[str],
 ) -> pd.DataFrame:
-    """Replace date columns by tenure in days and birth years by age."""
+    """Replace date columns by tenure in days and birth years by age.
+
+    A date's order of day and month is decided from the whole column, as for order
+    lines; when no value tells, the dates are read day-first and a note says how to
+    set ``date_format`` if that is wrong.
+    """
     named = {*settings.features, *settings.profile, settings.id_column}
+    guessed: list[str] = []
     for column in list(frame.columns):
         values = frame[column]
         if column in named:
@@ -677,20 +711,36 @@ def _derive_measures(
             details[column].append(f"replaced by {age_column!r}: age in {year}")
             details[age_column] = []
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            dates = _parse_dates(values)
-            if dates is None:
+            read = _parse_dates(values, settings.date_format)
+            if read is None:
                 continue
+            dates, reading, ambiguous = read
             latest = dates.max()
             tenure_column = f"{column} (days)"
             frame = frame.assign(**{tenure_column: (latest - dates).dt.days})
             frame = frame.drop(columns=column)
             kinds[column] = "date"
             details[column].append(
-                f"read as dates; replaced by {tenure_column!r}: days to the latest date "
+                f"read as {reading}; replaced by {tenure_column!r}: days to the latest date "
                 f"({latest:%Y-%m-%d})"
             )
             details[tenure_column] = []
+            if ambiguous:
+                guessed.append(column)
+    if guessed:
+        notes.append(
+            f"No date in {_names(guessed)} has a day above 12, so whether "
+            f"{'they are' if len(guessed) > 1 else 'it is'} day-first or month-first cannot be "
+            'told: read day-first (dd/mm/yyyy). If month-first, set date_format = "%m/%d/%Y" '
+            "in the config file."
+        )
     return frame
+
+
+def _names(columns: list[str]) -> str:
+    if len(columns) == 1:
+        return columns[0]
+    return f"{', '.join(columns[:-1])} or {columns[-1]}"
 
 
 def _is_birth_year(column: str, values: pd.Series) -> bool:
@@ -706,22 +756,59 @@ def _is_birth_year(column: str, values: pd.Series) -> bool:
     )
 
 
-def _parse_dates(values: pd.Series) -> pd.Series | None:
-    # Try the formats on the first values only: trying six formats on millions of
-    # names or genders would cost seconds for nothing.
-    head = values.head(5_000).dropna().astype(str).head(200)
+def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, str, bool] | None:
+    """Read a text column as dates, with or without a time of day, or return None.
+
+    Returns the dates, how they were read (for the data-quality note) and whether the
+    order of day and month was a guess. The order is decided from every distinct date
+    in the column by transactions.decide_date_order, the rule order lines follow; when
+    it cannot tell, day-first is assumed. A configured ``date_format`` wins where it
+    reads the column.
+    """
+    # Look at the first values only: testing millions of names or genders costs seconds.
+    head = values.head(5_000).dropna().astype(str).str.strip().head(200)
     if head.empty or not head.str.contains(r"\d", regex=True).all():
         return None
-    scores = {
-        date_format: int(pd.to_datetime(head, format=date_format, errors="coerce").notna().sum())
-        for date_format in _DATE_FORMATS
-    }
-    best = max(scores, key=lambda date_format: scores[date_format])
-    if scores[best] < _NUMERIC_SHARE * len(head):
+    if transactions.date_kind(head) is None:
         return None
-    parsed = pd.to_datetime(values, format=best, errors="coerce")
-    present = int(values.notna().sum())
-    return parsed if parsed.notna().sum() >= _NUMERIC_SHARE * present else None
+    # Each distinct text is read once: a date column repeats a few thousand days.
+    codes, distinct_values = pd.factorize(values)
+    present = codes >= 0
+    rows = np.bincount(codes[present], minlength=len(distinct_values))
+    text = pd.Series(distinct_values, dtype=object).astype(str).str.strip()
+
+    def spread(dates: pd.Series) -> pd.Series | None:
+        """The dates of every row, or None when too few values read as dates."""
+        if rows[dates.notna().to_numpy()].sum() < _NUMERIC_SHARE * present.sum():
+            return None
+        every = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+        every[present] = dates.to_numpy(dtype="datetime64[ns]")[codes[present]]
+        return pd.Series(every, index=values.index, name=values.name)
+
+    parts = text.str.extract(_DATE_PART, expand=False)
+    if date_format is not None:
+        # One date_format serves every date column: with or without its time of day.
+        date_only = date_format.split()[0] if date_format.split() else date_format
+        for candidate, form in ((text, date_format), (parts, date_format), (parts, date_only)):
+            parsed = spread(pd.to_datetime(candidate, format=form, errors="coerce"))
+            if parsed is not None:
+                return parsed, f"dates with date_format {date_format!r}", False
+    distinct = [str(part) for part in parts.dropna().unique()]
+    if not distinct:
+        return None
+    order, reading = transactions.decide_date_order(distinct)
+    ambiguous = order is None
+    if order is None:
+        order = "dmy"
+        reading = f"day-first dates (dd/mm/yyyy), a guess: {reading.rstrip('.')}"
+    dashed = parts.str.replace(r"[/.]", "-", regex=True)
+    date_format = _ORDER_FORMATS[order]
+    if order in ("dmy", "mdy"):
+        years = dashed.str.extract(r"-(\d+)$", expand=False).str.len()
+        if not years.dropna().empty and years.mode().iloc[0] == 2:
+            date_format = date_format.replace("%Y", "%y")
+    parsed = spread(pd.to_datetime(dashed, format=date_format, errors="coerce"))
+    return None if parsed is None else (parsed, reading, ambiguous)
 
 
 def _read_sentinels(
@@ -754,9 +841,9 @@ def _read_sentinels(
 
 
 def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> str | None:
-    day_words = roles.words(column) in (["day"], ["day", "of", "month"], ["dom"])
-    if day_words and _is_day_of_month(values):
-        return "left out: a day of the month, a part of a date rather than a measure"
+    part = roles.date_part(column, values)
+    if part is not None:
+        return f"left out: {part}, a part of a date rather than a behaviour"
     rows = len(values)
     missing = values.isna().mean()
     if missing == 1 or missing > MOSTLY_MISSING:
@@ -767,10 +854,6 @@ def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> st
     if kind == "categorical" and distinct >= FREE_TEXT_SHARE * rows and rows > 20:
         return "left out: free text (a different value in almost every row)"
     return None
-
-
-def _is_day_of_month(values: pd.Series) -> bool:
-    return pd.api.types.is_integer_dtype(values) and bool(values.between(1, 31).all())
 
 
 def _drop_rows_without_id(
@@ -895,6 +978,32 @@ def _fill(values: pd.Series, kind: ColumnKind, column: str, table: Table) -> tup
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # object downcasting on fillna
         return values.fillna(mode), f"the most common value ({mode})"
+
+
+def _structural_zero(
+    frame: pd.DataFrame, column: str, kinds: Mapping[str, ColumnKind]
+) -> str | None:
+    """Name the duration whose zeros are exactly a money or total column's gaps, or None.
+
+    A total left blank for the customers who joined this month (Telco's TotalCharges
+    where tenure is 0) is missing by construction: nothing has been billed yet, so the
+    value is 0, not the median. Only money and totals, and only when the gaps are the
+    very rows where a tenure, age or count of days, months or years is 0.
+    """
+    if kinds.get(column) != "numeric":
+        return None
+    if not (roles.names_money(column) or _TOTAL_WORDS & set(roles.words(column))):
+        return None
+    missing = frame[column].isna().to_numpy()
+    for other in frame.columns:
+        values = frame[other]
+        if other == column or not pd.api.types.is_numeric_dtype(values):
+            continue
+        if pd.api.types.is_bool_dtype(values) or not _DURATION_WORDS & set(roles.words(other)):
+            continue
+        if np.array_equal(missing, (values == 0).to_numpy()):
+            return str(other)
+    return None
 
 
 def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:

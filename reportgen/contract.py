@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 import pandas as pd
 
+from reportgen.config import OTHER_CATEGORY, RARE_SHARE
 from reportgen.settings import Settings
 from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
@@ -47,6 +48,31 @@ def category_text(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
+def common_categories(values: pd.Series, limit: int) -> tuple[tuple[str, ...], str | None]:
+    """Return the categories to show by name, most common first, and the one the rest join.
+
+    The one rule for rare categories, wherever categories are encoded or drawn: those
+    held by fewer than RARE_SHARE of the values, and any beyond the first ``limit - 1``
+    when there are more than ``limit``, are grouped as OTHER_CATEGORY (then the last
+    category, and returned second; None when every category is kept). A flag keeps
+    both its values, however rare one of them is. Ties go alphabetically.
+    """
+    return categories_by_count(category_text(values).value_counts(), len(values), limit)
+
+
+def categories_by_count(
+    counts: pd.Series, total: int, limit: int
+) -> tuple[tuple[str, ...], str | None]:
+    """``common_categories`` from each category's count out of ``total`` values."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    rare_count = RARE_SHARE * total if len(ranked) > 2 else 0
+    common = [str(name) for name, count in ranked if count >= rare_count]
+    if len(common) < len(ranked) or len(common) > limit:
+        kept = [name for name in common[: limit - 1] if name != OTHER_CATEGORY]
+        return (*kept, OTHER_CATEGORY), OTHER_CATEGORY
+    return tuple(common), None
+
+
 @dataclass(frozen=True)
 class Table:
     """A customer table exactly as read from disk."""
@@ -55,6 +81,8 @@ class Table:
     path: Path
     sha256: str
     description: str
+    # What reading changed, for the data-quality notes (unnamed leftover columns dropped).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,6 +159,9 @@ class CleanTable:
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
     display_names: Mapping[str, str] = field(default_factory=dict)
     outcomes: tuple[Outcome, ...] = ()
+    # Features whose extreme values were capped for clustering: their values before the
+    # cap (missing ones filled), so that describing the data shows the data.
+    uncapped: Mapping[str, pd.Series] = field(default_factory=dict)
 
     def display(self, column: str) -> str:
         """The column's name as charts and tables show it (with its unit, if configured)."""
@@ -219,14 +250,46 @@ class CategoryCounts:
     counts: tuple[tuple[str, int], ...]
 
 
+def histogram_bins(values: np.ndarray) -> int:
+    """The number of bars in a measure's histogram: one per distinct value, 5 to 30."""
+    return min(30, max(5, len(pd.unique(values))))
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How one descriptive column's values are spread, as its chart panel shows them.
+
+    A measure is a histogram: ``counts`` customers between consecutive ``edges``.
+    Categories are ``counts`` customers in each of ``categories``, most common first,
+    rare ones and those past the first few grouped (see ``common_categories``).
+    """
+
+    column: str
+    display_name: str
+    counts: np.ndarray
+    edges: np.ndarray | None = None
+    categories: tuple[str, ...] = ()
+
+    @property
+    def is_measure(self) -> bool:
+        """Whether the column is a measure (a histogram) rather than categories."""
+        return self.edges is not None
+
+
 @dataclass(frozen=True)
 class Exploration:
-    """Descriptive statistics of the cleaned table."""
+    """Descriptive statistics of the cleaned table.
+
+    ``distributions`` are those of the descriptive columns the report charts (the
+    first MAX_CHART_PANELS); ``described`` counts every descriptive column.
+    """
 
     numeric: tuple[NumericSummary, ...]
     categorical: tuple[CategoryCounts, ...]
     correlations: pd.DataFrame
     findings: tuple[str, ...]
+    distributions: tuple[Distribution, ...] = ()
+    described: int = 0
 
     @property
     def shown(self) -> tuple[NumericSummary, ...]:
@@ -315,6 +378,50 @@ class Segmentation:
     def k(self) -> int:
         """The number of segments."""
         return len(self.sizes)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Where the segment map draws the customers and the segment centres.
+
+    ``rows`` are the customers drawn (all of them, or a seeded sample once a scatter
+    would be saturated) out of ``customers``. With two measures and no categorical
+    feature the map's axes are the two features in original units and ``explained`` is
+    None; otherwise they are the first two principal components of the standardized
+    features, fitted on the drawn customers, and ``explained`` is each one's share of
+    the variance. With a single measure there is nothing to project: ``points`` and
+    ``centres`` are None and the map is a histogram.
+    """
+
+    rows: np.ndarray
+    customers: int
+    points: np.ndarray | None = None
+    centres: np.ndarray | None = None
+    explained: tuple[float, float] | None = None
+
+    @property
+    def sampled(self) -> bool:
+        """Whether only a sample of the customers is drawn."""
+        return len(self.rows) < self.customers
+
+
+@dataclass(frozen=True)
+class CategoryMix:
+    """One categorical feature: the share of each category among all customers and in
+    each segment.
+
+    ``shares`` has a row for all customers, then one per segment position; a column per
+    category, in ``categories`` order (the encoding's, then UNKNOWN_CATEGORY when some
+    customers' value was not among the model's categories).
+    """
+
+    column: str
+    display_name: str
+    short_name: str
+    categories: tuple[str, ...]
+    shares: np.ndarray
+
+    UNKNOWN_CATEGORY: ClassVar[str] = "(not in the model)"
 
 
 @dataclass(frozen=True)
@@ -564,6 +671,46 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Charts:
+    """The report's figures, one field per figure; None where a figure does not apply.
+
+    ``outcomes`` has one chart per outcome, in ``Report.outcomes`` order.
+    """
+
+    segment_map: Chart
+    segment_sizes: Chart
+    feature_boxplots: Chart
+    behaviour: Chart
+    category_mix: Chart | None = None
+    demographics: Chart | None = None
+    correlations: Chart | None = None
+    k_evidence: Chart | None = None
+    migration: Chart | None = None
+    outcomes: tuple[Chart, ...] = ()
+    # Order-line input only.
+    rfm_grid: Chart | None = None
+    concentration: Chart | None = None
+
+    def all(self) -> tuple[Chart, ...]:
+        """Every chart the report has, in a fixed order (the Python API lists them so)."""
+        listed = (
+            self.segment_map,
+            self.segment_sizes,
+            self.feature_boxplots,
+            self.category_mix,
+            self.demographics,
+            self.behaviour,
+            self.correlations,
+            self.k_evidence,
+            self.migration,
+            *self.outcomes,
+            self.rfm_grid,
+            self.concentration,
+        )
+        return tuple(chart for chart in listed if chart is not None)
+
+
+@dataclass(frozen=True)
 class EmailBody:
     """The report as an email body, ready to become a MIME message.
 
@@ -596,7 +743,7 @@ class Report:
     feature_columns: tuple[str, ...]
     profile_columns: tuple[str, ...]
     segments: tuple[SegmentProfile, ...]
-    charts: Mapping[str, Chart]
+    charts: Charts
     customers: int
     period: str
     changes: Changes | None = None
@@ -657,10 +804,24 @@ class OrderSummary:
     has_orders: bool
     other_customer_columns: tuple[str, ...] = ()
     source_description: str = ""
+    # Of not_positive_customers: those with no purchase (returns only) and those whose
+    # purchases are all worth 0; the rest returned as much as they bought, or more.
+    returns_only_customers: int = 0
+    zero_spend_customers: int = 0
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""
         return dict(self.roles).get(name)
+
+    @property
+    def has_returns(self) -> bool:
+        """Whether any kept line is a return or cancellation (else net spend = purchases)."""
+        return self.return_lines > 0
+
+    @property
+    def net_negative_customers(self) -> int:
+        """Customers left out because their returns are as large as their purchases, or larger."""
+        return self.not_positive_customers - self.returns_only_customers - self.zero_spend_customers
 
 
 @dataclass(frozen=True)
@@ -675,14 +836,28 @@ class RfmCell:
 
 
 @dataclass(frozen=True)
+class RfmGroupShare:
+    """How many of a segment's customers have their own R x F cell in one grid group."""
+
+    name: str
+    customers: int
+    share: float
+    revenue_share: float | None
+
+
+@dataclass(frozen=True)
 class RfmSegment:
-    """What a K-Means segment of customers is on the RFM grid, and what it is worth."""
+    """What a K-Means segment of customers is on the RFM grid, and what it is worth.
+
+    ``group`` is the grid group that holds the most of the segment's customers (their
+    own cells); ``mix`` lists every group present, largest first.
+    """
 
     number: int
     name: str
     group: str
-    r: int
-    f: int
+    mix: tuple[RfmGroupShare, ...]
+    mixed: bool
     customers: int
     revenue: float
     revenue_share: float
@@ -710,6 +885,19 @@ class RfmSummary:
     total_revenue: float | None
     # All the net spend of the customers at risk, not only their last 12 months'.
     lifetime_at_risk: float | None = None
+    # Which of the two the headline shows: "last_12_months", or "lifetime" when the
+    # customers at risk spent (next to) nothing in the last 12 months; "none" when no
+    # customer is at risk or there is no money.
+    at_risk_basis: Literal["last_12_months", "lifetime", "none"] = "none"
+
+    @property
+    def at_risk_figure(self) -> float | None:
+        """The revenue figure page 1 shows for the customers at risk (see at_risk_basis)."""
+        if self.at_risk_basis == "last_12_months":
+            return self.revenue_at_risk
+        if self.at_risk_basis == "lifetime":
+            return self.lifetime_at_risk
+        return None
 
 
 @dataclass(frozen=True)

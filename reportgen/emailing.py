@@ -51,8 +51,8 @@ SUBJECT_FILE = f"{EMAIL_DIR}/subject.txt"
 EML_FILE = f"{EMAIL_DIR}/message.eml"
 PDF_FILE = "report.pdf"
 CID_DOMAIN = "reportgen"
-# The charts the email shows, by their key in Report.charts -> image name.
-EMAIL_CHARTS = {"segment_map": "segment-map"}
+# The one chart the email shows (the segment map), as email/segment-map.png.
+SEGMENT_MAP_IMAGE = "segment-map"
 # The SMTP password is read from here and nowhere else: never an option, never logged.
 PASSWORD_VARIABLE = "REPORTGEN_SMTP_PASSWORD"
 # Seconds to wait for the SMTP server at each step; a send is tried once, never retried.
@@ -71,16 +71,18 @@ _INLINER = css_inline.CSSInliner(
 
 def render_email(report: Report) -> EmailBody:
     """Render the report's email body: subject, inlined HTML, plain text and images."""
-    images = {key: f"{name}@{CID_DOMAIN}" for key, name in EMAIL_CHARTS.items()}
+    segment_map_cid = f"{SEGMENT_MAP_IMAGE}@{CID_DOMAIN}"
     templates = environment()
-    html = templates.get_template("email.html").render(report=report, images=images)
+    html = templates.get_template("email.html").render(
+        report=report, segment_map_cid=segment_map_cid
+    )
     text = templates.get_template("email.txt").render(report=report)
     subject = templates.get_template("email_subject.txt").render(report=report)
     return EmailBody(
         subject=" ".join(subject.split()),
         html=_INLINER.inline(html),
         text=text.strip() + "\n",
-        images={images[key]: report.charts[key].png for key in EMAIL_CHARTS},
+        images={segment_map_cid: report.charts.segment_map.png},
     )
 
 

@@ -7,11 +7,22 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from reportgen.contract import CategoryCounts, CleanTable, Exploration, NumericSummary
-from reportgen.wide import MAX_CORRELATED
+from reportgen.contract import (
+    CategoryCounts,
+    CleanTable,
+    Distribution,
+    Exploration,
+    NumericSummary,
+    category_text,
+    common_categories,
+    histogram_bins,
+)
+from reportgen.wide import MAX_CORRELATED, charted
 
 # Correlations weaker than this are not worth a sentence in the report.
 _NOTABLE_CORRELATION = 0.3
+# A chart panel names at most this many categories (the last may be Other).
+SHOWN_CATEGORIES = 8
 
 
 def explore(clean: CleanTable) -> Exploration:
@@ -24,7 +35,8 @@ def explore(clean: CleanTable) -> Exploration:
     correlated = numeric[:MAX_CORRELATED]
     correlations = frame[correlated].corr() if len(correlated) > 1 else pd.DataFrame()
     return Exploration(
-        numeric=tuple(_summarize(frame[column]) for column in numeric),
+        # The data as it is: a capped feature is summarized from its values before the cap.
+        numeric=tuple(_summarize(clean.uncapped.get(column, frame[column])) for column in numeric),
         categorical=tuple(
             CategoryCounts(
                 column,
@@ -37,7 +49,27 @@ def explore(clean: CleanTable) -> Exploration:
         ),
         correlations=correlations,
         findings=tuple(_correlation_findings(correlations)),
+        distributions=tuple(
+            _distribution(frame[column], clean.display(column), clean.is_measure(column))
+            for column in charted(clean.profile_columns)
+        ),
+        described=len(clean.profile_columns),
     )
+
+
+def _distribution(values: pd.Series, display_name: str, is_measure: bool) -> Distribution:
+    """A measure's histogram, or the customers in each category (rare ones grouped)."""
+    column = str(values.name)
+    if is_measure:
+        measures = values.to_numpy(dtype=float)
+        counts, edges = np.histogram(measures, bins=histogram_bins(measures))
+        return Distribution(column, display_name, counts, edges=edges)
+    categories, other = common_categories(values, SHOWN_CATEGORIES)
+    text = category_text(values)
+    if other is not None:
+        text = text.where(text.isin(categories), other)
+    counts = text.value_counts().reindex(categories, fill_value=0)
+    return Distribution(column, display_name, counts.to_numpy(), categories=categories)
 
 
 def _summarize(values: pd.Series) -> NumericSummary:

@@ -24,12 +24,12 @@ from typing import NoReturn
 import numpy as np
 import pandas as pd
 
-from reportgen.config import OTHER_CATEGORY, RARE_SHARE
 from reportgen.contract import (
     CategoryEncoding,
     CleanTable,
     FeatureMatrix,
     Transform,
+    categories_by_count,
     category_text,
     transform_values,
 )
@@ -111,15 +111,7 @@ def categories_from_counts(column: str, counts: pd.Series, total: int) -> Catego
     Raises:
         DataError: every customer is in the same category.
     """
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    # A flag keeps both its values, however rare one of them is.
-    rare_count = RARE_SHARE * total if len(ranked) > 2 else 0
-    common = [name for name, count in ranked if count >= rare_count]
-    if len(common) < len(ranked) or len(common) > MAX_CATEGORIES:
-        kept = [name for name in common[: MAX_CATEGORIES - 1] if name != OTHER_CATEGORY]
-        categories, other = (*kept, OTHER_CATEGORY), OTHER_CATEGORY
-    else:
-        categories, other = tuple(common), None
+    categories, other = categories_by_count(counts, total, MAX_CATEGORIES)
     if len(categories) < 2:
         _refuse_constant(column)
     return CategoryEncoding(

@@ -7,7 +7,12 @@ write sentences (segment descriptions, the reason for k) call them directly.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reportgen.contract import RfmGroupShare
 
 # How the report, the email and `reportgen init` name a column's kind and its role.
 COLUMN_KIND_NAMES = {
@@ -71,3 +76,8 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     if count == 1:
         return singular
     return plural_form if plural_form is not None else singular + "s"
+
+
+def format_group_mix(mix: Sequence[RfmGroupShare], shown: int = 3) -> str:
+    """A segment's largest RFM groups: '36% At risk, 21% Hibernating, 14% Need attention'."""
+    return ", ".join(f"{format_percent(group.share)} {group.name}" for group in mix[:shown])

@@ -27,6 +27,10 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # A number written with a decimal comma, and optionally dots between groups of thousands:
 # 1,5  -3,25  1.234,5  1234  (European spreadsheets' exports).
 _DECIMAL_COMMA = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+# An unnamed column with values in at most this share of rows is a spreadsheet's leftover
+# (empty columns past the table, a few notes beside it), dropped with a note; with more it
+# holds data that cannot be used without a name, and the file is refused.
+UNNAMED_FILLED_SHARE = 0.05
 # Read as missing besides pandas' own markers (empty, NA, N/A, null, NaN, ...).
 EXTRA_MISSING = ["?", "-", "--", "n.a.", "N.A.", "missing", "Missing", "none", "None"]
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx is a zip archive
@@ -49,23 +53,26 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
         DataError: the file is missing, empty, has no data rows, or cannot be parsed.
     """
     scan = _scan(path)
+    notes: tuple[str, ...] = ()
     if scan.head.startswith(_ZIP_MAGIC):
-        frame, description = _read_excel(path, sheet)
+        frame, description, notes = _read_excel(path, sheet)
     elif scan.head.startswith(_PARQUET_MAGIC):
         _refuse_sheet(sheet, path, "a Parquet file")
         frame, description = _read_parquet(path)
     else:
         _refuse_sheet(sheet, path, "a text table")
-        frame, description = _read_text(path, scan)
+        frame, description, notes = _read_text(path, scan)
     if frame.empty:
         raise DataError(f"{path} has a header but no customer rows; export the table again.")
     frame.columns = [str(name).strip() for name in frame.columns]
     log.debug("read %d rows x %d columns (%s)", *frame.shape, description)
-    return Table(frame=frame, path=path, sha256=scan.sha256, description=description)
+    return Table(frame=frame, path=path, sha256=scan.sha256, description=description, notes=notes)
 
 
 def is_workbook(path: Path) -> bool:
     """Whether ``path`` is an Excel workbook (by its first bytes, as load_table decides)."""
+    if not path.is_file():  # a pipe would block here; load_table says what is wrong
+        return False
     try:
         with path.open("rb") as file:
             return file.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
@@ -121,14 +128,14 @@ def _scan(path: Path) -> _Scan:
     return _Scan(digest.hexdigest(), head, len(head) < _HEAD, utf8)
 
 
-def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
+def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     encoding = _text_encoding(path, scan)
     text = scan.head.decode(encoding, errors="ignore")
     if not scan.complete:
         text = text.rsplit("\n", 1)[0]  # the last line may be cut short
     delimiter = sniff_delimiter(text)
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
-    _check_header(header, path)
+    _check_header(header, path, unnamed_allowed=True)
     try:
         frame = pd.read_csv(
             path,
@@ -142,6 +149,7 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(_parse_problem(path, delimiter, error)) from None
     description = f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
+    frame, notes = drop_unnamed_leftovers(frame, header, path)
     if delimiter != ",":
         frame, converted, thousands = read_decimal_commas(frame)
         if converted:
@@ -151,7 +159,68 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str]:
                 "; commas between thousands (1,730 = 1730) read as numbers in "
                 + _listing(thousands)
             )
-    return frame, description
+    return frame, description, notes
+
+
+def drop_unnamed_leftovers(
+    frame: pd.DataFrame, header: list[str], path: Path
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Drop the columns without a header that are (almost) empty, and say so.
+
+    Excel and Google Sheets exports often end in empty unnamed columns, sometimes with a
+    few notes typed beside the table. Such a column is dropped when at most
+    UNNAMED_FILLED_SHARE of its rows hold a value; an unnamed column with more holds data
+    that cannot be used without a name, and the file is refused.
+
+    Args:
+        header: the header cells as written in the file, one per column of ``frame``.
+
+    Raises:
+        DataError: an unnamed column holds data, or fewer than two named columns remain.
+    """
+    unnamed = [position for position, name in enumerate(header) if not str(name).strip()]
+    if not unnamed:
+        return frame, ()
+    held: list[str] = []
+    for position in unnamed:
+        values = frame.iloc[:, position]
+        present = values.dropna().astype(str).str.strip()
+        present = present[present != ""]
+        if len(present) > UNNAMED_FILLED_SHARE * len(frame):
+            raise DataError(
+                f"Column {position + 1} of {path} has no name but holds values in "
+                f"{len(present):,} of {len(frame):,} rows (e.g. {present.iloc[0]!r}); give "
+                "every column a header."
+            )
+        if len(present):
+            which = f"column {position + 1} holds " if len(unnamed) > 1 else ""
+            held.append(
+                f"{which}{len(present):,} note"
+                f"{'s' if len(present) != 1 else ''} such as {_shortened(present.iloc[0])!r}"
+            )
+    frame = frame.drop(columns=frame.columns[unnamed])
+    _check_header([str(name) for name in frame.columns], path)
+    positions = [str(position + 1) for position in unnamed]
+    listed = (
+        positions[0] if len(positions) == 1 else f"{', '.join(positions[:-1])} and {positions[-1]}"
+    )
+    what = "is empty" if len(unnamed) == 1 else "are empty"
+    if held:
+        what = (
+            ("is almost empty (" if len(unnamed) == 1 else "are empty or almost so (")
+            + "; ".join(held)
+            + ")"
+        )
+    note = (
+        f"Column{'s' if len(unnamed) != 1 else ''} {listed} of the file "
+        f"{'has' if len(unnamed) == 1 else 'have'} no header and {what}: left out, as what a "
+        "spreadsheet leaves beside a table rather than data."
+    )
+    return frame, (note,)
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _text_encoding(path: Path, scan: _Scan) -> str:
@@ -238,7 +307,7 @@ def _refuse_sheet(sheet: str | None, path: Path, kind: str) -> None:
         )
 
 
-def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
+def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
     try:
         workbook = pd.ExcelFile(path, engine="openpyxl")
     except Exception as error:  # openpyxl raises many types for a damaged workbook
@@ -263,9 +332,10 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
         )
         raise DataError(f"Sheet {chosen!r} of {path} is empty.{hint}")
     header = ["" if pd.isna(name) else str(name) for name in rows.iloc[0]]
-    _check_header(header, path)
+    _check_header(header, path, unnamed_allowed=True)
     frame = rows.iloc[1:].reset_index(drop=True)
-    frame.columns = header
+    frame.columns = [name or f"Unnamed: {position}" for position, name in enumerate(header)]
+    frame, notes = drop_unnamed_leftovers(frame, header, path)
     # Cells read without a header are typed per cell; let pandas settle each column's type.
     frame = frame.infer_objects()
     for column in frame.columns:
@@ -273,7 +343,7 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
             numbers = pd.to_numeric(frame[column], errors="coerce")
             if numbers.notna().sum() == frame[column].notna().sum():
                 frame[column] = numbers
-    return frame, f"Excel workbook, sheet {chosen!r}"
+    return frame, f"Excel workbook, sheet {chosen!r}", notes
 
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, str]:
@@ -314,17 +384,19 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _check_header(header: list[str], path: Path) -> None:
+def _check_header(header: list[str], path: Path, *, unnamed_allowed: bool = False) -> None:
+    """Refuse a header with fewer than two columns, repeated names or (unless allowed,
+    for drop_unnamed_leftovers to judge by their content) unnamed columns."""
     names = [name.strip() for name in header]
     if len(names) < 2:
         raise DataError(
             f"{path} has only one column; a customer table needs an ID and at least one "
             "measure, separated by commas, semicolons or tabs."
         )
-    if any(not name for name in names):
+    if not unnamed_allowed and any(not name for name in names):
         position = names.index("") + 1
         raise DataError(f"Column {position} of {path} has no name; give every column a header.")
-    repeated = [name for name, count in Counter(names).items() if count > 1]
+    repeated = [name for name, count in Counter(n for n in names if n).items() if count > 1]
     if repeated:
         raise DataError(
             f"Column name {repeated[0]!r} appears more than once in {path}; "

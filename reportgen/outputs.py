@@ -137,6 +137,7 @@ def _segments_table(
 
 def summary_json(report: Report) -> bytes:
     """Return the run's results and provenance as JSON, for the CRM and next month's run."""
+    rfm_rows = {row.number: row for row in report.rfm.segments} if report.rfm else {}
     summary = {
         "format": SUMMARY_FORMAT,
         "generated_at": report.generated_at.isoformat(timespec="seconds"),
@@ -173,6 +174,12 @@ def summary_json(report: Report) -> bytes:
                     for item in segment.categories
                 },
                 "profile": {item.column: item.summary for item in segment.demographics},
+                # Order lines: the share of the segment's customers in each RFM group.
+                "rfm_groups": (
+                    {share.name: share.share for share in rfm_rows[segment.number].mix}
+                    if segment.number in rfm_rows
+                    else None
+                ),
                 "recommendations": {
                     "rule": segment.recommendation.rule,
                     "action": segment.recommendation.action,

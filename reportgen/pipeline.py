@@ -1,7 +1,7 @@
 """The pipeline: the only place that knows the order of the stages.
 
-load -> clean -> features -> explore -> choose k -> cluster -> profile -> plot ->
-render (report and email body) -> write. Order lines are aggregated to customers
+load -> clean -> features -> explore -> choose k -> cluster -> project -> profile ->
+plot -> render (report and email body) -> write. Order lines are aggregated to customers
 (transactions, DuckDB) and scored on recency, frequency and money (rfm) instead of
 being cleaned.
 """
@@ -48,7 +48,14 @@ from reportgen.loading import is_workbook, load_table
 from reportgen.outcomes import outcome_rates, with_outcomes
 from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
 from reportgen.plotting import make_charts
-from reportgen.profiling import Rule, load_rules, profile_segments, with_population
+from reportgen.profiling import (
+    Rule,
+    category_mixes,
+    load_rules,
+    profile_segments,
+    with_population,
+)
+from reportgen.projecting import project
 from reportgen.rendering import render_html, render_pdf
 from reportgen.rfm import (
     Grid,
@@ -61,7 +68,6 @@ from reportgen.rfm import (
     rfm_scores,
 )
 from reportgen.rfm import with_population as with_population_rfm
-from reportgen.rfm_charts import rfm_charts
 from reportgen.settings import Settings
 from reportgen.swap import check_output_dir
 from reportgen.tracking import (
@@ -249,10 +255,13 @@ def _describe(
     with _stage("Exploring"):
         exploration = explore(clean)
     known_names = {s.number: s.name for s in previous.model.segments} if previous else None
+    with _stage("Projecting"):
+        projection = project(features, segmentation)
     with _stage("Describing segments"):
         segments = profile_segments(clean, features, segmentation, rules, known_names)
         if population is not None:
             segments = with_population(segments, population)
+        mixes = category_mixes(clean, features, segmentation)
         outcomes = outcome_rates(clean, segmentation)
         segments = with_outcomes(segments, outcomes)
         if k_choice is not None:
@@ -289,10 +298,18 @@ def _describe(
             log.warning("%s", warning)
     with _stage("Drawing charts"):
         charts = make_charts(
-            clean, features, exploration, k_choice, segmentation, segments, changes, outcomes
+            features,
+            exploration,
+            k_choice,
+            segmentation,
+            segments,
+            projection,
+            mixes,
+            changes,
+            outcomes,
+            rfm=rfm,
+            monetary=orders.customers.get("monetary") if orders is not None else None,
         )
-        if rfm is not None and orders is not None:
-            charts = {**charts, **rfm_charts(rfm, orders.customers)}
 
     report = Report(
         title=settings.title,

@@ -1,31 +1,16 @@
-"""Stage 8: the report's figures, rendered to PNG.
+"""Stage 8: the report's figures, drawn from typed results.
 
-Every function builds its own Figure (never pyplot's global one), so charts can be
-drawn in any order, in any thread, and nothing leaks between runs. make_charts draws
-them in two processes where it can (Linux): a forked copy of this process renders
-some of the figures while this one renders the others.
+Each figure function takes analysis results (never the cleaned table) and returns a
+``Plot``: its title, caption, size and how to draw it on a Figure of its own (never
+pyplot's global one). ``make_charts`` draws them all and renders them together
+(reportgen.render_pool) into the report's ``Charts``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import dataclasses
-import functools
-import io
-import logging
 import math
-import os
-import select
-import signal
-import struct
-import sys
-import tempfile
-import warnings
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-import matplotlib
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -35,164 +20,123 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from reportgen.cleaning import abbreviate
 from reportgen.contract import (
+    CategoryMix,
     Changes,
-    Chart,
-    CleanTable,
+    Charts,
+    Distribution,
     Exploration,
     FeatureMatrix,
     KChoice,
     OutcomeRates,
+    Projection,
+    RfmSummary,
     Segmentation,
     SegmentProfile,
+    histogram_bins,
 )
-from reportgen.wide import charted
+from reportgen.render_pool import FULL_WIDTH, INK, Plot, render_all
+from reportgen.rfm_charts import concentration_curve, rfm_grid
 
-log = logging.getLogger(__name__)
-
-DPI = 150
-FULL_WIDTH = 7.0  # inches: the PDF's text width
 # A grid of panels taller than this would not fit on a page below its heading.
 MAX_GRID_HEIGHT = 8.0
 # Beyond this many columns, numbers in the correlation heatmap's cells are unreadable.
 MAX_ANNOTATED_CORRELATIONS = 10
-SHOWN_CATEGORIES = 8
-RARE_SHARE = 0.01
-# Beyond this many points a scatter is saturated: more dots cost seconds and show nothing.
-MAX_POINTS = 20_000
-_INK = "#333333"
-# Customers whose category was not among the model's (possible with --previous).
-_UNKNOWN = "(not in the model)"
 _GREY = "#9aa5b1"
-_STYLE: dict[str, Any] = {
-    "font.size": 8.5,
-    "axes.titlesize": 9.5,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 8.5,
-    "axes.edgecolor": "#bbbbbb",
-    "axes.labelcolor": _INK,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": "#e6e6e6",
-    "grid.linewidth": 0.6,
-    "xtick.color": _INK,
-    "ytick.color": _INK,
-    "legend.frameon": False,
-    "savefig.facecolor": "white",
-}
-# Charts are rendered in a forked second process on Linux only: fork is unsafe with
-# the system frameworks matplotlib may load on macOS, and Windows has none.
-PARALLEL = sys.platform == "linux"
-# Once this process has drawn its share, a forked renderer still busy this much later
-# is given up on (killed; a chart takes well under a second, even for ten million
-# customers), and this process draws what the copy left undone.
-_CHILD_TIMEOUT = 30.0
 
 
-@dataclasses.dataclass(frozen=True)
-class _Job:
-    """A figure to render: its size and the function that draws it."""
-
-    size: tuple[float, float]
-    draw: Callable[[Figure], None]
-
-
-# While make_charts runs, _render collects the figures here (by chart key) instead of
-# rendering them.
-_PENDING: contextvars.ContextVar[dict[str, _Job] | None] = contextvars.ContextVar(
-    "pending_charts", default=None
-)
-# How the forked copy frames each PNG it sends back: job number, then byte count.
-_FRAME = struct.Struct("<BI")
-
-
-def _rendered_together(
-    make: Callable[..., dict[str, Chart]],
-) -> Callable[..., dict[str, Chart]]:
-    """Collect the figures ``make`` asks for, then render them all at once, in parallel.
-
-    Rendering (layout, rasterizing, PNG encoding) is most of a chart's cost and each
-    figure is independent of the others, so two processes make the seven charts in
-    about half the time, each PNG byte for byte what one process makes (tested).
-    """
-
-    @functools.wraps(make)
-    def wrapper(*args: Any, **kwargs: Any) -> dict[str, Chart]:
-        jobs: dict[str, _Job] = {}
-        token = _PENDING.set(jobs)
-        try:
-            charts = make(*args, **kwargs)
-        finally:
-            _PENDING.reset(token)
-        pngs = dict(zip(jobs, _render_all(list(jobs.values())), strict=True))
-        return {
-            key: dataclasses.replace(chart, png=pngs[chart.key]) for key, chart in charts.items()
-        }
-
-    return wrapper
-
-
-@_rendered_together
 def make_charts(
-    clean: CleanTable,
     features: FeatureMatrix,
     exploration: Exploration,
     k_choice: KChoice | None,
     segmentation: Segmentation,
     segments: Sequence[SegmentProfile],
+    projection: Projection,
+    mixes: Sequence[CategoryMix] = (),
     changes: Changes | None = None,
     outcomes: Sequence[OutcomeRates] = (),
-) -> dict[str, Chart]:
-    """Draw every figure of the report, keyed by where the report shows it."""
+    rfm: RfmSummary | None = None,
+    monetary: pd.Series | None = None,
+) -> Charts:
+    """Draw every figure of the report and render them together.
+
+    Args:
+        rfm: order-line input's purchase behaviour, for the R x F grid.
+        monetary: each customer's net spend (order-line input), for the revenue
+            concentration curve.
+    """
     colors = [segment.color for segment in segments]
-    charts = [
-        segment_map(features, segmentation, colors),
-        segment_sizes(segments),
-        feature_boxplots(features, segmentation, colors),
-        category_mix(clean, features, segmentation),
-        demographics(clean),
-        behaviour(features),
-        correlations(exploration),
-        k_evidence(k_choice) if k_choice else None,
-        migration(changes) if changes else None,
-        *(outcome_rates_chart(rates, segments, index) for index, rates in enumerate(outcomes)),
+    plots: dict[str, Plot | None] = {
+        "segment_map": segment_map(features, segmentation, colors, projection),
+        "segment_sizes": segment_sizes(segments),
+        "feature_boxplots": feature_boxplots(features, segmentation, colors),
+        "category_mix": category_mix(mixes, segmentation),
+        "demographics": demographics(exploration),
+        "behaviour": behaviour(features, projection),
+        "correlations": correlations(exploration),
+        "k_evidence": k_evidence(k_choice) if k_choice else None,
+        "migration": migration(changes) if changes else None,
+        "rfm_grid": rfm_grid(rfm) if rfm else None,
+        "concentration": (
+            concentration_curve(rfm, monetary)
+            if rfm and monetary is not None and rfm.total_revenue
+            else None
+        ),
+    }
+    outcome_plots = [
+        outcome_rates_chart(rates, segments, index) for index, rates in enumerate(outcomes)
     ]
-    return {chart.key: chart for chart in charts if chart is not None}
+    present = {name: plot for name, plot in plots.items() if plot is not None}
+    rendered = render_all([*present.values(), *outcome_plots])
+    chart = dict(zip(present, rendered, strict=False))
+    return Charts(
+        segment_map=chart["segment_map"],
+        segment_sizes=chart["segment_sizes"],
+        feature_boxplots=chart["feature_boxplots"],
+        behaviour=chart["behaviour"],
+        category_mix=chart.get("category_mix"),
+        demographics=chart.get("demographics"),
+        correlations=chart.get("correlations"),
+        k_evidence=chart.get("k_evidence"),
+        migration=chart.get("migration"),
+        outcomes=rendered[len(present) :],
+        rfm_grid=chart.get("rfm_grid"),
+        concentration=chart.get("concentration"),
+    )
 
 
 def segment_map(
-    features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]
-) -> Chart:
+    features: FeatureMatrix,
+    segmentation: Segmentation,
+    colors: Sequence[str],
+    projection: Projection,
+) -> Plot:
     """Customers coloured by segment: the features themselves, or a PCA projection."""
-    measures_only = not features.categorical
-    if measures_only and features.values.shape[1] == 1:
-        return _render(
+    if projection.points is None or projection.centres is None:
+        return Plot(
             "segment_map",
             "Customers by segment",
             f"Distribution of {features.display(0)} in each segment.",
             (FULL_WIDTH, 3.2),
             lambda figure: _stacked_histogram(figure.subplots(), features, segmentation, colors),
         )
-    drawn = _drawn_rows(len(features.values))
-    raw = measures_only and features.values.shape[1] == 2
-    if raw:
-        points, centers = features.values[drawn], segmentation.centroids
+    drawn, points, centers = projection.rows, projection.points, projection.centres
+    explained = projection.explained
+    raw = explained is None
+    if explained is None:
         x_label, y_label = features.display(0), features.display(1)
         caption = (
             "Each dot is a customer, coloured by segment; numbered circles mark segment centres."
         )
     else:
-        # Fitted on the drawn customers only: the same directions, without a PCA of millions.
-        points, centers, explained = _pca(features.scaled[drawn], segmentation.centroids_scaled)
         x_label = f"Principal component 1 ({explained[0]:.0%} of variance)"
         y_label = f"Principal component 2 ({explained[1]:.0%} of variance)"
         caption = (
             f"The {len(features.all_columns)} features projected onto the two directions that "
-            f"show most of their variation ({explained.sum():.0%} of it); each dot is a "
-            "customer, coloured by segment."
+            f"show most of their variation ({explained[0] + explained[1]:.0%} of it); each dot "
+            "is a customer, coloured by segment."
         )
 
-    caption += _sample_note(len(drawn), len(features.values))
+    caption += _sample_note(projection)
     palette = np.array(colors)
 
     def draw(figure: Figure) -> None:
@@ -225,10 +169,10 @@ def segment_map(
         axes.set_xlabel(x_label)
         axes.set_ylabel(y_label)
 
-    return _render("segment_map", "Customers by segment", caption, (FULL_WIDTH, 3.6), draw)
+    return Plot("segment_map", "Customers by segment", caption, (FULL_WIDTH, 3.6), draw)
 
 
-def segment_sizes(segments: Sequence[SegmentProfile]) -> Chart:
+def segment_sizes(segments: Sequence[SegmentProfile]) -> Plot:
     """A horizontal bar per segment with its share of customers."""
 
     def draw(figure: Figure) -> None:
@@ -236,9 +180,7 @@ def segment_sizes(segments: Sequence[SegmentProfile]) -> Chart:
         _segment_bars(axes, segments, [segment.share for segment in segments])
 
     height = 0.9 + 0.32 * len(segments)
-    return _render(
-        "segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw
-    )
+    return Plot("segment_sizes", "Share of customers per segment", "", (FULL_WIDTH, height), draw)
 
 
 def _segment_bars(
@@ -272,7 +214,7 @@ def _segment_bars(
 
 def outcome_rates_chart(
     rates: OutcomeRates, segments: Sequence[SegmentProfile], index: int = 0
-) -> Chart:
+) -> Plot:
     """A horizontal bar per segment with an outcome's rate, and the overall rate as a line."""
     label = rates.outcome.label
 
@@ -280,7 +222,7 @@ def outcome_rates_chart(
         axes = figure.subplots()
         values = [rates.rate(segment.number).rate for segment in segments]
         _segment_bars(axes, segments, values, name_limit=48)
-        axes.axvline(rates.overall, color=_INK, linestyle="--", linewidth=1)
+        axes.axvline(rates.overall, color=INK, linestyle="--", linewidth=1)
         axes.annotate(
             f"all customers {rates.overall:.1%}",
             (rates.overall, 1.0),
@@ -288,13 +230,13 @@ def outcome_rates_chart(
             xytext=(3, 2),
             textcoords="offset points",
             fontsize=7.5,
-            color=_INK,
+            color=INK,
         )
         rated = [value for value in values if not math.isnan(value)]
         axes.set_xlim(0, max([rates.overall, *rated]) * 1.18 or 1)
 
     height = 1.1 + 0.32 * len(segments)
-    return _render(
+    return Plot(
         f"outcome_{index}",
         f"{label} by segment",
         f"Share of customers with {rates.outcome.column} = {rates.outcome.positive} in each "
@@ -306,7 +248,7 @@ def outcome_rates_chart(
 
 def feature_boxplots(
     features: FeatureMatrix, segmentation: Segmentation, colors: Sequence[str]
-) -> Chart:
+) -> Plot:
     """One box plot per feature, with a box per segment."""
     columns = features.columns
     numbers = segmentation.numbers
@@ -322,10 +264,10 @@ def feature_boxplots(
                 patch_artist=True,
                 widths=0.6,
                 flierprops={"markersize": 2},
-                medianprops={"color": _INK},
+                medianprops={"color": INK},
             )
             for patch, color in zip(boxes["boxes"], colors, strict=False):
-                patch.set(facecolor=color, edgecolor=_INK, linewidth=0.6)
+                patch.set(facecolor=color, edgecolor=INK, linewidth=0.6)
             if _is_skewed(features, index):
                 axes.set_yscale("symlog", linthresh=1)
                 axes.set_ylabel("log scale")
@@ -334,7 +276,7 @@ def feature_boxplots(
             axes.set_xlabel("Segment")
             axes.grid(axis="x", visible=False)
 
-    return _render(
+    return Plot(
         "feature_boxplots",
         "Features by segment",
         "Boxes span the middle half of each segment's customers; the line is the median.",
@@ -343,51 +285,35 @@ def feature_boxplots(
     )
 
 
-def category_mix(
-    clean: CleanTable, features: FeatureMatrix, segmentation: Segmentation
-) -> Chart | None:
+def category_mix(mixes: Sequence[CategoryMix], segmentation: Segmentation) -> Plot | None:
     """For each categorical feature, the share of each category in every segment."""
-    if not features.categorical:
+    if not mixes:
         return None
     rows = ["All customers", *(f"Segment {number}" for number in segmentation.numbers)]
 
     def draw(figure: Figure) -> None:
-        for axes, encoding in zip(
-            _grid(figure, len(features.categorical)), features.categorical, strict=False
-        ):
-            encoded = encoding.encode(clean.frame[encoding.column])
-            names = np.array([*encoding.categories, _UNKNOWN])
-            picked = encoded.argmax(axis=1)
-            picked[encoded.max(axis=1) == 0] = len(encoding.categories)
-            shown = pd.Series(names[picked])
-            by_segment = pd.crosstab(segmentation.labels, shown, normalize="index")
-            overall = shown.value_counts(normalize=True).to_frame().T
-            shares = pd.concat([overall, by_segment]).fillna(0.0)
-            shares = shares[[c for c in names if c in shares.columns]]
+        for axes, mix in zip(_grid(figure, len(mixes)), mixes, strict=False):
             left = np.zeros(len(rows))
-            palette = sns.color_palette("Set2", len(shares.columns))
-            for color, category in zip(palette, shares.columns, strict=True):
-                values = shares[category].to_numpy()
+            palette = sns.color_palette("Set2", len(mix.categories))
+            for color, category, values in zip(palette, mix.categories, mix.shares.T, strict=True):
                 # Bare codes ("2") say nothing in a legend: "region 2" does.
                 if category.replace(".", "").isdigit():
-                    category = (
-                        f"{clean.short_names.get(encoding.column, encoding.column)} {category}"
-                    )
+                    category = f"{mix.short_name} {category}"
                 axes.barh(rows, values, left=left, color=color, label=abbreviate(category, 24))
                 left += values
             axes.invert_yaxis()
             axes.xaxis.set_major_formatter(PercentFormatter(1.0))
             axes.set_xlim(0, 1)
             axes.grid(axis="y", visible=False)
-            axes.set_title(abbreviate(clean.display(encoding.column), 28))
+            axes.set_title(abbreviate(mix.display_name, 28))
             axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=3, fontsize=7)
 
-    panels = len(features.categorical)
+    panels = len(mixes)
     height = min(
         (1.2 + 0.28 * len(rows)) * math.ceil(panels / _grid_columns(panels)) + 0.5,
         MAX_GRID_HEIGHT,
     )
-    return _render(
+    return Plot(
         "category_mix",
         "Categories by segment",
         "The share of each category in every segment; these categories were segmented on.",
@@ -396,38 +322,43 @@ def category_mix(
     )
 
 
-def demographics(clean: CleanTable) -> Chart | None:
+def demographics(exploration: Exploration) -> Plot | None:
     """The distribution of each profiled (not clustered) column."""
-    columns = charted(clean.profile_columns)
-    if not columns:
+    distributions = exploration.distributions
+    if not distributions:
         return None
     shown = (
-        f" The first {len(columns)} of {len(clean.profile_columns):,} in the file are shown."
-        if len(columns) < len(clean.profile_columns)
+        f" The first {len(distributions)} of {exploration.described:,} in the file are shown."
+        if len(distributions) < exploration.described
         else ""
     )
 
     def draw(figure: Figure) -> None:
-        for axes, column in zip(_grid(figure, len(columns)), columns, strict=False):
-            _distribution(axes, clean.frame[column], clean.is_measure(column))
+        for axes, distribution in zip(
+            _grid(figure, len(distributions)), distributions, strict=False
+        ):
+            _distribution(axes, distribution)
             # Right-aligned: constrained layout does not make room for a centred title
             # wider than its panel, which the page edge then cut ("PaymentMetho").
-            axes.set_title(abbreviate(clean.display(column), 28), loc="right")
+            axes.set_title(abbreviate(distribution.display_name, 28), loc="right")
 
-    return _render(
+    return Plot(
         "demographics",
         "Who the customers are",
         "Distribution of each descriptive column after cleaning." + shown,
-        (FULL_WIDTH, _grid_height(len(columns), 2.3)),
+        (FULL_WIDTH, _grid_height(len(distributions), 2.3)),
         draw,
     )
 
 
-def behaviour(features: FeatureMatrix) -> Chart:
-    """How the clustering features are distributed, and the first two against each other."""
+def behaviour(features: FeatureMatrix, projection: Projection) -> Plot:
+    """How the clustering features are distributed, and the first two against each other.
+
+    The scatter draws the customers the segment map draws (``projection.rows``).
+    """
     columns = features.columns
     panels = len(columns) + (1 if len(columns) >= 2 else 0)
-    drawn = _drawn_rows(len(features.values))
+    drawn = projection.rows
 
     def draw(figure: Figure) -> None:
         grid = _grid(figure, panels)
@@ -459,20 +390,19 @@ def behaviour(features: FeatureMatrix) -> Chart:
                 axes.set_xlabel("log scale")
                 axes.set_ylabel("Customers")
             else:
-                _distribution(axes, pd.Series(values, name=columns[index]), True)
+                _histogram(axes, values)
             axes.set_title(_scaled_title(features, index))
 
-    return _render(
+    return Plot(
         "behaviour",
         "The segmentation measures",
-        "The measures customers are segmented on, before segmentation."
-        + _sample_note(len(drawn), len(features.values)),
+        "The measures customers are segmented on, before segmentation." + _sample_note(projection),
         (FULL_WIDTH, _grid_height(panels, 2.4)),
         draw,
     )
 
 
-def correlations(exploration: Exploration) -> Chart | None:
+def correlations(exploration: Exploration) -> Plot | None:
     """A heatmap of the correlations between numeric columns."""
     matrix = exploration.correlations
     if matrix.empty:
@@ -504,7 +434,7 @@ def correlations(exploration: Exploration) -> Chart | None:
         for label in axes.get_xticklabels():
             label.set_horizontalalignment("right")
 
-    return _render(
+    return Plot(
         "correlations",
         "Correlations",
         "Pearson correlation: +1 means two columns rise together, -1 that one falls as the "
@@ -514,7 +444,7 @@ def correlations(exploration: Exploration) -> Chart | None:
     )
 
 
-def k_evidence(k_choice: KChoice) -> Chart:
+def k_evidence(k_choice: KChoice) -> Plot:
     """The tests for each k against their thresholds, and the elbow and the silhouette."""
     scores = k_choice.scores
     rated = [score for score in scores if score.silhouette is not None]
@@ -558,7 +488,7 @@ def k_evidence(k_choice: KChoice) -> Chart:
             "best",
         )
 
-    return _render(
+    return Plot(
         "k_evidence",
         "Evidence for the number of segments",
         "Top: the two tests of whether segments come back when the customers are resampled, "
@@ -569,7 +499,7 @@ def k_evidence(k_choice: KChoice) -> Chart:
     )
 
 
-def migration(changes: Changes) -> Chart | None:
+def migration(changes: Changes) -> Plot | None:
     """A heatmap of how many customers moved from each old segment to each new one."""
     matrix = changes.migration
     if matrix.empty:
@@ -594,7 +524,7 @@ def migration(changes: Changes) -> Chart | None:
         axes.set_ylabel(f"Segment in {changes.previous_period}")
         axes.tick_params(axis="y", rotation=0)
 
-    return _render(
+    return Plot(
         "migration",
         "Where customers moved",
         f"Customers present in both months ({changes.customers_in_both:,}): rows are their "
@@ -618,15 +548,11 @@ def _segment_order(segmentation: Segmentation) -> tuple[np.ndarray, np.ndarray]:
     return order, bounds
 
 
-def _drawn_rows(total: int) -> np.ndarray:
-    """Rows to draw in a scatter: all, or a seeded sample once a chart would be saturated."""
-    if total <= MAX_POINTS:
-        return np.arange(total)
-    return np.sort(np.random.default_rng(0).choice(total, MAX_POINTS, replace=False))
-
-
-def _sample_note(drawn: int, total: int) -> str:
-    return "" if drawn == total else f" A random {drawn:,} of the {total:,} customers are drawn."
+def _sample_note(projection: Projection) -> str:
+    if not projection.sampled:
+        return ""
+    drawn, total = len(projection.rows), projection.customers
+    return f" A random {drawn:,} of the {total:,} customers are drawn."
 
 
 def _is_skewed(features: FeatureMatrix, index: int) -> bool:
@@ -648,110 +574,6 @@ def _compact(value: float, _position: object = None) -> str:
     return f"{value:.3g}"
 
 
-def _render(
-    key: str, title: str, caption: str, size: tuple[float, float], draw: Callable[[Figure], None]
-) -> Chart:
-    job = _Job(size, draw)
-    pending = _PENDING.get()
-    if pending is None:
-        return Chart(key=key, title=title, caption=caption, png=_png(job))
-    # Inside make_charts: the PNG is rendered later, with the others.
-    pending[key] = job
-    return Chart(key=key, title=title, caption=caption, png=b"")
-
-
-def _png(job: _Job) -> bytes:
-    with matplotlib.rc_context(_STYLE), warnings.catch_warnings():  # type: ignore[arg-type]
-        # Column names in scripts DejaVu lacks (CJK, emoji) draw as boxes; that is all.
-        warnings.filterwarnings("ignore", r"Glyph .* missing from font", UserWarning)
-        figure = Figure(figsize=job.size, layout="constrained")
-        job.draw(figure)
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI)
-    return buffer.getvalue()
-
-
-def _render_all(jobs: Sequence[_Job]) -> list[bytes]:
-    """Render every job, sharing them with a forked copy of this process where possible.
-
-    Both processes take the next job number from one pipe until it is empty, so the
-    work splits evenly whatever each chart costs. The copy writes its PNGs to an
-    unnamed temporary file and exits; any job it did not finish (an error, a hang) is
-    rendered here, so an error is raised here as it would be without the copy.
-    """
-    if not PARALLEL or len(jobs) < 2:
-        return [_png(job) for job in jobs]
-    queue_out, queue_in = os.pipe()
-    os.write(queue_in, bytes(range(len(jobs))))  # a few bytes: never fills the pipe
-    os.close(queue_in)
-    with contextlib.ExitStack() as cleanup:
-        cleanup.callback(os.close, queue_out)
-        try:
-            results = cleanup.enter_context(tempfile.TemporaryFile())
-            child = _fork()
-        except OSError:  # no temporary file, or no memory or process left for a copy
-            return [_png(job) for job in jobs]
-        if child == 0:  # the copy: render, write each PNG, exit without any cleanup
-            try:
-                for number in _numbers(queue_out):
-                    png = _png(jobs[number])
-                    results.write(_FRAME.pack(number, len(png)) + png)
-                results.flush()
-            finally:
-                os._exit(0)
-        pngs: dict[int, bytes] = {}
-        try:
-            for number in _numbers(queue_out):
-                pngs[number] = _png(jobs[number])
-        finally:
-            _reap(child)
-        results.seek(0)
-        pngs.update(_frames(results.read()))
-    return [pngs[number] if number in pngs else _png(job) for number, job in enumerate(jobs)]
-
-
-def _fork() -> int:
-    with warnings.catch_warnings():
-        # Python 3.12+ warns that forking a process with threads can deadlock the copy;
-        # it only renders with matplotlib, and a stuck copy is killed (see _reap).
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return os.fork()
-
-
-def _numbers(queue: int) -> Iterator[int]:
-    """Take job numbers one byte at a time (atomic on a pipe) until the pipe is empty."""
-    while number := os.read(queue, 1):
-        yield number[0]
-
-
-def _reap(child: int) -> None:
-    """Wait for the forked copy to exit; kill it if it is still busy after the timeout."""
-    with contextlib.suppress(OSError):  # pidfd_open needs Linux 5.3: then just wait
-        pidfd = os.pidfd_open(child)
-        try:
-            if not select.select([pidfd], [], [], _CHILD_TIMEOUT)[0]:
-                log.warning(
-                    "The second chart renderer stopped responding; drawing its charts here."
-                )
-                os.kill(child, signal.SIGKILL)
-        finally:
-            os.close(pidfd)
-    os.waitpid(child, 0)
-
-
-def _frames(data: bytes) -> dict[int, bytes]:
-    """Read back the (job number, PNG) frames the copy wrote; a cut-short last one is left."""
-    done, offset = {}, 0
-    while offset + _FRAME.size <= len(data):
-        number, size = _FRAME.unpack_from(data, offset)
-        offset += _FRAME.size
-        if offset + size > len(data):
-            break
-        done[number] = data[offset : offset + size]
-        offset += size
-    return done
-
-
 def _grid_columns(panels: int) -> int:
     return min(4 if panels > 9 else 3, panels)
 
@@ -771,31 +593,37 @@ def _grid(figure: Figure, panels: int) -> list[Axes]:
     return axes[:panels]
 
 
-def _distribution(axes: Axes, values: pd.Series, is_measure: bool) -> None:
-    if is_measure:
-        axes.hist(
-            values,
-            bins=min(30, max(5, values.nunique())),
-            color=_GREY,
-            edgecolor="white",
-            linewidth=0.5,
-        )
-        axes.set_ylabel("Customers")
-        axes.xaxis.set_major_formatter(FuncFormatter(_compact))
-        # Three ticks: a histogram squeezed into a grid column ran "0 2.5k 5k 7.5k" together.
-        axes.locator_params(axis="x", nbins=3)
+def _distribution(axes: Axes, distribution: Distribution) -> None:
+    if distribution.edges is not None:
+        edges = distribution.edges
+        _histogram(axes, edges[:-1], edges.tolist(), distribution.counts)
         return
-    counts = values.astype(str).value_counts()
-    # Rare categories (under 1%) and those past the first few are shown together as Other.
-    # A flag keeps both its values (a 0/1 complaint column must not become "0 / Other").
-    rare_count = RARE_SHARE * len(values) if len(counts) > 2 else 0
-    shown = counts[counts >= rare_count].iloc[: SHOWN_CATEGORIES - 1]
-    if len(shown) < len(counts):
-        counts = pd.concat([shown, pd.Series({"Other": counts.drop(shown.index).sum()})])
-    axes.barh([abbreviate(label, 18) for label in counts.index], counts.to_numpy(), color=_GREY)
+    labels = [abbreviate(label, 18) for label in distribution.categories]
+    axes.barh(labels, distribution.counts, color=_GREY)
     axes.invert_yaxis()
     axes.grid(axis="y", visible=False)
     axes.set_xlabel("Customers")
+
+
+def _histogram(
+    axes: Axes,
+    values: np.ndarray,
+    bins: list[float] | None = None,
+    weights: np.ndarray | None = None,
+) -> None:
+    """A measure's histogram: of ``values``, or already counted (``weights`` per bin)."""
+    axes.hist(
+        values,
+        bins=histogram_bins(values) if bins is None else bins,
+        weights=weights,
+        color=_GREY,
+        edgecolor="white",
+        linewidth=0.5,
+    )
+    axes.set_ylabel("Customers")
+    axes.xaxis.set_major_formatter(FuncFormatter(_compact))
+    # Three ticks: a histogram squeezed into a grid column ran "0 2.5k 5k 7.5k" together.
+    axes.locator_params(axis="x", nbins=3)
 
 
 def _curve(
@@ -843,10 +671,3 @@ def _stacked_histogram(
     axes.set_xlabel(features.display(0))
     axes.set_ylabel("Customers")
     axes.legend(fontsize=7)
-
-
-def _pca(scaled: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from sklearn.decomposition import PCA
-
-    pca = PCA(n_components=2, random_state=0).fit(scaled)
-    return pca.transform(scaled), pca.transform(centers), pca.explained_variance_ratio_

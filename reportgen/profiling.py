@@ -26,6 +26,7 @@ import pandas as pd
 from reportgen.cleaning import abbreviate
 from reportgen.config import segment_color
 from reportgen.contract import (
+    CategoryMix,
     CategoryShare,
     CleanTable,
     DemographicProfile,
@@ -218,6 +219,38 @@ def profile_segments(
             )
         )
     return tuple(profiles)
+
+
+def category_mixes(
+    clean: CleanTable, features: FeatureMatrix, segmentation: Segmentation
+) -> tuple[CategoryMix, ...]:
+    """For each categorical feature, the share of each of its categories in every segment.
+
+    Customers are counted in the category the model encodes them in (rare ones in the
+    encoding's Other); a value the model does not know (possible with --previous) is
+    counted as CategoryMix.UNKNOWN_CATEGORY.
+    """
+    mixes = []
+    for encoding in features.categorical:
+        encoded = encoding.encode(clean.frame[encoding.column])
+        names = np.array([*encoding.categories, CategoryMix.UNKNOWN_CATEGORY])
+        picked = encoded.argmax(axis=1)
+        picked[encoded.max(axis=1) == 0] = len(encoding.categories)
+        shown = pd.Series(names[picked])
+        by_segment = pd.crosstab(segmentation.labels, shown, normalize="index")
+        overall = shown.value_counts(normalize=True).to_frame().T
+        shares = pd.concat([overall, by_segment]).fillna(0.0)
+        shares = shares[[c for c in names if c in shares.columns]]
+        mixes.append(
+            CategoryMix(
+                column=encoding.column,
+                display_name=clean.display(encoding.column),
+                short_name=clean.short_names.get(encoding.column, encoding.column),
+                categories=tuple(str(c) for c in shares.columns),
+                shares=shares.to_numpy(dtype=float),
+            )
+        )
+    return tuple(mixes)
 
 
 def level_of(z: float) -> Level:

@@ -6,8 +6,10 @@ runs on the standardized log of recency (days since the last purchase), frequenc
 lines carry no money. Each customer also gets R, F and M scores from 1 to 5: the
 quintile of customers they fall in, ties kept together (a customer's score is 1 plus
 five times the share of customers strictly worse, rounded down, so the half of
-customers with one order all score F 1). A segment is named after the grid cell of its
-customers' median R and F scores; the grid and the playbook are in rfm.toml.
+customers with one order all score F 1). Each customer's own (R, F) cell falls in one
+group of the grid (``rfm_group``); a segment is named after the group that holds the most
+of its customers, and called mixed when that is not more than half of them. The grid and
+the playbook are in rfm.toml.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +34,7 @@ from reportgen.contract import (
     Population,
     Recommendation,
     RfmCell,
+    RfmGroupShare,
     RfmSegment,
     RfmSummary,
     Segmentation,
@@ -38,11 +42,19 @@ from reportgen.contract import (
     transform_values,
 )
 from reportgen.errors import SettingsError
+from reportgen.formatting import format_group_mix, format_percent, plural
 
 DEFAULT_GRID = packaged("rfm.toml")
 GRID_FILE = "rfm.toml"
 SCORES = (1, 2, 3, 4, 5)
 _TEXTS = ("meaning", "action", "campaign", "retention", "products")
+
+# A segment is named plainly after a group only when more than this share of its
+# customers are in it; otherwise it is "mixed".
+MAJORITY = 0.5
+# Below this share of their lifetime spend, the last 12 months no longer say what the
+# customers at risk are worth (a lapsed base): page 1 shows their lifetime spend instead.
+NEGLIGIBLE_RECENT_SHARE = 0.05
 
 FEATURES = ("recency_days", "frequency", "monetary")
 DISPLAY = {
@@ -271,11 +283,7 @@ def order_quality(
             f"to the config file: exclude_items = [{codes}]."
         )
     if summary.not_positive_customers:
-        notes.append(
-            f"{summary.not_positive_customers:,} customers whose net spend is zero or "
-            "negative (returns only, or returns larger than purchases) are counted here but "
-            "not segmented."
-        )
+        notes.append(_not_segmented_note(summary))
     if summary.other_customer_columns:
         notes.append(
             f"{', '.join(summary.other_customer_columns)} identifies the same customers as "
@@ -294,7 +302,11 @@ def order_quality(
             if summary.has_orders
             else "distinct purchase days (no order column)"
         ),
-        "monetary": "net spend: purchases minus returns",
+        "monetary": (
+            "net spend: purchases minus returns"
+            if summary.has_returns
+            else "spend: the sum of purchases (the file has no returns)"
+        ),
         "tenure_days": "days from the first purchase to the reference date",
         "average_order_value": "purchases ÷ orders",
         "returned_share": "returns ÷ purchases",
@@ -314,6 +326,21 @@ def order_quality(
         columns=tuple(columns),
         notes=tuple(notes),
         source=summary.source_description,
+    )
+
+
+def _not_segmented_note(summary: OrderSummary) -> str:
+    """Why customers with nothing to segment on were left out, each reason counted."""
+    reasons = [
+        (summary.zero_spend_customers, "all their purchases are worth 0"),
+        (summary.returns_only_customers, "they have returns or cancellations only"),
+        (summary.net_negative_customers, "their returns are as large as their purchases or larger"),
+    ]
+    parts = [f"{count:,} because {reason}" for count, reason in reasons if count]
+    total = summary.not_positive_customers
+    return (
+        f"{total:,} {plural(total, 'customer')} with no spend to segment on "
+        f"{plural(total, 'is', 'are')} counted here but not segmented: {'; '.join(parts)}."
     )
 
 
@@ -337,7 +364,12 @@ def describe_segments(
     summary: OrderSummary,
     known_names: Mapping[int, str] | None = None,
 ) -> tuple[tuple[SegmentProfile, ...], RfmSummary]:
-    """Name each segment on the grid, give it the playbook's advice, and sum up revenue.
+    """Name each segment after its members' own grid groups, give it the playbook's advice.
+
+    A segment is named after the grid group that holds the most of its customers (each
+    customer's own R x F cell, as in ``rfm_group``); when that group holds no more than
+    half of them the segment is called mixed, and its description lists the mix. The
+    recommendations are the playbook of that largest group.
 
     Args:
         customers: the per-customer table, in the segmentation's row order.
@@ -346,12 +378,20 @@ def describe_segments(
     """
     labels = segmentation.labels
     has_money = "monetary" in customers
-    cells: list[tuple[int, int]] = []
-    for index in range(segmentation.k):
-        members = scores[labels == index]
-        cells.append((_median_score(members["r"]), _median_score(members["f"])))
-    groups = [grid.group(r, f) for r, f in cells]
-    names = _qualified_names([group.name for group in groups], customers, labels)
+    own_groups = customer_groups(scores, grid).to_numpy()
+    revenue = customers["monetary"].to_numpy(dtype=float) if has_money else None
+    mixes = [
+        group_mix(
+            own_groups[labels == index],
+            revenue[labels == index] if revenue is not None else None,
+            grid,
+        )
+        for index in range(segmentation.k)
+    ]
+    by_name = {group.name: group for group in grid.groups}
+    groups = [by_name[mix[0].name] for mix in mixes]
+    mixed = [mix[0].share <= MAJORITY for mix in mixes]
+    names = _qualified_names([group.name for group in groups], mixed, customers, labels)
     if not summary.has_orders:
         # Without an order column a purchase is a shopping day: "visits", not "orders".
         names = [name.replace(" orders)", " visits)") for name in names]
@@ -361,16 +401,21 @@ def describe_segments(
     for index, segment in enumerate(segments):
         members = customers[labels == index]
         name = known.get(segment.number) or names[index]
-        group, (r, f) = groups[index], cells[index]
-        row = _segment_row(segment.number, name, group.name, r, f, members, total)
+        group = groups[index]
+        row = _segment_row(
+            segment.number, name, group.name, mixes[index], mixed[index], members, total
+        )
         rows.append(row)
+        rule = f"RFM playbook: {group.name}"
+        if row.mixed:
+            rule += f" (the largest part, {format_percent(row.mix[0].share)} of this segment)"
         renamed.append(
             replace(
                 segment,
                 name=name,
                 description=_description(group, row, summary),
                 recommendation=Recommendation(
-                    rule=f"RFM playbook: {group.name}",
+                    rule=rule,
                     action=group.texts["action"],
                     campaign=group.texts["campaign"],
                     retention=group.texts["retention"],
@@ -378,19 +423,20 @@ def describe_segments(
                 ),
             )
         )
-    own_groups = customer_groups(scores, grid)
-    at_risk = own_groups.isin(grid.risk_groups).to_numpy()
+    at_risk = np.isin(own_groups, grid.risk_groups)
     revenue_at_risk = lifetime_at_risk = None
+    basis: Literal["last_12_months", "lifetime", "none"] = "none"
     if has_money:
         revenue_at_risk = float(customers.loc[at_risk, "last_12_months"].sum())
         lifetime_at_risk = float(customers.loc[at_risk, "monetary"].sum())
+        basis = at_risk_basis(revenue_at_risk, lifetime_at_risk)
     top10, top20 = concentration(customers["monetary"]) if has_money else (None, None)
     grid_cells = []
     for r in SCORES:
         for f in SCORES:
             inside = ((scores["r"] == r) & (scores["f"] == f)).to_numpy()
-            revenue = float(customers.loc[inside, "monetary"].sum()) if has_money else 0.0
-            grid_cells.append(RfmCell(r, f, grid.group(r, f).name, int(inside.sum()), revenue))
+            cell_revenue = float(customers.loc[inside, "monetary"].sum()) if has_money else 0.0
+            grid_cells.append(RfmCell(r, f, grid.group(r, f).name, int(inside.sum()), cell_revenue))
     return tuple(renamed), RfmSummary(
         orders=summary,
         reference_date=summary.reference_date,
@@ -403,7 +449,59 @@ def describe_segments(
         top20_share=top20,
         total_revenue=total,
         lifetime_at_risk=lifetime_at_risk,
+        at_risk_basis=basis,
     )
+
+
+def group_mix(
+    own_groups: np.ndarray, revenue: np.ndarray | None, grid: Grid
+) -> tuple[RfmGroupShare, ...]:
+    """The grid groups of a segment's customers: counts and shares, largest first.
+
+    Ties between groups of equal size go to the one with more revenue, then to the
+    group listed first in the grid file, so names never depend on row order.
+    """
+    total = len(own_groups)
+    revenue_total = float(revenue.sum()) if revenue is not None else 0.0
+    shares = []
+    for position, group in enumerate(grid.groups):
+        inside = own_groups == group.name
+        count = int(inside.sum())
+        if not count:
+            continue
+        money = float(revenue[inside].sum()) if revenue is not None else None
+        shares.append(
+            (
+                count,
+                money or 0.0,
+                -position,
+                RfmGroupShare(
+                    name=group.name,
+                    customers=count,
+                    share=count / total,
+                    revenue_share=(
+                        money / revenue_total if money is not None and revenue_total else None
+                    ),
+                ),
+            )
+        )
+    shares.sort(key=lambda item: item[:3], reverse=True)
+    return tuple(item[3] for item in shares)
+
+
+def at_risk_basis(
+    last_12_months: float, lifetime: float
+) -> Literal["last_12_months", "lifetime", "none"]:
+    """Which revenue figure says what the customers at risk are worth.
+
+    Their last 12 months' spend, unless it is under NEGLIGIBLE_RECENT_SHARE of all they
+    ever spent (a lapsed base, where it is 0 by construction): then their lifetime spend.
+    """
+    if lifetime <= 0:
+        return "last_12_months" if last_12_months > 0 else "none"
+    if last_12_months < NEGLIGIBLE_RECENT_SHARE * lifetime:
+        return "lifetime"
+    return "last_12_months"
 
 
 def customer_groups(scores: pd.DataFrame, grid: Grid) -> pd.Series:
@@ -426,15 +524,12 @@ def concentration(monetary: pd.Series) -> tuple[float, float]:
     return shares[0], shares[1]
 
 
-def _median_score(values: pd.Series) -> int:
-    return int(np.clip(math.floor(float(values.median()) + 0.5), 1, 5))
-
-
 def _qualified_names(
-    names: Sequence[str], customers: pd.DataFrame, labels: np.ndarray
+    names: Sequence[str], mixed: Sequence[bool], customers: pd.DataFrame, labels: np.ndarray
 ) -> list[str]:
-    """Names, with a qualifier where segments share a cell: the measure they differ on most."""
-    result = list(names)
+    """Names, with "mixed" where no group holds a majority, and a qualifier where segments
+    share a group: the measure they differ on most."""
+    words: list[list[str]] = [["mixed"] if is_mixed else [] for is_mixed in mixed]
     for name in dict.fromkeys(names):
         positions = [index for index, other in enumerate(names) if other == name]
         if len(positions) < 2:
@@ -458,16 +553,19 @@ def _qualified_names(
                 word = lower if len(order) == 2 else lower.replace("lower", "lowest")
             else:
                 word = middle if len(order) == 3 else f"{middle} {chr(ord('A') + rank - 1)}"
-            result[positions[slot]] = f"{name} ({word})"
-    return result
+            words[positions[slot]].append(word)
+    return [
+        f"{name} ({', '.join(extra)})" if extra else name
+        for name, extra in zip(names, words, strict=True)
+    ]
 
 
 def _segment_row(
     number: int,
     name: str,
     group: str,
-    r: int,
-    f: int,
+    mix: tuple[RfmGroupShare, ...],
+    mixed: bool,
     members: pd.DataFrame,
     total: float | None,
 ) -> RfmSegment:
@@ -475,9 +573,10 @@ def _segment_row(
     revenue = float(members["monetary"].sum()) if has_money else 0.0
     aov = returned = last_12 = median_m = None
     if has_money:
+        # The same definition as the segment cards: each customer's purchases ÷ orders,
+        # averaged over the segment's customers.
+        aov = float(members["average_order_value"].mean())
         purchases = members["average_order_value"] * members["frequency"]
-        orders = float(members["frequency"].sum())
-        aov = float(purchases.sum() / orders) if orders else 0.0
         bought = float(purchases.sum())
         returned = float((members["returned_share"] * purchases).sum() / bought) if bought else 0.0
         last_12 = float(members["last_12_months"].sum())
@@ -486,8 +585,8 @@ def _segment_row(
         number=number,
         name=name,
         group=group,
-        r=r,
-        f=f,
+        mix=mix,
+        mixed=mixed,
         customers=len(members),
         revenue=revenue,
         revenue_share=revenue / total if total else 0.0,
@@ -509,10 +608,19 @@ def _description(group: Group, row: RfmSegment, summary: OrderSummary) -> str:
     ]
     if row.median_monetary is not None:
         parts.append(f"net spend {row.median_monetary:,.0f}")
-    text = f"{group.texts['meaning']} Median customer: {', '.join(parts)}"
+    largest = row.mix[0]
+    if row.mixed:
+        text = (
+            f"Mixed, no majority: {format_group_mix(row.mix)}. "
+            f"Advice for the largest part, {group.name}: {group.texts['meaning']}"
+        )
+    else:
+        others = f", then {format_group_mix(row.mix[1:], 2)}" if len(row.mix) > 1 else ""
+        text = f"{group.texts['meaning']} {format_percent(largest.share)} are {group.name}{others}."
+    text += f" Median customer: {', '.join(parts)}"
     if row.revenue_share:
-        text += f"; {row.revenue_share:.0%} of revenue"
-    return text + f" (R {row.r}, F {row.f})."
+        text += f"; {format_percent(row.revenue_share)} of revenue"
+    return text + "."
 
 
 def with_population(rfm: RfmSummary, population: Population, features: FeatureMatrix) -> RfmSummary:

@@ -1,7 +1,8 @@
 """The charts of an order-line run: the R x F grid and revenue concentration.
 
-Like every chart, each builds its own Figure (through plotting's renderer) and never
-touches pyplot's global state.
+Like every figure function, each returns a ``Plot`` (reportgen.render_pool) that draws
+on a Figure of its own and never touches pyplot's global state; plotting.make_charts
+renders them with the report's other figures.
 """
 
 from __future__ import annotations
@@ -12,24 +13,15 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from reportgen.contract import Chart, RfmSummary
-from reportgen.plotting import FULL_WIDTH, _render
+from reportgen.contract import RfmSummary
+from reportgen.render_pool import FULL_WIDTH, INK, Plot
 
-_INK = "#333333"
 # Both charts sit side by side on the purchase-behaviour page: square, half the width.
 GRID_SIZE = (FULL_WIDTH - 0.25) / 2
 _RISK = "#e15759"
 
 
-def rfm_charts(rfm: RfmSummary, customers: pd.DataFrame) -> dict[str, Chart]:
-    """Return the RFM grid heatmap and, when there is money, the concentration curve."""
-    charts = {"rfm_grid": rfm_grid(rfm)}
-    if "monetary" in customers and rfm.total_revenue:
-        charts["concentration"] = concentration_curve(rfm, customers["monetary"])
-    return charts
-
-
-def rfm_grid(rfm: RfmSummary) -> Chart:
+def rfm_grid(rfm: RfmSummary) -> Plot:
     """Customers (and revenue) in each recency x frequency cell, cells grouped by name."""
     total = sum(cell.customers for cell in rfm.grid) or 1
     revenue_total = sum(cell.revenue for cell in rfm.grid)
@@ -55,7 +47,7 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
                 ha="center",
                 va="center",
                 fontsize=6,
-                color="white" if share > 0.6 * shares.max() else _INK,
+                color="white" if share > 0.6 * shares.max() else INK,
             )
         # One label per named region, centred over its top row; the region outlined.
         for name, cells in names.items():
@@ -71,7 +63,7 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
                 va="center",
                 fontsize=6,
                 fontweight="bold",
-                color=_RISK if risk else _INK,
+                color=_RISK if risk else INK,
                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
             )
             for r, f in cells:
@@ -103,10 +95,10 @@ def rfm_grid(rfm: RfmSummary) -> Chart:
         "equal values share a score (all one-order customers score F 1), so a score can be "
         "empty."
     )
-    return _render("rfm_grid", "The RFM grid", caption, (GRID_SIZE, GRID_SIZE), draw)
+    return Plot("rfm_grid", "The RFM grid", caption, (GRID_SIZE, GRID_SIZE), draw)
 
 
-def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Chart:
+def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Plot:
     """The share of net revenue from the top customers (a Pareto / Lorenz curve)."""
     values = np.sort(monetary.to_numpy(dtype=float))[::-1]
     cumulative = np.concatenate([[0.0], np.cumsum(values) / values.sum()])
@@ -119,15 +111,15 @@ def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Chart:
         for top, share in ((0.1, rfm.top10_share), (0.2, rfm.top20_share)):
             if share is None:
                 continue
-            axes.plot([top, top], [0, share], color=_INK, linewidth=0.8, linestyle=":")
-            axes.plot([0, top], [share, share], color=_INK, linewidth=0.8, linestyle=":")
+            axes.plot([top, top], [0, share], color=INK, linewidth=0.8, linestyle=":")
+            axes.plot([0, top], [share, share], color=INK, linewidth=0.8, linestyle=":")
             axes.annotate(
                 f"top {top:.0%}: {share:.0%}",
                 (top, share),
                 xytext=(6, -12),
                 textcoords="offset points",
                 fontsize=7,
-                color=_INK,
+                color=INK,
             )
         axes.set_xlim(0, 1)
         axes.set_ylim(0, 1.02)
@@ -140,4 +132,4 @@ def concentration_curve(rfm: RfmSummary, monetary: pd.Series) -> Chart:
         f"The top 10% of customers bring {rfm.top10_share:.0%} of net revenue and the top "
         f"20% bring {rfm.top20_share:.0%}. The dashed line is what equal spending would give."
     )
-    return _render("concentration", "Revenue concentration", caption, (GRID_SIZE, GRID_SIZE), draw)
+    return Plot("concentration", "Revenue concentration", caption, (GRID_SIZE, GRID_SIZE), draw)

@@ -21,6 +21,10 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   correlated with an outcome at |r| >= 0.9. Left out. Two shares that sum to 1 with no
   model name (share_online + share_store) are behaviour: the first is a feature, the
   second is described, not segmented on.
+- part of a date: a name made of a date part (Day, Month, Year, Quarter, Week, Weekday,
+  "Month Name", "Day of Week", "Signup Month"...) with values in that part's range
+  (1-31, 1-12 or month names, 1900-2100, 1-4 or Q1-Q4, 1-53, weekday numbers or
+  names). The calendar is not a behaviour: left out, never a feature.
 - redundant measure: a candidate feature whose rank correlation with an already kept
   feature is at least 0.9, or that is the sum of two kept features (purchases =
   one-off + instalments) or about their product (a total = months x monthly charge).
@@ -214,6 +218,41 @@ _RESPONSE_WORDS = {"response", "responded", "responder"}
 _NOT_OUTCOME_WORDS = {"group", "time", "segment", "score", "reason", "date", "type", "category"}
 _YES = {"yes", "y", "true", "t", "1", "1.0"}
 _NO = {"no", "n", "false", "f", "0", "0.0"}
+
+
+# A date part, the words that name it (alone, or after one qualifier such as "Signup"),
+# and the numbers it takes.
+_DATE_PARTS: tuple[tuple[str, tuple[tuple[str, ...], ...], tuple[int, int]], ...] = (
+    ("a day of the month", (("day",), ("day", "of", "month"), ("dom",), ("dd",)), (1, 31)),
+    ("a day of the week", (("weekday",), ("day", "of", "week"), ("dow",), ("wday",)), (0, 7)),
+    ("a day of the year", (("day", "of", "year"), ("doy",)), (1, 366)),
+    ("a week of the year", (("week",), ("week", "of", "year"), ("wk",)), (1, 53)),
+    (
+        "a month",
+        (("month",), ("month", "name"), ("mon",), ("mm",), ("month", "of", "year")),
+        (1, 12),
+    ),
+    ("a quarter", (("quarter",), ("qtr",)), (1, 4)),
+    ("a year", (("year",), ("yyyy",), ("yr",)), (1900, 2100)),
+    ("an hour of the day", (("hour",), ("hour", "of", "day")), (0, 23)),
+)
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_WEEKDAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# Words that make a name a quantity ("Months", "NumWebVisitsMonth"), not a date part.
+_NOT_DATE_PART_WORDS = {"num", "number", "count", "per", "avg", "average", "total", "since"}
 
 
 @dataclass(frozen=True)
@@ -417,6 +456,44 @@ def _one_length(values: pd.Series) -> bool:
     """Whether whole numbers have the same number of digits (9-digit client numbers)."""
     digits = np.floor(np.log10(np.abs(values.to_numpy(dtype=float)) + 1)).astype(int)
     return bool((digits == np.bincount(digits).argmax()).mean() >= ID_UNIQUE_SHARE)
+
+
+def date_part(column: str, values: pd.Series) -> str | None:
+    """Name the part of a date a column holds ('a month'), or None.
+
+    The name must be a date part's words, alone or after one qualifier ("Month",
+    "Month Name", "signup_month", "Day of Week"), and every value must be in the part's
+    range: whole numbers, or for months and weekdays their names or abbreviations, for
+    quarters Q1-Q4. "Months" (a duration) and "NumWebVisitsMonth" (a count per month)
+    are not date parts.
+    """
+    parts = words(column)
+    if not parts or _NOT_DATE_PART_WORDS & set(parts) or names_a_measure(column):
+        return None
+    present = values.dropna()
+    if present.empty:
+        return None
+    for part, names, (low, high) in _DATE_PARTS:
+        if not any(parts == list(name) or parts[1:] == list(name) for name in names):
+            continue
+        if pd.api.types.is_bool_dtype(values):
+            return None
+        if pd.api.types.is_numeric_dtype(values):
+            whole = bool((present % 1 == 0).all())
+            return part if whole and bool(present.between(low, high).all()) else None
+        text = present.astype(str).str.strip().str.lower()
+        if part == "a month":
+            known = {*_MONTH_NAMES, *(name[:3] for name in _MONTH_NAMES), "sept"}
+        elif part == "a day of the week":
+            known = {*_WEEKDAY_NAMES, *(name[:3] for name in _WEEKDAY_NAMES)}
+        elif part == "a quarter":
+            known = {f"q{quarter}" for quarter in range(1, 5)}
+        else:
+            known = set()
+        numbers = pd.to_numeric(text, errors="coerce")
+        in_range = text.isin(known) | (numbers.between(low, high) & (numbers % 1 == 0))
+        return part if bool(in_range.all()) else None
+    return None
 
 
 def outcome_polarity(column: str) -> OutcomePolarity | None:

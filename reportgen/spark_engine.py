@@ -332,7 +332,9 @@ def aggregate_spark_orders(
     customers = spark.sql(_customer_columns_sql(reference_sql, roles.has_money, roles.item))
     counts = spark.sql(
         "SELECT COUNT(*) AS customers, "
-        f"SUM(CASE WHEN {_positive(roles.has_money)} THEN 0 ELSE 1 END) AS not_positive "
+        f"SUM(CASE WHEN {_positive(roles.has_money)} THEN 0 ELSE 1 END) AS not_positive, "
+        "SUM(CASE WHEN frequency > 0 THEN 0 ELSE 1 END) AS returns_only, "
+        f"SUM(CASE WHEN {_zero_spend(roles.has_money)} THEN 1 ELSE 0 END) AS zero_spend "
         "FROM reportgen_totals"
     ).collect()[0]
     kept = int(counts["customers"] or 0) - int(counts["not_positive"] or 0)
@@ -351,8 +353,15 @@ def aggregate_spark_orders(
         suspects=suspects,
         customers=kept,
         not_positive=int(counts["not_positive"] or 0),
+        returns_only=int(counts["returns_only"] or 0),
+        zero_spend=int(counts["zero_spend"] or 0),
     )
     return SparkOrders(customers, summary, roles.has_money, roles.item is not None)
+
+
+def _zero_spend(has_money: bool) -> str:
+    # As transactions._customer_totals: bought something, but worth nothing.
+    return "frequency > 0 AND purchases <= 0" if has_money else "FALSE"
 
 
 def _positive(has_money: bool) -> str:

@@ -22,6 +22,7 @@ from reportgen.config import TEMPLATES_DIR
 from reportgen.formatting import (
     COLUMN_KIND_NAMES,
     COLUMN_ROLE_NAMES,
+    format_group_mix,
     format_long_date,
     format_number,
     format_percent,
@@ -55,6 +56,7 @@ def environment() -> jinja2.Environment:
     environment.filters.update(
         number=format_number,
         percent=format_percent,
+        group_mix=format_group_mix,
         signed=format_signed,
         bar_width=bar_width,
         bar_pixels=bar_pixels,

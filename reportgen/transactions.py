@@ -1180,10 +1180,13 @@ def _customer_totals(
 ) -> CustomerTotals:
     roles = plan.roles
     values = dict(zip(STAT_NAMES, stats, strict=True))
-    # Customers with returns only, or whose returns outweigh their purchases.
-    positive = frame["frequency"] > 0
+    # Customers with returns only, purchases worth 0, or returns outweighing purchases.
+    bought = frame["frequency"] > 0
+    positive = bought.copy()
+    zero_spend = pd.Series(False, index=frame.index)
     if roles.has_money:
         positive &= frame["monetary"] > 0
+        zero_spend = bought & (frame["purchases"] <= 0)
     customers = frame.loc[positive].sort_values("customer", kind="stable").reset_index(drop=True)
     if customers.empty:
         raise DataError(
@@ -1222,6 +1225,8 @@ def _customer_totals(
         suspects=suspects,
         customers=len(result),
         not_positive=int((~positive).sum()),
+        returns_only=int((~bought).sum()),
+        zero_spend=int(zero_spend.sum()),
     )
     return CustomerTotals(frame=result, summary=summary)
 
@@ -1254,8 +1259,14 @@ def order_summary(
     suspects: tuple[SuspectItem, ...],
     customers: int,
     not_positive: int,
+    returns_only: int,
+    zero_spend: int,
 ) -> OrderSummary:
-    """What happened to the lines, from ``summary_sql``'s row (by ``STAT_NAMES``)."""
+    """What happened to the lines, from ``summary_sql``'s row (by ``STAT_NAMES``).
+
+    Of the customers left out (``not_positive``), ``returns_only`` have no purchase and
+    ``zero_spend`` have purchases worth nothing; the rest returned more than they bought.
+    """
     roles = plan.roles
     return OrderSummary(
         lines_read=int(values["lines_read"] or 0),
@@ -1279,6 +1290,8 @@ def order_summary(
         returned_value=float(values["returned_value"] or 0.0),
         after_reference_lines=int(values["after_lines"] or 0),
         not_positive_customers=not_positive,
+        returns_only_customers=returns_only,
+        zero_spend_customers=zero_spend,
         suspect_items=suspects,
         has_money=roles.has_money,
         has_orders=roles.order is not None,

@@ -217,6 +217,12 @@ CASES: list[Case] = [
         "Line 3 of .* has 4 fields, but the header has 3",
     ),
     Case(
+        "unnamed-column-with-data",
+        lambda d: [str(_table(d, blobs(3).assign(**{"": 1})))],
+        1,
+        "Column 4 of .* has no name but holds values in 180 of 180 rows",
+    ),
+    Case(
         "excel-first-sheet-empty",
         _excel_first_sheet_empty,
         1,
@@ -288,6 +294,7 @@ EXTRA_DOCUMENTED = {
     "infinite-values",
     "utf-16",
     "decimal-commas",
+    "unnamed-empty-columns",
 }
 
 

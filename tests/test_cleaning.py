@@ -342,3 +342,133 @@ def test_few_whole_numbers_named_as_a_quantity_are_a_measure(tmp_path, make_sett
     )
     result = clean(tmp_path, frame, make_settings)
     assert result.kinds["TENURE"] == "numeric" and result.kinds["Region"] == "code"
+
+
+def test_a_date_with_a_time_of_day_becomes_tenure_not_a_category(tmp_path, make_settings):
+    """iFood's Dt_Customer ("4/9/2012 0:00") was profiled as 77 categories."""
+    enrolled = [f"{(i % 12) + 1}/{(i % 28) + 1}/2012 0:00" for i in range(40)]
+    joined = [f"2013-{i % 12 + 1:02d}-02 10:15:00" for i in range(40)]
+    frame = pd.DataFrame(
+        {
+            "ID": range(1, 41),
+            "Dt_Customer": enrolled,
+            "Joined": joined,
+            "Income": range(1_000, 41_000, 1_000),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    reasons = notes(result)
+    assert roles(result)["Dt_Customer"][0] == roles(result)["Joined"][0] == "date"
+    assert "month-first dates (mm/dd/yyyy)" in reasons["Dt_Customer"]
+    assert "year-month-day dates (ISO)" in reasons["Joined"]
+    expected = pd.to_datetime(enrolled, format="%m/%d/%Y %H:%M")
+    assert result.frame["Dt_Customer (days)"].tolist() == list((expected.max() - expected).days)
+    assert result.frame["Joined (days)"].max() == 334  # 2013-01-02 to 2013-12-02
+
+
+def test_ambiguous_dates_are_decided_from_the_whole_column_and_noted(tmp_path, make_settings):
+    """The order of day and month was chosen from the first 200 values, silently."""
+    early = [f"{(i % 12) + 1}/{(i % 12) + 1}/2013" for i in range(300)]  # say nothing
+    frame = pd.DataFrame({"ID": range(301), "Since": [*early, "1/25/2014"], "Spend": range(301)})
+    decided = clean(tmp_path, frame, make_settings)
+    assert "month-first dates (mm/dd/yyyy)" in notes(decided)["Since"]
+    assert "e.g. 1/25/2014" in notes(decided)["Since"]
+    assert not [n for n in decided.quality.notes if "day-first or month-first" in n]
+
+    frame["Since"] = [*early, "3/4/2014"]
+    guessed = clean(tmp_path, frame, make_settings)
+    (note,) = [n for n in guessed.quality.notes if "day-first or month-first" in n]
+    assert note.startswith("No date in Since has a day above 12")
+    assert "a guess: no day in the column is above 12" in notes(guessed)["Since"]
+    assert 'set date_format = "%m/%d/%Y"' in note
+    assert (
+        guessed.frame["Since (days)"].iloc[0]
+        == (pd.Timestamp("2014-04-03") - pd.Timestamp("2013-01-01")).days
+    )
+
+    frame["Since"] = frame["Since"] + " 0:00"  # the time of day is read past
+    configured = clean(tmp_path, frame, make_settings, date_format="%m/%d/%Y")
+    assert "date_format '%m/%d/%Y'" in notes(configured)["Since"]
+    assert (
+        configured.frame["Since (days)"].iloc[0]
+        == (pd.Timestamp("2014-03-04") - pd.Timestamp("2013-01-01")).days
+    )
+    assert not [n for n in configured.quality.notes if "day-first or month-first" in n]
+
+
+def test_parts_of_a_date_are_never_features(tmp_path, make_settings):
+    """iFood: Month was a feature and Year a code while Day was left out as a date part."""
+    rng = np.random.default_rng(6)
+    months = rng.integers(1, 13, 200)
+    frame = pd.DataFrame(
+        {
+            "ID": range(200),
+            "Income": rng.normal(50_000, 9_000, 200).round(),
+            "NumWebVisitsMonth": rng.integers(0, 12, 200),  # a count per month: a measure
+            "Tenure Months": rng.integers(1, 12, 200),  # a duration: a measure
+            "Year": rng.integers(2012, 2015, 200),
+            "Month": months,
+            "Month Name": pd.Series(months).map(lambda m: pd.Timestamp(2020, m, 1).strftime("%B")),
+            "Day": rng.integers(1, 32, 200),
+            "signup_quarter": [f"Q{q}" for q in rng.integers(1, 5, 200)],
+            "Weekday": rng.choice(["Mon", "Tue", "Sat"], 200),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    reasons = notes(result)
+    expected = {
+        "Year": "a year",
+        "Month": "a month",
+        "Month Name": "a month",
+        "Day": "a day of the month",
+        "signup_quarter": "a quarter",
+        "Weekday": "a day of the week",
+    }
+    for column, part in expected.items():
+        assert roles(result)[column][1] == "ignored", column
+        assert f"left out: {part}, a part of a date" in reasons[column]
+    assert set(result.feature_columns) == {"Income", "NumWebVisitsMonth", "Tenure Months"}
+
+
+def test_a_total_blank_exactly_where_tenure_is_zero_is_zero_not_the_median(tmp_path, make_settings):
+    """Telco's TotalCharges is blank for the 11 customers of tenure 0: filled with 1,397."""
+    rng = np.random.default_rng(7)
+    tenure = rng.integers(1, 72, 300)
+    tenure[[3, 50, 120]] = 0
+    monthly = rng.uniform(20, 110, 300).round(2)
+    total = (tenure * monthly).round(2).astype(object)
+    total[tenure == 0] = " "
+    frame = pd.DataFrame(
+        {
+            "customerID": [f"C{i:04d}" for i in range(300)],
+            "tenure": tenure,
+            "MonthlyCharges": monthly,
+            "TotalCharges": total,
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.frame.loc[[3, 50, 120], "TotalCharges"].tolist() == [0, 0, 0]
+    assert (
+        "3 missing filled with 0: they are exactly the customers whose tenure is 0"
+        in notes(result)["TotalCharges"]
+    )
+
+    # A gap on a customer with some tenure is a true gap: the median, as before.
+    frame.loc[4, "TotalCharges"] = " "
+    result = clean(tmp_path, frame, make_settings)
+    assert "4 missing filled with the median" in notes(result)["TotalCharges"]
+
+
+def test_a_capped_feature_keeps_its_raw_values_for_exploring(tmp_path, make_settings) -> None:
+    """Wholesale: the exploring table showed Delicassen's cap (33,076) as its maximum."""
+    from reportgen.exploring import explore
+
+    rng = np.random.default_rng(2)
+    spend = rng.normal(3_000, 500, 300).round()
+    spend[0] = 60_000
+    frame = pd.DataFrame({"CustomerID": range(300), "Deli": spend, "Visits": rng.poisson(20, 300)})
+    result = clean(tmp_path, frame, make_settings)
+    assert result.frame["Deli"].max() < 60_000  # capped for clustering
+    (summary,) = [s for s in explore(result).numeric if s.column == "Deli"]
+    assert summary.maximum == 60_000
+    assert summary.mean == pytest.approx(spend.mean())

@@ -226,10 +226,9 @@ def test_more_than_two_features_use_a_pca_map(tmp_path: Path) -> None:
     )
     result = run(settings)
     assert (
-        "3 features projected onto the two directions"
-        in result.report.charts["segment_map"].caption
+        "3 features projected onto the two directions" in result.report.charts.segment_map.caption
     )
-    assert io.BytesIO(result.report.charts["feature_boxplots"].png).read(4) == b"\x89PNG"
+    assert io.BytesIO(result.report.charts.feature_boxplots.png).read(4) == b"\x89PNG"
 
 
 def test_units_from_the_config_label_tables_and_charts(tmp_path: Path) -> None:
@@ -267,7 +266,7 @@ def test_a_categorical_feature_is_one_hot_encoded_and_the_report_says_so(tmp_pat
     names = [segment.name for segment in result.report.segments]
     assert sum("mostly Retail" in name for name in names) == 1, names
     assert sum("mostly Horeca" in name for name in names) == 1, names
-    assert "category_mix" in result.report.charts
+    assert result.report.charts.category_mix is not None
     model = json.loads((tmp_path / "out" / "model.json").read_text())
     assert [f["column"] for f in model["features"]] == ["Income", "Spending"]
     assert model["categorical_features"][0]["categories"] == ["Horeca", "Retail"]

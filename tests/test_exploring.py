@@ -29,3 +29,31 @@ def test_summary_matches_pandas(values: pd.Series) -> None:
     got = (summary.mean, summary.std, summary.minimum, summary.median, summary.maximum)
     assert got == pytest.approx(expected, rel=0, abs=0, nan_ok=True)
     assert summary.column == values.name
+
+
+def test_charts_and_the_encoding_group_rare_categories_by_one_rule() -> None:
+    from reportgen.config import OTHER_CATEGORY
+    from reportgen.contract import CleanTable, DataQuality
+    from reportgen.exploring import explore
+    from reportgen.features import choose_categories
+
+    # Under 1% of 1,000 customers: "Telex" (5) and "Post" (9) are rare; "Fax" (10) is not.
+    channel = pd.Series(
+        ["Web"] * 600 + ["Shop"] * 376 + ["Fax"] * 10 + ["Post"] * 9 + ["Telex"] * 5,
+        name="channel",
+    )
+    frame = pd.DataFrame({"channel": channel, "f0": rng.normal(size=1_000)})
+    clean = CleanTable(
+        frame,
+        pd.Series(range(1_000)),
+        None,
+        ("f0",),
+        ("channel",),
+        {"channel": "channel", "f0": "f0"},
+        DataQuality(1_000, 0, 1_000, (), ()),
+        kinds={"channel": "categorical", "f0": "numeric"},
+    )
+    (charted,) = explore(clean).distributions
+    encoded = choose_categories(channel)
+    assert charted.categories == encoded.categories == ("Web", "Shop", "Fax", OTHER_CATEGORY)
+    assert charted.counts.tolist() == [600, 376, 10, 14]

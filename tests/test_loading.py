@@ -167,3 +167,54 @@ def test_us_thousands_commas_in_a_tab_separated_file_are_not_read_as_decimals(tm
     assert "commas between thousands (1,730 = 1730) read as numbers in 'Revenue'" in (
         table.description
     )
+
+
+def _spreadsheet_export(tmp_path: Path, notes_rows: int, rows: int = 100) -> Path:
+    """A table followed by three empty unnamed columns and a fourth with a few notes."""
+    lines = ["Channel,Fresh,Milk,,,,"]
+    for row in range(rows):
+        note = f"{row + 1}) FRESH: annual spending" if row < notes_rows else ""
+        lines.append(f"{row % 2 + 1},{1000 + row},{2000 + 3 * row},,,,{note}")
+    path = tmp_path / "export.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_empty_unnamed_columns_of_a_spreadsheet_export_are_dropped_with_a_note(
+    tmp_path: Path,
+) -> None:
+    """The UCI Wholesale table as found on GitHub was refused: 4 empty unnamed columns."""
+    table = load_table(_spreadsheet_export(tmp_path, notes_rows=3))
+    assert list(table.frame.columns) == ["Channel", "Fresh", "Milk"]
+    assert len(table.frame) == 100
+    (note,) = table.notes
+    assert "Columns 4, 5, 6 and 7" in note and "no header" in note
+    assert "column 7 holds 3 notes such as '1) FRESH: annual spending'" in note
+
+
+def test_an_unnamed_column_that_holds_data_is_still_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"Column 7 of .* has no name but holds values in 40 of"):
+        load_table(_spreadsheet_export(tmp_path, notes_rows=40))
+
+
+def test_a_spreadsheet_export_with_empty_unnamed_columns_is_not_taken_for_order_lines(
+    tmp_path: Path,
+) -> None:
+    """Order-line detection reads the file first: it must neither refuse nor claim it."""
+    from reportgen.transactions import OrderOptions, plan_orders
+
+    assert plan_orders(_spreadsheet_export(tmp_path, notes_rows=3), OrderOptions()) is None
+
+
+def test_empty_unnamed_columns_of_a_workbook_are_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    notes = ["checked by Ana", *[None] * 39]
+    frame = pd.DataFrame({"id": range(1, 41), "": notes, "spend": range(40)})
+    frame.to_excel(path, index=False)
+    table = load_table(path)
+    assert list(table.frame.columns) == ["id", "spend"]
+    assert table.notes == (
+        "Column 2 of the file has no header and is almost empty (1 note such as 'checked by "
+        "Ana'): left out, as what a spreadsheet leaves beside a table rather "
+        "than data.",
+    )

@@ -137,7 +137,7 @@ def test_features_do_not_apply_to_order_lines(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["run", str(source), "-o", str(out), "--feature", "Quantity"])
     assert result.exit_code == 2, result.output
-    assert "features applies to customer tables only" in result.output
+    assert "--feature applies to customer tables only" in result.output
     assert not out.exists()
 
 

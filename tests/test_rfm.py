@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from reportgen.cli import main
 from reportgen.clustering import fit_segments
 from reportgen.config import DEFAULT_RULES
-from reportgen.contract import Recommendation, SegmentProfile
+from reportgen.contract import (
+    OrderSummary,
+    Recommendation,
+    RfmSummary,
+    Segmentation,
+    SegmentProfile,
+)
 from reportgen.errors import SettingsError
 from reportgen.rfm import (
     DEFAULT_GRID,
+    NEGLIGIBLE_RECENT_SHARE,
     SCORES,
+    at_risk_basis,
     concentration,
     customer_table,
     describe_segments,
     grid_path,
     load_grid,
+    order_quality,
     quintile_scores,
     rfm_features,
     rfm_scores,
@@ -210,3 +222,172 @@ def test_two_segments_in_one_cell_get_a_qualifier(tmp_path: Path) -> None:
     names = [segment.name for segment in named]
     assert len(set(names)) == len(names)
     assert any("(" in name for name in names)
+
+
+def _order_summary(lines: pd.DataFrame, tmp_path: Path) -> tuple[pd.DataFrame, OrderSummary]:
+    path = tmp_path / "lines.csv"
+    lines.to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    totals = aggregate_orders(plan, OrderOptions())
+    return totals.frame, totals.summary
+
+
+def _named_from_cells(
+    cells: list[tuple[int, int]], summary: OrderSummary
+) -> tuple[SegmentProfile, RfmSummary]:
+    """One segment whose customers sit in the given (R, F) cells, named on the grid."""
+    count = len(cells)
+    scores = pd.DataFrame({"r": [r for r, _ in cells], "f": [f for _, f in cells]})
+    customers = pd.DataFrame(
+        {
+            "recency_days": [400 - 70 * r for r, _ in cells],
+            "frequency": [f for _, f in cells],
+            "monetary": [100.0 * f for _, f in cells],
+            "average_order_value": [100.0] * count,
+            "returned_share": [0.0] * count,
+            "last_12_months": [0.0] * count,
+        }
+    )
+    segmentation = Segmentation(
+        labels=np.zeros(count, dtype=int),
+        centroids=np.zeros((1, 3)),
+        centroids_scaled=np.zeros((1, 3)),
+        sizes=(count,),
+        restarts=1,
+        numbers=(1,),
+    )
+    profile = SegmentProfile(
+        1, "", "", count, 1.0, "#000", (), (), Recommendation("", "", "", "", "")
+    )
+    named, rfm = describe_segments(
+        (profile,), segmentation, customers, scores, load_grid(DEFAULT_GRID), summary
+    )
+    return named[0], rfm
+
+
+def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_path: Path) -> None:
+    _, summary = _order_summary(_planted_lines()[0], tmp_path)
+    # 4 Hibernating (R 1 F 1), 3 Loyal (R 3 F 5), 3 Potential loyalists (R 5 F 3): the
+    # median customer's cell, R 3 F 3, is Need attention, which holds none of them.
+    cells = [(1, 1)] * 4 + [(3, 5)] * 3 + [(5, 3)] * 3
+    assert load_grid(DEFAULT_GRID).group(3, 3).name == "Need attention"
+    segment, rfm = _named_from_cells(cells, summary)
+    assert segment.name == "Hibernating (mixed)"
+    row = rfm.segments[0]
+    assert row.group == "Hibernating" and row.mixed
+    assert [(share.name, share.customers) for share in row.mix] == [
+        ("Hibernating", 4),
+        ("Loyal", 3),
+        ("Potential loyalists", 3),
+    ]
+    assert segment.description.startswith(
+        "Mixed, no majority: 40% Hibernating, 30% Loyal, 30% Potential loyalists. "
+        "Advice for the largest part, Hibernating: "
+    )
+    assert "Need attention" not in segment.description
+    grid = load_grid(DEFAULT_GRID)
+    hibernating = next(group for group in grid.groups if group.name == "Hibernating")
+    assert segment.recommendation.action == hibernating.texts["action"]
+    assert segment.recommendation.rule == (
+        "RFM playbook: Hibernating (the largest part, 40% of this segment)"
+    )
+
+
+def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: Path) -> None:
+    _, summary = _order_summary(_planted_lines()[0], tmp_path)
+    segment, rfm = _named_from_cells([(5, 5)] * 6 + [(1, 1)] * 3 + [(3, 3)], summary)
+    assert segment.name == "Champions"
+    assert not rfm.segments[0].mixed
+    assert "60% are Champions, then 30% Hibernating, 10% Need attention." in segment.description
+    # Half is not a majority.
+    segment, _ = _named_from_cells([(5, 5)] * 5 + [(1, 1)] * 5, summary)
+    assert segment.name.endswith("(mixed)")
+
+
+def test_revenue_at_risk_shows_lifetime_spend_when_the_last_year_is_negligible() -> None:
+    assert at_risk_basis(108_988.0, 330_000.0) == "last_12_months"
+    assert at_risk_basis(0.0, 62_744.0) == "lifetime"
+    assert at_risk_basis(NEGLIGIBLE_RECENT_SHARE * 10_000 - 1, 10_000.0) == "lifetime"
+    assert at_risk_basis(NEGLIGIBLE_RECENT_SHARE * 10_000, 10_000.0) == "last_12_months"
+    assert at_risk_basis(0.0, 0.0) == "none"
+
+
+def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> None:
+    lines, _ = _planted_lines()
+    source = tmp_path / "lines.csv"
+    lines.to_csv(source, index=False)
+    out = tmp_path / "out"
+    # Two years after the last line: nobody bought in the last 12 months.
+    options = ["-o", str(out), "--period", "2026-11", "-k", "4", "--no-pdf"]
+    result = CliRunner().invoke(main, ["run", str(source), *options, "--as-of", "2027-01-01"])
+    assert result.exit_code == 0, result.output
+    html = " ".join((out / "report.html").read_text(encoding="utf-8").split())
+    segments = pd.read_csv(out / "segments.csv", dtype={"customer_id": str})
+    at_risk = segments[segments["rfm_group"].isin(["At risk", "Can't lose"])]
+    assert len(at_risk) > 0
+    lifetime = f"{at_risk['monetary'].sum():,.0f}"
+    assert f"<strong>Lapsed revenue: {lifetime}</strong>" in html
+    assert f"the {len(at_risk):,} customers whose own RFM cell is At risk or Can&#39;t lose" in html
+    assert "(nothing in the last 12 months)" in html
+    assert "Revenue at risk: 0<" not in html
+    assert f"lapsed revenue (lifetime): the {len(at_risk):,} customers in At risk" in html
+    # summary.json gives each segment's mix of RFM groups, as segments.csv has them.
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    for segment in summary["segments"]:
+        members = segments.loc[segments["segment"] == segment["number"], "rfm_group"]
+        expected = members.value_counts(normalize=True).to_dict()
+        assert segment["rfm_groups"] == pytest.approx(expected)
+        assert segment["name"].split(" (")[0] == members.value_counts().index[0]
+
+
+def test_the_returned_column_shows_only_when_the_data_has_returns(tmp_path: Path) -> None:
+    lines, _ = _planted_lines()
+    runs = {"none": lines, "some": lines.copy()}
+    # Two customers return part of an order: a negative quantity.
+    returned = runs["some"].iloc[[0, 40]].assign(Quantity=-1)
+    runs["some"] = pd.concat([runs["some"], returned], ignore_index=True)
+    html = {}
+    for name, frame in runs.items():
+        source = tmp_path / f"{name}.csv"
+        frame.to_csv(source, index=False)
+        out = tmp_path / name
+        options = ["-o", str(out), "--period", "2026-11", "-k", "4", "--no-pdf"]
+        result = CliRunner().invoke(main, ["run", str(source), *options])
+        assert result.exit_code == 0, result.output
+        html[name] = (out / "report.html").read_text(encoding="utf-8")
+    assert '<th class="num">Returned</th>' in html["some"]
+    assert "purchases minus returns" in html["some"]
+    assert '<th class="num">Returned</th>' not in html["none"]
+    assert "purchases minus returns" not in html["none"]
+    assert "the file has no returns" in html["none"]
+
+
+def test_customers_without_spend_are_counted_by_their_true_reason(tmp_path: Path) -> None:
+    rows = [
+        ("A", "2024-01-05", 10.0),
+        ("A", "2024-02-05", 12.0),
+        ("Z", "2024-01-07", 0.0),  # purchases all worth 0
+        ("Z", "2024-03-07", 0.0),
+        ("N", "2024-01-09", 20.0),  # returned more than bought
+        ("N", "2024-02-09", -25.0),
+        ("B", "2024-02-11", 15.0),
+        ("B", "2024-03-11", 5.0),
+    ]
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount"])
+    frame, summary = _order_summary(lines, tmp_path)
+    assert summary.not_positive_customers == 2
+    assert summary.zero_spend_customers == 1
+    assert summary.returns_only_customers == 0
+    assert summary.net_negative_customers == 1
+    assert set(frame.index) == {"A", "B"}
+    note = next(
+        note
+        for note in order_quality(summary, ("recency_days",), ()).notes
+        if "not segmented" in note
+    )
+    assert note == (
+        "2 customers with no spend to segment on are counted here but not segmented: "
+        "1 because all their purchases are worth 0; 1 because their returns are as large "
+        "as their purchases or larger."
+    )
