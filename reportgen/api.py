@@ -33,6 +33,7 @@ from reportgen.templating import environment
 
 # The name a DataFrame goes by in the report and in error messages.
 DATAFRAME_NAME = "DataFrame"
+SPARK_FRAME_NAME = "Spark DataFrame"
 # The report's sections, in the report's order, as Result.view() names them.
 SECTIONS = (
     "summary",
@@ -52,7 +53,7 @@ PathLike = str | os.PathLike[str]
 
 
 def segment(
-    data: PathLike | pd.DataFrame | None = None,
+    data: PathLike | pd.DataFrame | Any | None = None,
     *,
     features: Sequence[str] | str | None = None,
     k: int | None = None,
@@ -77,7 +78,10 @@ def segment(
     Args:
         data: the customer table: a CSV, Excel or Parquet file, or a pandas
             DataFrame (a named index, such as a customer ID, is kept as a column).
-            Without data and config, the bundled sample with its settings.
+            Without data and config, the bundled sample with its settings. A Spark
+            DataFrame (customers or order lines) runs the Spark engine in its session;
+            so does ``engine="spark"`` with a path or a URI (s3a://...), in the active
+            SparkSession if there is one (spark-submit, a notebook).
         features: the columns to segment on. Default: every numeric column but the ID.
         k: the number of segments (2-30). Default: chosen from the evidence.
         profile: the columns to describe segments with. Default: all other columns.
@@ -92,8 +96,9 @@ def segment(
         score: with ``previous``, assign customers to its segments without refitting.
         config: a TOML config file, as for ``reportgen run --config``.
         **settings: any other setting of the config file: ``sheet``, ``ignore``,
-            ``id_column``, ``labels``, ``units``, ``rules``, ``pdf``, ``output_dir``
-            and the rest.
+            ``id_column``, ``labels``, ``units``, ``rules``, ``pdf``, ``output_dir``,
+            ``engine`` and the rest; ``spark_master`` and ``spark_conf`` (a dict) are
+            the config's ``[spark]`` table, for a session reportgen starts.
 
     Returns:
         The analysis, kept in memory: see ``Result``.
@@ -116,20 +121,50 @@ def segment(
         "score": score,
         **settings,
     }
-    overrides = _overrides(arguments)
-    input_path = None
-    if isinstance(data, pd.DataFrame):
+    spark: dict[str, Any] = {
+        name: arguments.pop(name) for name in ("spark_master", "spark_conf") if name in arguments
+    }
+    overrides = {**_overrides(arguments), **_spark_overrides(spark)}
+    input_path: Path | str | None = None
+    spark_frame = data if _is_spark_frame(data) else None
+    if spark_frame is not None:
+        input_path = Path(SPARK_FRAME_NAME)
+        overrides["engine"] = "spark"
+    elif isinstance(data, pd.DataFrame):
         input_path = Path(DATAFRAME_NAME)
     elif data is not None:
-        input_path = Path(data)
+        input_path = os.fspath(data)
     config_path = None if config is None else Path(config)
     if isinstance(previous, Result):
         return _segment_after(previous, data, input_path, config_path, overrides)
     if previous is not None:
         overrides["previous_dir"] = Path(previous)
     resolved = resolve_settings(input_path, config_path, overrides, interface="python")
+    if spark_frame is not None:
+        return Result(analyse(resolved, spark_frame=spark_frame))
     table = _table(data)
     return Result(analyse(resolved, table=table))
+
+
+def _is_spark_frame(data: object) -> bool:
+    """Whether ``data`` is a Spark DataFrame, without importing pyspark."""
+    kind = type(data)
+    return kind.__name__ == "DataFrame" and kind.__module__.startswith("pyspark.")
+
+
+def _spark_overrides(given: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    master, conf = given.get("spark_master"), given.get("spark_conf")
+    if master is not None:
+        _check("spark_master", master, str)
+        values["spark_master"] = master
+    if conf is not None:
+        if not isinstance(conf, Mapping) or not all(isinstance(k, str) for k in conf):
+            raise SettingsError(
+                f"Setting 'spark_conf' must be a dict of Spark properties, not {conf!r}."
+            )
+        values["spark_conf"] = {name: str(value) for name, value in conf.items()}
+    return values
 
 
 def read_table(path: PathLike, sheet: str | None = None) -> pd.DataFrame:
@@ -152,7 +187,7 @@ def _table(data: object) -> Table | None:
 def _segment_after(
     previous: Result,
     data: object,
-    input_path: Path | None,
+    input_path: Path | str | None,
     config_path: Path | None,
     overrides: dict[str, Any],
 ) -> Result:
@@ -333,16 +368,21 @@ class Result:
 
         The same rows as segments.csv (customers are in the input's order; duplicate
         rows were dropped). ``customer`` is the ID column, or the row number when the
-        table has none.
+        table has none. With the Spark engine, every customer's row is collected from
+        Spark (``result.analysis.assignments.frame`` is the Spark DataFrame).
         """
         segmentation = self.analysis.segmentation
         numbers = pd.Series(segmentation.numbers)
         names = pd.Series([segment.name for segment in self.report.segments])
+        ids, labels = self.analysis.clean.customer_ids, segmentation.labels
+        if self.analysis.assignments is not None:
+            # The Spark engine's driver holds a sample: collect every customer's segment.
+            ids, labels = self.analysis.assignments.every_customer()
         return pd.DataFrame(
             {
-                "customer": self.analysis.clean.customer_ids.to_numpy(),
-                "segment": numbers.to_numpy()[segmentation.labels],
-                "name": names.to_numpy()[segmentation.labels],
+                "customer": ids.to_numpy(),
+                "segment": numbers.to_numpy()[labels],
+                "name": names.to_numpy()[labels],
             }
         )
 

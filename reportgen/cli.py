@@ -110,9 +110,7 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @main.command(cls=_RunCommand)
-@click.argument(
-    "input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=True, path_type=Path)
-)
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=True))
 @click.option(
     "-o",
     "--output-dir",
@@ -196,6 +194,18 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
     "out.  [default: the day after the last date]",
 )
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    help="Where the work proportional to the data runs: this process, or Apache Spark "
+    '(pip install "reportgen[spark]"; INPUT may then be a Parquet folder, a glob or an '
+    "s3a:// URI).  [default: local]",
+)
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="With --engine spark: the Spark master.  [default: local[*]]",
+)
+@click.option(
     "--email",
     "send_email",
     is_flag=True,
@@ -211,7 +221,7 @@ def _email_options(command: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Show only warnings and errors on stderr.")
 def run(
-    input_path: Path | None,
+    input_path: str | None,
     output_dir: Path | None,
     clusters: int | None,
     features: tuple[str, ...],
@@ -228,6 +238,8 @@ def run(
     score: bool,
     input_kind: str | None,
     as_of: str | None,
+    engine: str | None,
+    spark_master: str | None,
     send_email: bool,
     verbose: int,
     quiet: bool,
@@ -264,6 +276,8 @@ def run(
         "score": score or None,
         "input_kind": input_kind,
         "as_of": as_of,
+        "engine": engine,
+        "spark_master": spark_master,
     }
     given = [name for name in _EMAIL_OPTION_NAMES if email_options[name]]
     if given and not send_email:

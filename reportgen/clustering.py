@@ -45,8 +45,7 @@ def fit_segments(
             model = KMeans(n_clusters=k, n_init=restarts, random_state=seed).fit(points)
     sizes = np.bincount(model.labels_, minlength=k)
     centers = model.cluster_centers_
-    # np.lexsort sorts by its last key first: size (descending), then centroid values.
-    order = np.lexsort((*centers.T[::-1], -sizes))
+    order = segment_order(sizes, centers)
     renumber = np.empty(k, dtype=int)
     renumber[order] = np.arange(k)
     centroids_scaled = centers[order]
@@ -68,3 +67,9 @@ def fit_segments(
         restarts=restarts,
         numbers=tuple(range(1, k + 1)),
     )
+
+
+def segment_order(sizes: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """The positions of the segments in report order: largest first, ties by centroid."""
+    # np.lexsort sorts by its last key first: size (descending), then centroid values.
+    return np.lexsort((*np.asarray(centers).T[::-1], -np.asarray(sizes)))

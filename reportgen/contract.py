@@ -57,9 +57,15 @@ def common_categories(values: pd.Series, limit: int) -> tuple[tuple[str, ...], s
     category, and returned second; None when every category is kept). A flag keeps
     both its values, however rare one of them is. Ties go alphabetically.
     """
-    counts = category_text(values).value_counts()
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    rare_count = RARE_SHARE * len(values) if len(ranked) > 2 else 0
+    return categories_by_count(category_text(values).value_counts(), len(values), limit)
+
+
+def categories_by_count(
+    counts: pd.Series, total: int, limit: int
+) -> tuple[tuple[str, ...], str | None]:
+    """``common_categories`` from each category's count out of ``total`` values."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    rare_count = RARE_SHARE * total if len(ranked) > 2 else 0
     common = [str(name) for name, count in ranked if count >= rare_count]
     if len(common) < len(ranked) or len(common) > limit:
         kept = [name for name in common[: limit - 1] if name != OTHER_CATEGORY]
@@ -894,3 +900,21 @@ class RfmSummary:
         if self.at_risk_basis == "lifetime":
             return self.lifetime_at_risk
         return None
+
+
+@dataclass(frozen=True)
+class Population:
+    """Every customer's figures when the driver analysed a sample (the Spark engine).
+
+    ``sizes``, ``means`` and ``medians`` (one row per segment, one column per measure,
+    original units) are in the segmentation's order; ``feature_means`` are every
+    customer's means of the measures.
+    """
+
+    customers: int
+    sizes: tuple[int, ...]
+    feature_means: np.ndarray
+    means: np.ndarray
+    medians: np.ndarray
+    quality: DataQuality
+    sample_size: int

@@ -29,7 +29,8 @@ from reportgen.contract import (
     CleanTable,
     FeatureMatrix,
     Transform,
-    common_categories,
+    categories_by_count,
+    category_text,
     transform_values,
 )
 from reportgen.errors import DataError
@@ -99,11 +100,22 @@ def choose_categories(values: pd.Series) -> CategoryEncoding:
     Raises:
         DataError: every customer is in the same category.
     """
-    categories, other = common_categories(values, MAX_CATEGORIES)
+    return categories_from_counts(
+        str(values.name), category_text(values).value_counts(), len(values)
+    )
+
+
+def categories_from_counts(column: str, counts: pd.Series, total: int) -> CategoryEncoding:
+    """``choose_categories`` from each category's count (the Spark engine counts them).
+
+    Raises:
+        DataError: every customer is in the same category.
+    """
+    categories, other = categories_by_count(counts, total, MAX_CATEGORIES)
     if len(categories) < 2:
-        _refuse_constant(str(values.name))
+        _refuse_constant(column)
     return CategoryEncoding(
-        column=str(values.name), categories=categories, weight=CATEGORY_WEIGHT, other=other
+        column=column, categories=categories, weight=CATEGORY_WEIGHT, other=other
     )
 
 

@@ -11,6 +11,7 @@ import io
 import json
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -30,8 +31,20 @@ log = logging.getLogger(__name__)
 SUMMARY_FORMAT = "reportgen-summary/1"
 # Rows of segments.csv formatted at a time: about 65 MB of text, whatever the table's size.
 CSV_BATCH_ROWS = 1 << 20
-# An output file's content, or a function that writes it into the open file.
-Content = bytes | memoryview | Callable[[BinaryIO], None]
+
+
+@dataclass(frozen=True)
+class Directory:
+    """An output that is a folder (the Spark engine's Parquet table): ``write`` fills it.
+
+    ``write`` is given the folder's path in the staging folder, which does not exist yet.
+    """
+
+    write: Callable[[Path], None]
+
+
+# An output file's content, or a function that writes it into the open file, or a folder.
+Content = bytes | memoryview | Callable[[BinaryIO], None] | Directory
 
 
 def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]) -> bytes:
@@ -59,16 +72,38 @@ def write_segments_csv(
     one row per customer in the same order (order-line runs: recency, frequency,
     monetary value, RFM score and group).
     """
+    write_assignments_csv(
+        file,
+        clean.customer_ids,
+        segmentation.labels,
+        segmentation.numbers,
+        names,
+        batch_rows=batch_rows,
+        extra=extra,
+    )
+
+
+def write_assignments_csv(
+    file: BinaryIO,
+    customer_ids: pd.Series,
+    labels: np.ndarray,
+    segment_numbers: tuple[int, ...],
+    names: list[str],
+    *,
+    batch_rows: int = CSV_BATCH_ROWS,
+    extra: pd.DataFrame | None = None,
+) -> None:
+    """``write_segments_csv`` from the customer IDs and their segment positions."""
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 
     names = [neutralize_formula(name) for name in names]
-    numbers = np.asarray(segmentation.numbers)
+    numbers = np.asarray(segment_numbers)
     options = arrow_csv.WriteOptions(quoting_style="needed")
     writer = None
-    for start in range(0, max(len(clean.customer_ids), 1), batch_rows):
+    for start in range(0, max(len(customer_ids), 1), batch_rows):
         rows = slice(start, start + batch_rows)
-        batch = _segments_table(clean.customer_ids[rows], segmentation.labels[rows], numbers, names)
+        batch = _segments_table(customer_ids[rows], labels[rows], numbers, names)
         if extra is not None:
             for column in extra.columns:
                 batch = batch.append_column(str(column), pa.array(extra[column].to_numpy()[rows]))
@@ -282,6 +317,9 @@ def write_atomically(
     def build(staging: Path) -> None:
         for name, content in files.items():
             (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Directory):
+                content.write(staging / name)
+                continue
             with (staging / name).open("wb") as file:
                 if callable(content):
                     content(file)

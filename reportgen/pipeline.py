@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reportgen import __version__
@@ -30,6 +32,7 @@ from reportgen.contract import (
     FeatureMatrix,
     KChoice,
     OrderSummary,
+    Population,
     PreviousRun,
     Report,
     SavedModel,
@@ -45,7 +48,13 @@ from reportgen.loading import is_workbook, load_table
 from reportgen.outcomes import outcome_rates, with_outcomes
 from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
 from reportgen.plotting import make_charts
-from reportgen.profiling import category_mixes, load_rules, profile_segments
+from reportgen.profiling import (
+    Rule,
+    category_mixes,
+    load_rules,
+    profile_segments,
+    with_population,
+)
 from reportgen.projecting import project
 from reportgen.rendering import render_html, render_pdf
 from reportgen.rfm import (
@@ -58,6 +67,7 @@ from reportgen.rfm import (
     rfm_features,
     rfm_scores,
 )
+from reportgen.rfm import with_population as with_population_rfm
 from reportgen.settings import Settings
 from reportgen.swap import check_output_dir
 from reportgen.tracking import (
@@ -115,6 +125,8 @@ class Analysis:
     model: SavedModel
     # Order-line input: the RFM columns segments.csv gains, one row per customer.
     csv_extra: pd.DataFrame | None = None
+    # The Spark engine: every customer's segment, written by Spark (spark_engine.Assignments).
+    assignments: Any = None
 
 
 def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
@@ -140,6 +152,7 @@ def analyse(
     now: datetime | None = None,
     table: Table | None = None,
     previous: PreviousRun | None = None,
+    spark_frame: object = None,
 ) -> Analysis:
     """Run every stage from loading to the saved model; render and write nothing.
 
@@ -150,6 +163,7 @@ def analyse(
             by default it is loaded from ``settings.input_path``.
         previous: the earlier run, already read (a result kept in memory); by
             default it is read from ``settings.previous_dir``, if set.
+        spark_frame: a Spark DataFrame given to the API (the Spark engine).
 
     Raises:
         ReportgenError: a problem with the input or the settings.
@@ -157,6 +171,8 @@ def analyse(
     if previous is None and settings.previous_dir:
         previous = read_previous_run(settings.previous_dir, settings.named("previous_dir"))
     rules = load_rules(settings.rules_path)
+    if settings.engine == "spark" or spark_frame is not None:
+        return _analyse_spark(settings, now, previous, spark_frame, rules)
     with _stage("Loading", settings.input_path):
         # Order lines (issue 14) are aggregated to customers; customer tables load as
         # before. A workbook is read once, and a DataFrame (the Python API) is already
@@ -194,14 +210,57 @@ def analyse(
             features = prepare_features(clean, previous.model.categorical if previous else None)
             if previous:
                 check_same_features(previous.model, features, settings)
+    k_choice, segmentation, warnings = _segment(settings, features, previous)
+    return _describe(
+        settings,
+        now,
+        previous,
+        rules,
+        Fitted(clean, features, k_choice, segmentation, tuple(warnings), orders),
+        source_name,
+        input_sha256,
+    )
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """What the engine-specific stages give the shared ones: the customers (all, or the
+    Spark engine's sample), their features, the choice of k and the segmentation."""
+
+    clean: CleanTable
+    features: FeatureMatrix
+    k_choice: KChoice | None
+    segmentation: Segmentation
+    warnings: tuple[str, ...]
+    orders: OrderInput | None = None
+    # The Spark engine: every customer's figures, and the customer -> segment table.
+    population: Population | None = None
+    assignments: Any = None
+    all_customers: tuple[pd.Series, np.ndarray] | None = None
+
+
+def _describe(
+    settings: Settings,
+    now: datetime | None,
+    previous: PreviousRun | None,
+    rules: tuple[Rule, ...],
+    fitted: Fitted,
+    source_name: str,
+    input_sha256: str,
+) -> Analysis:
+    """The stages after segmenting, shared by both engines: describe, compare, draw, model."""
+    clean, features, k_choice = fitted.clean, fitted.features, fitted.k_choice
+    segmentation, orders, population = fitted.segmentation, fitted.orders, fitted.population
+    warnings = list(fitted.warnings)
     with _stage("Exploring"):
         exploration = explore(clean)
-    k_choice, segmentation, warnings = _segment(settings, features, previous)
     known_names = {s.number: s.name for s in previous.model.segments} if previous else None
     with _stage("Projecting"):
         projection = project(features, segmentation)
     with _stage("Describing segments"):
         segments = profile_segments(clean, features, segmentation, rules, known_names)
+        if population is not None:
+            segments = with_population(segments, population)
         mixes = category_mixes(clean, features, segmentation)
         outcomes = outcome_rates(clean, segmentation)
         segments = with_outcomes(segments, outcomes)
@@ -218,15 +277,18 @@ def analyse(
                 orders.summary,
                 known_names,
             )
+            if population is not None:
+                rfm = with_population_rfm(rfm, population, features)
     changes = None
     if previous:
+        customer_ids, labels = fitted.all_customers or (clean.customer_ids, segmentation.labels)
         changes = compare_runs(
             previous,
             mode="score" if settings.score else "refit",
             segments=segments,
-            segmentation=segmentation,
+            segmentation=dataclasses.replace(segmentation, labels=labels),
             features=features,
-            customer_ids=clean.customer_ids,
+            customer_ids=customer_ids,
             has_ids=clean.id_column is not None,
             warnings=warnings,
         )
@@ -259,14 +321,14 @@ def analyse(
         rules_source=settings.rules_path.name,
         settings=settings,
         versions=package_versions(),
-        quality=clean.quality,
+        quality=population.quality if population is not None else clean.quality,
         exploration=exploration,
         k_choice=k_choice,
         feature_columns=clean.feature_columns,
         profile_columns=clean.profile_columns,
         segments=segments,
         charts=charts,
-        customers=len(clean.frame),
+        customers=population.customers if population is not None else len(clean.frame),
         period=settings.period,
         changes=changes,
         display_names=clean.display_names,
@@ -299,7 +361,9 @@ def analyse(
             settings=settings.to_summary(),
         )
     csv_extra = orders.csv_columns() if orders is not None else None
-    return Analysis(settings, report, clean, features, segmentation, saved, csv_extra)
+    return Analysis(
+        settings, report, clean, features, segmentation, saved, csv_extra, fitted.assignments
+    )
 
 
 def output_files(analysis: Analysis) -> dict[str, Content]:
@@ -314,9 +378,12 @@ def output_files(analysis: Analysis) -> dict[str, Content]:
         # Streamed into the file by the write: never the whole CSV in memory.
         names = [s.name for s in segments]
         extra = analysis.csv_extra
-        files["segments.csv"] = lambda file: write_segments_csv(
-            file, clean, segmentation, names, extra=extra
-        )
+        if analysis.assignments is not None:
+            files.update(analysis.assignments.files(segmentation.numbers, names))
+        else:
+            files["segments.csv"] = lambda file: write_segments_csv(
+                file, clean, segmentation, names, extra=extra
+            )
         files["summary.json"] = summary_json(report)
         files[MODEL_FILE] = model_json(saved)
         files.update(email_files(render_email(report)))
@@ -345,8 +412,17 @@ def _segment(
         with _stage("Scoring against", previous.model.period):
             segmentation, drift = score_customers(previous.model, features)
         return None, segmentation, [drift] if drift else []
+    k_choice = _choose_k(settings, features, previous)
+    with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
+        segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
+        if previous:
+            segmentation = track_segments(previous.model, segmentation, features)
+    return k_choice, segmentation, []
+
+
+def _choose_k(settings: Settings, features: FeatureMatrix, previous: PreviousRun | None) -> KChoice:
     with _stage("Choosing the number of segments"):
-        k_choice = choose_k(
+        return choose_k(
             features,
             k_min=settings.k_min,
             k_max=settings.k_max,
@@ -355,15 +431,96 @@ def _segment(
             previous_k=len(previous.model.segments) if previous else None,
             previous_period=previous.model.period if previous else None,
         )
-    with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
-        segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
-        if previous:
-            segmentation = track_segments(previous.model, segmentation, features)
-    return k_choice, segmentation, []
+
+
+def _analyse_spark(
+    settings: Settings,
+    now: datetime | None,
+    previous: PreviousRun | None,
+    spark_frame: object,
+    rules: tuple[Rule, ...],
+) -> Analysis:
+    """The Spark engine: its stages over every customer (spark_engine.py), the choice of k
+    on the driver's sample, then the stages both engines share."""
+    from reportgen import spark_engine as engine
+
+    with _stage("Starting Spark"):
+        if spark_frame is not None:
+            engine.require_spark()
+            source = engine.spark_input(spark_frame)
+        else:
+            source = engine.read_input(engine.spark_session(settings), settings)
+    with (
+        _stage("Reading, counting, aggregating and sampling in Spark"),
+        engine.spark_errors(source.name),
+    ):
+        prepared = engine.prepare(settings, source, previous.model if previous else None)
+    clean, features = prepared.clean, prepared.features
+    if previous:
+        check_same_features(previous.model, features, settings)
+    orders = None
+    if prepared.orders is not None and prepared.sample_customers is not None:
+        customers = prepared.sample_customers
+        orders = OrderInput(
+            clean,
+            features,
+            customers,
+            rfm_scores(customers),
+            load_grid(grid_path(settings.rules_path)),
+            prepared.orders.summary,
+            source.sha256,
+        )
+    k_choice: KChoice | None = None
+    warnings: list[str] = []
+    if previous and settings.score:
+        with (
+            _stage("Scoring every customer in Spark against", previous.model.period),
+            engine.spark_errors(source.name),
+        ):
+            segmentation, drift = score_customers(previous.model, features)
+            warnings = [drift] if drift else []
+            every = engine.score_everyone(prepared, previous.model)
+            model_numbers = [segment.number for segment in previous.model.segments]
+            positions = np.array([model_numbers.index(n) for n in segmentation.numbers])
+    else:
+        k_choice = _choose_k(settings, features, previous)
+        with (
+            _stage("Segmenting every customer in Spark", f"k = {k_choice.chosen_k}"),
+            engine.spark_errors(source.name),
+        ):
+            every = engine.segment_everyone(prepared, k_choice.chosen_k, settings.seed)
+            segmentation = engine.segmentation_of_sample(
+                features, every.centres, every.figures, every.order
+            )
+            positions = every.order
+            if previous:
+                tracked = track_segments(previous.model, segmentation, features)
+                positions = positions[engine.reordering(segmentation, tracked)]
+                segmentation = tracked
+    figures = every.figures
+    segmentation = dataclasses.replace(
+        segmentation,
+        centroids=figures.means[positions],
+        centroids_scaled=figures.scaled_means[positions],
+        sizes=tuple(int(figures.sizes[p]) for p in positions),
+    )
+    assignments = engine.assignments(prepared, every, positions, settings)
+    fitted = Fitted(
+        clean,
+        features,
+        k_choice,
+        segmentation,
+        tuple(warnings),
+        orders,
+        population=engine.population(prepared, every, positions),
+        assignments=assignments,
+        all_customers=assignments.every_customer() if previous else None,
+    )
+    return _describe(settings, now, previous, rules, fitted, source.name, source.sha256)
 
 
 @dataclass(frozen=True)
-class _OrderInput:
+class OrderInput:
     """Order lines aggregated to customers: the clustering input and the RFM scores."""
 
     clean: CleanTable
@@ -383,7 +540,7 @@ class _OrderInput:
         return extra
 
 
-def _order_input(plan: OrderPlan, settings: Settings) -> _OrderInput:
+def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
     """Aggregate the order lines (DuckDB) and prepare the RFM features and scores."""
     chosen = [name for name in ("features", "profile", "ignore") if getattr(settings, name)]
     if chosen:
@@ -396,7 +553,7 @@ def _order_input(plan: OrderPlan, settings: Settings) -> _OrderInput:
     grid = load_grid(grid_path(settings.rules_path))
     totals = aggregate_orders(plan, order_options(settings))
     clean = customer_table(totals.frame, totals.summary)
-    return _OrderInput(
+    return OrderInput(
         clean=clean,
         features=rfm_features(clean),
         customers=totals.frame,

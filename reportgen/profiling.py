@@ -13,6 +13,7 @@ letter.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ from reportgen.contract import (
     FeatureLevel,
     FeatureMatrix,
     Level,
+    Population,
     Recommendation,
     Segmentation,
     SegmentProfile,
@@ -497,3 +499,25 @@ def _description(levels: Sequence[FeatureLevel], demographics: Sequence[Demograp
 
 def _number(value: float) -> str:
     return format_number(value, 0 if abs(value) >= 10 else 1)
+
+
+def with_population(
+    segments: Sequence[SegmentProfile], population: Population
+) -> tuple[SegmentProfile, ...]:
+    """The segments profiled on a sample, with every customer's sizes, shares and means.
+
+    The Spark engine describes segments on the driver's sample; their sizes and shares,
+    and the population means the levels are shown against, are those of all customers.
+    """
+    return tuple(
+        dataclasses.replace(
+            segment,
+            size=size,
+            share=size / population.customers,
+            features=tuple(
+                dataclasses.replace(level, population_mean=float(mean))
+                for level, mean in zip(segment.features, population.feature_means, strict=True)
+            ),
+        )
+        for segment, size in zip(segments, population.sizes, strict=True)
+    )

@@ -31,6 +31,7 @@ from reportgen.contract import (
     DataQuality,
     FeatureMatrix,
     OrderSummary,
+    Population,
     Recommendation,
     RfmCell,
     RfmGroupShare,
@@ -628,3 +629,60 @@ def _description(group: Group, row: RfmSegment, summary: OrderSummary) -> str:
     if row.revenue_share:
         text += f"; {format_percent(row.revenue_share)} of revenue"
     return text + "."
+
+
+def with_population(rfm: RfmSummary, population: Population, features: FeatureMatrix) -> RfmSummary:
+    """The RFM summary of a sample, with every customer's figures where Spark gave them.
+
+    Each segment's customers, revenue, share of revenue and medians are every
+    customer's; its last 12 months' spend, the grid's cells and the customers and
+    revenue at risk are the sample's, scaled up to all customers (the data-quality
+    section says which figures come from the sample).
+    """
+    factor = population.customers / max(population.sample_size, 1)
+    columns = list(features.columns)
+    money = "monetary" in columns
+
+    def exact(table: np.ndarray, index: int, column: str) -> float | None:
+        return float(table[index][columns.index(column)]) if column in columns else None
+
+    revenues = [
+        (exact(population.means, index, "monetary") or 0.0) * size if money else 0.0
+        for index, size in enumerate(population.sizes)
+    ]
+    total = sum(revenues) if money else None
+    segments = tuple(
+        replace(
+            segment,
+            customers=size,
+            revenue=revenue,
+            revenue_share=revenue / total if total else 0.0,
+            median_recency=exact(population.medians, index, "recency_days")
+            or segment.median_recency,
+            median_frequency=exact(population.medians, index, "frequency")
+            or segment.median_frequency,
+            median_monetary=exact(population.medians, index, "monetary") if money else None,
+            last_12_months=None
+            if segment.last_12_months is None
+            else segment.last_12_months / max(segment.customers, 1) * size,
+        )
+        for index, (segment, size, revenue) in enumerate(
+            zip(rfm.segments, population.sizes, revenues, strict=True)
+        )
+    )
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else value * factor
+
+    return replace(
+        rfm,
+        segments=segments,
+        grid=tuple(
+            replace(cell, customers=round(cell.customers * factor), revenue=cell.revenue * factor)
+            for cell in rfm.grid
+        ),
+        revenue_at_risk=scaled(rfm.revenue_at_risk),
+        lifetime_at_risk=scaled(rfm.lifetime_at_risk),
+        customers_at_risk=round(rfm.customers_at_risk * factor),
+        total_revenue=total,
+    )

@@ -120,6 +120,14 @@ class Settings:
     date_format: str | None = None
     as_of: str | None = None
     exclude_items: tuple[str, ...] = ()
+    # The engine (issue 16): "local" (pandas, scikit-learn, DuckDB) or "spark"; for Spark,
+    # the master URL (default local[*]; an existing session is used as it is) and extra
+    # Spark configuration. input_uri: an input that is a URI (s3a://, hdfs://), which
+    # only Spark reads; input_path then holds its last part, for naming the source.
+    engine: str = "local"
+    spark_master: str | None = None
+    spark_conf: Mapping[str, str] = field(default_factory=dict)
+    input_uri: str | None = None
     # Not a setting: how the user gave the settings, for messages (not in summary.json).
     origin: Origin = field(default_factory=Origin, compare=False)
 
@@ -129,6 +137,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         _check_order_settings(self)
+        _check_engine_settings(self)
         if not PERIOD_PATTERN.fullmatch(self.period):
             raise SettingsError(
                 f"The period must look like 2026-11 (year-month), not {self.period!r}."
@@ -185,6 +194,7 @@ class Settings:
         values["labels"] = dict(self.labels)
         values["units"] = dict(self.units)
         values["exclude_items"] = list(self.exclude_items)
+        values["spark_conf"] = dict(self.spark_conf)
         return values
 
 
@@ -250,6 +260,37 @@ class EmailSettings:
 
 
 INPUT_KINDS: tuple[str, ...] = get_args(InputKind)
+ENGINES = ("local", "spark")
+DEFAULT_SPARK_MASTER = "local[*]"
+
+
+def _check_engine_settings(settings: Settings) -> None:
+    """Check the engine, and that only the Spark engine is given Spark's settings."""
+    if settings.engine not in ENGINES:
+        raise SettingsError(f"engine must be one of {', '.join(ENGINES)}, not {settings.engine!r}.")
+    if settings.engine == "local" and settings.input_uri is not None:
+        raise SettingsError(
+            f"{settings.input_uri} is a URI, which only the Spark engine reads: add "
+            '--engine spark (engine = "spark" in the config file).'
+        )
+    if settings.engine == "local" and settings.spark_master is not None:
+        raise SettingsError(
+            "--spark-master applies to the Spark engine only: add --engine spark "
+            '(engine = "spark" in the config file).'
+        )
+
+
+def is_uri(location: str) -> bool:
+    """Whether an input names a URI (s3a://bucket/orders/) rather than a local path."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", location) is not None
+
+
+def input_location(location: str | Path) -> dict[str, Any]:
+    """The Settings values for an input given as text: a local path, or a URI for Spark."""
+    text = str(location)
+    if is_uri(text):
+        return {"input_path": Path(text.rstrip("/").rsplit("/", 1)[-1]), "input_uri": text}
+    return {"input_path": Path(text)}
 
 
 def _check_order_settings(settings: Settings) -> None:
@@ -329,8 +370,10 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "date_format": ("date_format", str, False),
     "as_of": ("as_of", str, False),
     "exclude_items": ("exclude_items", list, False),
+    "engine": ("engine", str, False),
 }
 EMAIL_TABLE = "email"
+SPARK_TABLE = "spark"
 # [email] key -> (EmailSettings field, expected TOML type)
 _EMAIL_KEYS: dict[str, tuple[str, type]] = {
     "to": ("to", list),
@@ -380,8 +423,14 @@ def read_config(path: Path) -> dict[str, Any]:
             # Checked here too, so that a mistake in [email] is found by every command.
             _email_values(value, path)
             continue
+        if key == SPARK_TABLE:
+            values.update(_spark_values(value, path))
+            continue
+        if key == "input" and isinstance(value, str) and is_uri(value):
+            values.update(input_location(value))
+            continue
         if key not in _CONFIG_KEYS:
-            known = ", ".join(sorted([*_CONFIG_KEYS, f"[{EMAIL_TABLE}]"]))
+            known = ", ".join(sorted([*_CONFIG_KEYS, f"[{EMAIL_TABLE}]", f"[{SPARK_TABLE}]"]))
             raise SettingsError(f"Unknown key {key!r} in config file {path}. Known keys: {known}.")
         name, expected, is_path = _CONFIG_KEYS[key]
         value = _checked(key, value, expected, path)
@@ -420,6 +469,33 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"Cannot read config file {path}: {error}.") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"Config file {path} is not valid TOML: {error}.") from None
+
+
+def _spark_values(table: Any, path: Path) -> dict[str, Any]:
+    """The [spark] table: ``master`` (a URL) and ``conf`` (Spark properties)."""
+    if not isinstance(table, dict):
+        raise SettingsError(f"{SPARK_TABLE!r} in config file {path} must be a table: [spark].")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "master":
+            values["spark_master"] = _checked("spark.master", value, str, path)
+        elif key == "conf":
+            _checked("spark.conf", value, dict, path)
+            if not all(isinstance(item, str | int | float | bool) for item in value.values()):
+                raise SettingsError(
+                    f"Key 'spark.conf' in config file {path} must map Spark properties to "
+                    'values, e.g. "spark.executor.memory" = "4g".'
+                )
+            values["spark_conf"] = {
+                str(name): str(item).lower() if isinstance(item, bool) else str(item)
+                for name, item in value.items()
+            }
+        else:
+            raise SettingsError(
+                f"Unknown key {key!r} in the [{SPARK_TABLE}] table of config file {path}. "
+                "Known keys: conf, master."
+            )
+    return values
 
 
 def _email_values(table: Any, path: Path) -> dict[str, Any]:
@@ -496,7 +572,7 @@ def _checked(key: str, value: Any, expected: type | tuple[type, ...], path: Path
 
 
 def resolve_settings(
-    input_path: Path | None,
+    input_path: Path | str | None,
     config_path: Path | None,
     overrides: Mapping[str, Any],
     interface: Interface = "command",
@@ -509,7 +585,8 @@ def resolve_settings(
     output/<period>.
 
     Args:
-        input_path: the table given on the command line, if any.
+        input_path: the table given on the command line, if any (a path, or for the
+            Spark engine a URI such as s3a://bucket/orders/).
         config_path: the TOML config given on the command line, if any.
         overrides: Settings field values given explicitly; None values are ignored.
         interface: how the overrides were given (command-line options or Python
@@ -521,7 +598,8 @@ def resolve_settings(
     given = {key: value for key, value in overrides.items() if value is not None}
     values.update(given)
     if input_path is not None:
-        values["input_path"] = input_path
+        values.pop("input_uri", None)
+        values.update(input_location(input_path))
     origin = Origin(interface, config_path, frozenset(given))
     values["origin"] = origin
     if "input_path" not in values:

@@ -290,11 +290,19 @@ def _new_folder(prefix: Path) -> Path:
 
 
 def _carry_over(folder: Path, staging: Path, keep_out: set[str]) -> set[str]:
-    """Link (or copy) into ``staging`` every file of ``folder`` not named in ``keep_out``."""
+    """Link (or copy) into ``staging`` every file of ``folder`` not named in ``keep_out``.
+
+    A name in ``keep_out`` may be a folder (a Parquet table): none of it is carried over.
+    """
     dropped = set()
     for root, dirs, names in os.walk(folder):
         relative = Path(root).relative_to(folder)
         for name in sorted(dirs):
+            key = (relative / name).as_posix()
+            if key in keep_out:
+                dirs.remove(name)
+                dropped.add(key)
+                continue
             target = staging / relative / name
             if (Path(root) / name).is_symlink():
                 dirs.remove(name)

@@ -59,7 +59,7 @@ CODED_ITEMS_SHARE = 0.8
 SHOWN_SUSPECT_ITEMS = 8
 REVENUE_WINDOW_DAYS = 365
 DUCKDB_MEMORY_LIMIT = "1GB"
-_MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
+MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
 
 _HINTS: dict[str, tuple[str, ...]] = {
     # English first; then the usual words of German, French, Spanish, Italian, Dutch and
@@ -304,7 +304,7 @@ def plan_orders(path: Path, options: OrderOptions, sheet: str | None = None) -> 
                 "export it as CSV (comma, semicolon or tab) or Parquet."
             )
         return None
-    return _plan(*sampled, options)
+    return plan_from_head(*sampled, options)
 
 
 def plan_table_orders(table: Table, options: OrderOptions) -> OrderPlan | None:
@@ -315,7 +315,7 @@ def plan_table_orders(table: Table, options: OrderOptions) -> OrderPlan | None:
     """
     if options.input_kind == "customers":
         return None
-    return _plan(*_table_sample(table), options)
+    return plan_from_head(*_table_sample(table), options)
 
 
 def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
@@ -328,7 +328,7 @@ def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
         frame=frame,
         sha256=table.sha256,
     )
-    return source, _as_text(frame.head(HEAD_LINES))
+    return source, as_text(frame.head(HEAD_LINES))
 
 
 def _forced(options: OrderOptions) -> bool:
@@ -336,8 +336,12 @@ def _forced(options: OrderOptions) -> bool:
     return options.input_kind == "orders" or bool(options.roles.used())
 
 
-def _plan(source: Source, head: pd.DataFrame, options: OrderOptions) -> OrderPlan | None:
-    """Decide from the first lines of ``source`` whether and how to read it as order lines."""
+def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) -> OrderPlan | None:
+    """Decide from the first lines of ``source`` whether and how to read it as order lines.
+
+    ``head`` is as ``as_text`` gives it; the Spark engine passes a Spark DataFrame's
+    first rows.
+    """
     path, forced = source.path, _forced(options)
     for role, column in options.roles.used().items():
         if column not in head.columns:
@@ -430,7 +434,7 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None
     )
     description = f"{kind} text, {encoding}{'' if header else ', no header line'}"
     source = Source(path, fmt, tuple(names), delimiter, utf8, header, description)
-    return source, _as_text(frame)
+    return source, as_text(frame)
 
 
 def _sample_parquet(path: Path) -> tuple[Source, pd.DataFrame]:
@@ -443,7 +447,7 @@ def _sample_parquet(path: Path) -> tuple[Source, pd.DataFrame]:
         raise DataError(f"Cannot read {path} as a Parquet file: {error}.") from None
     frame = batch.to_pandas() if batch is not None else pd.DataFrame()
     names = tuple(str(name) for name in parquet.schema_arrow.names)
-    return Source(path, "parquet", names, description="Parquet"), _as_text(frame)
+    return Source(path, "parquet", names, description="Parquet"), as_text(frame)
 
 
 def _sample_excel(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame]:
@@ -452,13 +456,13 @@ def _sample_excel(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame]:
     return _table_sample(load_table(path, sheet))
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every column as stripped text, missing markers as NaN: roles are judged on text."""
     text = frame.astype(object).where(frame.notna(), None)
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         values = text[column].map(lambda v: None if v is None else str(v).strip())
-        out[str(column)] = values.where(~values.isin([*_MISSING_TEXT, *EXTRA_MISSING]), None)
+        out[str(column)] = values.where(~values.isin([*MISSING_TEXT, *EXTRA_MISSING]), None)
     return out
 
 
@@ -673,31 +677,48 @@ def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:
 
 @dataclass(frozen=True)
 class Dialect:
-    """The few SQL constructs that differ between engines; the rest is plain SQL."""
+    """The few SQL constructs that differ between engines; the rest is plain SQL.
+
+    Differences found by running the text on Spark 4 (tests/test_spark.py): Spark has no
+    VARCHAR without a length (STRING), unescapes backslashes inside string literals (so a
+    regular expression's ``\\s`` must be written ``\\\\s``), and under its default ANSI mode
+    ``to_date`` fails on an unreadable date instead of giving NULL (``try_to_date``).
+    """
 
     name: str
+
+    @property
+    def text_type(self) -> str:
+        """The SQL type of text of any length."""
+        return "STRING" if self.name == "spark" else "VARCHAR"
+
+    def pattern(self, pattern: str) -> str:
+        """A regular expression as a SQL string literal that reaches the engine unchanged."""
+        if self.name == "spark":
+            pattern = pattern.replace("\\", "\\\\")
+        return _literal(pattern)
 
     def parse_date(self, text: str, fmt: str) -> str:
         """A DATE parsed from ``text`` with a strftime-style ``fmt``; NULL if unreadable."""
         if self.name == "spark":
-            return f"to_date({text}, {_literal(_java_format(fmt))})"
+            return f"try_to_date({text}, {_literal(_java_format(fmt))})"
         return f"CAST(try_strptime({text}, {_literal(fmt)}) AS DATE)"
 
     def matches(self, text: str, pattern: str) -> str:
         """Whether ``text`` matches the regular expression ``pattern``."""
         if self.name == "spark":
-            return f"({text} RLIKE '{pattern}')"
-        return f"regexp_matches({text}, '{pattern}')"
+            return f"({text} RLIKE {self.pattern(pattern)})"
+        return f"regexp_matches({text}, {self.pattern(pattern)})"
 
     def extract(self, text: str, pattern: str) -> str:
         """The first group of ``pattern`` in ``text`` (empty when it does not match)."""
-        return f"regexp_extract({text}, '{pattern}', 1)"
+        return f"regexp_extract({text}, {self.pattern(pattern)}, 1)"
 
     def replace_all(self, text: str, pattern: str, replacement: str) -> str:
         """``text`` with every match of ``pattern`` replaced."""
         if self.name == "spark":
-            return f"regexp_replace({text}, '{pattern}', '{replacement}')"
-        return f"regexp_replace({text}, '{pattern}', '{replacement}', 'g')"
+            return f"regexp_replace({text}, {self.pattern(pattern)}, {_literal(replacement)})"
+        return f"regexp_replace({text}, {self.pattern(pattern)}, {_literal(replacement)}, 'g')"
 
     def add_days(self, day: str, days: int) -> str:
         """``day`` plus ``days`` days (negative for earlier)."""
@@ -787,7 +808,7 @@ flagged AS (
 ),
 kept AS (
   SELECT customer, day, item, is_return,
-         COALESCE(order_key, CAST(day AS VARCHAR)) AS purchase,
+         COALESCE(order_key, CAST(day AS {dialect.text_type})) AS purchase,
          CASE WHEN is_return = 1 THEN -abs(value) ELSE value END AS net
   FROM flagged
   WHERE status = 'ok' AND customer IS NOT NULL AND day < {{reference}}
@@ -814,7 +835,7 @@ def aggregation_sql(
         roles, day, exclude_items=exclude_items, dialect=dialect, source=source
     )
     # Without an order column a purchase is a (customer, day): the day is the order.
-    purchase = "purchase" if roles.order is not None else "CAST(day AS VARCHAR)"
+    purchase = "purchase" if roles.order is not None else f"CAST(day AS {dialect.text_type})"
     window_start = dialect.add_days("{reference}", -REVENUE_WINDOW_DAYS)
     return f"""WITH {ctes}
 SELECT customer,
@@ -989,7 +1010,7 @@ def _stage_lines(
     keep the table of ten million lines small enough to stay in memory.
     """
     roles, source = plan.roles, plan.source
-    missing = ", ".join(_literal(text) for text in (*_MISSING_TEXT, *EXTRA_MISSING))
+    missing = ", ".join(_literal(text) for text in (*MISSING_TEXT, *EXTRA_MISSING))
 
     def text(column: str | None, markers: bool = False) -> str:
         if column is None:
@@ -1095,31 +1116,57 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
     return None, "no day in the column is above 12."
 
 
-def _suspect_items(
-    connection: Any, roles: Roles, day: str, exclude_items: Sequence[str]
-) -> tuple[SuspectItem, ...]:
-    """Item codes that look unlike the rest: no digit where most codes have digits."""
-    if roles.item is None:
-        return ()
-    shares = connection.execute(
-        f"SELECT AVG(CASE WHEN {DUCKDB.matches('item', '[0-9]')} THEN 1.0 ELSE 0.0 END) "
+def suspect_items_sql(
+    roles: Roles,
+    day: str,
+    *,
+    exclude_items: Sequence[str] = (),
+    dialect: Dialect = DUCKDB,
+    source: str = "lines",
+) -> tuple[str, str]:
+    """Two queries: the share of item codes with a digit (over the staged ``lines``), then
+    the codes without one.
+
+    Item codes that look unlike the rest (no digit where most codes have digits) are
+    postage, fees and manual adjustments; the second query lists the most common.
+    """
+    share = (
+        f"SELECT AVG(CASE WHEN {dialect.matches('item', '[0-9]')} THEN 1.0 ELSE 0.0 END) "
         "FROM (SELECT DISTINCT item FROM lines WHERE item IS NOT NULL) AS items"
-    ).fetchone()
-    if not shares or shares[0] is None or shares[0] < CODED_ITEMS_SHARE:
-        return ()
-    ctes = prepared_lines_sql(roles, day, exclude_items=exclude_items, source="dated").replace(
-        "{reference}", "DATE '9999-12-31'"
     )
-    rows = connection.execute(
-        f"""WITH {ctes}
+    ctes = prepared_lines_sql(
+        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+    ).replace("{reference}", "DATE '9999-12-31'")
+    listed = f"""WITH {ctes}
 SELECT item, SUM(copies) AS lines, SUM(COALESCE(value, 0)) AS value
 FROM flagged
-WHERE item IS NOT NULL AND excluded = 0 AND NOT {DUCKDB.matches("item", "[0-9]")}
+WHERE item IS NOT NULL AND excluded = 0 AND NOT {dialect.matches("item", "[0-9]")}
 GROUP BY item
 ORDER BY lines DESC, item
 LIMIT {SHOWN_SUSPECT_ITEMS}"""
-    ).fetchall()
+    return share, listed
+
+
+def suspect_items(share: float | None, rows: Sequence[Sequence[Any]]) -> tuple[SuspectItem, ...]:
+    """The suspect items from the two queries' results (none when codes are not coded)."""
+    if share is None or share < CODED_ITEMS_SHARE:
+        return ()
     return tuple(SuspectItem(str(item), int(lines), float(value)) for item, lines, value in rows)
+
+
+def _suspect_items(
+    connection: Any, roles: Roles, day: str, exclude_items: Sequence[str]
+) -> tuple[SuspectItem, ...]:
+    if roles.item is None:
+        return ()
+    share_sql, listed_sql = suspect_items_sql(
+        roles, day, exclude_items=exclude_items, source="dated"
+    )
+    shares = connection.execute(share_sql).fetchone()
+    share = shares[0] if shares else None
+    if share is None or share < CODED_ITEMS_SHARE:
+        return ()
+    return suspect_items(share, connection.execute(listed_sql).fetchall())
 
 
 def _customer_totals(
@@ -1132,23 +1179,7 @@ def _customer_totals(
     suspects: tuple[SuspectItem, ...],
 ) -> CustomerTotals:
     roles = plan.roles
-    names = (
-        "lines_read",
-        "distinct_lines",
-        "first_day",
-        "last_day",
-        "no_customer_lines",
-        "no_customer_value",
-        "no_date_lines",
-        "bad_price_lines",
-        "zero_value_lines",
-        "excluded_lines",
-        "excluded_value",
-        "return_lines",
-        "returned_value",
-        "after_lines",
-    )
-    values = dict(zip(names, stats, strict=True))
+    values = dict(zip(STAT_NAMES, stats, strict=True))
     # Customers with returns only, purchases worth 0, or returns outweighing purchases.
     bought = frame["frequency"] > 0
     positive = bought.copy()
@@ -1185,10 +1216,62 @@ def _customer_totals(
     if roles.item is not None:
         result["distinct_items"] = customers["distinct_items"].astype(int)
     result.index = pd.Index(customers["customer"].astype(str), name=roles.customer)
-    summary = OrderSummary(
+    summary = order_summary(
+        values,
+        plan,
+        options,
+        reference=reference,
+        interpretation=interpretation,
+        suspects=suspects,
+        customers=len(result),
+        not_positive=int((~positive).sum()),
+        returns_only=int((~bought).sum()),
+        zero_spend=int(zero_spend.sum()),
+    )
+    return CustomerTotals(frame=result, summary=summary)
+
+
+STAT_NAMES = (
+    "lines_read",
+    "distinct_lines",
+    "first_day",
+    "last_day",
+    "no_customer_lines",
+    "no_customer_value",
+    "no_date_lines",
+    "bad_price_lines",
+    "zero_value_lines",
+    "excluded_lines",
+    "excluded_value",
+    "return_lines",
+    "returned_value",
+    "after_lines",
+)
+
+
+def order_summary(
+    values: Mapping[str, Any],
+    plan: OrderPlan,
+    options: OrderOptions,
+    *,
+    reference: date,
+    interpretation: str,
+    suspects: tuple[SuspectItem, ...],
+    customers: int,
+    not_positive: int,
+    returns_only: int,
+    zero_spend: int,
+) -> OrderSummary:
+    """What happened to the lines, from ``summary_sql``'s row (by ``STAT_NAMES``).
+
+    Of the customers left out (``not_positive``), ``returns_only`` have no purchase and
+    ``zero_spend`` have purchases worth nothing; the rest returned more than they bought.
+    """
+    roles = plan.roles
+    return OrderSummary(
         lines_read=int(values["lines_read"] or 0),
         duplicate_lines=int((values["lines_read"] or 0) - (values["distinct_lines"] or 0)),
-        customers=len(result),
+        customers=customers,
         roles=tuple(roles.used().items()),
         reason=plan.reason,
         date_interpretation=interpretation,
@@ -1206,16 +1289,15 @@ def _customer_totals(
         return_lines=int(values["return_lines"] or 0),
         returned_value=float(values["returned_value"] or 0.0),
         after_reference_lines=int(values["after_lines"] or 0),
-        not_positive_customers=int((~positive).sum()),
-        returns_only_customers=int((~bought).sum()),
-        zero_spend_customers=int(zero_spend.sum()),
+        not_positive_customers=not_positive,
+        returns_only_customers=returns_only,
+        zero_spend_customers=zero_spend,
         suspect_items=suspects,
         has_money=roles.has_money,
         has_orders=roles.order is not None,
         other_customer_columns=plan.other_customer_columns,
         source_description=plan.source.description,
     )
-    return CustomerTotals(frame=result, summary=summary)
 
 
 def order_options(settings: Settings) -> OrderOptions:

@@ -1,0 +1,183 @@
+"""The Spark engine (issue 16): Spark in local[2] agrees with the local engine.
+
+One SparkSession for the whole module (starting the JVM takes seconds); small data.
+Skipped, saying why, only where pyspark or Java is missing; CI installs both
+(pyspark is in the test extra, scripts/system-deps.sh installs Java 17).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.metrics import adjusted_rand_score
+
+import reportgen
+from reportgen.cli import main
+from reportgen.config import SAMPLE_CONFIG, SAMPLE_DATA
+from reportgen.sample_orders import write_order_lines
+
+_MISSING = (
+    "pyspark is not installed"
+    if importlib.util.find_spec("pyspark") is None
+    else "no Java runtime (java) for Spark"
+    if shutil.which("java") is None
+    else None
+)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.spark,
+    pytest.mark.skipif(
+        _MISSING is not None,
+        reason=f"{_MISSING}: pip install -e '.[test]' and scripts/system-deps.sh --spark",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """One local[2] session; the engine finds it as the active session."""
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("reportgen-tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def _agree(local: reportgen.Result, spark_result: reportgen.Result) -> None:
+    """The issue's agreement: same k, ARI >= 0.95, same names, sizes within 1%."""
+    assert spark_result.k == local.k
+    mine = local.segments.set_index("customer")
+    theirs = spark_result.segments.set_index("customer")
+    assert len(theirs) == len(mine)
+    theirs = theirs.loc[mine.index]
+    assert adjusted_rand_score(mine["segment"], theirs["segment"]) >= 0.95
+    local_profiles, spark_profiles = local.profiles, spark_result.profiles
+    assert list(spark_profiles["name"]) == list(local_profiles["name"])
+    for size, expected in zip(spark_profiles["size"], local_profiles["size"], strict=True):
+        assert abs(size - expected) <= 0.01 * expected
+
+
+def test_the_bundled_sample_agrees_with_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    local = reportgen.segment(SAMPLE_DATA, config=SAMPLE_CONFIG, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(
+        SAMPLE_DATA, config=SAMPLE_CONFIG, period="2026-11", engine="spark", pdf=False
+    )
+    _agree(local, on_spark)
+    written = on_spark.save(tmp_path / "spark")
+    names = {path.name for path in written}
+    assert {"segments.parquet", "segments.csv", "summary.json", "model.json"} <= names
+    parquet = pd.read_parquet(tmp_path / "spark" / "segments.parquet")
+    assert len(parquet) == 200
+    assert sorted(parquet["segment"].astype(int).unique()) == list(range(1, local.k + 1))
+    local.save(tmp_path / "local")
+    summary = json.loads((tmp_path / "spark" / "summary.json").read_text())
+    expected = json.loads((tmp_path / "local" / "summary.json").read_text())
+    assert summary.keys() == expected.keys()
+    assert summary["settings"]["engine"] == "spark"
+    model = json.loads((tmp_path / "spark" / "model.json").read_text())
+    local_model = json.loads((tmp_path / "local" / "model.json").read_text())
+    assert model.keys() == local_model.keys()
+    for feature, expected_feature in zip(model["features"], local_model["features"], strict=True):
+        assert feature.keys() == expected_feature.keys()
+        for key, value in feature.items():
+            if isinstance(value, float):
+                assert np.isclose(value, expected_feature[key], rtol=1e-9), key
+            else:
+                assert value == expected_feature[key], key
+    # Scoring across engines: each engine scores with the other's model.
+    for made_by, scored_on in (("spark", "local"), ("local", "spark")):
+        scored = reportgen.segment(
+            SAMPLE_DATA,
+            config=SAMPLE_CONFIG,
+            period="2026-12",
+            previous=tmp_path / made_by,
+            score=True,
+            engine=scored_on,
+            pdf=False,
+        )
+        assert scored.k == local.k
+        assert adjusted_rand_score(scored.segments["segment"], local.segments["segment"]) >= 0.95
+
+
+def test_generated_order_lines_agree_with_the_local_engine(spark: Any, tmp_path: Path) -> None:
+    path = tmp_path / "orders.parquet"
+    write_order_lines(path, 40_000)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    _agree(local, on_spark)
+    local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
+    assert local_rfm is not None and spark_rfm is not None
+    _same_counts(spark_rfm.orders, local_rfm.orders)
+    local.save(tmp_path / "local")
+    on_spark.save(tmp_path / "spark")
+    mine = pd.read_csv(tmp_path / "local" / "segments.csv", dtype={"customer_id": str})
+    theirs = pd.read_csv(tmp_path / "spark" / "segments.csv", dtype={"customer_id": str})
+    assert list(theirs.columns) == list(mine.columns)
+    assert list(theirs["customer_id"]) == list(mine["customer_id"])
+    for column in ("recency_days", "frequency", "monetary", "rfm_score", "rfm_group"):
+        assert (theirs[column] == mine[column]).all(), column
+
+
+def _same_counts(spark_summary: Any, local_summary: Any) -> None:
+    """Every count of what happened to the lines; sums of money up to the order of adding."""
+    for field in dataclasses.fields(local_summary):
+        mine, theirs = getattr(local_summary, field.name), getattr(spark_summary, field.name)
+        if field.name == "source_description":
+            assert theirs == f"{mine}, read by Spark"
+        elif field.name == "date_interpretation":  # the example date is any of them
+            assert theirs.split("(e.g.")[0] == mine.split("(e.g.")[0]
+        elif field.name == "suspect_items":
+            assert [(i.code, i.lines) for i in theirs] == [(i.code, i.lines) for i in mine]
+            assert np.allclose([i.value for i in theirs], [i.value for i in mine])
+        elif isinstance(mine, float):
+            assert np.isclose(theirs, mine), field.name
+        else:
+            assert theirs == mine, field.name
+
+
+def test_a_spark_dataframe_is_segmented_in_its_session(spark: Any) -> None:
+    frame = spark.read.option("header", True).option("inferSchema", True).csv(str(SAMPLE_DATA))
+    result = reportgen.segment(
+        frame, features=["Annual Income (k$)", "Spending Score (1-100)"], period="2026-11"
+    )
+    assert result.report.source_name == "Spark DataFrame"
+    assert result.report.customers == 200
+    assert np.isclose(result.profiles["share"].sum(), 1.0)
+
+
+def test_the_command_reads_a_parquet_folder(spark: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "customers"
+    folder.mkdir()
+    table = pd.read_csv(SAMPLE_DATA)
+    table.iloc[:100].to_parquet(folder / "part-0.parquet")
+    table.iloc[100:].to_parquet(folder / "part-1.parquet")
+    out = tmp_path / "out"
+    command = ["run", str(folder), "--engine", "spark", "--no-pdf", "-o", str(out)]
+    command += ["--config", str(SAMPLE_CONFIG), "--period", "2026-11"]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["file"] == "customers"
+    assert sum(segment["size"] for segment in summary["segments"]) == 200
+    missing = CliRunner().invoke(main, [*command[:1], str(tmp_path / "nowhere"), *command[2:]])
+    assert missing.exit_code == 1
+    assert "Traceback" not in missing.output and "Spark cannot read" in missing.output
