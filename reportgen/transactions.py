@@ -755,6 +755,22 @@ def date_expression(fmt: str | None, order: str | None, dialect: Dialect = DUCKD
     return dialect.parse_date(part, formats[order or "ymd"])
 
 
+# Money is summed as exact decimals: a float sum depends on the order the engine adds
+# the lines in (DuckDB's threads), so one customer's spend could differ by a cent between
+# two runs on the same file. 4 decimal places, up to 10**14 per line.
+MONEY_TYPE = "DECIMAL(18, 4)"
+
+
+def exact_money(value: str) -> str:
+    """One line's money as an exact decimal (NULL when it is beyond MONEY_TYPE)."""
+    return f"TRY_CAST({value} AS {MONEY_TYPE})"
+
+
+def money_sum(value: str) -> str:
+    """The exact sum of a money expression, as a float for pandas."""
+    return f"CAST(SUM({value}) AS DOUBLE)"
+
+
 def prepared_lines_sql(
     roles: Roles,
     day: str,
@@ -791,7 +807,7 @@ def prepared_lines_sql(
 parsed AS (
   SELECT customer, date_text, order_key, item, quantity, price, copies,
          {day} AS day,
-         {value} AS value,
+         {exact_money(value)} AS value,
          CASE WHEN {cancelled} THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN {excluded} THEN 1 ELSE 0 END AS excluded,
          CASE WHEN {bad_price} THEN 1 ELSE 0 END AS bad_price
@@ -842,10 +858,10 @@ SELECT customer,
        MIN(CASE WHEN is_return = 0 THEN day END) AS first_day,
        MAX(CASE WHEN is_return = 0 THEN day END) AS last_day,
        COUNT(DISTINCT CASE WHEN is_return = 0 THEN {purchase} END) AS frequency,
-       SUM(net) AS monetary,
-       SUM(CASE WHEN is_return = 0 THEN net ELSE 0 END) AS purchases,
-       SUM(CASE WHEN is_return = 1 THEN -net ELSE 0 END) AS returns,
-       SUM(CASE WHEN day >= {window_start} THEN net ELSE 0 END) AS last_12_months,
+       {money_sum("net")} AS monetary,
+       {money_sum("CASE WHEN is_return = 0 THEN net ELSE 0 END")} AS purchases,
+       {money_sum("CASE WHEN is_return = 1 THEN -net ELSE 0 END")} AS returns,
+       {money_sum(f"CASE WHEN day >= {window_start} THEN net ELSE 0 END")} AS last_12_months,
        COUNT(DISTINCT CASE WHEN is_return = 0 THEN item END) AS distinct_items,
        COUNT(*) AS lines
 FROM kept
@@ -870,15 +886,15 @@ SELECT SUM(copies) AS lines_read,
        MIN(day) AS first_day,
        MAX(day) AS last_day,
        SUM(CASE WHEN customer IS NULL THEN 1 ELSE 0 END) AS no_customer_lines,
-       SUM(CASE WHEN customer IS NULL AND status = 'ok' THEN value ELSE 0 END)
+       {money_sum("CASE WHEN customer IS NULL AND status = 'ok' THEN value ELSE 0 END")}
            AS no_customer_value,
        SUM(CASE WHEN status = 'no_date' THEN 1 ELSE 0 END) AS no_date_lines,
        SUM(CASE WHEN status = 'bad_price' THEN 1 ELSE 0 END) AS bad_price_lines,
        SUM(CASE WHEN status = 'ok' AND value = 0 THEN 1 ELSE 0 END) AS zero_value_lines,
        SUM(CASE WHEN status = 'excluded' THEN 1 ELSE 0 END) AS excluded_lines,
-       SUM(CASE WHEN status = 'excluded' THEN value ELSE 0 END) AS excluded_value,
+       {money_sum("CASE WHEN status = 'excluded' THEN value ELSE 0 END")} AS excluded_value,
        SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN 1 ELSE 0 END) AS return_lines,
-       SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN abs(value) ELSE 0 END)
+       {money_sum("CASE WHEN status = 'ok' AND is_return = 1 THEN abs(value) ELSE 0 END")}
            AS returned_value,
        SUM(CASE WHEN status = 'ok' AND day >= {{reference}} THEN 1 ELSE 0 END) AS after_lines
 FROM flagged"""
@@ -1082,6 +1098,7 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
     Returns the order ("ymd", "dmy", "mdy" or "compact", or None when it cannot be
     decided) and a sentence that says how the dates were read, or why they could not be.
     """
+    parts = sorted(parts)  # engines list distinct values in no set order; the example must not vary
     compact = [p for p in parts if len(p) == 8 and p.isdigit()]
     if len(compact) == len(parts):
         return "compact", "compact dates (YYYYMMDD)"
@@ -1138,7 +1155,7 @@ def suspect_items_sql(
         roles, day, exclude_items=exclude_items, dialect=dialect, source=source
     ).replace("{reference}", "DATE '9999-12-31'")
     listed = f"""WITH {ctes}
-SELECT item, SUM(copies) AS lines, SUM(COALESCE(value, 0)) AS value
+SELECT item, SUM(copies) AS lines, {money_sum("COALESCE(value, 0)")} AS value
 FROM flagged
 WHERE item IS NOT NULL AND excluded = 0 AND NOT {dialect.matches("item", "[0-9]")}
 GROUP BY item

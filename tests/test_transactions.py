@@ -376,3 +376,22 @@ def test_a_date_format_with_a_quote_stays_a_sql_string() -> None:
     expression = date_expression("%Y'-%m-%d", None)
     rows = duckdb.sql(f"SELECT {expression} FROM (SELECT '2024-01-03' AS date_text)").fetchall()
     assert rows == [(None,)]  # unreadable with that format: a missing date, not a SQL error
+
+
+def test_money_is_summed_exactly_whatever_the_order_of_the_lines(tmp_path: Path) -> None:
+    # As floats, ten lines of 0.10 sum to 0.9999999999999999 and the result depends on the
+    # order the engine adds them in (DuckDB's threads): one customer's spend moved by a
+    # cent between runs. Summed as decimals, it is exactly 1.
+    rows = [("A", f"2024-01-{day:02d}", 0.1) for day in range(1, 11)]
+    rows += [(None, f"2024-02-{day:02d}", 0.1) for day in range(1, 11)]
+    rows += [("B", "2024-03-01", 5.0), ("B", "2024-03-02", 5.0)]
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount"])
+    totals = aggregate_orders(plan_orders(_write(tmp_path, lines), OrderOptions()), OrderOptions())
+    assert totals.frame.loc["A", "monetary"] == 1.0
+    assert totals.summary.no_customer_value == 1.0
+
+
+def test_the_date_order_example_does_not_depend_on_the_order_of_the_dates() -> None:
+    parts = ["21/07/2015", "01/02/2015", "30/12/2015", "13/03/2015"]
+    assert decide_date_order(parts) == decide_date_order(parts[::-1])
+    assert "e.g. 13/03/2015" in decide_date_order(parts)[1]
