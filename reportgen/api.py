@@ -387,6 +387,16 @@ class Result:
         )
 
     @property
+    def not_segmented(self) -> pd.DataFrame:
+        """Order lines: the customers with nothing to segment on, and why.
+
+        The rows of not_segmented.csv (customer_id, reason, and for lines with money the
+        purchases and returns, then the last purchase day); empty for a customer table.
+        """
+        left_out = self.analysis.not_segmented
+        return left_out.copy() if left_out is not None else pd.DataFrame()
+
+    @property
     def profiles(self) -> pd.DataFrame:
         """One row per segment (indexed by its number): who is in it, on average.
 

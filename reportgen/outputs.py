@@ -54,6 +54,16 @@ def segments_csv(clean: CleanTable, segmentation: Segmentation, names: list[str]
     return sink.getvalue()
 
 
+def not_segmented_csv(table: pd.DataFrame) -> bytes:
+    """The customers of an order-line run that were not segmented, and why, as CSV.
+
+    Customer IDs are data: one a spreadsheet would run as a formula is neutralized, as in
+    segments.csv.
+    """
+    safe = table.assign(customer_id=table["customer_id"].astype(str).map(neutralize_formula))
+    return safe.to_csv(index=False).encode("utf-8")
+
+
 def write_segments_csv(
     file: BinaryIO,
     clean: CleanTable,

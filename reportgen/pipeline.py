@@ -46,7 +46,13 @@ from reportgen.features import prepare_features
 from reportgen.history import MODEL_FILE, build_model, model_json, read_model, read_previous_run
 from reportgen.loading import is_workbook, load_table
 from reportgen.outcomes import outcome_rates, with_outcomes
-from reportgen.outputs import Content, summary_json, write_atomically, write_segments_csv
+from reportgen.outputs import (
+    Content,
+    not_segmented_csv,
+    summary_json,
+    write_atomically,
+    write_segments_csv,
+)
 from reportgen.plotting import make_charts
 from reportgen.profiling import (
     Rule,
@@ -127,6 +133,12 @@ class Analysis:
     csv_extra: pd.DataFrame | None = None
     # The Spark engine: every customer's segment, written by Spark (spark_engine.Assignments).
     assignments: Any = None
+    # Order-line input: the customers not segmented, with their reasons.
+    not_segmented: pd.DataFrame | None = None
+
+
+# Order-line runs: the customers with nothing to segment on, and why (for the CRM).
+NOT_SEGMENTED_FILE = "not_segmented.csv"
 
 
 def run(settings: Settings, *, now: datetime | None = None) -> RunResult:
@@ -362,7 +374,15 @@ def _describe(
         )
     csv_extra = orders.csv_columns() if orders is not None else None
     return Analysis(
-        settings, report, clean, features, segmentation, saved, csv_extra, fitted.assignments
+        settings,
+        report,
+        clean,
+        features,
+        segmentation,
+        saved,
+        csv_extra,
+        fitted.assignments,
+        orders.left_out if orders is not None else None,
     )
 
 
@@ -384,6 +404,8 @@ def output_files(analysis: Analysis) -> dict[str, Content]:
             files["segments.csv"] = lambda file: write_segments_csv(
                 file, clean, segmentation, names, extra=extra
             )
+        if analysis.not_segmented is not None and len(analysis.not_segmented):
+            files[NOT_SEGMENTED_FILE] = not_segmented_csv(analysis.not_segmented)
         files["summary.json"] = summary_json(report)
         files[MODEL_FILE] = model_json(saved)
         files.update(email_files(render_email(report)))
@@ -399,7 +421,8 @@ def write(analysis: Analysis, output_dir: Path) -> tuple[Path, ...]:
     check_output_dir(output_dir)
     files = output_files(analysis)
     with _stage("Writing", output_dir):
-        stale = () if analysis.settings.make_pdf else ("report.pdf",)
+        # An earlier run's file that this run has no content for would contradict it.
+        stale = tuple(name for name in ("report.pdf", NOT_SEGMENTED_FILE) if name not in files)
         written = write_atomically(output_dir, files, stale)
     return tuple(written)
 
@@ -469,6 +492,7 @@ def _analyse_spark(
             load_grid(grid_path(settings.rules_path)),
             prepared.orders.summary,
             source.sha256,
+            prepared.orders.left_out,
         )
     k_choice: KChoice | None = None
     warnings: list[str] = []
@@ -530,6 +554,8 @@ class OrderInput:
     grid: Grid
     summary: OrderSummary
     sha256: str
+    # The customers not segmented (transactions.left_out_customers).
+    left_out: pd.DataFrame
 
     def csv_columns(self) -> pd.DataFrame:
         """The RFM columns segments.csv gains, one row per customer in the table's order."""
@@ -561,6 +587,7 @@ def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
         grid=grid,
         summary=totals.summary,
         sha256=plan.source.sha256 or file_sha256(settings.input_path),
+        left_out=totals.left_out,
     )
 
 

@@ -348,7 +348,8 @@ def _not_segmented_note(summary: OrderSummary) -> str:
     total = summary.not_positive_customers
     return (
         f"{total:,} {plural(total, 'customer')} with no spend to segment on "
-        f"{plural(total, 'is', 'are')} counted here but not segmented: {'; '.join(parts)}."
+        f"{plural(total, 'is', 'are')} counted here but not segmented: {'; '.join(parts)}. "
+        f"{plural(total, 'It is', 'They are')} listed in not_segmented.csv, with the reason."
     )
 
 

@@ -73,6 +73,7 @@ from reportgen.transactions import (
     as_text,
     date_expression,
     decide_date_order,
+    left_out_customers,
     order_summary,
     plan_from_head,
     summary_sql,
@@ -284,6 +285,8 @@ class SparkOrders:
     summary: Any
     has_money: bool
     has_items: bool
+    # The customers not segmented, with their reasons (transactions.left_out_customers).
+    left_out: pd.DataFrame
 
 
 def aggregate_spark_orders(
@@ -330,14 +333,15 @@ def aggregate_spark_orders(
     # Read twice (the counts, then the customers): computed once.
     totals.persist().createOrReplaceTempView("reportgen_totals")
     customers = spark.sql(_customer_columns_sql(reference_sql, roles.has_money, roles.item))
-    counts = spark.sql(
-        "SELECT COUNT(*) AS customers, "
-        f"SUM(CASE WHEN {_positive(roles.has_money)} THEN 0 ELSE 1 END) AS not_positive, "
-        "SUM(CASE WHEN frequency > 0 THEN 0 ELSE 1 END) AS returns_only, "
-        f"SUM(CASE WHEN {_zero_spend(roles.has_money)} THEN 1 ELSE 0 END) AS zero_spend "
-        "FROM reportgen_totals"
-    ).collect()[0]
-    kept = int(counts["customers"] or 0) - int(counts["not_positive"] or 0)
+    money = ", monetary, purchases, returns" if roles.has_money else ""
+    left_out = left_out_customers(
+        spark.sql(
+            f"SELECT customer, frequency, last_day{money} FROM reportgen_totals "
+            f"WHERE CASE WHEN {_positive(roles.has_money)} THEN FALSE ELSE TRUE END"
+        ).toPandas(),
+        roles.has_money,
+    )
+    kept = int(spark.sql("SELECT COUNT(*) FROM reportgen_totals").collect()[0][0]) - len(left_out)
     if kept == 0:
         raise DataError(
             f"No customer in {source.name} has a purchase left to analyse "
@@ -352,20 +356,13 @@ def aggregate_spark_orders(
         interpretation=interpretation,
         suspects=suspects,
         customers=kept,
-        not_positive=int(counts["not_positive"] or 0),
-        returns_only=int(counts["returns_only"] or 0),
-        zero_spend=int(counts["zero_spend"] or 0),
+        left_out=left_out,
     )
-    return SparkOrders(customers, summary, roles.has_money, roles.item is not None)
-
-
-def _zero_spend(has_money: bool) -> str:
-    # As transactions._customer_totals: bought something, but worth nothing.
-    return "frequency > 0 AND purchases <= 0" if has_money else "FALSE"
+    return SparkOrders(customers, summary, roles.has_money, roles.item is not None, left_out)
 
 
 def _positive(has_money: bool) -> str:
-    # Customers with returns only, or whose returns outweigh their purchases, are left out.
+    # transactions.segmentable in SQL: a purchase, and (with money) net spend above 0.
     return "frequency > 0 AND monetary > 0" if has_money else "frequency > 0"
 
 

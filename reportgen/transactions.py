@@ -260,6 +260,8 @@ class CustomerTotals:
 
     frame: pd.DataFrame
     summary: OrderSummary
+    # The customers not segmented, with their reasons (left_out_customers).
+    left_out: pd.DataFrame
 
 
 # --- detection -------------------------------------------------------------------------
@@ -1197,13 +1199,8 @@ def _customer_totals(
 ) -> CustomerTotals:
     roles = plan.roles
     values = dict(zip(STAT_NAMES, stats, strict=True))
-    # Customers with returns only, purchases worth 0, or returns outweighing purchases.
-    bought = frame["frequency"] > 0
-    positive = bought.copy()
-    zero_spend = pd.Series(False, index=frame.index)
-    if roles.has_money:
-        positive &= frame["monetary"] > 0
-        zero_spend = bought & (frame["purchases"] <= 0)
+    positive = segmentable(frame, roles.has_money)
+    left_out = left_out_customers(frame, roles.has_money)
     customers = frame.loc[positive].sort_values("customer", kind="stable").reset_index(drop=True)
     if customers.empty:
         raise DataError(
@@ -1241,11 +1238,49 @@ def _customer_totals(
         interpretation=interpretation,
         suspects=suspects,
         customers=len(result),
-        not_positive=int((~positive).sum()),
-        returns_only=int((~bought).sum()),
-        zero_spend=int(zero_spend.sum()),
+        left_out=left_out,
     )
-    return CustomerTotals(frame=result, summary=summary)
+    return CustomerTotals(frame=result, summary=summary, left_out=left_out)
+
+
+# Why a customer of the order lines has nothing to segment on (not_segmented.csv).
+RETURNS_ONLY = "returns or cancellations only"
+ZERO_SPEND = "purchases worth 0"
+NET_NEGATIVE = "returns as large as purchases or larger"
+
+
+def segmentable(totals: pd.DataFrame, has_money: bool) -> pd.Series:
+    """Which aggregated customers are segmented: a purchase, and (with money) net spend > 0.
+
+    ``totals`` has ``aggregation_sql``'s columns. The one rule for both engines.
+    """
+    bought = totals["frequency"] > 0
+    return bought & (totals["monetary"] > 0) if has_money else bought
+
+
+def left_out_customers(totals: pd.DataFrame, has_money: bool) -> pd.DataFrame:
+    """The aggregated customers that are not segmented, each with its reason.
+
+    One row per customer (``customer_id``, sorted), with ``reason`` (RETURNS_ONLY,
+    ZERO_SPEND or NET_NEGATIVE), the money bought and returned when the lines carry
+    money, and the last purchase day (empty with returns only).
+    """
+    left = totals.loc[~segmentable(totals, has_money)].sort_values("customer", kind="stable")
+    bought = left["frequency"] > 0
+    zero_spend = bought & (left["purchases"] <= 0) if has_money else bought & False
+    table = pd.DataFrame(
+        {
+            "customer_id": left["customer"].astype(str).to_numpy(),
+            "reason": np.select(
+                [~bought, zero_spend], [RETURNS_ONLY, ZERO_SPEND], default=NET_NEGATIVE
+            ),
+        }
+    )
+    if has_money:
+        table["purchases"] = left["purchases"].astype(float).fillna(0.0).round(2).to_numpy()
+        table["returns"] = left["returns"].astype(float).fillna(0.0).round(2).to_numpy()
+    table["last_purchase"] = pd.to_datetime(left["last_day"]).dt.date.to_numpy()
+    return table
 
 
 STAT_NAMES = (
@@ -1275,15 +1310,11 @@ def order_summary(
     interpretation: str,
     suspects: tuple[SuspectItem, ...],
     customers: int,
-    not_positive: int,
-    returns_only: int,
-    zero_spend: int,
+    left_out: pd.DataFrame,
 ) -> OrderSummary:
-    """What happened to the lines, from ``summary_sql``'s row (by ``STAT_NAMES``).
-
-    Of the customers left out (``not_positive``), ``returns_only`` have no purchase and
-    ``zero_spend`` have purchases worth nothing; the rest returned more than they bought.
-    """
+    """What happened to the lines, from ``summary_sql``'s row (by ``STAT_NAMES``), and
+    the customers left out (``left_out_customers``), counted by reason."""
+    reasons = left_out["reason"].value_counts()
     roles = plan.roles
     return OrderSummary(
         lines_read=int(values["lines_read"] or 0),
@@ -1306,9 +1337,9 @@ def order_summary(
         return_lines=int(values["return_lines"] or 0),
         returned_value=float(values["returned_value"] or 0.0),
         after_reference_lines=int(values["after_lines"] or 0),
-        not_positive_customers=not_positive,
-        returns_only_customers=returns_only,
-        zero_spend_customers=zero_spend,
+        not_positive_customers=len(left_out),
+        returns_only_customers=int(reasons.get(RETURNS_ONLY, 0)),
+        zero_spend_customers=int(reasons.get(ZERO_SPEND, 0)),
         suspect_items=suspects,
         has_money=roles.has_money,
         has_orders=roles.order is not None,

@@ -285,6 +285,9 @@ def test_order_lines_in_a_dataframe_are_segmented_as_the_file_is(tmp_path: Path)
     assert from_frame.report.rfm.revenue_at_risk == pytest.approx(
         from_file.report.rfm.revenue_at_risk
     )
+    left_out = from_file.not_segmented
+    assert len(left_out) == from_file.report.rfm.orders.not_positive_customers > 0
+    pd.testing.assert_frame_equal(from_frame.not_segmented, left_out)
 
 
 @pytest.mark.slow

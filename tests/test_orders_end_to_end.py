@@ -162,3 +162,28 @@ def test_init_writes_the_roles_of_an_order_line_export_and_run_uses_them(tmp_pat
     run = runner.invoke(main, ["run", "--config", str(config), "-o", str(out), "--no-pdf"])
     assert run.exit_code == 0, run.output
     assert (out / "segments.csv").exists()
+
+
+def test_customers_not_segmented_are_written_for_the_crm_and_never_left_stale(
+    tmp_path: Path,
+) -> None:
+    rows = [(f"C{n}", f"2024-0{1 + n % 6}-1{n % 9}", 10.0 + n) for n in range(60)]
+    rows += [(f"C{n}", f"2024-0{1 + n % 5}-2{n % 9}", 5.0 + n) for n in range(0, 60, 2)]
+    with_zero = [*rows, ("ZERO", "2024-03-03", 0.0), ("ZERO", "2024-04-04", 0.0)]
+    columns = ["Customer", "Date", "Amount"]
+    source = tmp_path / "lines.csv"
+    out = tmp_path / "out"
+    pd.DataFrame(with_zero, columns=columns).to_csv(source, index=False)
+    command = ["run", str(source), "-o", str(out), "--period", "2024-06", "--no-pdf"]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    left = pd.read_csv(out / "not_segmented.csv", dtype=str)
+    assert list(left["customer_id"]) == ["ZERO"]
+    assert list(left["reason"]) == ["purchases worth 0"]
+    assert "ZERO" not in set(pd.read_csv(out / "segments.csv", dtype=str)["customer_id"])
+    assert "listed in not_segmented.csv" in (out / "report.html").read_text(encoding="utf-8")
+
+    pd.DataFrame(rows, columns=columns).to_csv(source, index=False)
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 0, result.output
+    assert not (out / "not_segmented.csv").exists()

@@ -390,7 +390,7 @@ def test_customers_without_spend_are_counted_by_their_true_reason(tmp_path: Path
     assert note == (
         "2 customers with no spend to segment on are counted here but not segmented: "
         "1 because all their purchases are worth 0; 1 because their returns are as large "
-        "as their purchases or larger."
+        "as their purchases or larger. They are listed in not_segmented.csv, with the reason."
     )
 
 

@@ -11,7 +11,10 @@ import pytest
 
 from reportgen.errors import DataError, SettingsError
 from reportgen.transactions import (
+    NET_NEGATIVE,
+    RETURNS_ONLY,
     SPARK,
+    ZERO_SPEND,
     OrderOptions,
     Roles,
     aggregate_orders,
@@ -395,3 +398,27 @@ def test_the_date_order_example_does_not_depend_on_the_order_of_the_dates() -> N
     parts = ["21/07/2015", "01/02/2015", "30/12/2015", "13/03/2015"]
     assert decide_date_order(parts) == decide_date_order(parts[::-1])
     assert "e.g. 13/03/2015" in decide_date_order(parts)[1]
+
+
+def test_customers_left_out_are_listed_with_their_reason(tmp_path: Path) -> None:
+    rows = [
+        ("A", "2024-01-05", 10.0),
+        ("Z", "2024-01-07", 0.0),  # purchases all worth 0
+        ("N", "2024-01-09", 20.0),  # returned more than bought
+        ("N", "2024-02-09", -25.0),
+        ("R", "2024-02-10", -5.0),  # a return only
+    ]
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount"])
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None
+    totals = aggregate_orders(plan, OrderOptions())
+    assert list(totals.frame.index) == ["A"]
+    left = totals.left_out
+    assert list(left["customer_id"]) == ["N", "R", "Z"]
+    assert list(left["reason"]) == [NET_NEGATIVE, RETURNS_ONLY, ZERO_SPEND]
+    assert list(left["purchases"]) == [20.0, 0.0, 0.0]
+    assert list(left["returns"]) == [25.0, 5.0, 0.0]
+    assert [str(day) for day in left["last_purchase"]] == ["2024-01-09", "NaT", "2024-01-07"]
+    summary = totals.summary
+    assert (summary.not_positive_customers, summary.returns_only_customers) == (3, 1)
+    assert (summary.zero_spend_customers, summary.net_negative_customers) == (1, 1)
