@@ -123,7 +123,10 @@ def segment_map(
     explained = projection.explained
     raw = explained is None
     if explained is None:
-        x_label, y_label = features.display(0), features.display(1)
+        x_label, y_label = (
+            features.display(index) + (" (log scale)" if _is_skewed(features, index) else "")
+            for index in range(2)
+        )
         caption = (
             "Each dot is a customer, coloured by segment; numbered circles mark segment centres."
         )
@@ -151,9 +154,11 @@ def segment_map(
             rasterized=True,
         )
         if raw:
-            for index in range(2):
+            for index, axis in enumerate((axes.xaxis, axes.yaxis)):
                 if _is_skewed(features, index):
                     (axes.set_xscale if index == 0 else axes.set_yscale)("symlog", linthresh=1)
+                    # Plain numbers ("10", "1k"), not powers of ten, for a manager.
+                    axis.set_major_formatter(FuncFormatter(_compact))
         for index, (x, y) in enumerate(centers[:, :2]):
             number = segmentation.numbers[index]
             axes.scatter(x, y, s=260, c=colors[index], edgecolors="white", linewidths=1.5)

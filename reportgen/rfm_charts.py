@@ -91,7 +91,9 @@ def rfm_grid(rfm: RfmSummary) -> Plot:
         f"all customers, reference date {rfm.reference_date:%Y-%m-%d}): their share of "
         "customers"
         + (" and of net revenue" if has_money else "")
-        + ". Cells outlined in red are the groups whose revenue is at risk. Customers with "
+        + ". Cells outlined in red are the groups at risk of being lost"
+        + (" (and their revenue with them)" if has_money else "")
+        + ". Customers with "
         "equal values share a score (all one-order customers score F 1), so a score can be "
         "empty."
     )

@@ -273,3 +273,14 @@ def test_no_descriptive_column_means_no_demographics_chart() -> None:
     )
     plot = plotting.demographics(many)
     assert plot is not None and "The first 1 of 30 in the file are shown." in plot.caption
+
+
+def test_a_log_scaled_map_says_so_and_labels_ticks_as_plain_numbers() -> None:
+    features, segmentation = fitted(200)
+    logged = dataclasses.replace(features, transforms=("log1p", "none"))
+    plot = plotting.segment_map(logged, segmentation, COLORS, project(logged, segmentation))
+    (axes,) = plot.figure().axes
+    assert (axes.get_xlabel(), axes.get_ylabel()) == ("f0 (log scale)", "f1")
+    assert axes.get_xscale() == "symlog" and axes.get_yscale() == "linear"
+    formatter = axes.xaxis.get_major_formatter()
+    assert [formatter(value) for value in (1, 10, 1000)] == ["1", "10", "1k"]
