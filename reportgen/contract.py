@@ -465,6 +465,11 @@ class DemographicProfile:
     # Whether the segment differs enough on this column for its description to say so.
     notable: bool = False
 
+    @property
+    def label(self) -> str:
+        """The column's name as the report shows it (its display name, or the column)."""
+        return self.display or self.column
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -499,9 +504,20 @@ class SegmentProfile:
     stability_reading: str = ""
 
     @property
+    def distinct_demographics(self) -> tuple[DemographicProfile, ...]:
+        """The descriptive columns on which the segment differs, most distinctive first."""
+        notable = [profile for profile in self.demographics if profile.notable]
+        return tuple(sorted(notable, key=lambda profile: -abs(profile.distinctness)))
+
+    @property
     def shown_demographics(self) -> tuple[DemographicProfile, ...]:
-        """The descriptive columns a segment card describes: the first MAX_CHART_PANELS."""
-        return self.demographics[:MAX_CHART_PANELS]
+        """What a segment card lists: the first MAX_CHART_PANELS distinct_demographics."""
+        return self.distinct_demographics[:MAX_CHART_PANELS]
+
+    @property
+    def typical_demographics(self) -> tuple[DemographicProfile, ...]:
+        """The descriptive columns on which the segment is like all customers."""
+        return tuple(profile for profile in self.demographics if not profile.notable)
 
     @property
     def stability_label(self) -> str:

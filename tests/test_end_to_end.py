@@ -187,11 +187,12 @@ def test_hostile_text_is_inert_and_rendering_fetches_nothing(
     base, requests = counting_server
     hostile_column = f'<img src="{base}/column.png">'
     frame = blobs(3, per_blob=20)
+    # One value per group of customers, so that every card describes the column.
     frame[hostile_column] = [
-        f"<script>fetch('{base}/value')</script>",
-        "{{ 7*7 }}",
-        "\u202eevil",
-    ] * 20
+        value
+        for value in (f"<script>fetch('{base}/value')</script>", "{{ 7*7 }}", "\u202eevil")
+        for _ in range(20)
+    ]
     table = write_csv(tmp_path / "hostile.csv", frame)
     title = f'Q3 <b>bold</b> <link rel="stylesheet" href="{base}/style.css"> {{{{ 6*7 }}}}'
     settings = resolve_settings(table, None, {"output_dir": tmp_path / "out", "title": title})

@@ -393,3 +393,34 @@ def test_rules_about_a_word_apply_to_a_feature_named_with_it() -> None:
         FeatureLevel("b", "store spending", 0, 0, 1.2, "high"),
     ]
     assert recommend(twice, RULES).rule != "High spenders"
+
+
+def test_a_card_lists_the_columns_where_a_segment_differs_and_sums_up_the_rest() -> None:
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "Income": np.r_[rng.normal(10, 1, 50), rng.normal(90, 1, 50)],
+            "Gender": rng.choice(["F", "M"], 100),  # the same mix in both segments
+            "Age": np.r_[rng.normal(25, 2, 50), rng.normal(55, 2, 50)],
+            "Region": ["North"] * 45 + ["South"] * 5 + ["South"] * 45 + ["North"] * 5,
+        }
+    )
+    features = income_features(frame)
+    clean = CleanTable(
+        frame,
+        pd.Series(range(100)),
+        None,
+        ("Income",),
+        ("Gender", "Age", "Region"),
+        {"Income": "income", "Gender": "gender", "Age": "age", "Region": "region"},
+        DataQuality(100, 0, 100, (), ()),
+    )
+    labels = np.r_[np.ones(50, dtype=int), np.zeros(50, dtype=int)]
+    segmentation = Segmentation(
+        labels, np.array([[90.0], [10.0]]), np.array([[1.0], [-1.0]]), (50, 50), 1, (1, 2)
+    )
+    high, _ = profile_segments(clean, features, segmentation, RULES)
+    # Region's share differs by 40 points (distinctness 0.4), age by about one standard
+    # deviation (a quarter of it, 0.25): most distinctive first. Gender does not differ.
+    assert [item.column for item in high.shown_demographics] == ["Region", "Age"]
+    assert [item.label for item in high.typical_demographics] == ["Gender"]
