@@ -424,3 +424,33 @@ def test_a_card_lists_the_columns_where_a_segment_differs_and_sums_up_the_rest()
     # deviation (a quarter of it, 0.25): most distinctive first. Gender does not differ.
     assert [item.column for item in high.shown_demographics] == ["Region", "Age"]
     assert [item.label for item in high.typical_demographics] == ["Gender"]
+
+
+@pytest.mark.parametrize(
+    ("tenure", "charges", "rule"),
+    [
+        (-1.2, 1.2, "New and paying a lot"),
+        (1.2, 1.2, "Long-standing, high-value"),
+        (-1.2, -1.2, "New, on small plans"),
+        (1.2, -1.2, "Long-standing, on small plans"),
+        (-1.2, 0.0, "Newcomers"),
+    ],
+)
+def test_subscription_segments_get_advice_for_their_tenure_and_bill(
+    tenure: float, charges: float, rule: str
+) -> None:
+    # Telco's features: tenure (months) and MonthlyCharges, not income and spending.
+    levels = [
+        FeatureLevel("tenure", "tenure", 0, 0, tenure, level_of(tenure)),
+        FeatureLevel("MonthlyCharges", "monthly charges", 0, 0, charges, level_of(charges)),
+    ]
+    assert recommend(levels, RULES).rule == rule
+
+
+def test_customers_who_stopped_buying_are_advised_a_win_back() -> None:
+    levels = [
+        FeatureLevel("Recency", "recency", 0, 0, 1.3, level_of(1.3)),
+        FeatureLevel("Income", "income", 0, 0, 0.1, level_of(0.1)),
+    ]
+    advice = recommend(levels, RULES)
+    assert advice.rule == "Lapsing customers" and "Win them back" in advice.action
