@@ -454,3 +454,13 @@ def test_customers_who_stopped_buying_are_advised_a_win_back() -> None:
     ]
     advice = recommend(levels, RULES)
     assert advice.rule == "Lapsing customers" and "Win them back" in advice.action
+
+
+def test_a_younger_segment_without_other_advice_gets_advice_for_its_age() -> None:
+    # Mall customers: younger, low income, average spending score.
+    levels = [
+        FeatureLevel("Age", "age", 0, 0, -1.0, level_of(-1.0)),
+        FeatureLevel("Income", "annual income", 0, 0, -1.1, level_of(-1.1)),
+        FeatureLevel("Score", "spending score", 0, 0, 0.1, level_of(0.1)),
+    ]
+    assert recommend(levels, RULES).rule == "Younger customers"
