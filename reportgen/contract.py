@@ -21,7 +21,7 @@ from reportgen.config import OTHER_CATEGORY, RARE_SHARE
 from reportgen.settings import Settings
 from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
-ColumnKind = Literal["numeric", "categorical", "code", "date"]
+ColumnKind = Literal["numeric", "categorical", "code", "date", "unread"]
 # How far a segment's mean is from everyone's, in words (profiling.level_of).
 Level = Literal["very low", "low", "average", "high", "very high"]
 Transform = Literal["none", "log1p"]
@@ -36,7 +36,7 @@ def transform_values(values: np.ndarray, transforms: tuple[Transform, ...]) -> n
     return result
 
 
-ColumnRole = Literal["id", "feature", "profile", "ignored", "outcome"]
+ColumnRole = Literal["id", "feature", "profile", "ignored", "outcome", "source"]
 OutcomePolarity = Literal["bad", "good", "neutral"]
 
 
@@ -826,6 +826,8 @@ class OrderSummary:
     # purchases are all worth 0; the rest returned as much as they bought, or more.
     returns_only_customers: int = 0
     zero_spend_customers: int = 0
+    # Every column of the export, in its order (most are not read: see roles).
+    source_columns: tuple[str, ...] = ()
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

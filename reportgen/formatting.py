@@ -20,6 +20,7 @@ COLUMN_KIND_NAMES = {
     "categorical": "category",
     "code": "code (category)",
     "date": "date",
+    "unread": "–",
 }
 COLUMN_ROLE_NAMES = {
     "id": "customer ID",
@@ -27,6 +28,7 @@ COLUMN_ROLE_NAMES = {
     "profile": "description only",
     "ignored": "not used",
     "outcome": "outcome (rate per segment)",
+    "source": "read for the measures",
 }
 
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 DELIMITERS = (",", ";", "\t")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252 (Latin-1)", "utf-16": "UTF-16"}
+ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16": "UTF-16"}
 # Excel's "Unicode text" export: UTF-16 with a byte-order mark.
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # A number written with a decimal comma, and optionally dots between groups of thousands:

@@ -578,7 +578,7 @@ def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
         )
     grid = load_grid(grid_path(settings.rules_path))
     totals = aggregate_orders(plan, order_options(settings))
-    clean = customer_table(totals.frame, totals.summary)
+    clean = customer_table(totals.frame, totals.summary, settings.period)
     return OrderInput(
         clean=clean,
         features=rfm_features(clean),

@@ -27,6 +27,7 @@ import pandas as pd
 from reportgen.config import packaged
 from reportgen.contract import (
     CleanTable,
+    ColumnKind,
     ColumnReport,
     DataQuality,
     FeatureMatrix,
@@ -184,8 +185,13 @@ def rfm_scores(customers: pd.DataFrame) -> pd.DataFrame:
     return scores
 
 
-def customer_table(customers: pd.DataFrame, summary: OrderSummary) -> CleanTable:
-    """The per-customer table as the pipeline's cleaned table (no value is missing)."""
+def customer_table(
+    customers: pd.DataFrame, summary: OrderSummary, period: str | None = None
+) -> CleanTable:
+    """The per-customer table as the pipeline's cleaned table (no value is missing).
+
+    ``period`` is the report's month (YYYY-MM): lines that end long before it are noted.
+    """
     features = tuple(column for column in FEATURES if column in customers)
     profile = tuple(
         column
@@ -205,7 +211,7 @@ def customer_table(customers: pd.DataFrame, summary: OrderSummary) -> CleanTable
         feature_columns=features,
         profile_columns=profile,
         short_names={column: short[column] for column in (*features, *profile)},
-        quality=order_quality(summary, features, profile),
+        quality=order_quality(summary, features, profile, period),
         kinds={column: "numeric" for column in (*features, *profile)},
         display_names={column: display[column] for column in (*features, *profile)},
     )
@@ -232,7 +238,10 @@ def rfm_features(clean: CleanTable) -> FeatureMatrix:
 
 
 def order_quality(
-    summary: OrderSummary, features: Sequence[str], profile: Sequence[str]
+    summary: OrderSummary,
+    features: Sequence[str],
+    profile: Sequence[str],
+    period: str | None = None,
 ) -> DataQuality:
     """The data-quality section of an order-line run: how the lines became customers."""
     notes = [
@@ -240,6 +249,8 @@ def order_quality(
         f"{summary.customers + summary.not_positive_customers:,} customers, {summary.reason}.",
         _date_note(summary),
     ]
+    if period is not None and (stale := _stale_note(summary, period)):
+        notes.append(stale)
     money = summary.role("amount") or summary.role("price") or "the amount"
     if summary.no_customer_lines:
         value = f", worth {summary.no_customer_value:,.2f} in {money}" if summary.has_money else ""
@@ -326,6 +337,7 @@ def order_quality(
         ),
         *(ColumnReport(column, "numeric", "feature", 0, derived[column]) for column in features),
         *(ColumnReport(column, "numeric", "profile", 0, derived[column]) for column in profile),
+        *_source_columns(summary),
     ]
     return DataQuality(
         rows_read=summary.lines_read,
@@ -335,6 +347,41 @@ def order_quality(
         notes=tuple(notes),
         source=summary.source_description,
     )
+
+
+# What each role's column is read as, and for what (the data-quality table).
+_SOURCE_ROLES: dict[str, tuple[ColumnKind, str]] = {
+    "date": ("date", "the purchase day: recency and tenure"),
+    "order": ("code", "one order per distinct value: frequency"),
+    "item": ("code", "the distinct items bought"),
+    "amount": ("numeric", "the value of the line: spend"),
+    "quantity": ("numeric", "× price: the value of the line"),
+    "price": ("numeric", "the value of the line (× quantity)"),
+}
+
+
+def _source_columns(summary: OrderSummary) -> list[ColumnReport]:
+    """Every other column of the export: what it was read for, or that it was not used."""
+    roles = {column: role for role, column in summary.roles if role != "customer"}
+    reports = []
+    for column in summary.source_columns:
+        if column == summary.role("customer"):
+            continue
+        if column in roles:
+            kind, note = _SOURCE_ROLES[roles[column]]
+            missing = summary.no_date_lines if roles[column] == "date" else 0
+            reports.append(ColumnReport(column, kind, "source", missing, note))
+        elif column in summary.other_customer_columns:
+            reports.append(
+                ColumnReport(column, "code", "ignored", 0, "the same customers as the ID")
+            )
+        else:
+            reports.append(
+                ColumnReport(
+                    column, "unread", "ignored", 0, "not used: lines are summed up per customer"
+                )
+            )
+    return reports
 
 
 def _not_segmented_note(summary: OrderSummary) -> str:
@@ -350,6 +397,26 @@ def _not_segmented_note(summary: OrderSummary) -> str:
         f"{total:,} {plural(total, 'customer')} with no spend to segment on "
         f"{plural(total, 'is', 'are')} counted here but not segmented: {'; '.join(parts)}. "
         f"{plural(total, 'It is', 'They are')} listed in not_segmented.csv, with the reason."
+    )
+
+
+# Lines that end more than this many months before the report's period are noted.
+STALE_MONTHS = 12
+
+
+def _stale_note(summary: OrderSummary, period: str) -> str | None:
+    """A warning when the lines end long before the report's month (a wrong export?)."""
+    if summary.last_date is None or summary.as_of_given:
+        return None
+    year, month = (int(part) for part in period.split("-"))
+    months = (year * 12 + month) - (summary.last_date.year * 12 + summary.last_date.month)
+    if months <= STALE_MONTHS:
+        return None
+    gap = f"about {months // 12} years" if months >= 24 else f"{months} months"
+    return (
+        f"The lines end on {summary.last_date:%Y-%m-%d}, {gap} before this report's period "
+        f"({period}). Check that this is the latest export: recency is counted from the "
+        "last date in the data, so these customers look as they did then, not today."
     )
 
 

@@ -912,7 +912,7 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
         sample = seeded_sample(customers, SAMPLE_SIZE, settings.seed)
         frame = sample.drop(columns=[_KEY])
         frame.index = pd.Index(sample[_KEY].astype(str), name=plan.roles.customer)
-        clean = customer_table(frame, orders.summary)
+        clean = customer_table(frame, orders.summary, settings.period)
         stats = standardization(customers, clean.feature_columns, (), log_all=True)
         features = sample_features(clean, stats)
         return SparkPrepared(

@@ -39,7 +39,7 @@ import pandas as pd
 
 from reportgen.contract import OrderSummary, SuspectItem, Table
 from reportgen.errors import DataError, SettingsError
-from reportgen.loading import DELIMITER_NAMES, EXTRA_MISSING, sniff_delimiter
+from reportgen.loading import DELIMITER_NAMES, ENCODING_NAMES, EXTRA_MISSING, sniff_delimiter
 from reportgen.settings import InputKind, Settings
 
 log = logging.getLogger(__name__)
@@ -430,7 +430,7 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None
     body = rows[1:] if header else rows
     width = len(names)
     frame = pd.DataFrame([(row + [""] * width)[:width] for row in body], columns=names)
-    encoding = "UTF-8" if utf8 else "Windows-1252 (Latin-1)"
+    encoding = ENCODING_NAMES["utf-8-sig" if utf8 else "cp1252"]
     kind = (
         "whitespace-separated" if fmt == "whitespace" else f"{DELIMITER_NAMES[delimiter]}-separated"
     )
@@ -1345,6 +1345,7 @@ def order_summary(
         has_orders=roles.order is not None,
         other_customer_columns=plan.other_customer_columns,
         source_description=plan.source.description,
+        source_columns=tuple(plan.source.columns),
     )
 
 

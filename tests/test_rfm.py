@@ -403,3 +403,40 @@ def test_copied_lines_without_an_order_number_are_said_to_be_a_guess(tmp_path: P
     assert any("1 line was an exact copy" in note and "no order number" in note for note in notes)
     with_orders = dataclasses.replace(summary, has_orders=True)
     assert not any("exact copies" in note for note in order_quality(with_orders, (), ()).notes)
+
+
+def test_every_column_of_the_export_is_in_the_quality_table(tmp_path: Path) -> None:
+    rows = [
+        ("A", "2024-01-05", 10.0, "West", 2.5),
+        ("A", "2024-02-05", 12.0, "West", 1.0),
+        ("B", "2024-02-11", 15.0, "East", 0.5),
+    ]
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount", "Region", "Profit"])
+    _, summary = _order_summary(lines, tmp_path)
+    quality = order_quality(summary, ("recency_days",), ())
+    roles = {column.name: (column.kind, column.role) for column in quality.columns}
+    assert roles["Customer"] == ("code", "id")
+    assert roles["Date"] == ("date", "source") and roles["Amount"] == ("numeric", "source")
+    assert roles["Region"] == ("unread", "ignored") and roles["Profit"] == ("unread", "ignored")
+    assert roles["recency_days"] == ("numeric", "feature")
+
+
+@pytest.mark.parametrize(
+    ("period", "warned"), [("2024-03", False), ("2025-02", False), ("2025-03", True)]
+)
+def test_lines_that_end_long_before_the_period_are_questioned(
+    tmp_path: Path, period: str, warned: bool
+) -> None:
+    rows = [("A", "2024-01-05", 10.0), ("A", "2024-01-25", 5.0), ("B", "2024-02-11", 15.0)]
+    _, summary = _order_summary(
+        pd.DataFrame(rows, columns=["Customer", "Date", "Amount"]), tmp_path
+    )
+    notes = order_quality(summary, ("recency_days",), (), period).notes
+    stale = [note for note in notes if "latest export" in note]
+    assert bool(stale) is warned
+    if warned:
+        assert stale[0].startswith("The lines end on 2024-02-11, 13 months before")
+    given = dataclasses.replace(summary, as_of_given=True)
+    assert not any(
+        "latest export" in note for note in order_quality(given, (), (), "2030-01").notes
+    )
