@@ -91,6 +91,7 @@ from reportgen.transactions import (
     order_options,
     plan_orders,
     plan_table_orders,
+    refuse_customer_table_settings,
 )
 
 log = logging.getLogger(__name__)
@@ -568,14 +569,7 @@ class OrderInput:
 
 def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
     """Aggregate the order lines (DuckDB) and prepare the RFM features and scores."""
-    chosen = [name for name in ("features", "profile", "ignore") if getattr(settings, name)]
-    if chosen:
-        raise SettingsError(
-            f"{settings.input_path.name} is read as order lines, which are segmented on "
-            f"recency, frequency and spend: {settings.named(chosen[0])} applies to customer "
-            "tables only. "
-            'Drop it, or set input_kind = "customers".'
-        )
+    refuse_customer_table_settings(settings, settings.input_path.name)
     grid = load_grid(grid_path(settings.rules_path))
     totals = aggregate_orders(plan, order_options(settings))
     clean = customer_table(totals.frame, totals.summary, settings.period)

@@ -76,6 +76,7 @@ from reportgen.transactions import (
     left_out_customers,
     order_summary,
     plan_from_head,
+    refuse_customer_table_settings,
     summary_sql,
     suspect_items,
     suspect_items_sql,
@@ -899,13 +900,7 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
     options = order_options(settings)
     plan = plan_spark_orders(source, options)
     if plan is not None:
-        chosen = [name for name in ("features", "profile", "ignore") if getattr(settings, name)]
-        if chosen:
-            raise SettingsError(
-                f"{source.name} is read as order lines, which are segmented on recency, "
-                f"frequency and spend: {settings.named(chosen[0])} applies to customer "
-                'tables only. Drop it, or set input_kind = "customers".'
-            )
+        refuse_customer_table_settings(settings, source.name)
         orders = aggregate_spark_orders(spark, source, plan, options)
         customers = orders.customers.persist()
         count = customers.count()

@@ -1349,6 +1349,21 @@ def order_summary(
     )
 
 
+def refuse_customer_table_settings(settings: Settings, source_name: str) -> None:
+    """Refuse settings that only apply to customer tables, for a run on order lines.
+
+    Raises:
+        SettingsError: ``features``, ``profile`` or ``ignore`` is set.
+    """
+    chosen = [name for name in ("features", "profile", "ignore") if getattr(settings, name)]
+    if chosen:
+        raise SettingsError(
+            f"{source_name} is read as order lines, which are segmented on recency, "
+            f"frequency and spend: {settings.named(chosen[0])} applies to customer tables "
+            'only. Drop it, or set input_kind = "customers".'
+        )
+
+
 def order_options(settings: Settings) -> OrderOptions:
     """The order-line part of the run settings."""
     return OrderOptions(
