@@ -58,6 +58,12 @@ def format_percent(value: float | None, digits: int = 0) -> str:
     return f"{value:.{digits}%}"
 
 
+def format_rate(share: float | None, precise: bool = False) -> str:
+    """An outcome's rate: '48%', with one decimal below 10% or when ``precise``: '4.8%'."""
+    small = share is not None and not math.isnan(share) and share * 100 < 10
+    return format_percent(share, 1 if precise or small else 0)
+
+
 def format_signed(value: float, digits: int = 1) -> str:
     """Format a number with an explicit sign, as in '+1.2' or '−0.4'."""
     return f"{value:+.{digits}f}".replace("-", "−")

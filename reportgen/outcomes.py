@@ -27,7 +27,7 @@ from reportgen.contract import (
     SegmentProfile,
     SegmentRate,
 )
-from reportgen.formatting import format_percent
+from reportgen.formatting import format_rate
 from reportgen.roles import is_positive
 
 NOTABLE_RATIO = 1.5
@@ -102,14 +102,14 @@ def _notable(rate: float, overall: float, counted: int) -> Literal["higher", "lo
 
 def _summary(outcome: Outcome, overall: float, segments: Sequence[SegmentRate]) -> str:
     rated = [rate for rate in segments if not math.isnan(rate.rate)]
-    text = f"{outcome.label}: {_percent(overall, precise=True)} overall"
+    text = f"{outcome.label}: {format_rate(overall, precise=True)} overall"
     if len(rated) < 2:
         return text + "."
     rates = np.array([rate.rate for rate in rated])
     high, low = rated[int(rates.argmax())], rated[int(rates.argmin())]
     return (
-        f"{text}, {_percent(high.rate)} in segment {high.number} (highest) and "
-        f"{_percent(low.rate)} in segment {low.number} (lowest)."
+        f"{text}, {format_rate(high.rate)} in segment {high.number} (highest) and "
+        f"{format_rate(low.rate)} in segment {low.number} (lowest)."
     )
 
 
@@ -126,8 +126,8 @@ def _card_sentence(rates: OutcomeRates, rate: SegmentRate) -> str:
         else ""
     )
     return (
-        f"{rates.outcome.label}: {_percent(rate.rate)} of this segment against "
-        f"{_percent(rates.overall, precise=True)} of all customers ({comparison}{where})."
+        f"{rates.outcome.label}: {format_rate(rate.rate)} of this segment against "
+        f"{format_rate(rates.overall, precise=True)} of all customers ({comparison}{where})."
     )
 
 
@@ -137,8 +137,8 @@ def _advise(
     outcome = rates.outcome
     label = outcome.label if outcome.label.isupper() else outcome.label.lower()
     here = (
-        f"{label} {_percent(rate.rate)} here against "
-        f"{_percent(rates.overall, precise=True)} overall"
+        f"{label} {format_rate(rate.rate)} here against "
+        f"{format_rate(rates.overall, precise=True)} overall"
     )
     if outcome.polarity == "bad" and rate.notable == "higher":
         return dataclasses.replace(
@@ -171,8 +171,3 @@ def _advise(
             ),
         )
     return recommendation
-
-
-def _percent(share: float, precise: bool = False) -> str:
-    """'48%' for a segment; one decimal below 10% or for the overall rate: '26.5%'."""
-    return format_percent(share, 1 if precise or share * 100 < 10 else 0)

@@ -26,6 +26,7 @@ from reportgen.formatting import (
     format_long_date,
     format_number,
     format_percent,
+    format_rate,
     format_signed,
     format_timestamp,
     plural,
@@ -58,6 +59,7 @@ def environment() -> jinja2.Environment:
     environment.filters.update(
         number=format_number,
         percent=format_percent,
+        rate=format_rate,
         group_mix=format_group_mix,
         signed=format_signed,
         bar_width=bar_width,

@@ -1120,14 +1120,15 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
                 return part
         return dated[0]
 
+    sep = next((char for char in dated[0] if char in "/.-"), "/")  # as the file writes them
     if first_high and not second_high:
         return "dmy", (
-            f"day-first dates (dd/mm/yyyy): {first_high:,} distinct dates have a first "
+            f"day-first dates (dd{sep}mm{sep}yyyy): {first_high:,} distinct dates have a first "
             f"number above 12, none a second (e.g. {example(0)})"
         )
     if second_high and not first_high:
         return "mdy", (
-            f"month-first dates (mm/dd/yyyy): {second_high:,} distinct dates have a second "
+            f"month-first dates (mm{sep}dd{sep}yyyy): {second_high:,} distinct dates have a second "
             f"number above 12, none a first (e.g. {example(1)})"
         )
     if first_high and second_high:

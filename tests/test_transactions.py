@@ -422,3 +422,8 @@ def test_customers_left_out_are_listed_with_their_reason(tmp_path: Path) -> None
     summary = totals.summary
     assert (summary.not_positive_customers, summary.returns_only_customers) == (3, 1)
     assert (summary.zero_spend_customers, summary.net_negative_customers) == (1, 1)
+
+
+def test_the_date_order_is_named_with_the_files_own_separator() -> None:
+    assert "day-first dates (dd-mm-yyyy)" in decide_date_order(["21-07-2015", "01-02-2015"])[1]
+    assert "month-first dates (mm/dd/yyyy)" in decide_date_order(["11/8/2016", "12/30/2017"])[1]
