@@ -188,11 +188,11 @@ def decide_k(scores: Sequence[KScore]) -> tuple[int, str]:
             and (lower.silhouette or 0.0) > (best.silhouette or 0.0)
         ):
             return lower.k, (
-                f"We chose {lower.k} segments: {best.k} also passed every test, but only just "
-                f"(prediction strength {_num(best.prediction_strength)}, weakest segment "
-                f"stability {_num(best.stability)}), and {lower.k} separates customers better "
-                f"(silhouette {_num(lower.silhouette)} against {_num(best.silhouette)}); "
-                f"{_evidence(lower)}."
+                f"We chose {lower.k} segments: {_evidence(lower)}. {best.k} segments also "
+                f"passed every test, but only just (prediction strength "
+                f"{_num(best.prediction_strength)}, weakest segment's stability "
+                f"{_num(best.stability)}), and {lower.k} separate customers better (silhouette "
+                f"{_num(lower.silhouette)} against {_num(best.silhouette)})."
             )
         return best.k, (
             f"We chose {best.k} segments, the largest number from {scores[0].k} to "

@@ -191,8 +191,10 @@ def test_a_narrow_pass_ties_with_the_next_passing_k_and_silhouette_decides() -> 
     scores = [score(3, 0.95, 0.95, 0.40), score(4, 0.95, 0.9, 0.55), score(5, 0.81, 0.9, 0.50)]
     k, reason = decide_k(scores)
     assert k == 4
-    assert "5 also passed every test, but only just" in reason
-    assert "silhouette 0.55 against 0.50" in reason
+    # The chosen k's own evidence first, then why not the larger one.
+    assert reason.startswith("We chose 4 segments: prediction strength 0.95 (at least 0.8)")
+    assert "5 segments also passed every test, but only just" in reason
+    assert reason.endswith("4 separate customers better (silhouette 0.55 against 0.50).")
     # Clearly passing, or a worse silhouette below: the largest stands.
     assert decide_k([*scores[:2], score(5, 0.9, 0.9, 0.50)])[0] == 5
     assert decide_k([scores[0], score(4, 0.95, 0.9, 0.45), scores[2]])[0] == 5
