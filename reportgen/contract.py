@@ -828,6 +828,8 @@ class OrderSummary:
     zero_spend_customers: int = 0
     # Every column of the export, in its order (most are not read: see roles).
     source_columns: tuple[str, ...] = ()
+    # The columns that hold one category per customer (transactions.customer_attributes).
+    attributes: tuple[str, ...] = ()
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

@@ -193,14 +193,17 @@ def customer_table(
     ``period`` is the report's month (YYYY-MM): lines that end long before it are noted.
     """
     features = tuple(column for column in FEATURES if column in customers)
+    measures = ("tenure_days", "average_order_value", "returned_share", "distinct_items")
+    # Customer attributes (Segment, Country) describe segments as categories.
+    attributes = tuple(column for column in summary.attributes if column in customers)
     profile = tuple(
         column
-        for column in ("tenure_days", "average_order_value", "returned_share", "distinct_items")
+        for column in (*measures, *attributes)
         if column in customers and customers[column].nunique() > 1
     )
     frame = customers[[*features, *profile]].reset_index(drop=True)
-    short = dict(SHORT)
-    display = dict(DISPLAY)
+    short = {**SHORT, **{column: column.lower() for column in attributes}}
+    display = {**DISPLAY, **{column: column for column in attributes}}
     if not summary.has_orders:
         short["frequency"], display["frequency"] = "purchase days", "Purchase days"
     id_column = summary.role("customer") or "customer"
@@ -212,7 +215,10 @@ def customer_table(
         profile_columns=profile,
         short_names={column: short[column] for column in (*features, *profile)},
         quality=order_quality(summary, features, profile, period),
-        kinds={column: "numeric" for column in (*features, *profile)},
+        kinds={
+            column: "categorical" if column in attributes else "numeric"
+            for column in (*features, *profile)
+        },
         display_names={column: display[column] for column in (*features, *profile)},
     )
 
@@ -336,8 +342,19 @@ def order_quality(
             summary.role("customer") or "customer", "code", "id", summary.no_customer_lines, None
         ),
         *(ColumnReport(column, "numeric", "feature", 0, derived[column]) for column in features),
-        *(ColumnReport(column, "numeric", "profile", 0, derived[column]) for column in profile),
-        *_source_columns(summary),
+        *(
+            ColumnReport(column, "numeric", "profile", 0, derived[column])
+            if column in derived
+            else ColumnReport(
+                column,
+                "categorical",
+                "profile",
+                0,
+                "the same in a customer's lines: the customer's",
+            )
+            for column in profile
+        ),
+        *_source_columns(summary, profile),
     ]
     return DataQuality(
         rows_read=summary.lines_read,
@@ -360,12 +377,12 @@ _SOURCE_ROLES: dict[str, tuple[ColumnKind, str]] = {
 }
 
 
-def _source_columns(summary: OrderSummary) -> list[ColumnReport]:
+def _source_columns(summary: OrderSummary, profile: Sequence[str]) -> list[ColumnReport]:
     """Every other column of the export: what it was read for, or that it was not used."""
     roles = {column: role for role, column in summary.roles if role != "customer"}
     reports = []
     for column in summary.source_columns:
-        if column == summary.role("customer"):
+        if column == summary.role("customer") or column in profile:
             continue
         if column in roles:
             kind, note = _SOURCE_ROLES[roles[column]]

@@ -66,11 +66,13 @@ from reportgen.transactions import (
     MISSING_TEXT,
     SPARK,
     STAT_NAMES,
+    UNKNOWN_ATTRIBUTE,
     OrderOptions,
     OrderPlan,
     Source,
     aggregation_sql,
     as_text,
+    attribute_names,
     date_expression,
     decide_date_order,
     left_out_customers,
@@ -327,13 +329,13 @@ def aggregate_spark_orders(
         share = spark.sql(share_sql).collect()[0][0]
         suspects = suspect_items(share, spark.sql(listed_sql).collect() if share else [])
     totals = spark.sql(
-        aggregation_sql(roles, day, exclude_items=exclude, dialect=SPARK).replace(
-            "{reference}", reference_sql
-        )
+        aggregation_sql(
+            roles, day, exclude_items=exclude, dialect=SPARK, attributes=attribute_names(plan)
+        ).replace("{reference}", reference_sql)
     )
     # Read twice (the counts, then the customers): computed once.
     totals.persist().createOrReplaceTempView("reportgen_totals")
-    customers = spark.sql(_customer_columns_sql(reference_sql, roles.has_money, roles.item))
+    customers = spark.sql(_customer_columns_sql(reference_sql, plan))
     money = ", monetary, purchases, returns" if roles.has_money else ""
     left_out = left_out_customers(
         spark.sql(
@@ -367,11 +369,12 @@ def _positive(has_money: bool) -> str:
     return "frequency > 0 AND monetary > 0" if has_money else "frequency > 0"
 
 
-def _customer_columns_sql(reference: str, has_money: bool, item: str | None) -> str:
+def _customer_columns_sql(reference: str, plan: OrderPlan) -> str:
     """transactions._customer_totals in Spark SQL: recency, tenure, spend per customer.
 
     Rounded half to even (bround), as pandas rounds.
     """
+    has_money, item = plan.roles.has_money, plan.roles.item
     columns = [
         "customer AS " + _KEY,
         f"datediff({reference}, last_day) AS recency_days",
@@ -389,6 +392,12 @@ def _customer_columns_sql(reference: str, has_money: bool, item: str | None) -> 
         ]
     if item is not None:
         columns.append("CAST(distinct_items AS BIGINT) AS distinct_items")
+    taken = {name.rsplit(" AS ", 1)[-1] for name in columns}
+    columns += [
+        f"COALESCE({name}, {_literal(UNKNOWN_ATTRIBUTE)}) AS `{column.replace('`', '``')}`"
+        for column, name in zip(plan.attributes, attribute_names(plan), strict=True)
+        if column not in taken
+    ]
     return f"SELECT {', '.join(columns)} FROM reportgen_totals WHERE {_positive(has_money)}"
 
 
@@ -422,16 +431,22 @@ def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
     date_text = text(roles.date)
     if not whole_dates and roles.date is not None:
         date_text = f"split_part({date_text}, ' ', 1)"
-    return f"""SELECT customer, date_text, order_key, item, quantity, price, amount,
+    attributes = attribute_names(plan)
+    staged = "".join(
+        f", {text(column, markers=True)} AS {name}"
+        for column, name in zip(plan.attributes, attributes, strict=True)
+    )
+    kept = "".join(f", {name}" for name in attributes)
+    return f"""SELECT customer, date_text, order_key, item, quantity, price, amount{kept},
        COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
-         {number(roles.amount)} AS amount
+         {number(roles.amount)} AS amount{staged}
   FROM reportgen_source
 ) AS source
-GROUP BY customer, date_text, order_key, item, quantity, price, amount"""
+GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}"""
 
 
 def _date_order(spark: Any, plan: OrderPlan, date_format: str | None) -> tuple[str | None, str]:

@@ -241,6 +241,8 @@ class OrderPlan:
     other_customer_columns: tuple[str, ...] = ()
     # Customer IDs written as floats (17850.0: pandas' export of an ID column with gaps).
     float_ids: bool = False
+    # Columns that hold one category per customer (Segment, Country): they describe segments.
+    attributes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -387,7 +389,55 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         decimal_comma=decimal_comma,
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
+        attributes=customer_attributes(head, roles, others),
     )
+
+
+# A column describes customers when it is a category (2 to this many values in the head)
+# that stays the same across a customer's lines for nearly all repeat customers.
+MAX_ATTRIBUTE_VALUES = 20
+ATTRIBUTE_CONSTANT_SHARE = 0.95
+MAX_ATTRIBUTES = 3
+# A customer whose attribute is blank in every line.
+UNKNOWN_ATTRIBUTE = "Unknown"
+
+
+def attribute_names(plan: OrderPlan) -> tuple[str, ...]:
+    """The SQL names of the plan's customer attributes in the staged lines."""
+    return tuple(f"attribute_{index}" for index in range(len(plan.attributes)))
+
+
+def customer_attributes(head: pd.DataFrame, roles: Roles, others: Sequence[str]) -> tuple[str, ...]:
+    """The columns of the order lines that describe the customer, not the line.
+
+    A customer type, region or country of a B2B or retail export: text with a few values,
+    filled in nearly every line, and the same in all of a customer's lines (at least
+    ATTRIBUTE_CONSTANT_SHARE of the customers seen more than once). At most
+    MAX_ATTRIBUTES, in the file's order.
+    """
+    taken = {*roles.used().values(), *others}
+
+    def text(column: str) -> pd.Series:
+        return head[column].fillna("").astype(str).str.strip()
+
+    customers = text(roles.customer) if roles.customer is not None else None
+    found: list[str] = []
+    for column in head.columns:
+        if customers is None or column in taken or len(found) == MAX_ATTRIBUTES:
+            continue
+        values = text(column)
+        present = values.ne("") & ~values.isin(MISSING_TEXT) & customers.ne("")
+        if present.mean() < 0.9 or _share(values[present], _NUMBER) > 0.5:
+            continue
+        if any(_share(values[present], pattern) > 0.5 for pattern in _DATE_PATTERNS.values()):
+            continue
+        if not 2 <= values[present].nunique() <= MAX_ATTRIBUTE_VALUES:
+            continue
+        per_customer = values[present].groupby(customers[present]).agg(["nunique", "size"])
+        repeat = per_customer[per_customer["size"] > 1]
+        if len(repeat) and (repeat["nunique"] == 1).mean() >= ATTRIBUTE_CONSTANT_SHARE:
+            found.append(column)
+    return tuple(found)
 
 
 def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None:
@@ -780,6 +830,7 @@ def prepared_lines_sql(
     exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
     source: str = "lines",
+    attributes: Sequence[str] = (),
 ) -> str:
     """The common table expressions over ``lines`` shared by every query.
 
@@ -788,8 +839,9 @@ def prepared_lines_sql(
     ``copies`` (how many identical lines were merged). ``parsed`` adds the day (``day``
     is the SQL that gives it: a parse of ``date_text``, or a column of ``source`` that
     holds it already) and the line's value and flags; ``kept`` is what the aggregation
-    counts.
+    counts, with the customer ``attributes`` (their SQL names in ``lines``).
     """
+    carried = "".join(f", {name}" for name in attributes)
     if roles.amount is not None:
         value = "amount"
     elif roles.price is not None:
@@ -807,7 +859,7 @@ def prepared_lines_sql(
     bad_price = "price <= 0" if roles.price is not None else "FALSE"
     return f"""
 parsed AS (
-  SELECT customer, date_text, order_key, item, quantity, price, copies,
+  SELECT customer, date_text, order_key, item, quantity, price, copies{carried},
          {day} AS day,
          {exact_money(value)} AS value,
          CASE WHEN {cancelled} THEN 1 ELSE 0 END AS cancelled,
@@ -825,7 +877,7 @@ flagged AS (
   FROM parsed
 ),
 kept AS (
-  SELECT customer, day, item, is_return,
+  SELECT customer, day, item, is_return{carried},
          COALESCE(order_key, CAST(day AS {dialect.text_type})) AS purchase,
          CASE WHEN is_return = 1 THEN -abs(value) ELSE value END AS net
   FROM flagged
@@ -840,18 +892,27 @@ def aggregation_sql(
     exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
     source: str = "lines",
+    attributes: Sequence[str] = (),
 ) -> str:
     """The ONE query from order lines to customers (placeholders: ``{reference}``).
 
     Per customer: first and last purchase day, frequency (distinct orders, or distinct
     purchase days without an order column; returns are not orders), net spend
     (purchases minus returns), purchases, returns, the last 12 months' net spend,
-    distinct items and lines. Days are turned into recency and tenure in pandas, so
-    no date arithmetic differs between engines.
+    distinct items and lines, and each of the customer ``attributes`` (the smallest
+    value: the attribute is the same in nearly all of a customer's lines, and MIN is
+    the same on every engine and every run). Days are turned into recency and tenure in
+    pandas, so no date arithmetic differs between engines.
     """
     ctes = prepared_lines_sql(
-        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+        roles,
+        day,
+        exclude_items=exclude_items,
+        dialect=dialect,
+        source=source,
+        attributes=attributes,
     )
+    described = "".join(f"       MIN({name}) AS {name},\n" for name in attributes)
     # Without an order column a purchase is a (customer, day): the day is the order.
     purchase = "purchase" if roles.order is not None else f"CAST(day AS {dialect.text_type})"
     window_start = dialect.add_days("{reference}", -REVENUE_WINDOW_DAYS)
@@ -865,7 +926,7 @@ SELECT customer,
        {money_sum("CASE WHEN is_return = 1 THEN -net ELSE 0 END")} AS returns,
        {money_sum(f"CASE WHEN day >= {window_start} THEN net ELSE 0 END")} AS last_12_months,
        COUNT(DISTINCT CASE WHEN is_return = 0 THEN item END) AS distinct_items,
-       COUNT(*) AS lines
+{described}       COUNT(*) AS lines
 FROM kept
 GROUP BY customer"""
 
@@ -955,7 +1016,13 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         reference = options.as_of or (last_day + timedelta(days=1))
         reference_sql = f"DATE '{reference.isoformat()}'"
         stats = connection.execute(stats_sql.replace("{reference}", reference_sql)).fetchone()
-        query = aggregation_sql(roles, day, exclude_items=options.exclude_items, source="dated")
+        query = aggregation_sql(
+            roles,
+            day,
+            exclude_items=options.exclude_items,
+            source="dated",
+            attributes=attribute_names(plan),
+        )
         frame = connection.execute(query.replace("{reference}", reference_sql)).df()
         suspects = _suspect_items(connection, roles, day, options.exclude_items)
     except duckdb.Error as error:
@@ -1052,17 +1119,23 @@ def _stage_lines(
     date_text = text(roles.date)
     if not whole_dates and roles.date is not None:
         date_text = f"split_part({date_text}, ' ', 1)"
+    attributes = attribute_names(plan)
+    staged = "".join(
+        f", {text(column, markers=True)} AS {name}"
+        for column, name in zip(plan.attributes, attributes, strict=True)
+    )
+    kept = "".join(f", {name}" for name in attributes)
     connection.execute(
         f"""CREATE TEMP TABLE lines AS
-SELECT customer, date_text, order_key, item, quantity, price, amount, COUNT(*) AS copies
+SELECT customer, date_text, order_key, item, quantity, price, amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
-         {number(roles.amount)} AS amount
+         {number(roles.amount)} AS amount{staged}
   FROM {relation}
 ) AS source
-GROUP BY customer, date_text, order_key, item, quantity, price, amount"""
+GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}"""
     )
 
 
@@ -1230,6 +1303,9 @@ def _customer_totals(
         result["last_12_months"] = customers["last_12_months"].astype(float).round(2)
     if roles.item is not None:
         result["distinct_items"] = customers["distinct_items"].astype(int)
+    for column, name in zip(plan.attributes, attribute_names(plan), strict=True):
+        if column not in result:
+            result[column] = customers[name].fillna(UNKNOWN_ATTRIBUTE).astype(str).to_numpy()
     result.index = pd.Index(customers["customer"].astype(str), name=roles.customer)
     summary = order_summary(
         values,
@@ -1347,6 +1423,7 @@ def order_summary(
         other_customer_columns=plan.other_customer_columns,
         source_description=plan.source.description,
         source_columns=tuple(plan.source.columns),
+        attributes=plan.attributes,
     )
 
 

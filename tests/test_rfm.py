@@ -412,13 +412,16 @@ def test_every_column_of_the_export_is_in_the_quality_table(tmp_path: Path) -> N
         ("B", "2024-02-11", 15.0, "East", 0.5),
     ]
     lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount", "Region", "Profit"])
-    _, summary = _order_summary(lines, tmp_path)
-    quality = order_quality(summary, ("recency_days",), ())
+    frame, summary = _order_summary(lines, tmp_path)
+    quality = customer_table(frame, summary).quality
     roles = {column.name: (column.kind, column.role) for column in quality.columns}
     assert roles["Customer"] == ("code", "id")
     assert roles["Date"] == ("date", "source") and roles["Amount"] == ("numeric", "source")
-    assert roles["Region"] == ("unread", "ignored") and roles["Profit"] == ("unread", "ignored")
+    # Region is the same in all of a customer's lines: it describes the segments.
+    assert roles["Region"] == ("categorical", "profile")
+    assert roles["Profit"] == ("unread", "ignored")
     assert roles["recency_days"] == ("numeric", "feature")
+    assert len(quality.columns) == len({column.name for column in quality.columns})
 
 
 @pytest.mark.parametrize(

@@ -427,3 +427,32 @@ def test_customers_left_out_are_listed_with_their_reason(tmp_path: Path) -> None
 def test_the_date_order_is_named_with_the_files_own_separator() -> None:
     assert "day-first dates (dd-mm-yyyy)" in decide_date_order(["21-07-2015", "01-02-2015"])[1]
     assert "month-first dates (mm/dd/yyyy)" in decide_date_order(["11/8/2016", "12/30/2017"])[1]
+
+
+def test_columns_that_describe_the_customer_are_found_and_others_are_not(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(1)
+    customers = [f"C{n}" for n in range(40)]
+    kinds = {
+        customer: rng.choice(["Consumer", "Corporate", "Home Office"]) for customer in customers
+    }
+    rows = []
+    for line in range(400):
+        customer = customers[line % 40]
+        rows.append(
+            (
+                customer,
+                f"2024-{1 + line % 12:02d}-{1 + line % 28:02d}",
+                float(10 + line % 7),
+                kinds[customer],  # one per customer: describes them
+                rng.choice(["First Class", "Standard"]),  # one per order: does not
+                f"{rng.integers(10000, 99999)}",  # a number: never a category here
+            )
+        )
+    columns = ["Customer", "Date", "Sales", "Segment", "Ship Mode", "Postal"]
+    path = _write(tmp_path, pd.DataFrame(rows, columns=columns))
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.attributes == ("Segment",)
+    totals = aggregate_orders(plan, OrderOptions())
+    assert (totals.frame["Segment"] == pd.Series(kinds)[totals.frame.index]).all()
