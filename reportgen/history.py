@@ -49,6 +49,16 @@ MODEL_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 # The radius of a segment: this quantile of its customers' distances to its centre.
 RADIUS_QUANTILE = 0.99
+# The order-line roles as settings (read next month's export the same way).
+_ORDER_ROLE_SETTINGS = (
+    "customer_column",
+    "date_column",
+    "amount_column",
+    "quantity_column",
+    "price_column",
+    "order_column",
+    "item_column",
+)
 # Settings a run with --previous takes over unless given again.
 INHERITED_SETTINGS = (
     "features",
@@ -63,13 +73,7 @@ INHERITED_SETTINGS = (
     "outcomes",
     # Order-line input: read next month's export the same way.
     "input_kind",
-    "customer_column",
-    "date_column",
-    "amount_column",
-    "quantity_column",
-    "price_column",
-    "order_column",
-    "item_column",
+    *_ORDER_ROLE_SETTINGS,
     "date_format",
     "exclude_items",
 )
@@ -216,6 +220,11 @@ MODEL_SCHEMA = Record(
                 "k_max": Whole(2, 30),
                 "k_min": Whole(2, 30),
                 "seed": Whole(0, 2**32 - 1),
+                "outcomes": Maybe(ListOf(Text(non_empty=True))),
+                "input_kind": Choice(("auto", "orders", "customers")),
+                **{key: Maybe(Text(non_empty=True)) for key in _ORDER_ROLE_SETTINGS},
+                "date_format": Maybe(Text(non_empty=True)),
+                "exclude_items": ListOf(Text(non_empty=True)),
             },
             open=True,
         ),

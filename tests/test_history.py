@@ -49,6 +49,14 @@ def test_model_round_trips_through_readable_json(tmp_path: Path) -> None:
         (lambda d: d.update(format="other"), "not a reportgen model file"),
         (lambda d: d.pop("segments"), r"incomplete or damaged .*segments"),
         (lambda d: d["features"][0].pop("scale"), r"incomplete or damaged .*scale"),
+        # Order-line settings a follow-up run takes over are checked too (found by
+        # test_hostile: a list here was an internal error).
+        (
+            lambda d: d["settings"].update(customer_column=[]),
+            r"incomplete or damaged .*customer_column",
+        ),
+        (lambda d: d["settings"].update(input_kind="lines"), r"incomplete or damaged .*input_kind"),
+        (lambda d: d["settings"].update(exclude_items="POST"), r"damaged .*exclude_items"),
     ],
 )
 def test_incompatible_or_damaged_model_is_refused(tmp_path: Path, edit, message: str) -> None:
