@@ -392,11 +392,9 @@ def _customer_columns_sql(reference: str, plan: OrderPlan) -> str:
         ]
     if item is not None:
         columns.append("CAST(distinct_items AS BIGINT) AS distinct_items")
-    taken = {name.rsplit(" AS ", 1)[-1] for name in columns}
     columns += [
         f"COALESCE({name}, {_literal(UNKNOWN_ATTRIBUTE)}) AS `{column.replace('`', '``')}`"
         for column, name in zip(plan.attributes, attribute_names(plan), strict=True)
-        if column not in taken
     ]
     return f"SELECT {', '.join(columns)} FROM reportgen_totals WHERE {_positive(has_money)}"
 

@@ -400,6 +400,17 @@ ATTRIBUTE_CONSTANT_SHARE = 0.95
 MAX_ATTRIBUTES = 3
 # A customer whose attribute is blank in every line.
 UNKNOWN_ATTRIBUTE = "Unknown"
+# The per-customer measures the aggregation makes: no attribute may take their names.
+CUSTOMER_MEASURES = (
+    "recency_days",
+    "frequency",
+    "monetary",
+    "tenure_days",
+    "average_order_value",
+    "returned_share",
+    "last_12_months",
+    "distinct_items",
+)
 
 
 def attribute_names(plan: OrderPlan) -> tuple[str, ...]:
@@ -415,7 +426,7 @@ def customer_attributes(head: pd.DataFrame, roles: Roles, others: Sequence[str])
     ATTRIBUTE_CONSTANT_SHARE of the customers seen more than once). At most
     MAX_ATTRIBUTES, in the file's order.
     """
-    taken = {*roles.used().values(), *others}
+    taken = {*roles.used().values(), *others, *CUSTOMER_MEASURES}
 
     def text(column: str) -> pd.Series:
         return head[column].fillna("").astype(str).str.strip()
@@ -1304,8 +1315,7 @@ def _customer_totals(
     if roles.item is not None:
         result["distinct_items"] = customers["distinct_items"].astype(int)
     for column, name in zip(plan.attributes, attribute_names(plan), strict=True):
-        if column not in result:
-            result[column] = customers[name].fillna(UNKNOWN_ATTRIBUTE).astype(str).to_numpy()
+        result[column] = customers[name].fillna(UNKNOWN_ATTRIBUTE).astype(str).to_numpy()
     result.index = pd.Index(customers["customer"].astype(str), name=roles.customer)
     summary = order_summary(
         values,

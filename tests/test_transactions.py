@@ -19,6 +19,7 @@ from reportgen.transactions import (
     Roles,
     aggregate_orders,
     aggregation_sql,
+    customer_attributes,
     date_expression,
     decide_date_order,
     plan_orders,
@@ -456,3 +457,16 @@ def test_columns_that_describe_the_customer_are_found_and_others_are_not(
     assert plan is not None and plan.attributes == ("Segment",)
     totals = aggregate_orders(plan, OrderOptions())
     assert (totals.frame["Segment"] == pd.Series(kinds)[totals.frame.index]).all()
+
+
+def test_a_column_named_like_a_customer_measure_is_never_an_attribute() -> None:
+    head = pd.DataFrame(
+        {
+            "Customer": ["A", "A", "B", "B"],
+            "Date": ["2024-01-01", "2024-02-01", "2024-01-03", "2024-03-01"],
+            "frequency": ["high", "high", "low", "low"],  # one per customer, but a clash
+            "Tier": ["gold", "gold", "silver", "silver"],
+        }
+    )
+    roles = Roles(customer="Customer", date="Date")
+    assert customer_attributes(head, roles, ()) == ("Tier",)
