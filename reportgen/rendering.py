@@ -57,8 +57,9 @@ def _fit_headline(html: str, parse: Callable[[str], Any]) -> str:
     """Return ``html`` with the largest headline height that keeps the map on page 1.
 
     The trials render only the document up to the end of the first section (page 1's
-    content): first as it is, then with each of HEADLINE_HEIGHTS_MM in turn; the
-    smallest height is kept when none fits.
+    content): first as it is, then HEADLINE_HEIGHTS_MM by bisection (a smaller map fits
+    wherever a larger one does), so three heights take at most two trials; the smallest
+    height is kept when none fits.
     """
     end = html.find("</section>")
     if end < 0 or HEADLINE_ID not in html:
@@ -66,14 +67,20 @@ def _fit_headline(html: str, parse: Callable[[str], Any]) -> str:
     page_one = html[: end + len("</section>")] + "</body></html>"
     if not _pushed_off_page_one(parse(page_one).render()):
         return html
-    fitted = html
-    for height in HEADLINE_HEIGHTS_MM:
+
+    def styled(text: str, height: int) -> str:
         style = f"<style>figure#{HEADLINE_ID} img {{ max-height: {height}mm; }}</style>"
-        fitted = html.replace("</head>", style + "</head>", 1)
-        trial = page_one.replace("</head>", style + "</head>", 1)
-        if not _pushed_off_page_one(parse(trial).render()):
-            break
-    return fitted
+        return text.replace("</head>", style + "</head>", 1)
+
+    heights = sorted(HEADLINE_HEIGHTS_MM, reverse=True)
+    low, high, chosen = 0, len(heights) - 1, heights[-1]
+    while low <= high:
+        middle = (low + high) // 2
+        if _pushed_off_page_one(parse(styled(page_one, heights[middle])).render()):
+            low = middle + 1
+        else:
+            chosen, high = heights[middle], middle - 1
+    return styled(html, chosen)
 
 
 def _pushed_off_page_one(document: Any) -> bool:

@@ -36,3 +36,35 @@ def test_headline_map_shrinks_to_stay_on_page_one_when_text_above_grows() -> Non
 
     # (pypdf lists every image on every page of a WeasyPrint PDF: look for the caption.)
     assert "Customers by segment." in pdf.pages[0].extract_text(), "the map left page 1"
+
+
+def test_the_largest_map_that_fits_is_found_in_at_most_two_trials() -> None:
+    from types import SimpleNamespace
+
+    from reportgen.rendering import HEADLINE_HEIGHTS_MM, HEADLINE_ID, _fit_headline
+
+    html = (
+        "<html><head></head><body><section><figure id='headline'></figure></section>"
+        "<section>rest</section></body></html>"
+    )
+
+    for largest_fitting in (*HEADLINE_HEIGHTS_MM, None):
+        trials: list[str] = []
+
+        def parse(
+            text: str, fits_at: int | None = largest_fitting, trials: list[str] = trials
+        ) -> SimpleNamespace:
+            trials.append(text)
+            heights = [h for h in HEADLINE_HEIGHTS_MM if f"max-height: {h}mm" in text]
+            fits = bool(heights) and fits_at is not None and heights[0] <= fits_at
+            pages = (
+                [SimpleNamespace(anchors={HEADLINE_ID})]
+                if fits
+                else [SimpleNamespace(anchors=set()), SimpleNamespace(anchors={HEADLINE_ID})]
+            )
+            return SimpleNamespace(render=lambda pages=pages: SimpleNamespace(pages=pages))
+
+        fitted = _fit_headline(html, parse)
+        chosen = largest_fitting or min(HEADLINE_HEIGHTS_MM)
+        assert f"max-height: {chosen}mm" in fitted and "rest" in fitted
+        assert len(trials) <= 3  # as it is, then at most two heights
