@@ -350,7 +350,7 @@ def order_quality(
                 "categorical",
                 "profile",
                 0,
-                "the same in a customer's lines: the customer's",
+                "one value per customer (the same in all their lines): describes the segments",
             )
             for column in profile
         ),
@@ -372,8 +372,8 @@ _SOURCE_ROLES: dict[str, tuple[ColumnKind, str]] = {
     "order": ("code", "one order per distinct value: frequency"),
     "item": ("code", "the distinct items bought"),
     "amount": ("numeric", "the value of the line: spend"),
-    "quantity": ("numeric", "× price: the value of the line"),
-    "price": ("numeric", "the value of the line (× quantity)"),
+    "quantity": ("numeric", "times the price: the value of the line"),
+    "price": ("numeric", "times the quantity (if any): the value of the line"),
 }
 
 
