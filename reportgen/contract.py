@@ -830,6 +830,8 @@ class OrderSummary:
     source_columns: tuple[str, ...] = ()
     # The columns that hold one category per customer (transactions.customer_attributes).
     attributes: tuple[str, ...] = ()
+    # The column that numbers the lines, if any (transactions.line_id_column).
+    line_id: str | None = None
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

@@ -388,6 +388,9 @@ def _source_columns(summary: OrderSummary, profile: Sequence[str]) -> list[Colum
             kind, note = _SOURCE_ROLES[roles[column]]
             missing = summary.no_date_lines if roles[column] == "date" else 0
             reports.append(ColumnReport(column, kind, "source", missing, note))
+        elif column == summary.line_id:
+            note = "numbers the lines: identical lines with different numbers are both kept"
+            reports.append(ColumnReport(column, "code", "source", 0, note))
         elif column in summary.other_customer_columns:
             reports.append(
                 ColumnReport(column, "code", "ignored", 0, "the same customers as the ID")

@@ -435,6 +435,10 @@ def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
         for column, name in zip(plan.attributes, attributes, strict=True)
     )
     kept = "".join(f", {name}" for name in attributes)
+    line_key = ""
+    if plan.line_id is not None:  # as transactions._stage_lines
+        staged += f", {text(plan.line_id)} AS line_key"
+        line_key = ", line_key"
     return f"""SELECT customer, date_text, order_key, item, quantity, price, amount{kept},
        COUNT(*) AS copies
 FROM (
@@ -444,7 +448,7 @@ FROM (
          {number(roles.amount)} AS amount{staged}
   FROM reportgen_source
 ) AS source
-GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}"""
+GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}{line_key}"""
 
 
 def _date_order(spark: Any, plan: OrderPlan, date_format: str | None) -> tuple[str | None, str]:

@@ -243,6 +243,8 @@ class OrderPlan:
     float_ids: bool = False
     # Columns that hold one category per customer (Segment, Country): they describe segments.
     attributes: tuple[str, ...] = ()
+    # A column that numbers the lines (Row ID): two lines it tells apart are two purchases.
+    line_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -390,7 +392,24 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
         attributes=customer_attributes(head, roles, others),
+        line_id=line_id_column(head, roles, others),
     )
+
+
+_LINE_ID_WORDS = {"row", "line", "id", "no", "nr", "number", "key", "index", "position"}
+
+
+def line_id_column(head: pd.DataFrame, roles: Roles, others: Sequence[str]) -> str | None:
+    """A column that numbers the lines: filled and different in every line of the head, with
+    an ID-like name (Row ID, Line No). Identical lines with different numbers are kept."""
+    taken = {*roles.used().values(), *others}
+    for column in head.columns:
+        if column in taken or not _LINE_ID_WORDS & set(_words(column)):
+            continue
+        values = head[column].fillna("").astype(str).str.strip()
+        if values.ne("").all() and values.is_unique and len(values) > 1:
+            return str(column)
+    return None
 
 
 # A column describes customers when it is a category (2 to this many values in the head)
@@ -1136,6 +1155,10 @@ def _stage_lines(
         for column, name in zip(plan.attributes, attributes, strict=True)
     )
     kept = "".join(f", {name}" for name in attributes)
+    line_key = ""
+    if plan.line_id is not None:  # numbered lines are never copies of each other
+        staged += f", {text(plan.line_id)} AS line_key"
+        line_key = ", line_key"
     connection.execute(
         f"""CREATE TEMP TABLE lines AS
 SELECT customer, date_text, order_key, item, quantity, price, amount{kept}, COUNT(*) AS copies
@@ -1146,7 +1169,7 @@ FROM (
          {number(roles.amount)} AS amount{staged}
   FROM {relation}
 ) AS source
-GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}"""
+GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}{line_key}"""
     )
 
 
@@ -1434,6 +1457,7 @@ def order_summary(
         source_description=plan.source.description,
         source_columns=tuple(plan.source.columns),
         attributes=plan.attributes,
+        line_id=plan.line_id,
     )
 
 

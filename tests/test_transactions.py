@@ -470,3 +470,22 @@ def test_a_column_named_like_a_customer_measure_is_never_an_attribute() -> None:
     )
     roles = Roles(customer="Customer", date="Date")
     assert customer_attributes(head, roles, ()) == ("Tier",)
+
+
+def test_identical_lines_with_different_line_numbers_are_two_purchases(tmp_path: Path) -> None:
+    rows = [
+        (1, "A", "2024-01-05", 10.0),
+        (2, "A", "2024-01-05", 10.0),  # the same purchase again, on its own numbered line
+        (3, "B", "2024-02-11", 15.0),
+        (4, "B", "2024-03-11", 5.0),
+    ]
+    lines = pd.DataFrame(rows, columns=["Row ID", "Customer", "Date", "Sales"])
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.line_id == "Row ID"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.duplicate_lines == 0
+    assert totals.frame.loc["A", "monetary"] == 20.0
+    # Without the line numbers the two lines are one line exported twice.
+    unnumbered = _write(tmp_path, lines.drop(columns="Row ID"), name="plain.csv")
+    plain = aggregate_orders(plan_orders(unnumbered, OrderOptions()), OrderOptions())
+    assert plain.summary.duplicate_lines == 1 and plain.frame.loc["A", "monetary"] == 10.0
