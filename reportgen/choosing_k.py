@@ -247,6 +247,7 @@ def attach_stability(
             segment,
             stability=value,
             stability_reading="" if value is None else stability_reading(value),
+            untrusted=value is not None and value < DOUBTFUL,
         )
         for segment, value in zip(
             segments, segment_stability(features, segmentation, choice, seed), strict=True

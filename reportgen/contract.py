@@ -502,6 +502,8 @@ class SegmentProfile:
     # None when the segments were not fitted this run (score mode).
     stability: float | None = None
     stability_reading: str = ""
+    # Below Hennig's 0.6: the segment does not come back when customers are resampled.
+    untrusted: bool = False
 
     @property
     def distinct_demographics(self) -> tuple[DemographicProfile, ...]:

@@ -35,7 +35,14 @@ from reportgen.formatting import (
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from reportgen.contract import ColumnReport, KChoice, KScore, Report, SegmentChange
+    from reportgen.contract import (
+        ColumnReport,
+        KChoice,
+        KScore,
+        Report,
+        SegmentChange,
+        SegmentProfile,
+    )
 
 # How the report names the status of a tracked segment.
 _SEGMENT_STATUSES = {"kept": "same segment", "new": "new this month", "gone": "gone"}
@@ -76,6 +83,7 @@ def environment() -> jinja2.Environment:
         how_segmented=how_segmented,
         segments_found=segments_found,
         column_names=column_names,
+        caution=caution,
     )
     return environment
 
@@ -162,6 +170,16 @@ def grouped_by(report: Report) -> str:
 def column_names(columns: Iterable[str], report: Report) -> str:
     """Columns listed as the report names them ("Days since first purchase, Net spend")."""
     return ", ".join(report.display(column) for column in columns)
+
+
+def caution(segment: SegmentProfile) -> str:
+    """The warning that goes with an unstable segment's action, or ""."""
+    if not segment.untrusted or segment.stability is None:
+        return ""
+    return (
+        f"Unstable segment (stability {format_number(segment.stability, 2)}): "
+        "test on a sample before a full campaign."
+    )
 
 
 def segments_found(report: Report) -> str:

@@ -377,6 +377,8 @@ def test_the_k_evidence_shows_every_measure_with_its_threshold(sample_run: Sampl
     for segment in sample_run.result.report.segments:
         assert segment.stability is not None and segment.stability >= 0.85
         assert f"Stability {segment.stability:.2f} — highly stable" in text
+        assert not segment.untrusted
+    assert "Unstable segment" not in text
     summary = json.loads((sample_run.output_dir / "summary.json").read_text())
     k = summary["k"]
     assert (k["k_min"], k["k_max"], k["rule_k"], k["sharp_groups"]) == (3, 8, 5, True)
@@ -412,6 +414,13 @@ def test_customers_without_sharp_groups_are_told_so_on_page_1(tmp_path: Path) ->
     assert "These customers do not fall into sharply separated groups" in first
     assert "not as fixed target lists" in first
     assert "segments (tendencies, not sharp groups)" in " ".join(first.split())
+    # A segment below Hennig's 0.6 carries its caution next to its action on page 1.
+    for segment in result.report.segments:
+        assert segment.untrusted == (segment.stability is not None and segment.stability < 0.6)
+        if segment.untrusted:
+            assert f"Unstable segment (stability {segment.stability:.2f})" in " ".join(
+                first.split()
+            )
     email = (tmp_path / "out" / "email" / "message.txt").read_text()
     assert "do not fall into sharply separated groups" in " ".join(email.split())
     assert "segments (tendencies, not sharp groups)" in email

@@ -60,3 +60,26 @@ def test_k_marks_say_a_k_outside_the_range_was_scored_for_comparison() -> None:
     assert k_marks(scores[2], choice) == ""
     forced = dataclasses.replace(choice, chosen_k=2)
     assert k_marks(scores[0], forced) == "best silhouette · chosen · outside the range 3–4"
+
+
+def test_an_unstable_segments_action_comes_with_a_caution() -> None:
+    from reportgen.contract import Recommendation, SegmentProfile
+    from reportgen.templating import caution
+
+    segment = SegmentProfile(
+        number=1,
+        name="Group 1",
+        size=10,
+        share=0.5,
+        description="",
+        color="#000000",
+        features=(),
+        demographics=(),
+        recommendation=Recommendation("", "", "", "", ""),
+        stability=0.56,
+        untrusted=True,
+    )
+    assert caution(segment) == (
+        "Unstable segment (stability 0.56): test on a sample before a full campaign."
+    )
+    assert caution(dataclasses.replace(segment, stability=0.7, untrusted=False)) == ""
