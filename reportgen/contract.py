@@ -472,14 +472,28 @@ class DemographicProfile:
 
 
 @dataclass(frozen=True)
+class RecommendationPart:
+    """The action for one part of a mixed segment: its customers in one RFM group."""
+
+    group: str
+    share: float
+    action: str
+
+
+@dataclass(frozen=True)
 class Recommendation:
-    """Marketing advice for one segment, from the rules file."""
+    """Marketing advice for one segment, from the rules file.
+
+    ``parts`` is set for a segment whose customers fall in several RFM groups with no
+    majority: the action for each sizeable group, largest first.
+    """
 
     rule: str
     action: str
     campaign: str
     retention: str
     products: str
+    parts: tuple[RecommendationPart, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -893,6 +907,12 @@ class RfmSegment:
     median_monetary: float | None
     returned_share: float | None
     last_12_months: float | None
+    # The share of its customers past twice their usual interval between purchases, and
+    # their median usual interval in days (rfm.usual_intervals); None without repeat buyers.
+    overdue_share: float | None = None
+    usual_interval: float | None = None
+    # The share of its customers who bought on two days or more and are not overdue.
+    steady_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -915,6 +935,8 @@ class RfmSummary:
     # customers at risk spent (next to) nothing in the last 12 months; "none" when no
     # customer is at risk or there is no money.
     at_risk_basis: Literal["last_12_months", "lifetime", "none"] = "none"
+    # How many of the customers at risk are overdue (rfm.overdue); None without a rhythm.
+    overdue_at_risk: int | None = None
 
     @property
     def at_risk_figure(self) -> float | None:

@@ -320,7 +320,13 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
     texts = {
         key: text.replace("{strongest}", strongest.short_name) for key, text in rule.texts.items()
     }
-    return Recommendation(rule=rule.name.replace("{strongest}", strongest.short_name), **texts)
+    return Recommendation(
+        rule=rule.name.replace("{strongest}", strongest.short_name),
+        action=texts["action"],
+        campaign=texts["campaign"],
+        retention=texts["retention"],
+        products=texts["products"],
+    )
 
 
 def _words_of(levels: Sequence[FeatureLevel]) -> dict[str, str]:

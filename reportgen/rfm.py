@@ -8,8 +8,11 @@ quintile of customers they fall in, ties kept together (a customer's score is 1 
 five times the share of customers strictly worse, rounded down, so the half of
 customers with one order all score F 1). Each customer's own (R, F) cell falls in one
 group of the grid (``rfm_group``); a segment is named after the group that holds the most
-of its customers, and called mixed when that is not more than half of them. The grid and
-the playbook are in rfm.toml.
+of its customers, or after its two largest groups when neither alone but both together
+hold a majority, and is called mixed otherwise. Advice follows each customer's buying
+rhythm too: a customer is overdue past twice their own usual interval between purchases
+(``usual_intervals``), because quintile scores call the least recent 40% lapsed in any
+business. The grid and the playbook are in rfm.toml.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from reportgen.contract import (
     OrderSummary,
     Population,
     Recommendation,
+    RecommendationPart,
     RfmCell,
     RfmGroupShare,
     RfmSegment,
@@ -53,6 +57,14 @@ _TEXTS = ("meaning", "action", "campaign", "retention", "products")
 # A segment is named plainly after a group only when more than this share of its
 # customers are in it; otherwise it is "mixed".
 MAJORITY = 0.5
+# A mixed segment gets a separate action for each RFM group holding at least this share
+# of its customers (at most PARTS_SHOWN of them).
+PART_SHARE = 0.2
+PARTS_SHOWN = 3
+# A customer is overdue when their last purchase lies more than this many of their usual
+# intervals between purchases in the past (rfm.toml's [rhythm] explains why).
+OVERDUE_FACTOR = 2.0
+_RHYTHM_TEXTS = ("in_rhythm", "gone_quiet")
 # Below this share of their lifetime spend, the last 12 months no longer say what the
 # customers at risk are worth (a lapsed base): page 1 shows their lifetime spend instead.
 NEGLIGIBLE_RECENT_SHARE = 0.05
@@ -93,6 +105,8 @@ class Group:
     cells: frozenset[tuple[int, int]]
     risk: bool
     texts: Mapping[str, str]
+    # The playbook assumes the customers have stopped buying (win-back, suppression).
+    lapsed: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,8 @@ class Grid:
 
     groups: tuple[Group, ...]
     source: str
+    # The texts that adjust advice to the customers' buying rhythm ([rhythm] in rfm.toml).
+    rhythm: Mapping[str, str]
 
     def group(self, r: int, f: int) -> Group:
         """The group that holds cell (r, f)."""
@@ -126,9 +142,10 @@ def load_grid(path: Path) -> Grid:
             outside 1-5, or a cell belongs to no group or to more than one.
     """
     try:
-        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("group", [])
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"Cannot read the RFM grid {path}: {error}.") from None
+    entries = document.get("group", [])
     groups = []
     for number, entry in enumerate(entries, start=1):
         name = entry.get("name")
@@ -145,7 +162,15 @@ def load_grid(path: Path) -> Grid:
             )
         cells = frozenset((int(a), int(b)) for a in r for b in f)
         texts = {key: entry[key] for key in _TEXTS}
-        groups.append(Group(str(name), cells, bool(entry.get("risk", False)), texts))
+        groups.append(
+            Group(
+                str(name),
+                cells,
+                bool(entry.get("risk", False)),
+                texts,
+                bool(entry.get("lapsed", False)),
+            )
+        )
     for r in SCORES:
         for f in SCORES:
             owners = [group.name for group in groups if (r, f) in group.cells]
@@ -157,7 +182,63 @@ def load_grid(path: Path) -> Grid:
                     f"Cell R {r} F {f} of the RFM grid in {path} belongs to {problem}; "
                     "every cell must belong to exactly one group."
                 )
-    return Grid(tuple(groups), path.name)
+    return Grid(tuple(groups), path.name, _rhythm_texts(document.get("rhythm"), path))
+
+
+def _rhythm_texts(table: object, path: Path) -> Mapping[str, str]:
+    """The [rhythm] texts of a grid file; a file written before they existed gets the
+    bundled ones."""
+    if table is None and path != DEFAULT_GRID:
+        return load_grid(DEFAULT_GRID).rhythm
+    texts = table if isinstance(table, dict) else {}
+    for key in _RHYTHM_TEXTS:
+        text = texts.get(key)
+        try:
+            if not isinstance(text, str):
+                raise KeyError(key)
+            text.format(share="50%", days=30)
+        except (KeyError, IndexError, ValueError):
+            raise SettingsError(
+                f"[rhythm] in {path} needs a text for {key} that uses only the placeholders "
+                "{share} and {days}."
+            ) from None
+    return {key: texts[key] for key in _RHYTHM_TEXTS}
+
+
+def usual_intervals(customers: pd.DataFrame) -> np.ndarray:
+    """Each customer's usual days between purchases: the days from their first to their
+    last purchase divided by the purchases after the first.
+
+    Customers who bought on one day only have no rhythm of their own: they get the
+    median interval of the others, the business's rhythm. NaN for everyone when nobody
+    bought on two different days, or when the table has no tenure.
+    """
+    if "tenure_days" not in customers:
+        return np.full(len(customers), np.nan)
+    span = (customers["tenure_days"] - customers["recency_days"]).to_numpy(dtype=float)
+    repeat = repeat_buyers(customers)
+    purchases = customers["frequency"].to_numpy(dtype=float)
+    intervals = np.full(len(customers), np.nan)
+    intervals[repeat] = span[repeat] / (purchases[repeat] - 1)
+    if repeat.any():
+        intervals[~repeat] = float(np.median(intervals[repeat]))
+    return intervals
+
+
+def repeat_buyers(customers: pd.DataFrame) -> np.ndarray:
+    """Whether each customer bought on two different days or more: a rhythm of their own."""
+    if "tenure_days" not in customers:
+        return np.zeros(len(customers), dtype=bool)
+    span = (customers["tenure_days"] - customers["recency_days"]).to_numpy(dtype=float)
+    return (customers["frequency"].to_numpy(dtype=float) > 1) & (span > 0)
+
+
+def overdue(customers: pd.DataFrame, intervals: np.ndarray) -> np.ndarray:
+    """Whether each customer's last purchase lies more than OVERDUE_FACTOR usual
+    intervals ago (False where the interval is unknown)."""
+    recency = customers["recency_days"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        return recency > OVERDUE_FACTOR * intervals
 
 
 def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
@@ -487,35 +568,64 @@ def describe_segments(
     by_name = {group.name: group for group in grid.groups}
     groups = [by_name[mix[0].name] for mix in mixes]
     mixed = [mix[0].share <= MAJORITY for mix in mixes]
-    names = _qualified_names([group.name for group in groups], mixed, customers, labels)
+    names = _qualified_names([_base_name(mix) for mix in mixes], mixed, customers, labels)
     if not summary.has_orders:
         # Without an order column a purchase is a shopping day: "visits", not "orders".
         names = [name.replace(" orders)", " visits)") for name in names]
     known = known_names or {}
     total = float(customers["monetary"].sum()) if has_money else None
+    intervals = usual_intervals(customers)
+    late = overdue(customers, intervals)
+    # Customers who still buy at a pace of their own: one-purchase customers have none.
+    steady = repeat_buyers(customers) & ~late
     renamed, rows = [], []
     for index, segment in enumerate(segments):
-        members = customers[labels == index]
+        inside = labels == index
+        members = customers[inside]
         name = known.get(segment.number) or names[index]
         group = groups[index]
         row = _segment_row(
             segment.number, name, group.name, mixes[index], mixed[index], members, total
         )
+        if not np.isnan(intervals[inside]).all():
+            row = replace(
+                row,
+                overdue_share=float(late[inside].mean()),
+                steady_share=float(steady[inside].mean()),
+                usual_interval=float(np.median(intervals[inside])),
+            )
         rows.append(row)
         rule = f"RFM playbook: {group.name}"
         if row.mixed:
             rule += f" (the largest part, {format_percent(row.mix[0].share)} of this segment)"
+        action, adjusted = _rhythm_action(
+            group, row.overdue_share, row.steady_share, row.usual_interval, grid
+        )
+        if adjusted:
+            rule += ", adjusted to their buying rhythm"
+        parts: tuple[RecommendationPart, ...] = ()
+        if row.mixed:
+            parts = _part_actions(
+                row.mix,
+                own_groups[inside],
+                late[inside],
+                steady[inside],
+                intervals[inside],
+                by_name,
+                grid,
+            )
         renamed.append(
             replace(
                 segment,
                 name=name,
-                description=_description(group, row, summary),
+                description=_description(group, row, summary, adjusted),
                 recommendation=Recommendation(
                     rule=rule,
-                    action=group.texts["action"],
+                    action=action,
                     campaign=group.texts["campaign"],
                     retention=group.texts["retention"],
                     products=group.texts["products"],
+                    parts=parts,
                 ),
             )
         )
@@ -541,6 +651,7 @@ def describe_segments(
         risk_groups=grid.risk_groups,
         revenue_at_risk=revenue_at_risk,
         customers_at_risk=int(at_risk.sum()),
+        overdue_at_risk=None if np.isnan(intervals).all() else int((at_risk & late).sum()),
         top10_share=top10,
         top20_share=top20,
         total_revenue=total,
@@ -620,12 +731,23 @@ def concentration(monetary: pd.Series) -> tuple[float, float]:
     return shares[0], shares[1]
 
 
+def _base_name(mix: Sequence[RfmGroupShare]) -> str:
+    """The group holding a majority of a segment; else the two largest groups when together
+    they do ("Potential loyalists & Loyal"); else the largest group (called mixed later)."""
+    if mix[0].share > MAJORITY or len(mix) < 2 or mix[0].share + mix[1].share <= MAJORITY:
+        return mix[0].name
+    return f"{mix[0].name} & {mix[1].name}"
+
+
 def _qualified_names(
     names: Sequence[str], mixed: Sequence[bool], customers: pd.DataFrame, labels: np.ndarray
 ) -> list[str]:
-    """Names, with "mixed" where no group holds a majority, and a qualifier where segments
-    share a group: the measure they differ on most."""
-    words: list[list[str]] = [["mixed"] if is_mixed else [] for is_mixed in mixed]
+    """Names, with "mixed" where no group or pair of groups holds a majority, and a
+    qualifier where segments share a name: the measure they differ on most."""
+    words: list[list[str]] = [
+        ["mixed"] if is_mixed and " & " not in name else []
+        for name, is_mixed in zip(names, mixed, strict=True)
+    ]
     for name in dict.fromkeys(names):
         positions = [index for index, other in enumerate(names) if other == name]
         if len(positions) < 2:
@@ -695,7 +817,64 @@ def _segment_row(
     )
 
 
-def _description(group: Group, row: RfmSegment, summary: OrderSummary) -> str:
+def _rhythm_action(
+    group: Group,
+    overdue_share: float | None,
+    steady_share: float | None,
+    usual_interval: float | None,
+    grid: Grid,
+) -> tuple[str, bool]:
+    """The action for customers of a group, and whether their buying rhythm changed it.
+
+    A group whose playbook assumes lapsed customers, when most of the customers are
+    repeat buyers still at their usual pace (steady), gets the in-rhythm action instead;
+    any other group, when most of the customers are overdue, gets the gone-quiet
+    sentence before its action.
+    """
+    action = group.texts["action"]
+    if overdue_share is None or steady_share is None or usual_interval is None:
+        return action, False
+    days = f"{round(usual_interval):,}"
+    if group.lapsed and steady_share > MAJORITY:
+        share = format_percent(steady_share)
+        return grid.rhythm["in_rhythm"].format(share=share, days=days), True
+    if not group.lapsed and overdue_share > MAJORITY:
+        share = format_percent(overdue_share)
+        return f"{grid.rhythm['gone_quiet'].format(share=share, days=days)} {action}", True
+    return action, False
+
+
+def _part_actions(
+    mix: Sequence[RfmGroupShare],
+    own_groups: np.ndarray,
+    late: np.ndarray,
+    steady: np.ndarray,
+    intervals: np.ndarray,
+    by_name: Mapping[str, Group],
+    grid: Grid,
+) -> tuple[RecommendationPart, ...]:
+    """The action for each sizeable RFM group of a mixed segment, judged on its own
+    customers' rhythm."""
+    parts = []
+    for share in mix[:PARTS_SHOWN]:
+        if share.share < PART_SHARE:
+            break
+        inside = own_groups == share.name
+        known = not np.isnan(intervals[inside]).all()
+        action, _ = _rhythm_action(
+            by_name[share.name],
+            float(late[inside].mean()) if known else None,
+            float(steady[inside].mean()) if known else None,
+            float(np.median(intervals[inside])) if known else None,
+            grid,
+        )
+        parts.append(RecommendationPart(share.name, share.share, action))
+    return tuple(parts)
+
+
+def _description(
+    group: Group, row: RfmSegment, summary: OrderSummary, rhythm_adjusted: bool
+) -> str:
     orders = "order" if summary.has_orders else "purchase day"
     days, count = round(row.median_recency), round(row.median_frequency)
     parts = [
@@ -706,17 +885,24 @@ def _description(group: Group, row: RfmSegment, summary: OrderSummary) -> str:
         parts.append(f"net spend {row.median_monetary:,.0f}")
     largest = row.mix[0]
     if row.mixed:
-        text = (
-            f"Mixed, no majority: {format_group_mix(row.mix)}. "
-            f"Advice for the largest part, {group.name}: {group.texts['meaning']}"
-        )
+        text = f"Mixed, no majority: {format_group_mix(row.mix)}."
     else:
         others = f", then {format_group_mix(row.mix[1:], 2)}" if len(row.mix) > 1 else ""
-        text = f"{group.texts['meaning']} {format_percent(largest.share)} are {group.name}{others}."
+        text = f"{format_percent(largest.share)} are {group.name}{others}."
+        if not rhythm_adjusted:
+            # The group's meaning, unless the customers' rhythm contradicts it.
+            text = f"{group.texts['meaning']} {text}"
     text += f" Median customer: {', '.join(parts)}"
     if row.revenue_share:
         text += f"; {format_percent(row.revenue_share)} of revenue"
-    return text + "."
+    text += "."
+    if row.overdue_share is not None and row.usual_interval is not None:
+        text += (
+            f" {format_percent(row.overdue_share)} are overdue: no purchase for "
+            f"over twice their usual interval between {orders}s (median "
+            f"{round(row.usual_interval):,} days)."
+        )
+    return text
 
 
 def with_population(rfm: RfmSummary, population: Population, features: FeatureMatrix) -> RfmSummary:

@@ -25,6 +25,7 @@ from reportgen.errors import SettingsError
 from reportgen.rfm import (
     DEFAULT_GRID,
     NEGLIGIBLE_RECENT_SHARE,
+    OVERDUE_FACTOR,
     SCORES,
     at_risk_basis,
     concentration,
@@ -36,6 +37,7 @@ from reportgen.rfm import (
     quintile_scores,
     rfm_features,
     rfm_scores,
+    usual_intervals,
 )
 from reportgen.transactions import OrderOptions, aggregate_orders, plan_orders
 
@@ -235,14 +237,29 @@ def _order_summary(lines: pd.DataFrame, tmp_path: Path) -> tuple[pd.DataFrame, O
 
 
 def _named_from_cells(
-    cells: list[tuple[int, int]], summary: OrderSummary
+    cells: list[tuple[int, int]], summary: OrderSummary, interval: float | None = None
 ) -> tuple[SegmentProfile, RfmSummary]:
-    """One segment whose customers sit in the given (R, F) cells, named on the grid."""
+    """One segment whose customers sit in the given (R, F) cells, named on the grid.
+
+    With ``interval``, every customer bought every ``interval`` days until their last
+    purchase (F purchases); without it the table has no tenure, so no buying rhythm.
+    """
     count = len(cells)
     scores = pd.DataFrame({"r": [r for r, _ in cells], "f": [f for _, f in cells]})
+    recency = [400 - 70 * r for r, _ in cells]
+    rhythm = (
+        {
+            "tenure_days": [
+                days + interval * (f - 1) for days, (_, f) in zip(recency, cells, strict=True)
+            ]
+        }
+        if interval is not None
+        else {}
+    )
     customers = pd.DataFrame(
         {
-            "recency_days": [400 - 70 * r for r, _ in cells],
+            **rhythm,
+            "recency_days": recency,
             "frequency": [f for _, f in cells],
             "monetary": [100.0 * f for _, f in cells],
             "average_order_value": [100.0] * count,
@@ -274,7 +291,8 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
     cells = [(1, 1)] * 4 + [(3, 5)] * 3 + [(5, 3)] * 3
     assert load_grid(DEFAULT_GRID).group(3, 3).name == "Need attention"
     segment, rfm = _named_from_cells(cells, summary)
-    assert segment.name == "Hibernating (mixed)"
+    # Loyal and Potential loyalists tie on customers; Loyal spends more (F 5 vs F 3).
+    assert segment.name == "Hibernating & Loyal"
     row = rfm.segments[0]
     assert row.group == "Hibernating" and row.mixed
     assert [(share.name, share.customers) for share in row.mix] == [
@@ -283,8 +301,7 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
         ("Potential loyalists", 3),
     ]
     assert segment.description.startswith(
-        "Mixed, no majority: 40% Hibernating, 30% Loyal, 30% Potential loyalists. "
-        "Advice for the largest part, Hibernating: "
+        "Mixed, no majority: 40% Hibernating, 30% Loyal, 30% Potential loyalists. Median customer:"
     )
     assert "Need attention" not in segment.description
     grid = load_grid(DEFAULT_GRID)
@@ -293,6 +310,12 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
     assert segment.recommendation.rule == (
         "RFM playbook: Hibernating (the largest part, 40% of this segment)"
     )
+    # Each sizeable part gets its own group's action.
+    by_name = {group.name: group for group in grid.groups}
+    assert [(part.group, part.share, part.action) for part in segment.recommendation.parts] == [
+        (name, share, by_name[name].texts["action"])
+        for name, share in (("Hibernating", 0.4), ("Loyal", 0.3), ("Potential loyalists", 0.3))
+    ]
 
 
 def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: Path) -> None:
@@ -301,9 +324,71 @@ def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: 
     assert segment.name == "Champions"
     assert not rfm.segments[0].mixed
     assert "60% are Champions, then 30% Hibernating, 10% Need attention." in segment.description
-    # Half is not a majority.
+    # Half is not a majority: the two groups name it together.
     segment, _ = _named_from_cells([(5, 5)] * 5 + [(1, 1)] * 5, summary)
-    assert segment.name.endswith("(mixed)")
+    assert segment.name == "Champions & Hibernating"
+    # No pair holds a majority either: mixed.
+    cells = [(5, 5)] * 3 + [(1, 1)] * 2 + [(3, 3)] * 2 + [(5, 1)] * 2 + [(4, 1)]
+    segment, _ = _named_from_cells(cells, summary)
+    assert segment.name == "Champions (mixed)"
+
+
+def test_usual_intervals_are_each_customers_own_rhythm_or_the_businesss() -> None:
+    customers = pd.DataFrame(
+        {
+            # 3 purchases over 80 days; 5 over 40; one purchase; 2 purchases on one day.
+            "tenure_days": [100, 50, 30, 10],
+            "recency_days": [20, 10, 30, 10],
+            "frequency": [3, 5, 1, 2],
+        }
+    )
+    # One-day customers get the median of the others: (40 + 10) / 2.
+    assert usual_intervals(customers).tolist() == [40.0, 10.0, 25.0, 25.0]
+    nobody_repeats = customers.assign(frequency=1)
+    assert np.isnan(usual_intervals(nobody_repeats)).all()
+    assert np.isnan(usual_intervals(customers.drop(columns="tenure_days"))).all()
+
+
+def test_advice_follows_the_buying_rhythm_not_only_the_relative_scores(tmp_path: Path) -> None:
+    _, summary = _order_summary(_planted_lines()[0], tmp_path)
+    grid = load_grid(DEFAULT_GRID)
+    by_name = {group.name: group for group in grid.groups}
+    at_risk_cells = [(1, 3)] * 10  # last purchase 330 days ago, 3 purchases
+    # They buy every 400 days: 330 days is within their rhythm, no win-back.
+    segment, rfm = _named_from_cells(at_risk_cells, summary, interval=400)
+    assert segment.name == "At risk" and rfm.segments[0].overdue_share == 0
+    assert segment.recommendation.action.startswith("Not lapsed: 100% still buy at their usual")
+    assert "about every 400 days" in segment.recommendation.action
+    assert segment.recommendation.rule.endswith("adjusted to their buying rhythm")
+    assert "0% are overdue" in segment.description
+    # They bought every 100 days: 330 days is past twice that, the win-back stands.
+    limit = 330 / OVERDUE_FACTOR
+    segment, rfm = _named_from_cells(at_risk_cells, summary, interval=limit - 1)
+    assert rfm.segments[0].overdue_share == 1
+    assert segment.recommendation.action == by_name["At risk"].texts["action"]
+    # Exactly twice the interval is not yet overdue.
+    segment, rfm = _named_from_cells(at_risk_cells, summary, interval=limit)
+    assert rfm.segments[0].overdue_share == 0
+    # Loyal customers (R 3: 190 days ago) who bought every 20 days have gone quiet.
+    segment, _ = _named_from_cells([(3, 5)] * 10, summary, interval=20)
+    action = segment.recommendation.action
+    assert action.startswith("100% have gone quiet") and "about 20 days" in action
+    assert action.endswith(by_name["Loyal"].texts["action"])
+    # Without a rhythm (no tenure) the playbook is used as it is.
+    segment, rfm = _named_from_cells(at_risk_cells, summary)
+    assert rfm.segments[0].overdue_share is None
+    assert segment.recommendation.action == by_name["At risk"].texts["action"]
+
+
+def test_a_grid_file_without_rhythm_texts_takes_the_bundled_ones(tmp_path: Path) -> None:
+    text = DEFAULT_GRID.read_text(encoding="utf-8")
+    old = tmp_path / "rfm.toml"
+    old.write_text(text.split("\n[rhythm]\n")[0], encoding="utf-8")
+    assert load_grid(old).rhythm == load_grid(DEFAULT_GRID).rhythm
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("{days} days)", "{weeks} weeks)"), encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"\[rhythm\] in .*bad.toml needs a text for"):
+        load_grid(bad)
 
 
 def test_revenue_at_risk_shows_lifetime_spend_when_the_last_year_is_negligible() -> None:
@@ -339,7 +424,7 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
         members = segments.loc[segments["segment"] == segment["number"], "rfm_group"]
         expected = members.value_counts(normalize=True).to_dict()
         assert segment["rfm_groups"] == pytest.approx(expected)
-        assert segment["name"].split(" (")[0] == members.value_counts().index[0]
+        assert segment["name"].split(" (")[0].split(" & ")[0] == members.value_counts().index[0]
 
 
 def test_the_returned_column_shows_only_when_the_data_has_returns(tmp_path: Path) -> None:
