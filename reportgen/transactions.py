@@ -49,8 +49,13 @@ SourceFormat = Literal["csv", "whitespace", "parquet", "frame"]
 # How much of the file the detection reads: enough lines that customers repeat.
 HEAD_BYTES = 2 << 20
 HEAD_LINES = 20_000
-# A customer column repeats: on average at least this many lines per customer.
+# A customer column repeats: on average at least this many lines per customer; or, in an
+# export where most customers bought once, at least this share (and number) of customers
+# are on lines of different days. A customer table's key does not repeat with other
+# dates, beyond a few duplicated records.
 MIN_LINES_PER_CUSTOMER = 1.15
+MIN_RETURNING_SHARE = 0.05
+MIN_RETURNING_CUSTOMERS = 10
 # A column is a date / a number when this share of its filled values reads as one.
 DATE_SHARE = 0.95
 NUMBER_SHARE = 0.95
@@ -356,10 +361,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
                 f"its columns are: {', '.join(head.columns)}."
             )
     roles, evidence, others = _detect_roles(head, options.roles)
-    repeats = evidence.get("lines_per_customer", 0.0)
-    if not forced and (
-        roles.customer is None or roles.date is None or repeats < MIN_LINES_PER_CUSTOMER
-    ):
+    if not forced and (roles.customer is None or roles.date is None or not _repeats(evidence)):
         return None
     missing = [
         (role, key)
@@ -679,6 +681,11 @@ def _detect_roles(
         taken.update(others)
         present = head[customer].dropna()
         evidence["lines_per_customer"] = len(present) / max(present.nunique(), 1)
+        if date_column is not None:
+            days = head.loc[present.index, date_column].str.split(" ").str[0]
+            returning = int((days.groupby(present).nunique() > 1).sum())
+            evidence["returning_customers"] = returning
+            evidence["returning_share"] = returning / max(present.nunique(), 1)
     money = [c for c in numbers if c not in taken]
     amount = pick("amount", [c for c in money if not _not_money(c)])
     quantity = pick("quantity", [c for c in money if not _not_money(c)])
@@ -736,10 +743,25 @@ def _is_unnamed_id(name: str, values: pd.Series) -> bool:
     )
 
 
+def _repeats(evidence: Mapping[str, Any]) -> bool:
+    """Whether the customer column repeats as an order-line export's does."""
+    if evidence.get("lines_per_customer", 0.0) >= MIN_LINES_PER_CUSTOMER:
+        return True
+    return (
+        evidence.get("returning_share", 0.0) >= MIN_RETURNING_SHARE
+        and evidence.get("returning_customers", 0) >= MIN_RETURNING_CUSTOMERS
+    )
+
+
 def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:
     parts = []
     per = evidence.get("lines_per_customer")
-    if per:
+    if per and per < MIN_LINES_PER_CUSTOMER and evidence.get("returning_customers"):
+        parts.append(
+            f"{roles.customer} repeats on other days for {evidence['returning_customers']:,} "
+            f"customers ({evidence['returning_share']:.0%}) in the first lines"
+        )
+    elif per:
         parts.append(f"{roles.customer} repeats ({per:.1f} lines each in the first lines)")
     parts.append(f"{roles.date} is a date")
     if roles.amount:
@@ -833,8 +855,26 @@ def date_expression(fmt: str | None, order: str | None, dialect: Dialect = DUCKD
     if fmt is not None:
         return dialect.parse_date("trim(date_text)", fmt)
     part = dialect.replace_all(dialect.extract("date_text", _SQL_DATE_PART), "[.-]", "/")
+    if order in ("dmy", "mdy"):
+        part = _four_digit_year(part, dialect)
     formats = {"ymd": "%Y/%m/%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y", "compact": "%Y%m%d"}
     return dialect.parse_date(part, formats[order or "ymd"])
+
+
+# A two-digit year from this value on is read as 19xx, below it as 20xx (Python's
+# strptime rule; written out in SQL because Spark's "yy" would read 98 as 2098).
+CENTURY_PIVOT = 69
+
+
+def _four_digit_year(part: str, dialect: Dialect) -> str:
+    """SQL: a day-first or month-first date part with its two-digit year made four digits
+    ('2/24/03' -> '2/24/2003'); four-digit years are left as they are."""
+    year = f"right({part}, 2)"
+    century = f"CASE WHEN {year} >= '{CENTURY_PIVOT}' THEN '19' ELSE '20' END"
+    return (
+        f"CASE WHEN {dialect.matches(part, '/[0-9]{2}$')} "
+        f"THEN concat(left({part}, length({part}) - 2), {century}, {year}) ELSE {part} END"
+    )
 
 
 # Money is summed as exact decimals: a float sum depends on the order the engine adds
@@ -1228,15 +1268,24 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
         return dated[0]
 
     sep = next((char for char in dated[0] if char in "/.-"), "/")  # as the file writes them
+    short = [piece for piece in pieces if len(piece) == 3 and len(piece[2]) == 2]
+    years = "yyyy"
+    century = ""
+    if short:
+        years = "yy" if len(short) == len(pieces) else "yy or yyyy"
+        century = (
+            f"; two-digit years {CENTURY_PIVOT}-99 read as 19{CENTURY_PIVOT}-1999, "
+            f"00-{CENTURY_PIVOT - 1} as 2000-20{CENTURY_PIVOT - 1}"
+        )
     if first_high and not second_high:
         return "dmy", (
-            f"day-first dates (dd{sep}mm{sep}yyyy): {first_high:,} distinct dates have a first "
-            f"number above 12, none a second (e.g. {example(0)})"
+            f"day-first dates (dd{sep}mm{sep}{years}): {first_high:,} distinct dates have a first "
+            f"number above 12, none a second (e.g. {example(0)}){century}"
         )
     if second_high and not first_high:
         return "mdy", (
-            f"month-first dates (mm{sep}dd{sep}yyyy): {second_high:,} distinct dates have a second "
-            f"number above 12, none a first (e.g. {example(1)})"
+            f"month-first dates (mm{sep}dd{sep}{years}): {second_high:,} distinct dates have a "
+            f"second number above 12, none a first (e.g. {example(1)}){century}"
         )
     if first_high and second_high:
         return None, "some dates have a first number above 12 and others a second one."

@@ -430,6 +430,47 @@ def test_the_date_order_is_named_with_the_files_own_separator() -> None:
     assert "month-first dates (mm/dd/yyyy)" in decide_date_order(["11/8/2016", "12/30/2017"])[1]
 
 
+def test_an_export_where_most_customers_bought_once_is_still_order_lines(
+    tmp_path: Path,
+) -> None:
+    # 700 customers with one purchase and 60 who came back on another day: 1.08 lines
+    # per customer, below MIN_LINES_PER_CUSTOMER, but 9% of customers repeat on other days.
+    once = [(f"CS{n}", f"3/{1 + n % 28}/2014", 30) for n in range(700)]
+    again = [(f"CS{n}", f"5/{1 + n % 28}/2014", 40) for n in range(60)]
+    lines = pd.DataFrame(once + again, columns=["customer_id", "trans_date", "tran_amount"])
+    path = tmp_path / "transactions.csv"
+    lines.to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.customer == "customer_id"
+    assert "customer_id repeats on other days for 60 customers (9%)" in plan.reason
+    # A customer table with a signup date, where 5 records were entered twice: a table.
+    table = pd.DataFrame(once[:300] + again[:5], columns=["customer_id", "signup", "spend"])
+    table.to_csv(path, index=False)
+    assert plan_orders(path, OrderOptions()) is None
+
+
+def test_two_digit_years_are_read_in_the_right_century(tmp_path: Path) -> None:
+    # Excel's US default writes 2/24/03 0:00; read with %Y it would be the year 3.
+    lines = pd.DataFrame(
+        {
+            "ORDERNUMBER": [1, 2, 3, 4],
+            "SALES": [20.0, 10.0, 10.0, 30.0],
+            "ORDERDATE": ["2/24/03 0:00", "5/7/03 0:00", "12/31/98 0:00", "1/13/68 0:00"],
+            "CUSTOMERNAME": ["Ann", "Bob", "Ann", "Cid"],
+        }
+    )
+    path = tmp_path / "sales.csv"
+    lines.to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    summary = aggregate_orders(plan, OrderOptions()).summary
+    assert (summary.first_date, summary.last_date) == (date(1998, 12, 31), date(2068, 1, 13))
+    assert "month-first dates (mm/dd/yy)" in summary.date_interpretation
+    assert "two-digit years 69-99 read as 1969-1999" in summary.date_interpretation
+    # Four-digit years are untouched, and said so.
+    assert "(mm/dd/yyyy)" in decide_date_order(["11/8/2016", "12/30/2017"])[1]
+
+
 def test_columns_that_describe_the_customer_are_found_and_others_are_not(
     tmp_path: Path,
 ) -> None:
