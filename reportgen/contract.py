@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -526,9 +526,32 @@ class SegmentProfile:
         return tuple(sorted(notable, key=lambda profile: -abs(profile.distinctness)))
 
     @property
+    def described_demographics(self) -> tuple[DemographicProfile, ...]:
+        """distinct_demographics, with columns that say the same thing said once.
+
+        Telco's six internet add-on columns are each "50% No internet service (22% of all
+        customers)" in a segment of customers without internet: one line naming the six
+        columns, not six lines.
+        """
+        merged: dict[str, list[DemographicProfile]] = {}
+        for profile in self.distinct_demographics:
+            key = profile.summary if profile.kind == "categorical" else f"\0{profile.column}"
+            merged.setdefault(key, []).append(profile)
+        return tuple(
+            same[0]
+            if len(same) == 1
+            else replace(
+                same[0],
+                display=", ".join(profile.label for profile in same),
+                shares=same[0].shares if len({p.shares for p in same}) == 1 else (),
+            )
+            for same in merged.values()
+        )
+
+    @property
     def shown_demographics(self) -> tuple[DemographicProfile, ...]:
-        """What a segment card lists: the first MAX_CHART_PANELS distinct_demographics."""
-        return self.distinct_demographics[:MAX_CHART_PANELS]
+        """What a segment card lists: the first MAX_CHART_PANELS described_demographics."""
+        return self.described_demographics[:MAX_CHART_PANELS]
 
     @property
     def typical_demographics(self) -> tuple[DemographicProfile, ...]:

@@ -426,6 +426,45 @@ def test_a_card_lists_the_columns_where_a_segment_differs_and_sums_up_the_rest()
     assert [item.label for item in high.typical_demographics] == ["Gender"]
 
 
+def test_columns_that_say_the_same_thing_are_one_line_on_the_card() -> None:
+    # Telco: without internet, every add-on column is "No internet service".
+    internet = ["No internet service"] * 50 + ["Yes"] * 25 + ["No"] * 25
+    frame = pd.DataFrame(
+        {
+            "Income": np.r_[np.full(50, 10.0), np.full(50, 90.0)],
+            "OnlineSecurity": internet,
+            "StreamingTV": internet[:50] + ["No"] * 25 + ["Yes"] * 25,
+            "Contract": ["Month-to-month"] * 40 + ["Two year"] * 60,
+        }
+    )
+    columns = ("OnlineSecurity", "StreamingTV", "Contract")
+    features = income_features(frame)
+    clean = CleanTable(
+        frame,
+        pd.Series(range(100)),
+        None,
+        ("Income",),
+        columns,
+        {"Income": "income", **{column: column.lower() for column in columns}},
+        DataQuality(100, 0, 100, (), ()),
+    )
+    labels = np.r_[np.zeros(50, dtype=int), np.ones(50, dtype=int)]
+    segmentation = Segmentation(
+        labels, np.array([[10.0], [90.0]]), np.array([[-1.0], [1.0]]), (50, 50), 1, (1, 2)
+    )
+    low, _ = profile_segments(clean, features, segmentation, RULES)
+    assert [item.column for item in low.distinct_demographics][:2] == [
+        "OnlineSecurity",
+        "StreamingTV",
+    ]
+    lines = [(item.label, item.summary) for item in low.described_demographics]
+    assert lines[0] == (
+        "OnlineSecurity, StreamingTV",
+        "100% No internet service (50% of all customers)",
+    )
+    assert [label for label, _ in lines[1:]] == ["Contract"]
+
+
 @pytest.mark.parametrize(
     ("tenure", "charges", "rule"),
     [
