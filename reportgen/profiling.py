@@ -43,6 +43,14 @@ from reportgen.formatting import format_number
 from reportgen.schema import Choice, ListOf, MapOf, Record, SchemaError, Text, check
 
 NAMED_FEATURES = 3
+# A segment high (or low) on at least ACROSS_SHARE of at least ACROSS_MIN measures, and
+# the other way on at most ACROSS_OPPOSITE of them, is named by that overall level ("High
+# on 4 of 6 measures: milk, grocery"): naming two of five high spends would hide that it
+# is the big buyers. With fewer measures, the usual name already names them all; and
+# when the most distinctive measure goes the other way, the usual name says so.
+ACROSS_SHARE = 0.6
+ACROSS_OPPOSITE = 0.2
+ACROSS_MIN = 5
 # A segment's name fits in a table cell and a chart label: at most this long, leaving
 # room for " (A)" or " (new)", which tell repeated names apart (60 characters in all).
 MAX_NAME = 54
@@ -277,6 +285,9 @@ def unique_names(
     precise = [False] * len(segments)
 
     def name(index: int) -> str:
+        across = _across_name(ranked[index], shown[index])
+        if across:
+            return across
         chosen = ranked[index][: shown[index]]
         in_order = [level for level in segments[index] if level in chosen]
         return _name(in_order, precise[index], categories[index] if categories else "")
@@ -302,6 +313,30 @@ def unique_names(
             seen[text] += 1
             names[index] = f"{text} ({chr(ord('A') + seen[text] - 1)})"
     return names
+
+
+def _across_name(ranked: Sequence[FeatureLevel], shown: int) -> str:
+    """'High on 4 of 6 measures: milk, grocery' for a segment on one side of average on
+    most measures and on few the other way (ACROSS_SHARE, ACROSS_OPPOSITE); "" otherwise.
+
+    ``ranked`` is most distinctive first; up to ``shown`` of those measures are named,
+    as many as fit in MAX_NAME.
+    """
+    coarse = [_coarse(level.level) for level in ranked]
+    highs, lows = coarse.count("high"), coarse.count("low")
+    count, opposite = max(highs, lows), min(highs, lows)
+    total = len(ranked)
+    if total < ACROSS_MIN or count < ACROSS_SHARE * total or opposite > ACROSS_OPPOSITE * total:
+        return ""
+    direction = "high" if highs > lows else "low"
+    if coarse[0] != direction:  # the most distinctive measure goes the other way: name it
+        return ""
+    head = f"{direction.capitalize()} on {count} of {len(ranked)} measures"
+    named = [level.short_name for level in ranked if _coarse(level.level) == direction]
+    named = named[: max(shown, 1)]
+    while named and len(f"{head}: {', '.join(named)}") > MAX_NAME:
+        named.pop()
+    return f"{head}: {', '.join(named)}" if named else head
 
 
 def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommendation:

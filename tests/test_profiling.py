@@ -89,6 +89,23 @@ def test_many_features_name_only_the_most_distinctive() -> None:
     assert names == ["High milk, high grocery", "Average on every measure"]
 
 
+def test_a_segment_high_on_most_measures_is_named_by_its_overall_level() -> None:
+    # Wholesale's big buyers: high on four of six spends, average on the rest.
+    names = unique_names(
+        [
+            levels(fresh=0.2, milk=1.5, grocery=1.4, frozen=0.3, paper=1.2, deli=0.9),
+            levels(fresh=-0.6, milk=-1.5, grocery=-1.4, frozen=-0.8, paper=-1.2, deli=0.2),
+            # Most high, but the most distinctive is low: named as usual.
+            levels(fresh=-1.5, milk=0.6, grocery=1.4, frozen=0.3, paper=1.2, deli=0.9),
+        ]
+    )
+    assert names[0] == "High on 4 of 6 measures: milk, grocery, paper"
+    assert names[1] == "Low on 5 of 6 measures: milk, grocery, paper"
+    assert names[2] == "Low fresh, high grocery, high paper"
+    # With few measures the usual name already names them all.
+    assert unique_names([levels(a=1.0, b=1.0, c=1.0, d=0.0)]) == ["High a, high b, high c"]
+
+
 def test_recommendations_match_the_first_rule() -> None:
     assert recommend(levels(income=1.2, spending=1.8), RULES).rule == "Affluent big spenders"
     assert recommend(levels(income=-1.0, spending=-0.9), RULES).rule == "Careful economisers"
