@@ -18,9 +18,9 @@ Column roles, decided here and shown in the data-quality section (the config's
   note on setting ``date_format``, which wins where it reads the column.
 - part of a date (Month, Year, Day, Quarter, Weekday, "Month Name"... with values in
   range, see roles.date_part): left out, never a feature.
-- birth year: a column named like "year of birth"; replaced by an age in the report's
-  period. Years before 1900, or giving an age over 100, are implausible and treated as
-  missing.
+- birth year: a column named like "year of birth"; replaced by an age in the year of
+  the table's latest date (the report's year when it has no dates). Years before 1900,
+  or giving an age over 100, are implausible and treated as missing.
 - numeric: a measure, clustered on by default; categorical: text, profiled.
 
 Values: missing numbers are filled with the median, missing categories with the most
@@ -39,7 +39,7 @@ import difflib
 import logging
 import re
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -692,25 +692,19 @@ def _derive_measures(
     """
     named = {*settings.features, *settings.profile, settings.id_column}
     guessed: list[str] = []
+    births = [
+        column
+        for column in frame.columns
+        if column not in named and _is_birth_year(column, frame[column])
+    ]
+    # The table's own time: ages as of its latest date (iFood's 2014 customers were not
+    # 12 years older then), or the report's year when it has no dates.
+    latest_dates: list[pd.Timestamp] = []
     for column in list(frame.columns):
         values = frame[column]
-        if column in named:
+        if column in named or column in births:
             continue
-        if _is_birth_year(column, values):
-            year = int(settings.period[:4])
-            implausible = (values < EARLIEST_BIRTH_YEAR) | (year - values > OLDEST_AGE)
-            if implausible.any():
-                details[column].append(
-                    f"{int(implausible.sum())} birth years before {EARLIEST_BIRTH_YEAR} or "
-                    f"giving an age over {OLDEST_AGE} treated as missing"
-                )
-            age_column = f"Age (from {column})"
-            frame = frame.assign(**{age_column: year - values.where(~implausible)})
-            frame = frame.drop(columns=column)
-            kinds[column] = "date"
-            details[column].append(f"replaced by {age_column!r}: age in {year}")
-            details[age_column] = []
-        elif values.dtype == object or pd.api.types.is_string_dtype(values):
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
             read = _parse_dates(values, settings.date_format)
             if read is None:
                 continue
@@ -719,6 +713,7 @@ def _derive_measures(
             tenure_column = f"{column} (days)"
             frame = frame.assign(**{tenure_column: (latest - dates).dt.days})
             frame = frame.drop(columns=column)
+            latest_dates.append(latest)
             kinds[column] = "date"
             details[column].append(
                 f"read as {reading}; replaced by {tenure_column!r}: days to the latest date "
@@ -727,6 +722,8 @@ def _derive_measures(
             details[tenure_column] = []
             if ambiguous:
                 guessed.append(column)
+    for column in births:
+        frame = _birth_year_to_age(frame, column, latest_dates, settings.period, details, kinds)
     if guessed:
         notes.append(
             f"No date in {_names(guessed)} has a day above 12, so whether "
@@ -734,6 +731,35 @@ def _derive_measures(
             'told: read day-first (dd/mm/yyyy). If month-first, set date_format = "%m/%d/%Y" '
             "in the config file."
         )
+    return frame
+
+
+def _birth_year_to_age(
+    frame: pd.DataFrame,
+    column: str,
+    latest_dates: Sequence[pd.Timestamp],
+    period: str,
+    details: dict[str, list[str]],
+    kinds: dict[str, ColumnKind],
+) -> pd.DataFrame:
+    """Replace a birth-year column by the age in the year of the table's latest date (the
+    report's year when the table has no dates); implausible years become missing."""
+    values = frame[column]
+    dated = bool(latest_dates) and not pd.isna(max(latest_dates))
+    year = max(latest_dates).year if dated else int(period[:4])
+    implausible = (values < EARLIEST_BIRTH_YEAR) | (year - values > OLDEST_AGE)
+    if implausible.any():
+        details[column].append(
+            f"{int(implausible.sum())} birth years before {EARLIEST_BIRTH_YEAR} or "
+            f"giving an age over {OLDEST_AGE} treated as missing"
+        )
+    age_column = f"Age (from {column})"
+    frame = frame.assign(**{age_column: year - values.where(~implausible)})
+    frame = frame.drop(columns=column)
+    kinds[column] = "date"
+    when = "the year of the table's latest date" if dated else "the report's year"
+    details[column].append(f"replaced by {age_column!r}: age in {year}, {when}")
+    details[age_column] = []
     return frame
 
 

@@ -33,6 +33,8 @@ from reportgen.roles import is_positive
 NOTABLE_RATIO = 1.5
 NOTABLE_POINTS = 0.05
 NOTABLE_ERRORS = 2.0
+# A segment rate measured on fewer customers than this also gives its count ("7 of 21").
+SMALL_BASE = 100
 
 
 def outcome_rates(clean: CleanTable, segmentation: Segmentation) -> tuple[OutcomeRates, ...]:
@@ -113,6 +115,13 @@ def _summary(outcome: Outcome, overall: float, segments: Sequence[SegmentRate]) 
     )
 
 
+def _base(rate: SegmentRate) -> str:
+    """' (7 of 21)' after a rate measured on few customers, so nobody reads 33% as many."""
+    if rate.customers >= SMALL_BASE:
+        return ""
+    return f" ({round(rate.rate * rate.customers):,} of {rate.customers:,})"
+
+
 def _card_sentence(rates: OutcomeRates, rate: SegmentRate) -> str:
     ratio = rate.rate / rates.overall if rates.overall else math.inf
     comparison = (
@@ -126,7 +135,7 @@ def _card_sentence(rates: OutcomeRates, rate: SegmentRate) -> str:
         else ""
     )
     return (
-        f"{rates.outcome.label}: {format_rate(rate.rate)} of this segment against "
+        f"{rates.outcome.label}: {format_rate(rate.rate)} of this segment{_base(rate)} against "
         f"{format_rate(rates.overall, precise=True)} of all customers ({comparison}{where})."
     )
 
@@ -137,7 +146,7 @@ def _advise(
     outcome = rates.outcome
     label = outcome.label if outcome.label.isupper() else outcome.label.lower()
     here = (
-        f"{label} {format_rate(rate.rate)} here against "
+        f"{label} {format_rate(rate.rate)} here{_base(rate)} against "
         f"{format_rate(rates.overall, precise=True)} overall"
     )
     if outcome.polarity == "bad" and rate.notable == "higher":

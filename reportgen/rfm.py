@@ -64,7 +64,7 @@ PARTS_SHOWN = 3
 # A customer is overdue when their last purchase lies more than this many of their usual
 # intervals between purchases in the past (rfm.toml's [rhythm] explains why).
 OVERDUE_FACTOR = 2.0
-_RHYTHM_TEXTS = ("in_rhythm", "gone_quiet")
+_RHYTHM_TEXTS = ("in_rhythm", "in_rhythm_campaign", "in_rhythm_retention", "gone_quiet")
 # Below this share of their lifetime spend, the last 12 months no longer say what the
 # customers at risk are worth (a lapsed base): page 1 shows their lifetime spend instead.
 NEGLIGIBLE_RECENT_SHARE = 0.05
@@ -601,8 +601,11 @@ def describe_segments(
         action, adjusted = _rhythm_action(
             group, row.overdue_share, row.steady_share, row.usual_interval, grid
         )
+        replacing: Mapping[str, str] = {}
         if adjusted:
             rule += ", adjusted to their buying rhythm"
+            if group.lapsed:
+                replacing = grid.rhythm
         parts: tuple[RecommendationPart, ...] = ()
         if row.mixed:
             parts = _part_actions(
@@ -622,8 +625,9 @@ def describe_segments(
                 recommendation=Recommendation(
                     rule=rule,
                     action=action,
-                    campaign=group.texts["campaign"],
-                    retention=group.texts["retention"],
+                    # A lapsed group's segment still in rhythm gets no win-back series.
+                    campaign=replacing.get("in_rhythm_campaign", group.texts["campaign"]),
+                    retention=replacing.get("in_rhythm_retention", group.texts["retention"]),
                     products=group.texts["products"],
                     parts=parts,
                 ),

@@ -159,12 +159,18 @@ def test_dates_become_tenure_and_birth_years_become_age(tmp_path: Path, make_set
         }
     )
     result = clean(tmp_path, frame, make_settings, period="2024-06")
-    # 1893 is before 1900, and 1900 would make a customer 124: both become the median age.
-    assert result.frame["Age (from Year_Birth)"].tolist() == [44, 34, 39, 54, 24, 39]
+    # Ages in 2014, the table's own time, not the report's. 1893 is before 1900, and 1900
+    # would make a customer 114: both become the median age.
+    assert result.frame["Age (from Year_Birth)"].tolist() == [34, 24, 29, 44, 14, 29]
     assert result.frame["Dt_Customer (days)"].tolist() == [550, 0, 199, 26, 48, 0]
     reasons = notes(result)
     assert "2 birth years before 1900 or giving an age over 100 treated" in reasons["Year_Birth"]
     assert "latest date (2014-03-08)" in reasons["Dt_Customer"]
+    assert "age in 2014, the year of the table's latest date" in reasons["Year_Birth"]
+    # Without a date in the table, the age is in the report's year.
+    undated = clean(tmp_path, frame.drop(columns="Dt_Customer"), make_settings, period="2024-06")
+    assert undated.frame["Age (from Year_Birth)"].tolist() == [44, 34, 39, 54, 24, 39]
+    assert "age in 2024, the report's year" in notes(undated)["Year_Birth"]
     assert "Age (from Year_Birth)" in result.feature_columns
     assert {"Age (from Year_Birth)", "Dt_Customer (days)"} <= set(roles(result))
 

@@ -106,6 +106,19 @@ def test_high_churn_puts_retention_first_and_low_churn_says_so() -> None:
     assert "well below average; the lowest" in low.outcome_notes[0]
 
 
+def test_a_rate_on_few_customers_gives_its_count() -> None:
+    # BankChurners' head: 7 of 21 attrited in one segment, 6.8% overall.
+    churn = ["Yes"] * 7 + ["No"] * 14 + ["Yes"] * 8 + ["No"] * 192
+    labels = [0] * 21 + [1] * 200
+    rates = outcome_rates(table(churn, [0.0] * 221), segmentation(labels, (1, 2)))[:1]
+    small, large = with_outcomes((profile(1), profile(2)), rates)
+    assert small.recommendation.action == (
+        "Retention first: churn 33% here (7 of 21) against 6.8% overall. Act."
+    )
+    assert small.outcome_notes[0].startswith("Churn: 33% of this segment (7 of 21) against")
+    assert "of 200" not in large.recommendation.retention
+
+
 def test_high_response_puts_targeting_first() -> None:
     response = [1.0] * 40 + [0.0] * 60 + [1.0] * 5 + [0.0] * 95
     rates = outcome_rates(

@@ -360,12 +360,16 @@ def test_advice_follows_the_buying_rhythm_not_only_the_relative_scores(tmp_path:
     assert segment.recommendation.action.startswith("Not lapsed: 100% still buy at their usual")
     assert "about every 400 days" in segment.recommendation.action
     assert segment.recommendation.rule.endswith("adjusted to their buying rhythm")
+    assert segment.recommendation.campaign == grid.rhythm["in_rhythm_campaign"]
+    assert segment.recommendation.retention == grid.rhythm["in_rhythm_retention"]
+    assert segment.recommendation.products == by_name["At risk"].texts["products"]
     assert "0% are overdue" in segment.description
     # They bought every 100 days: 330 days is past twice that, the win-back stands.
     limit = 330 / OVERDUE_FACTOR
     segment, rfm = _named_from_cells(at_risk_cells, summary, interval=limit - 1)
     assert rfm.segments[0].overdue_share == 1
     assert segment.recommendation.action == by_name["At risk"].texts["action"]
+    assert segment.recommendation.campaign == by_name["At risk"].texts["campaign"]
     # Exactly twice the interval is not yet overdue.
     segment, rfm = _named_from_cells(at_risk_cells, summary, interval=limit)
     assert rfm.segments[0].overdue_share == 0
