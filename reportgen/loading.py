@@ -27,6 +27,15 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # A number written with a decimal comma, and optionally dots between groups of thousands:
 # 1,5  -3,25  1.234,5  1234  (European spreadsheets' exports).
 _DECIMAL_COMMA = r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+# Money as spreadsheets format it: a currency sign or code before or after, commas between
+# thousands, a minus or accountants' parentheses for negatives: $1,234.50  -€12.00
+# (1,234.00)  1,234.50 USD. Only with a dot as the decimal mark (a decimal comma with
+# thousands dots is read_decimal_commas' business).
+CURRENCY = r"[$€£¥₹]|USD|EUR|GBP|CHF|CAD|AUD|JPY|INR"
+FORMATTED_MONEY = (
+    rf"\(?[-+]?\s*(?:{CURRENCY})?\s*[-+]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?"
+    rf"\s*(?:{CURRENCY})?\)?"
+)
 # An unnamed column with values in at most this share of rows is a spreadsheet's leftover
 # (empty columns past the table, a few notes beside it), dropped with a note; with more it
 # holds data that cannot be used without a name, and the file is refused.
@@ -150,6 +159,14 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str, tuple[str, .
         raise DataError(_parse_problem(path, delimiter, error)) from None
     description = f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
     frame, notes = drop_unnamed_leftovers(frame, header, path)
+    # Where commas separate the values, commas inside one are thousands; elsewhere they
+    # may be decimal commas, so only values with a currency sign are taken here.
+    frame, money = read_formatted_money(frame, with_currency_only=delimiter != ",")
+    if money:
+        description += (
+            "; amounts with currency signs or commas between thousands ($1,234.50) read as "
+            f"numbers in {_listing(money)}"
+        )
     if delimiter != ",":
         frame, converted, thousands = read_decimal_commas(frame)
         if converted:
@@ -291,6 +308,44 @@ def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], l
             thousands.append(column)
         converted[column] = pd.to_numeric(numbers).reindex(values.index)
     return (frame.assign(**converted) if converted else frame), decimal, thousands
+
+
+def read_formatted_money(
+    frame: pd.DataFrame, with_currency_only: bool = False
+) -> tuple[pd.DataFrame, list[str]]:
+    """Read text columns whose every value is money as spreadsheets format it as numbers.
+
+    Every value present must look like FORMATTED_MONEY, and some must have a currency
+    sign or a comma (otherwise the column was not text for this reason); with
+    ``with_currency_only``, a currency sign. Parentheses around a value make it
+    negative, as accountants write it.
+
+    Returns:
+        The table, and the columns read.
+    """
+    converted: dict[str, pd.Series] = {}
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.dropna().astype(str).str.strip()
+        text = text[text != ""]
+        marks = CURRENCY if with_currency_only else rf",|{CURRENCY}"
+        if text.empty or not text.str.contains(marks, regex=True).any():
+            continue
+        if not text.str.fullmatch(FORMATTED_MONEY).all():
+            continue
+        numbers = pd.to_numeric(money_digits(text), errors="coerce")
+        if numbers.isna().any():
+            continue
+        negative = text.str.startswith("(") & text.str.endswith(")")
+        converted[column] = numbers.where(~negative, -numbers.abs()).reindex(values.index)
+    return (frame.assign(**converted) if converted else frame), list(converted)
+
+
+def money_digits(text: pd.Series) -> pd.Series:
+    """FORMATTED_MONEY texts as plain number texts: signs, spaces, commas, parentheses gone."""
+    return text.str.replace(rf"{CURRENCY}|[\s,()]", "", regex=True)
 
 
 def _listing(columns: list[str], shown: int = 5) -> str:

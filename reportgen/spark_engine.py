@@ -76,6 +76,7 @@ from reportgen.transactions import (
     date_expression,
     decide_date_order,
     left_out_customers,
+    number_sql,
     order_summary,
     plan_from_head,
     refuse_customer_table_settings,
@@ -418,10 +419,7 @@ def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
     def number(name: str | None) -> str:
         if name is None:
             return "CAST(NULL AS DOUBLE)"
-        value = column(name)
-        if name in plan.decimal_comma:
-            value = f"replace(replace({value}, '.', ''), ',', '.')"
-        return f"try_cast({value} AS DOUBLE)"
+        return number_sql(column(name), name, plan, SPARK)
 
     customer = text(roles.customer, markers=True)
     if plan.float_ids:

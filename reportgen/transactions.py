@@ -39,7 +39,14 @@ import pandas as pd
 
 from reportgen.contract import OrderSummary, SuspectItem, Table
 from reportgen.errors import DataError, SettingsError
-from reportgen.loading import DELIMITER_NAMES, ENCODING_NAMES, EXTRA_MISSING, sniff_delimiter
+from reportgen.loading import (
+    CURRENCY,
+    DELIMITER_NAMES,
+    ENCODING_NAMES,
+    EXTRA_MISSING,
+    FORMATTED_MONEY,
+    sniff_delimiter,
+)
 from reportgen.settings import InputKind, Settings
 
 log = logging.getLogger(__name__)
@@ -183,6 +190,8 @@ _DATE_PATTERNS = {
 }
 _NUMBER = re.compile(r"^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+_MONEY_TEXT = re.compile(rf"^(?:{FORMATTED_MONEY})$")
+_MONEY_MARK = re.compile(rf",|{CURRENCY}")
 _FLOAT_ID = re.compile(r"^\d+\.0$")
 # The date part of a date text, as SQL extracts it before parsing.
 _SQL_DATE_PART = r"^\s*([0-9]{8}|[0-9]{1,4}[/.-][0-9]{1,2}[/.-][0-9]{1,4})"
@@ -243,6 +252,8 @@ class OrderPlan:
     roles: Roles
     reason: str
     decimal_comma: tuple[str, ...] = ()
+    # Money written with currency signs or commas between thousands ($1,234.50).
+    formatted_money: tuple[str, ...] = ()
     other_customer_columns: tuple[str, ...] = ()
     # Customer IDs written as floats (17850.0: pandas' export of an ID column with gaps).
     float_ids: bool = False
@@ -385,12 +396,18 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         for column in (roles.amount, roles.quantity, roles.price)
         if column is not None and _share(head[column], _DECIMAL_COMMA) > 0.5
     )
+    formatted_money = tuple(
+        column
+        for column in (roles.amount, roles.quantity, roles.price)
+        if column is not None and column not in decimal_comma and _is_formatted_money(head[column])
+    )
     assert roles.customer is not None
     return OrderPlan(
         source=source,
         roles=roles,
         reason=_reason(roles, evidence, forced),
         decimal_comma=decimal_comma,
+        formatted_money=formatted_money,
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
         attributes=customer_attributes(head, roles, others),
@@ -611,7 +628,22 @@ def date_kind(values: pd.Series) -> str | None:
 
 
 def _is_number(values: pd.Series) -> bool:
-    return _share(values, _NUMBER) >= NUMBER_SHARE
+    return _share(values, _NUMBER) >= NUMBER_SHARE or _is_formatted_money(values)
+
+
+def _is_formatted_money(values: pd.Series) -> bool:
+    return _share(values, _MONEY_TEXT) >= NUMBER_SHARE and _share(values, _MONEY_MARK) > 0
+
+
+def number_sql(value: str, column: str, plan: OrderPlan, dialect: Dialect) -> str:
+    """SQL: a line's number read from its text ``value`` (NULL when it is not one), with
+    the column's decimal commas or money formatting undone."""
+    if column in plan.decimal_comma:
+        value = f"replace(replace({value}, '.', ''), ',', '.')"
+    elif column in plan.formatted_money:
+        # Accountants' parentheses are rare in order lines: they fail the cast (NULL).
+        value = dialect.replace_all(value, rf"{CURRENCY}|[\s,]", "")
+    return f"TRY_CAST({value} AS DOUBLE)"
 
 
 def _has_decimals(values: pd.Series) -> bool:
@@ -1179,9 +1211,7 @@ def _stage_lines(
         if column is None:
             return "CAST(NULL AS DOUBLE)"
         value = f"trim({_column_sql(source, column)})"  # markers fail the cast: NULL
-        if column in plan.decimal_comma:
-            value = f"replace(replace({value}, '.', ''), ',', '.')"
-        return f"TRY_CAST({value} AS DOUBLE)"
+        return number_sql(value, column, plan, DUCKDB)
 
     customer = text(roles.customer, markers=True)
     if plan.float_ids:

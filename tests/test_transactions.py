@@ -353,6 +353,27 @@ def test_a_european_export_semicolons_decimal_commas_and_dotted_dates(tmp_path: 
     assert totals.summary.last_date == date(2024, 3, 20)
 
 
+def test_money_with_currency_signs_and_thousands_commas_is_money(tmp_path: Path) -> None:
+    # A spreadsheet's currency format: without reading it, the export had "no money column".
+    frame = pd.DataFrame(
+        {
+            "Customer ID": ["C1", "C1", "C2", "C2", "C3"] * 4,
+            "Order Date": ["2024-03-02", "2024-03-16", "2024-03-03", "2024-03-20", "2024-03-05"]
+            * 4,
+            "Invoice": [f"INV{n}" for n in range(20)],
+            "Amount": ["$1,234.50", "$5.00", "€12.25", "-$2.00", "3,000.00 USD"] * 4,
+        }
+    )
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None and plan.roles.amount == "Amount"
+    assert plan.formatted_money == ("Amount",)
+    totals = aggregate_orders(plan, OrderOptions()).frame
+    assert totals.loc["C1", "monetary"] == pytest.approx(4 * 1239.5)
+    # The minus sign makes a return: netted against the purchases.
+    assert totals.loc["C2", "monetary"] == pytest.approx(4 * (12.25 - 2.0))
+    assert totals.loc["C3", "monetary"] == pytest.approx(4 * 3000.0)
+
+
 def test_customer_ids_written_as_floats_lose_the_point_zero(tmp_path: Path) -> None:
     frame = _retail_lines()
     frame["CustomerID"] = pd.to_numeric(frame["CustomerID"].replace("", None))  # 17850.0
