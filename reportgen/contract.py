@@ -871,6 +871,11 @@ class OrderSummary:
     attributes: tuple[str, ...] = ()
     # The column that numbers the lines, if any (transactions.line_id_column).
     line_id: str | None = None
+    # Lines whose status says the sale did not happen, their value, and the statuses
+    # seen that say so (transactions.VOID_STATUS).
+    void_lines: int = 0
+    void_value: float = 0.0
+    void_statuses: tuple[str, ...] = ()
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

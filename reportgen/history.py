@@ -58,6 +58,7 @@ _ORDER_ROLE_SETTINGS = (
     "price_column",
     "order_column",
     "item_column",
+    "status_column",
 )
 # Settings a run with --previous takes over unless given again.
 INHERITED_SETTINGS = (

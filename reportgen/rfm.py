@@ -380,6 +380,14 @@ def order_quality(
             f"{summary.excluded_lines:,} lines of the excluded items "
             f"({', '.join(summary.excluded_items)}) are left out."
         )
+    if summary.void_lines:
+        seen = f" ({', '.join(summary.void_statuses)})" if summary.void_statuses else ""
+        worth = f", worth {summary.void_value:,.2f}," if summary.has_money else ""
+        notes.append(
+            f"{summary.void_lines:,} lines whose {summary.role('status')} says the sale did "
+            f"not happen{seen}{worth} are left out: not purchases. Other statuses are "
+            "counted as sales."
+        )
     if summary.suspect_items:
         listed = ", ".join(f"{item.code} ({item.lines:,} lines)" for item in summary.suspect_items)
         codes = ", ".join(f'"{item.code}"' for item in summary.suspect_items)
@@ -455,6 +463,7 @@ _SOURCE_ROLES: dict[str, tuple[ColumnKind, str]] = {
     "amount": ("numeric", "the value of the line: spend"),
     "quantity": ("numeric", "times the price: the value of the line"),
     "price": ("numeric", "times the quantity (if any): the value of the line"),
+    "status": ("categorical", "lines whose status says the sale did not happen are left out"),
 }
 
 

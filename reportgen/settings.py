@@ -117,6 +117,7 @@ class Settings:
     price_column: str | None = None
     order_column: str | None = None
     item_column: str | None = None
+    status_column: str | None = None
     date_format: str | None = None
     as_of: str | None = None
     exclude_items: tuple[str, ...] = ()
@@ -367,6 +368,7 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "price": ("price_column", str, False),
     "order": ("order_column", str, False),
     "item": ("item_column", str, False),
+    "status": ("status_column", str, False),
     "date_format": ("date_format", str, False),
     "as_of": ("as_of", str, False),
     "exclude_items": ("exclude_items", list, False),

@@ -437,16 +437,18 @@ def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
     if plan.line_id is not None:  # as transactions._stage_lines
         staged += f", {text(plan.line_id)} AS line_key"
         line_key = ", line_key"
-    return f"""SELECT customer, date_text, order_key, item, quantity, price, amount{kept},
-       COUNT(*) AS copies
+    return f"""SELECT customer, date_text, order_key, item, status_text, quantity, price,
+       amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
+         {text(roles.status)} AS status_text,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount{staged}
   FROM reportgen_source
 ) AS source
-GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}{line_key}"""
+GROUP BY customer, date_text, order_key, item, status_text, quantity, price,
+         amount{kept}{line_key}"""
 
 
 def _date_order(spark: Any, plan: OrderPlan, date_format: str | None) -> tuple[str | None, str]:

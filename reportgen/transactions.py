@@ -72,6 +72,11 @@ SHOWN_SUSPECT_ITEMS = 8
 REVENUE_WINDOW_DAYS = 365
 DUCKDB_MEMORY_LIMIT = "1GB"
 MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
+# A status (lower-cased) that says the sale did not happen: Cancelled, canceled, Voided,
+# Refunded, Declined, Payment failed, Rejected; Storniert, annulé, anulado.
+VOID_STATUS = r"cancel|void|refund|declin|reject|fail|storn|annul|anul"
+# A status column is named so (not "State": a US state is a place).
+_STATUS_NAMES = ("status", "statut")
 
 _HINTS: dict[str, tuple[str, ...]] = {
     # English first; then the usual words of German, French, Spanish, Italian, Dutch and
@@ -208,6 +213,9 @@ class Roles:
     price: str | None = None
     order: str | None = None
     item: str | None = None
+    # An order or payment status: lines whose status says the sale did not happen
+    # (cancelled, voided, refunded, failed: VOID_STATUS) are left out.
+    status: str | None = None
 
     @property
     def has_money(self) -> bool:
@@ -224,6 +232,7 @@ class Roles:
             "quantity": self.quantity,
             "price": self.price,
             "amount": self.amount,
+            "status": self.status,
         }
         return {role: column for role, column in pairs.items() if column is not None}
 
@@ -259,6 +268,8 @@ class OrderPlan:
     float_ids: bool = False
     # Columns that hold one category per customer (Segment, Country): they describe segments.
     attributes: tuple[str, ...] = ()
+    # The statuses in the first lines that say a sale did not happen (Roles.status).
+    void_statuses: tuple[str, ...] = ()
     # A column that numbers the lines (Row ID): two lines it tells apart are two purchases.
     line_id: str | None = None
 
@@ -408,6 +419,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         reason=_reason(roles, evidence, forced),
         decimal_comma=decimal_comma,
         formatted_money=formatted_money,
+        void_statuses=_void_statuses(head, roles.status),
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
         attributes=customer_attributes(head, roles, others),
@@ -687,6 +699,9 @@ def _detect_roles(
     non_dates = [c for c in columns if c not in dates]
     order = pick("order", [c for c in non_dates if not _hinted(c, "customer")])
     item = pick("item", [c for c in non_dates if not _hinted(c, "customer")])
+    status = given.status or _status_column(head, [c for c in non_dates if c not in taken])
+    if status is not None:
+        taken.add(status)
     customer = given.customer
     others: tuple[str, ...] = ()
     unnamed = all(_key(c).startswith("column") for c in columns)  # no header line
@@ -737,8 +752,27 @@ def _detect_roles(
     if amount is not None and price is not None and given.price is None:
         price = None  # an amount per line is given: no need to multiply
     evidence["date_kind"] = dates.get(date_column) if date_column else None
-    roles = Roles(customer, date_column, amount, quantity, price, order, item)
+    roles = Roles(customer, date_column, amount, quantity, price, order, item, status)
     return roles, evidence, others
+
+
+def _void_statuses(head: pd.DataFrame, column: str | None) -> tuple[str, ...]:
+    """The distinct statuses of ``column`` in the first lines that say a sale did not happen."""
+    if column is None:
+        return ()
+    values = head[column].dropna().astype(str).str.strip()
+    return tuple(sorted(set(values[values.str.lower().str.contains(VOID_STATUS, regex=True)])))
+
+
+def _status_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
+    """The first column named as a status with a value that says a sale did not happen."""
+    for column in columns:
+        if not any(name in _key(column) for name in _STATUS_NAMES):
+            continue
+        values = head[column].dropna().astype(str).str.lower()
+        if values.str.contains(VOID_STATUS, regex=True).any():
+            return column
+    return None
 
 
 def _not_money(name: str) -> bool:
@@ -959,13 +993,19 @@ def prepared_lines_sql(
         else "FALSE"
     )
     bad_price = "price <= 0" if roles.price is not None else "FALSE"
+    void = (
+        f"COALESCE({dialect.matches('lower(status_text)', VOID_STATUS)}, FALSE)"
+        if roles.status is not None
+        else "FALSE"
+    )
     return f"""
 parsed AS (
-  SELECT customer, date_text, order_key, item, quantity, price, copies{carried},
+  SELECT customer, date_text, order_key, item, status_text, quantity, price, copies{carried},
          {day} AS day,
          {exact_money(value)} AS value,
          CASE WHEN {cancelled} THEN 1 ELSE 0 END AS cancelled,
          CASE WHEN {excluded} THEN 1 ELSE 0 END AS excluded,
+         CASE WHEN {void} THEN 1 ELSE 0 END AS void,
          CASE WHEN {bad_price} THEN 1 ELSE 0 END AS bad_price
   FROM {source}
 ),
@@ -973,6 +1013,7 @@ flagged AS (
   SELECT parsed.*,
          CASE WHEN cancelled = 1 OR quantity < 0 OR value < 0 THEN 1 ELSE 0 END AS is_return,
          CASE WHEN excluded = 1 THEN 'excluded'
+              WHEN void = 1 THEN 'void'
               WHEN bad_price = 1 THEN 'bad_price'
               WHEN day IS NULL THEN 'no_date'
               ELSE 'ok' END AS status
@@ -1058,6 +1099,8 @@ SELECT SUM(copies) AS lines_read,
        SUM(CASE WHEN status = 'ok' AND value = 0 THEN 1 ELSE 0 END) AS zero_value_lines,
        SUM(CASE WHEN status = 'excluded' THEN 1 ELSE 0 END) AS excluded_lines,
        {money_sum("CASE WHEN status = 'excluded' THEN value ELSE 0 END")} AS excluded_value,
+       SUM(CASE WHEN status = 'void' THEN 1 ELSE 0 END) AS void_lines,
+       {money_sum("CASE WHEN status = 'void' THEN value ELSE 0 END")} AS void_value,
        SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN 1 ELSE 0 END) AS return_lines,
        {money_sum("CASE WHEN status = 'ok' AND is_return = 1 THEN abs(value) ELSE 0 END")}
            AS returned_value,
@@ -1231,15 +1274,18 @@ def _stage_lines(
         line_key = ", line_key"
     connection.execute(
         f"""CREATE TEMP TABLE lines AS
-SELECT customer, date_text, order_key, item, quantity, price, amount{kept}, COUNT(*) AS copies
+SELECT customer, date_text, order_key, item, status_text, quantity, price, amount{kept},
+       COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
+         {text(roles.status)} AS status_text,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount{staged}
   FROM {relation}
 ) AS source
-GROUP BY customer, date_text, order_key, item, quantity, price, amount{kept}{line_key}"""
+GROUP BY customer, date_text, order_key, item, status_text, quantity, price,
+         amount{kept}{line_key}"""
     )
 
 
@@ -1484,6 +1530,8 @@ STAT_NAMES = (
     "zero_value_lines",
     "excluded_lines",
     "excluded_value",
+    "void_lines",
+    "void_value",
     "return_lines",
     "returned_value",
     "after_lines",
@@ -1537,6 +1585,9 @@ def order_summary(
         source_columns=tuple(plan.source.columns),
         attributes=plan.attributes,
         line_id=plan.line_id,
+        void_lines=int(values["void_lines"] or 0),
+        void_value=float(values["void_value"] or 0.0),
+        void_statuses=plan.void_statuses,
     )
 
 
@@ -1567,6 +1618,7 @@ def order_options(settings: Settings) -> OrderOptions:
             price=settings.price_column,
             order=settings.order_column,
             item=settings.item_column,
+            status=settings.status_column,
         ),
         date_format=settings.date_format,
         as_of=date.fromisoformat(settings.as_of) if settings.as_of else None,

@@ -140,6 +140,34 @@ def test_generated_order_lines_agree_with_the_local_engine(spark: Any, tmp_path:
     assert (tmp_path / "spark" / "not_segmented.csv").read_bytes() == left_out
 
 
+def test_money_formats_statuses_and_two_digit_years_agree(spark: Any, tmp_path: Path) -> None:
+    """The order-line rules whose SQL differs between engines: currency formatting,
+    cancelled statuses, two-digit years."""
+    rng = np.random.default_rng(3)
+    lines = 600
+    frame = pd.DataFrame(
+        {
+            "ORDERNUMBER": [f"{10100 + n}" for n in range(lines)],
+            "ORDERDATE": [
+                f"{rng.integers(1, 13)}/{rng.integers(1, 29)}/{rng.choice(['98', '03', '04'])} 0:00"
+                for _ in range(lines)
+            ],
+            "STATUS": rng.choice(["Shipped", "Shipped", "Shipped", "Cancelled", "On Hold"], lines),
+            "CUSTOMERNAME": [f"Customer {n}" for n in rng.integers(0, 80, lines)],
+            "SALES": [f"${value:,.2f}" for value in rng.lognormal(6, 1, lines)],
+        }
+    )
+    path = tmp_path / "sales.parquet"  # text columns, as a CSV would give them
+    frame.to_parquet(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
+    assert local_rfm is not None and spark_rfm is not None
+    assert local_rfm.orders.void_lines == int((frame["STATUS"] == "Cancelled").sum())
+    assert local_rfm.orders.first_date is not None and local_rfm.orders.first_date.year == 1998
+    _same_counts(spark_rfm.orders, local_rfm.orders)
+
+
 def _same_counts(spark_summary: Any, local_summary: Any) -> None:
     """Every count of what happened to the lines, and every sum of money, exactly (money is
     summed as decimals by both engines)."""

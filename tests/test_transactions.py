@@ -374,6 +374,42 @@ def test_money_with_currency_signs_and_thousands_commas_is_money(tmp_path: Path)
     assert totals.loc["C3", "monetary"] == pytest.approx(4 * 3000.0)
 
 
+def test_lines_whose_status_says_the_sale_did_not_happen_are_left_out(tmp_path: Path) -> None:
+    days = [(1, 6), (1, 9), (2, 9), (3, 9), (3, 19), (4, 19), (5, 19), (5, 20)]
+    later = ("Shipped", "Shipped", "Refunded")
+    frame = pd.DataFrame(
+        {
+            "ORDERNUMBER": [f"{10100 + n}" for n in range(8)],
+            "ORDERDATE": [f"{month}/{day}/2003" for month, day in days],
+            "SALES": [3000.0, 1000.0, 200.0, 100.0, 70.0, 10.0, 10.0, 5.0],
+            "STATUS": [*("Shipped", "Cancelled", "Shipped", "Disputed", "On Hold"), *later],
+            "CUSTOMERNAME": ["Ann", "Ann", "Bob", "Bob", "Cid", "Cid", "Ann", "Cid"],
+            # A US state is a place, not a status.
+            "STATE": ["NY", "NY", "CA", "CA", "MA", "MA", "NY", "MA"],
+        }
+    )
+    path = _write(tmp_path, frame)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.status == "STATUS"
+    assert plan.void_statuses == ("Cancelled", "Refunded")
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.frame.loc["Ann", "monetary"] == 3010.0  # the cancelled 1,000 is not spend
+    assert totals.frame.loc["Ann", "frequency"] == 2
+    assert totals.frame.loc["Bob", "monetary"] == 300.0  # a dispute is still a sale
+    summary = totals.summary
+    assert (summary.void_lines, summary.void_value) == (2, 1005.0)
+    # Named in the config, a status column is used even without a telling name.
+    renamed = frame.rename(columns={"STATUS": "Outcome"})
+    options = OrderOptions(roles=Roles(status="Outcome"))
+    plan = plan_orders(_write(tmp_path, renamed), options)
+    assert plan is not None and plan.roles.status == "Outcome"
+    assert aggregate_orders(plan, options).summary.void_lines == 2
+    # Without a status that says so, nothing is left out.
+    plain = frame.assign(STATUS="Shipped")
+    plan = plan_orders(_write(tmp_path, plain), OrderOptions())
+    assert plan is not None and plan.roles.status is None
+
+
 def test_customer_ids_written_as_floats_lose_the_point_zero(tmp_path: Path) -> None:
     frame = _retail_lines()
     frame["CustomerID"] = pd.to_numeric(frame["CustomerID"].replace("", None))  # 17850.0
