@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 # How the report names the status of a tracked segment.
 _SEGMENT_STATUSES = {"kept": "same segment", "new": "new this month", "gone": "gone"}
+# Page 1 names at most this many of the features it says customers were grouped by.
+GROUPED_BY_SHOWN = 6
 
 
 @functools.cache
@@ -158,7 +160,12 @@ def k_marks(score: KScore, choice: KChoice) -> str:
 def grouped_by(report: Report) -> str:
     """What the customers were grouped by, as the summary says it (report and email)."""
     if report.rfm is None:
-        return ", ".join(report.display(column) for column in report.feature_columns)
+        names = [report.display(column) for column in report.feature_columns]
+        if len(names) <= GROUPED_BY_SHOWN + 1:
+            return ", ".join(names)
+        # Page 1 is read, not scanned: the full list is in the methodology.
+        rest = len(names) - GROUPED_BY_SHOWN
+        return f"{', '.join(names[:GROUPED_BY_SHOWN])} and {rest} more measures"
     if report.rfm.orders.has_money:
         return (
             "how recently and how often they bought and how much they spent "

@@ -1,10 +1,17 @@
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
 import pytest
 
-from reportgen.templating import bar_pixels, bar_width, environment
+from reportgen.templating import (
+    GROUPED_BY_SHOWN,
+    bar_pixels,
+    bar_width,
+    environment,
+    grouped_by,
+)
 
 
 @pytest.mark.parametrize(
@@ -83,3 +90,14 @@ def test_an_unstable_segments_action_comes_with_a_caution() -> None:
         "Unstable segment (stability 0.56): test on a sample before a full campaign."
     )
     assert caution(dataclasses.replace(segment, stability=0.7, untrusted=False)) == ""
+
+
+def test_page_one_names_a_few_features_and_counts_the_rest() -> None:
+    def report(count: int) -> SimpleNamespace:
+        columns = [f"Mnt{n}" for n in range(count)]
+        return SimpleNamespace(rfm=None, feature_columns=columns, display=lambda c: c.lower())
+
+    shown = grouped_by(report(GROUPED_BY_SHOWN + 1))  # type: ignore[arg-type]
+    assert shown.endswith(f"mnt{GROUPED_BY_SHOWN}")  # one more is named, not counted
+    many = grouped_by(report(15))  # type: ignore[arg-type]
+    assert many == f"mnt0, mnt1, mnt2, mnt3, mnt4, mnt5 and {15 - GROUPED_BY_SHOWN} more measures"
