@@ -565,7 +565,7 @@ def _no_sharp_groups(chosen_k: int, scores: Sequence[KScore], split: KScore | No
             f"These customers fall sharply into two groups ({_brief(split)}), but no finer "
             f"division from {scores[0].k} to {scores[-1].k} segments holds up. The "
             f"{chosen_k} segments below subdivide those groups along tendencies: {usage} "
-            "An analyst can ask for the two-group split with --k-min 2."
+            "Where fixed target lists are needed, ask for the two-group split (setting: k_min = 2)."
         )
     return (
         "These customers do not fall into sharply separated groups. The "

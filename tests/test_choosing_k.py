@@ -101,7 +101,7 @@ def test_a_plain_split_that_holds_is_pointed_out_when_nothing_finer_does() -> No
     assert choice.structure_note is not None
     assert choice.structure_note.startswith("These customers fall sharply into two groups")
     assert choice.structure_note.endswith(
-        "An analyst can ask for the two-group split with --k-min 2."
+        "Where fixed target lists are needed, ask for the two-group split (setting: k_min = 2)."
     )
     assert choose_k(matrix(values), k_min=2, k_max=8, seed=42).chosen_k == 2
 
