@@ -319,7 +319,10 @@ def clean_table(
         short_names={column: settings.labels.get(column) or short_name(column) for column in used},
         quality=quality,
         kinds={column: kinds[column] for column in frame.columns},
-        display_names={column: display_name(column, settings.units) for column in frame.columns},
+        display_names={
+            column: display_name(column, {**table.units, **settings.units})
+            for column in frame.columns
+        },
         outcomes=roles_found.outcomes,
         uncapped=uncapped,
     )

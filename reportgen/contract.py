@@ -83,6 +83,8 @@ class Table:
     description: str
     # What reading changed, for the data-quality notes (unnamed leftover columns dropped).
     notes: tuple[str, ...] = ()
+    # Units the file itself wrote: the one currency sign of a column of formatted money.
+    units: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -876,6 +878,8 @@ class OrderSummary:
     void_lines: int = 0
     void_value: float = 0.0
     void_statuses: tuple[str, ...] = ()
+    # The currency the export writes its money in ("$"), when it says so.
+    currency: str = ""
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

@@ -63,6 +63,7 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
     """
     scan = _scan(path)
     notes: tuple[str, ...] = ()
+    units: dict[str, str] = {}
     if scan.head.startswith(_ZIP_MAGIC):
         frame, description, notes = _read_excel(path, sheet)
     elif scan.head.startswith(_PARQUET_MAGIC):
@@ -70,12 +71,19 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
         frame, description = _read_parquet(path)
     else:
         _refuse_sheet(sheet, path, "a text table")
-        frame, description, notes = _read_text(path, scan)
+        frame, description, notes, units = _read_text(path, scan)
     if frame.empty:
         raise DataError(f"{path} has a header but no customer rows; export the table again.")
     frame.columns = [str(name).strip() for name in frame.columns]
     log.debug("read %d rows x %d columns (%s)", *frame.shape, description)
-    return Table(frame=frame, path=path, sha256=scan.sha256, description=description, notes=notes)
+    return Table(
+        frame=frame,
+        path=path,
+        sha256=scan.sha256,
+        description=description,
+        notes=notes,
+        units={str(column).strip(): unit for column, unit in units.items()},
+    )
 
 
 def is_workbook(path: Path) -> bool:
@@ -137,7 +145,9 @@ def _scan(path: Path) -> _Scan:
     return _Scan(digest.hexdigest(), head, len(head) < _HEAD, utf8)
 
 
-def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
+def _read_text(
+    path: Path, scan: _Scan
+) -> tuple[pd.DataFrame, str, tuple[str, ...], dict[str, str]]:
     encoding = _text_encoding(path, scan)
     text = scan.head.decode(encoding, errors="ignore")
     if not scan.complete:
@@ -162,10 +172,11 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str, tuple[str, .
     # Where commas separate the values, commas inside one are thousands; elsewhere they
     # may be decimal commas, so only values with a currency sign are taken here.
     frame, money = read_formatted_money(frame, with_currency_only=delimiter != ",")
+    units = {column: sign for column, sign in money.items() if sign}
     if money:
         description += (
             "; amounts with currency signs or commas between thousands ($1,234.50) read as "
-            f"numbers in {_listing(money)}"
+            f"numbers in {_listing(list(money))}"
         )
     if delimiter != ",":
         frame, converted, thousands = read_decimal_commas(frame)
@@ -176,7 +187,7 @@ def _read_text(path: Path, scan: _Scan) -> tuple[pd.DataFrame, str, tuple[str, .
                 "; commas between thousands (1,730 = 1730) read as numbers in "
                 + _listing(thousands)
             )
-    return frame, description, notes
+    return frame, description, notes, units
 
 
 def drop_unnamed_leftovers(
@@ -312,7 +323,7 @@ def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], l
 
 def read_formatted_money(
     frame: pd.DataFrame, with_currency_only: bool = False
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read text columns whose every value is money as spreadsheets format it as numbers.
 
     Every value present must look like FORMATTED_MONEY, and some must have a currency
@@ -321,9 +332,11 @@ def read_formatted_money(
     negative, as accountants write it.
 
     Returns:
-        The table, and the columns read.
+        The table, and the columns read, each with its currency sign or code when every
+        value that has one has the same ("" otherwise).
     """
     converted: dict[str, pd.Series] = {}
+    signs: dict[str, str] = {}
     for column in frame.columns:
         values = frame[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
@@ -340,7 +353,9 @@ def read_formatted_money(
             continue
         negative = text.str.startswith("(") & text.str.endswith(")")
         converted[column] = numbers.where(~negative, -numbers.abs()).reindex(values.index)
-    return (frame.assign(**converted) if converted else frame), list(converted)
+        found = set(text.str.extract(f"({CURRENCY})", expand=False).dropna())
+        signs[column] = found.pop() if len(found) == 1 else ""
+    return (frame.assign(**converted) if converted else frame), signs
 
 
 def money_digits(text: pd.Series) -> pd.Series:

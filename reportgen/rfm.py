@@ -70,6 +70,7 @@ _RHYTHM_TEXTS = ("in_rhythm", "in_rhythm_campaign", "in_rhythm_retention", "gone
 NEGLIGIBLE_RECENT_SHARE = 0.05
 
 FEATURES = ("recency_days", "frequency", "monetary")
+MONEY_MEASURES = ("monetary", "average_order_value")
 DISPLAY = {
     "recency_days": "Days since last purchase",
     "frequency": "Orders",
@@ -285,6 +286,9 @@ def customer_table(
     frame = customers[[*features, *profile]].reset_index(drop=True)
     short = {**SHORT, **{column: column.lower() for column in attributes}}
     display = {**DISPLAY, **{column: column for column in attributes}}
+    if summary.currency:
+        for column in MONEY_MEASURES:
+            display[column] = f"{DISPLAY[column]} ({summary.currency})"
     if not summary.has_orders:
         short["frequency"], display["frequency"] = "purchase days", "Purchase days"
     id_column = summary.role("customer") or "customer"

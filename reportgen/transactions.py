@@ -270,6 +270,8 @@ class OrderPlan:
     attributes: tuple[str, ...] = ()
     # The statuses in the first lines that say a sale did not happen (Roles.status).
     void_statuses: tuple[str, ...] = ()
+    # The one currency sign the money columns are written with ("$1,234.50"), if any.
+    currency: str = ""
     # A column that numbers the lines (Row ID): two lines it tells apart are two purchases.
     line_id: str | None = None
 
@@ -420,6 +422,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         decimal_comma=decimal_comma,
         formatted_money=formatted_money,
         void_statuses=_void_statuses(head, roles.status),
+        currency=_currency(head, formatted_money),
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
         attributes=customer_attributes(head, roles, others),
@@ -754,6 +757,14 @@ def _detect_roles(
     evidence["date_kind"] = dates.get(date_column) if date_column else None
     roles = Roles(customer, date_column, amount, quantity, price, order, item, status)
     return roles, evidence, others
+
+
+def _currency(head: pd.DataFrame, columns: Sequence[str]) -> str:
+    """The currency sign or code of formatted money columns, when they all use one."""
+    found: set[str] = set()
+    for column in columns:
+        found |= set(head[column].dropna().str.extract(f"({CURRENCY})", expand=False).dropna())
+    return found.pop() if len(found) == 1 else ""
 
 
 def _void_statuses(head: pd.DataFrame, column: str | None) -> tuple[str, ...]:
@@ -1588,6 +1599,7 @@ def order_summary(
         void_lines=int(values["void_lines"] or 0),
         void_value=float(values["void_value"] or 0.0),
         void_statuses=plan.void_statuses,
+        currency=plan.currency,
     )
 
 

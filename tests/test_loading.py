@@ -226,18 +226,20 @@ def test_money_as_spreadsheets_format_it_is_read_as_numbers(tmp_path: Path) -> N
         "CustomerID,Income,Balance,Zip,Note\n"
         '1,"$38,188.59","(1,000.00)",02134,a\n'
         '2,"$34,446.34",-€12.00,02135,b\n'
-        '3,"£1,000",1234.50 USD,02136,$ off\n',
+        '3,"$1,000",1234.50 USD,02136,$ off\n',
         encoding="utf-8",
     )
     table = load_table(path)
     assert table.frame["Income"].tolist() == [38188.59, 34446.34, 1000.0]
     assert table.frame["Balance"].tolist() == [-1000.0, -12.0, 1234.5]
     assert "read as numbers in 'Income', 'Balance'" in table.description
+    # Income is all dollars: its unit; Balance mixes currencies: none.
+    assert table.units == {"Income": "$"}
     # Codes with leading zeros and text with a sign in it stay as they are.
     assert table.frame["Note"].tolist() == ["a", "b", "$ off"]
     frame, read = read_formatted_money(pd.DataFrame({"plain": ["1", "2"], "ids": ["A-1", "B-2"]}))
-    assert read == [] and frame["plain"].tolist() == ["1", "2"]
+    assert not read and frame["plain"].tolist() == ["1", "2"]
     # In a file where commas may be decimal commas, only values with a currency sign.
     text = pd.DataFrame({"Code": ["1,234,567", "2,000,000"], "Spend": ["$1,234.50", "$5"]})
     frame, read = read_formatted_money(text, with_currency_only=True)
-    assert read == ["Spend"] and frame["Code"].tolist() == ["1,234,567", "2,000,000"]
+    assert read == {"Spend": "$"} and frame["Code"].tolist() == ["1,234,567", "2,000,000"]

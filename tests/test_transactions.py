@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import DataError, SettingsError
+from reportgen.rfm import customer_table
 from reportgen.transactions import (
     NET_NEGATIVE,
     RETURNS_ONLY,
@@ -372,6 +373,14 @@ def test_money_with_currency_signs_and_thousands_commas_is_money(tmp_path: Path)
     # The minus sign makes a return: netted against the purchases.
     assert totals.loc["C2", "monetary"] == pytest.approx(4 * (12.25 - 2.0))
     assert totals.loc["C3", "monetary"] == pytest.approx(4 * 3000.0)
+    assert plan.currency == ""  # dollars, euros: no one unit
+    dollars = frame.assign(Amount=frame["Amount"].str.replace("€", "$").str.replace(" USD", ""))
+    plan = plan_orders(_write(tmp_path, dollars), OrderOptions())
+    assert plan is not None and plan.currency == "$"
+    summary = aggregate_orders(plan, OrderOptions()).summary
+    assert summary.currency == "$"
+    clean = customer_table(aggregate_orders(plan, OrderOptions()).frame, summary)
+    assert clean.display("monetary") == "Net spend ($)"
 
 
 def test_lines_whose_status_says_the_sale_did_not_happen_are_left_out(tmp_path: Path) -> None:
