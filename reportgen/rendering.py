@@ -58,8 +58,9 @@ def _fit_headline(html: str, parse: Callable[[str], Any]) -> str:
 
     The trials render only the document up to the end of the first section (page 1's
     content): first as it is, then HEADLINE_HEIGHTS_MM by bisection (a smaller map fits
-    wherever a larger one does), so three heights take at most two trials; the smallest
-    height is kept when none fits.
+    wherever a larger one does), so three heights take at most two trials. When none
+    fits, the map opens page 2 at its full height, and the next section follows it on
+    that page instead of leaving it four-fifths empty.
     """
     end = html.find("</section>")
     if end < 0 or HEADLINE_ID not in html:
@@ -73,13 +74,16 @@ def _fit_headline(html: str, parse: Callable[[str], Any]) -> str:
         return text.replace("</head>", style + "</head>", 1)
 
     heights = sorted(HEADLINE_HEIGHTS_MM, reverse=True)
-    low, high, chosen = 0, len(heights) - 1, heights[-1]
+    low, high, chosen = 0, len(heights) - 1, None
     while low <= high:
         middle = (low + high) // 2
         if _pushed_off_page_one(parse(styled(page_one, heights[middle])).render()):
             low = middle + 1
         else:
             chosen, high = heights[middle], middle - 1
+    if chosen is None:
+        flow = "<style>section#summary + section { break-before: auto; }</style>"
+        return html.replace("</head>", flow + "</head>", 1)
     return styled(html, chosen)
 
 
