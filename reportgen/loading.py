@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -388,11 +389,19 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
     chosen = sheet if sheet is not None else names[0]
     if chosen not in names:
         raise DataError(f"{path} has no sheet {chosen!r}; its sheets are: {', '.join(names)}.")
-    try:
-        rows = pd.read_excel(workbook, sheet_name=chosen, header=None, na_values=EXTRA_MISSING)
-    except Exception as error:  # openpyxl raises many types for a damaged sheet
-        detail = " ".join(str(error).split())
-        raise DataError(f"Cannot read sheet {chosen!r} of {path}: {detail}.") from None
+    rows = _sheet_rows(workbook, chosen, path)
+    # A table too long for one sheet (Excel stops at 1,048,576 rows) is split over sheets
+    # with the same header, as Online Retail II is by year: read them as one table.
+    continued: list[str] = []
+    others: list[str] = []
+    if sheet is None and not rows.empty:
+        for name in names[1:]:
+            head = _sheet_rows(workbook, name, path, nrows=1)
+            same = not head.empty and list(head.iloc[0]) == list(rows.iloc[0])
+            (continued if same else others).append(name)
+    if continued:
+        parts = [rows, *(_sheet_rows(workbook, name, path).iloc[1:] for name in continued)]
+        rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
         others = [name for name in names if name != chosen]
         hint = (
@@ -413,7 +422,28 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
             numbers = pd.to_numeric(frame[column], errors="coerce")
             if numbers.notna().sum() == frame[column].notna().sum():
                 frame[column] = numbers
-    return frame, f"Excel workbook, sheet {chosen!r}", notes
+    description = f"Excel workbook, sheet {chosen!r}"
+    if continued:
+        listed = ", ".join(repr(name) for name in [chosen, *continued])
+        description = f"Excel workbook, sheets {listed} (the same columns: read as one table)"
+    if others:
+        notes = (
+            *notes,
+            f"The workbook's other sheets ({', '.join(repr(n) for n in others)}) have other "
+            "columns and were not read; choose one with --sheet.",
+        )
+    return frame, description, notes
+
+
+def _sheet_rows(workbook: Any, name: str, path: Path, nrows: int | None = None) -> pd.DataFrame:
+    """A sheet's cells, header row included (``nrows``: only the first rows)."""
+    try:
+        return pd.read_excel(
+            workbook, sheet_name=name, header=None, na_values=EXTRA_MISSING, nrows=nrows
+        )
+    except Exception as error:  # openpyxl raises many types for a damaged sheet
+        detail = " ".join(str(error).split())
+        raise DataError(f"Cannot read sheet {name!r} of {path}: {detail}.") from None
 
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, str]:

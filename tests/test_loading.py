@@ -88,6 +88,29 @@ def test_excel_first_sheet_or_named_sheet(tmp_path: Path) -> None:
         load_table(path, sheet="Sales")
 
 
+def test_a_table_split_over_sheets_with_the_same_columns_is_read_whole(tmp_path: Path) -> None:
+    # Online Retail II: one sheet per year, because a sheet stops at 1,048,576 rows.
+    path = tmp_path / "online_retail_II.xlsx"
+    first = FRAME.assign(CustomerID=[1, 2, 3])
+    second = FRAME.assign(CustomerID=[4, 5, 6])
+    with pd.ExcelWriter(path) as writer:
+        first.to_excel(writer, sheet_name="Year 2009-2010", index=False)
+        second.to_excel(writer, sheet_name="Year 2010-2011", index=False)
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Notes", index=False)
+    table = load_table(path)
+    assert table.frame["CustomerID"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert table.description == (
+        "Excel workbook, sheets 'Year 2009-2010', 'Year 2010-2011' (the same columns: read "
+        "as one table)"
+    )
+    assert table.notes == (
+        "The workbook's other sheets ('Notes') have other columns and were not read; "
+        "choose one with --sheet.",
+    )
+    # A sheet asked for is read alone.
+    assert load_table(path, sheet="Year 2010-2011").frame["CustomerID"].tolist() == [4, 5, 6]
+
+
 def test_parquet_is_recognised_by_content_not_name(tmp_path: Path) -> None:
     path = tmp_path / "export.dat"
     FRAME.to_parquet(path)
