@@ -116,7 +116,8 @@ def write_assignments_csv(
         batch = _segments_table(customer_ids[rows], labels[rows], numbers, names)
         if extra is not None:
             for column in extra.columns:
-                batch = batch.append_column(str(column), pa.array(extra[column].to_numpy()[rows]))
+                values = pa.Array.from_pandas(extra[column].iloc[rows])  # NA -> empty cell
+                batch = batch.append_column(str(column), values)
         if writer is None:
             writer = arrow_csv.CSVWriter(file, batch.schema, write_options=options)
         writer.write_table(batch)

@@ -67,6 +67,7 @@ from reportgen.rfm import (
     Grid,
     customer_groups,
     customer_table,
+    days_between_purchases,
     describe_segments,
     grid_path,
     load_grid,
@@ -564,6 +565,8 @@ class OrderInput:
         extra = self.customers[columns].reset_index(drop=True)
         extra["rfm_score"] = self.scores["rfm_score"].to_numpy()
         extra["rfm_group"] = customer_groups(self.scores, self.grid).to_numpy()
+        if "tenure_days" in self.customers:
+            extra["days_between_purchases"] = days_between_purchases(self.customers).to_numpy()
         return extra
 
 

@@ -1113,6 +1113,9 @@ class Assignments:
 
             def csv(file: Any) -> None:
                 rows = to_pandas(table.orderBy(_KEY))
+                for name, kind in table.dtypes:  # Spark's nullable integers, not floats
+                    if name in self.extra and kind in ("int", "bigint"):
+                        rows[name] = rows[name].astype("Int64")
                 write_assignments_csv(
                     file,
                     rows["customer_id"],
@@ -1172,6 +1175,11 @@ def assignments(
         assigned = with_rfm_scores(assigned, load_grid(grid_path(settings.rules_path)))
         measures = ("recency_days", "frequency", "monetary")
         extra = (*(c for c in measures if c in assigned.columns), "rfm_score", "rfm_group")
+        if "tenure_days" in assigned.columns:
+            assigned = assigned.withColumn(
+                "days_between_purchases", F.expr(DAYS_BETWEEN_PURCHASES)
+            )
+            extra = (*extra, "days_between_purchases")
     elif clean.id_column is not None:
         identifier = F.col(f"`{clean.id_column}`")
     else:
@@ -1179,6 +1187,13 @@ def assignments(
         identifier = F.row_number().over(Window.orderBy(_KEY))
     frame = assigned.select(_KEY, identifier.alias("customer_id"), "__position", *extra)
     return Assignments(frame, prepared.count, extra)
+
+
+# rfm.days_between_purchases in Spark SQL: whole days, half up, by integer division.
+DAYS_BETWEEN_PURCHASES = (
+    "CASE WHEN frequency > 1 AND tenure_days > recency_days "
+    "THEN (2 * (tenure_days - recency_days) + frequency - 1) DIV (2 * (frequency - 1)) END"
+)
 
 
 def with_rfm_scores(frame: Any, grid: Any) -> Any:

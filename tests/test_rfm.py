@@ -30,6 +30,7 @@ from reportgen.rfm import (
     at_risk_basis,
     concentration,
     customer_table,
+    days_between_purchases,
     describe_segments,
     grid_path,
     load_grid,
@@ -347,6 +348,20 @@ def test_usual_intervals_are_each_customers_own_rhythm_or_the_businesss() -> Non
     nobody_repeats = customers.assign(frequency=1)
     assert np.isnan(usual_intervals(nobody_repeats)).all()
     assert np.isnan(usual_intervals(customers.drop(columns="tenure_days"))).all()
+
+
+def test_days_between_purchases_are_whole_days_rounded_half_up() -> None:
+    customers = pd.DataFrame(
+        {
+            # 81 days over 2 gaps: 40.5 -> 41; 10 over 4: 2.5 -> 3; 7 over 3: 2.33 -> 2.
+            "tenure_days": [101, 20, 17, 30, 10],
+            "recency_days": [20, 10, 10, 30, 10],
+            "frequency": [3, 5, 4, 1, 2],
+        }
+    )
+    days = days_between_purchases(customers)
+    assert days.iloc[:3].tolist() == [41, 3, 2]
+    assert days.iloc[3:].isna().all()  # one purchase; two purchases on one day
 
 
 def test_advice_follows_the_buying_rhythm_not_only_the_relative_scores(tmp_path: Path) -> None:

@@ -135,6 +135,9 @@ def test_generated_order_lines_agree_with_the_local_engine(spark: Any, tmp_path:
     assert list(theirs["customer_id"]) == list(mine["customer_id"])
     for column in ("recency_days", "frequency", "monetary", "rfm_score", "rfm_group"):
         assert (theirs[column] == mine[column]).all(), column
+    days = "days_between_purchases"  # empty for one-day customers in both
+    assert theirs[days].isna().equals(mine[days].isna())
+    assert (theirs[days].dropna() == mine[days].dropna()).all()
     left_out = (tmp_path / "local" / "not_segmented.csv").read_bytes()
     assert left_out.count(b"\n") > 1  # the generated lines have customers with returns only
     assert (tmp_path / "spark" / "not_segmented.csv").read_bytes() == left_out
