@@ -73,8 +73,10 @@ REVENUE_WINDOW_DAYS = 365
 DUCKDB_MEMORY_LIMIT = "1GB"
 MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
 # A status (lower-cased) that says the sale did not happen: Cancelled, canceled, Voided,
-# Refunded, Declined, Payment failed, Rejected; Storniert, annulé, anulado.
-VOID_STATUS = r"cancel|void|refund|declin|reject|fail|storn|annul|anul"
+# Refunded, Declined, Payment failed, Rejected, unavailable; Storniert, annulé, anulado.
+# Not a partial refund (Shopify's partially_refunded): most of that sale stands.
+VOID_STATUS = r"cancel|void|refund|declin|reject|fail|storn|annul|anul|unavailab"
+PARTIAL_STATUS = "partial"
 # A status column is named so (not "State": a US state is a place).
 _STATUS_NAMES = ("status", "statut")
 
@@ -95,6 +97,8 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "cust",
         "kunde",
         "klant",
+        # Small shops key their exports by e-mail (Shopify, WooCommerce, Etsy).
+        "email",
     ),
     "order": (
         "invoice",
@@ -691,7 +695,9 @@ def _detect_roles(
     date_columns = sorted(
         dates,
         key=lambda c: (
-            0 if any(h in _key(c) for h in ("order", "invoice", "purchase", "transaction")) else 1,
+            0
+            if any(h in _key(c) for h in ("order", "invoice", "purchase", "transaction", "created"))
+            else 1,
             1 if any(h in _key(c) for h in ("ship", "deliver", "due", "birth", "signup")) else 0,
             columns.index(c),
         ),
@@ -736,6 +742,15 @@ def _detect_roles(
             returning = int((days.groupby(present).nunique() > 1).sum())
             evidence["returning_customers"] = returning
             evidence["returning_share"] = returning / max(present.nunique(), 1)
+        # Every customer has an order of their own: a column with far fewer values than
+        # customers is something else a name hint matched ('Billing Country' for "bill").
+        if (
+            order is not None
+            and given.order is None
+            and head[order].nunique() < (present.nunique() / 2)
+        ):
+            taken.discard(order)
+            order = None
     money = [c for c in numbers if c not in taken]
     amount = pick("amount", [c for c in money if not _not_money(c)])
     quantity = pick("quantity", [c for c in money if not _not_money(c)])
@@ -772,7 +787,13 @@ def _void_statuses(head: pd.DataFrame, column: str | None) -> tuple[str, ...]:
     if column is None:
         return ()
     values = head[column].dropna().astype(str).str.strip()
-    return tuple(sorted(set(values[values.str.lower().str.contains(VOID_STATUS, regex=True)])))
+    return tuple(sorted(set(values[_is_void(values)])))
+
+
+def _is_void(values: pd.Series) -> pd.Series:
+    """Whether each status says the sale did not happen (VOID_STATUS, not PARTIAL_STATUS)."""
+    lower = values.str.lower()
+    return lower.str.contains(VOID_STATUS, regex=True) & ~lower.str.contains(PARTIAL_STATUS)
 
 
 def _status_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
@@ -780,8 +801,7 @@ def _status_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
     for column in columns:
         if not any(name in _key(column) for name in _STATUS_NAMES):
             continue
-        values = head[column].dropna().astype(str).str.lower()
-        if values.str.contains(VOID_STATUS, regex=True).any():
+        if _is_void(head[column].dropna().astype(str)).any():
             return column
     return None
 
@@ -1005,7 +1025,8 @@ def prepared_lines_sql(
     )
     bad_price = "price <= 0" if roles.price is not None else "FALSE"
     void = (
-        f"COALESCE({dialect.matches('lower(status_text)', VOID_STATUS)}, FALSE)"
+        f"COALESCE({dialect.matches('lower(status_text)', VOID_STATUS)} "
+        f"AND NOT {dialect.matches('lower(status_text)', PARTIAL_STATUS)}, FALSE)"
         if roles.status is not None
         else "FALSE"
     )
