@@ -64,6 +64,10 @@ PARTS_SHOWN = 3
 # A customer is overdue when their last purchase lies more than this many of their usual
 # intervals between purchases in the past (rfm.toml's [rhythm] explains why).
 OVERDUE_FACTOR = 2.0
+# A customer's own usual interval needs this many purchases: one gap between two orders
+# is no rhythm (a customer with two orders 480 days apart, silent for 883 days, would be
+# "within their rhythm"). Others are judged by the median interval of those who have one.
+RHYTHM_PURCHASES = 3
 _RHYTHM_TEXTS = ("in_rhythm", "in_rhythm_campaign", "in_rhythm_retention", "gone_quiet")
 # Below this share of their lifetime spend, the last 12 months no longer say what the
 # customers at risk are worth (a lapsed base): page 1 shows their lifetime spend instead.
@@ -210,9 +214,9 @@ def usual_intervals(customers: pd.DataFrame) -> np.ndarray:
     """Each customer's usual days between purchases: the days from their first to their
     last purchase divided by the purchases after the first.
 
-    Customers who bought on one day only have no rhythm of their own: they get the
-    median interval of the others, the business's rhythm. NaN for everyone when nobody
-    bought on two different days, or when the table has no tenure.
+    Customers without a rhythm of their own (fewer than RHYTHM_PURCHASES purchases, or
+    all on one day) get the median interval of the others, the business's rhythm. NaN
+    for everyone when nobody has one, or when the table has no tenure.
     """
     if "tenure_days" not in customers:
         return np.full(len(customers), np.nan)
@@ -227,9 +231,9 @@ def usual_intervals(customers: pd.DataFrame) -> np.ndarray:
 
 
 def days_between_purchases(customers: pd.DataFrame) -> pd.Series:
-    """Each repeat buyer's usual interval in whole days, rounded half up (segments.csv);
-    missing for customers who bought on one day only. Integer arithmetic, so the Spark
-    engine's SQL (spark_engine.DAYS_BETWEEN_PURCHASES) gives the same days."""
+    """Each repeat buyer's (repeat_buyers) usual interval in whole days, rounded half up,
+    for segments.csv; missing for the others. Integer arithmetic, so the Spark engine's
+    SQL (spark_engine.DAYS_BETWEEN_PURCHASES) gives the same days."""
     span = customers["tenure_days"] - customers["recency_days"]
     gaps = customers["frequency"] - 1
     days = (2 * span + gaps) // (2 * gaps).where(repeat_buyers(customers))
@@ -237,11 +241,12 @@ def days_between_purchases(customers: pd.DataFrame) -> pd.Series:
 
 
 def repeat_buyers(customers: pd.DataFrame) -> np.ndarray:
-    """Whether each customer bought on two different days or more: a rhythm of their own."""
+    """Whether each customer has a rhythm of their own: RHYTHM_PURCHASES purchases or more,
+    not all on one day."""
     if "tenure_days" not in customers:
         return np.zeros(len(customers), dtype=bool)
     span = (customers["tenure_days"] - customers["recency_days"]).to_numpy(dtype=float)
-    return (customers["frequency"].to_numpy(dtype=float) > 1) & (span > 0)
+    return (customers["frequency"].to_numpy(dtype=float) >= RHYTHM_PURCHASES) & (span > 0)
 
 
 def overdue(customers: pd.DataFrame, intervals: np.ndarray) -> np.ndarray:
@@ -770,13 +775,17 @@ def _qualified_names(
     names: Sequence[str], mixed: Sequence[bool], customers: pd.DataFrame, labels: np.ndarray
 ) -> list[str]:
     """Names, with "mixed" where no group or pair of groups holds a majority, and a
-    qualifier where segments share a name: the measure they differ on most."""
+    qualifier where segments share a name or its leading group: the measure they differ
+    on most."""
     words: list[list[str]] = [
         ["mixed"] if is_mixed and " & " not in name else []
         for name, is_mixed in zip(names, mixed, strict=True)
     ]
-    for name in dict.fromkeys(names):
-        positions = [index for index, other in enumerate(names) if other == name]
+    # Segments led by the same group ("Hibernating", "Hibernating & Promising") are told
+    # apart too: their group mixes are alike, so the measure they differ on says more.
+    leads = [name.split(" & ")[0] for name in names]
+    for lead in dict.fromkeys(leads):
+        positions = [index for index, other in enumerate(leads) if other == lead]
         if len(positions) < 2:
             continue
         medians = {
@@ -867,7 +876,10 @@ def _rhythm_action(
         return grid.rhythm["in_rhythm"].format(share=share, days=days), True
     if not group.lapsed and overdue_share > MAJORITY:
         share = format_percent(overdue_share)
-        return f"{grid.rhythm['gone_quiet'].format(share=share, days=days)} {action}", True
+        quiet = grid.rhythm["gone_quiet"].format(share=share, days=days)
+        if share == format_percent(1.0):
+            return quiet, True
+        return f"{quiet} For the others: {action[0].lower()}{action[1:]}", True
     return action, False
 
 
@@ -882,20 +894,38 @@ def _part_actions(
 ) -> tuple[RecommendationPart, ...]:
     """The action for each sizeable RFM group of a mixed segment, judged on its own
     customers' rhythm."""
-    parts = []
-    for share in mix[:PARTS_SHOWN]:
-        if share.share < PART_SHARE:
-            break
-        inside = own_groups == share.name
+
+    def action_for(group: Group, inside: np.ndarray) -> tuple[str, bool]:
         known = not np.isnan(intervals[inside]).all()
-        action, _ = _rhythm_action(
-            by_name[share.name],
+        return _rhythm_action(
+            group,
             float(late[inside].mean()) if known else None,
             float(steady[inside].mean()) if known else None,
             float(np.median(intervals[inside])) if known else None,
             grid,
         )
-        parts.append(RecommendationPart(share.name, share.share, action))
+
+    shown = [share for share in mix[:PARTS_SHOWN] if share.share >= PART_SHARE]
+    actions = [action_for(by_name[s.name], own_groups == s.name) for s in shown]
+    # Lapsed-looking groups that are all still in rhythm get one action, judged on them
+    # together, not the same sentence twice with different figures.
+    in_rhythm = [
+        share
+        for share, (_, adjusted) in zip(shown, actions, strict=True)
+        if adjusted and by_name[share.name].lapsed
+    ]
+    parts = []
+    for share, (action, _) in zip(shown, actions, strict=True):
+        if len(in_rhythm) > 1 and share in in_rhythm:
+            if share is not in_rhythm[0]:
+                continue
+            names = [other.name for other in in_rhythm]
+            inside = np.isin(own_groups, names)
+            action, _ = action_for(by_name[share.name], inside)
+            total = sum(other.share for other in in_rhythm)
+            parts.append(RecommendationPart(" & ".join(names), total, action))
+        else:
+            parts.append(RecommendationPart(share.name, share.share, action))
     return tuple(parts)
 
 

@@ -60,6 +60,7 @@ from reportgen.contract import (
     transform_values,
 )
 from reportgen.errors import DataError, SettingsError
+from reportgen.rfm import RHYTHM_PURCHASES
 from reportgen.settings import DEFAULT_SPARK_MASTER, Settings
 from reportgen.transactions import (
     EXTRA_MISSING,
@@ -1176,9 +1177,7 @@ def assignments(
         measures = ("recency_days", "frequency", "monetary")
         extra = (*(c for c in measures if c in assigned.columns), "rfm_score", "rfm_group")
         if "tenure_days" in assigned.columns:
-            assigned = assigned.withColumn(
-                "days_between_purchases", F.expr(DAYS_BETWEEN_PURCHASES)
-            )
+            assigned = assigned.withColumn("days_between_purchases", F.expr(DAYS_BETWEEN_PURCHASES))
             extra = (*extra, "days_between_purchases")
     elif clean.id_column is not None:
         identifier = F.col(f"`{clean.id_column}`")
@@ -1191,7 +1190,7 @@ def assignments(
 
 # rfm.days_between_purchases in Spark SQL: whole days, half up, by integer division.
 DAYS_BETWEEN_PURCHASES = (
-    "CASE WHEN frequency > 1 AND tenure_days > recency_days "
+    f"CASE WHEN frequency >= {RHYTHM_PURCHASES} AND tenure_days > recency_days "
     "THEN (2 * (tenure_days - recency_days) + frequency - 1) DIV (2 * (frequency - 1)) END"
 )
 

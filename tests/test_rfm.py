@@ -391,8 +391,12 @@ def test_advice_follows_the_buying_rhythm_not_only_the_relative_scores(tmp_path:
     # Loyal customers (R 3: 190 days ago) who bought every 20 days have gone quiet.
     segment, _ = _named_from_cells([(3, 5)] * 10, summary, interval=20)
     action = segment.recommendation.action
-    assert action.startswith("100% have gone quiet") and "about 20 days" in action
-    assert action.endswith(by_name["Loyal"].texts["action"])
+    assert action == grid.rhythm["gone_quiet"].format(share="100%", days="20")
+    # When only most have, the group's advice is for the others.
+    segment, _ = _named_from_cells([(3, 5)] * 8 + [(5, 5)] * 2, summary, interval=30)
+    loyal = by_name["Loyal"].texts["action"]
+    assert segment.recommendation.action.startswith("80% have gone quiet")
+    assert segment.recommendation.action.endswith(f"For the others: {loyal[0].lower()}{loyal[1:]}")
     # Without a rhythm (no tenure) the playbook is used as it is.
     segment, rfm = _named_from_cells(at_risk_cells, summary)
     assert rfm.segments[0].overdue_share is None
@@ -439,6 +443,15 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
     assert f"lapsed revenue (lifetime): the {len(at_risk):,} customers in At risk" in html
     # summary.json gives each segment's mix of RFM groups, as segments.csv has them.
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    # ... and page 1's figures and actions, as the report shows them.
+    behaviour = summary["purchase_behaviour"]
+    assert behaviour["customers_at_risk"] == len(at_risk)
+    assert behaviour["headline"] == "lifetime"
+    assert f"{behaviour['lifetime_revenue_at_risk']:,.0f}" == lifetime
+    assert behaviour["reference_date"] == "2027-01-01"
+    for segment in summary["segments"]:
+        for part in segment["recommendations"]["parts"]:
+            assert part["action"] in html.replace("&#39;", "'")
     for segment in summary["segments"]:
         members = segments.loc[segments["segment"] == segment["number"], "rfm_group"]
         expected = members.value_counts(normalize=True).to_dict()
