@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from reportgen.contract import Changes, CleanTable, KChoice, KScore, Report, Segmentation
+from reportgen.contract import (
+    Changes,
+    CleanTable,
+    KChoice,
+    KScore,
+    Report,
+    RfmSummary,
+    Segmentation,
+)
 from reportgen.errors import OutputError
 from reportgen.spreadsheet import neutralize_formula
 from reportgen.swap import claim_output_dir, replace_folder
@@ -197,10 +205,16 @@ def summary_json(report: Report) -> bytes:
                     "campaign": segment.recommendation.campaign,
                     "retention": segment.recommendation.retention,
                     "products": segment.recommendation.products,
+                    # A segment without a majority RFM group: the action for each part.
+                    "parts": [
+                        {"rfm_group": part.group, "share": part.share, "action": part.action}
+                        for part in segment.recommendation.parts
+                    ],
                 },
             }
             for segment in report.segments
         ],
+        "purchase_behaviour": _rfm_summary(report.rfm),
         "population_means": {
             level.column: level.population_mean for level in report.segments[0].features
         },
@@ -210,6 +224,40 @@ def summary_json(report: Report) -> bytes:
         "versions": dict(report.versions),
     }
     return (json.dumps(summary, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _rfm_summary(rfm: RfmSummary | None) -> dict[str, Any] | None:
+    """Page 1's purchase-behaviour figures, and each segment's RFM row (order lines only)."""
+    if rfm is None:
+        return None
+    return {
+        "reference_date": rfm.reference_date.isoformat(),
+        "at_risk_groups": list(rfm.risk_groups),
+        "customers_at_risk": rfm.customers_at_risk,
+        "overdue_customers_at_risk": rfm.overdue_at_risk,
+        "revenue_at_risk_last_12_months": rfm.revenue_at_risk,
+        "lifetime_revenue_at_risk": rfm.lifetime_at_risk,
+        "headline": rfm.at_risk_basis,
+        "top_10_percent_revenue_share": rfm.top10_share,
+        "top_20_percent_revenue_share": rfm.top20_share,
+        "net_revenue": rfm.total_revenue,
+        "segments": [
+            {
+                "number": row.number,
+                "revenue": row.revenue,
+                "revenue_share": row.revenue_share,
+                "average_order_value": row.average_order_value,
+                "median_recency_days": row.median_recency,
+                "median_frequency": row.median_frequency,
+                "median_monetary": row.median_monetary,
+                "returned_share": row.returned_share,
+                "last_12_months": row.last_12_months,
+                "overdue_share": row.overdue_share,
+                "usual_interval_days": row.usual_interval,
+            }
+            for row in rfm.segments
+        ],
+    }
 
 
 def _k_summary(choice: KChoice | None) -> dict[str, Any] | None:
