@@ -419,6 +419,41 @@ def test_lines_whose_status_says_the_sale_did_not_happen_are_left_out(tmp_path: 
     assert plan is not None and plan.roles.status is None
 
 
+def test_a_shop_export_keyed_by_email_with_a_billing_country(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    customers = [f"cust{n:03d}@example.com" for n in range(60)]
+    rows = []
+    for order in range(300):
+        customer = customers[int(rng.integers(0, 60))]
+        status = ["paid", "paid", "refunded", "partially_refunded"][order % 4]
+        rows.append(
+            (
+                f"#{1000 + order}",
+                customer,
+                status,
+                f"2024-0{1 + order % 9}-1{order % 9}",
+                f"${rng.integers(10, 500)}.00",
+                "US" if order % 3 else "CA",
+            )
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=["Name", "Email", "Financial Status", "Created at", "Total", "Billing Country"],
+    )
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None
+    assert (plan.roles.customer, plan.roles.date, plan.roles.amount) == (
+        "Email",
+        "Created at",
+        "Total",
+    )
+    # 'bill' is an order hint, but two countries cannot number 300 orders.
+    assert plan.roles.order is None
+    summary = aggregate_orders(plan, OrderOptions()).summary
+    # Refunded orders are left out; a partial refund is still (mostly) a sale.
+    assert summary.void_lines == 75 and summary.void_statuses == ("refunded",)
+
+
 def test_customer_ids_written_as_floats_lose_the_point_zero(tmp_path: Path) -> None:
     frame = _retail_lines()
     frame["CustomerID"] = pd.to_numeric(frame["CustomerID"].replace("", None))  # 17850.0
