@@ -23,8 +23,8 @@ Column roles, decided here and shown in the data-quality section (the config's
   or giving an age over 100, are implausible and treated as missing.
 - numeric: a measure, clustered on by default; categorical: text, profiled.
 
-Values: missing numbers are filled with the median, missing categories with the most
-common value; but a money or total column missing exactly where a tenure, age or other
+Values: missing numbers are filled with the median, missing categories of features with
+the most common value, and those of descriptive columns are shown as "(not given)"; but a money or total column missing exactly where a tenure, age or other
 duration is 0 (a total not billed yet) is filled with 0. In the features, extreme
 outliers (beyond three times the 1st-99th percentile range past either percentile, e.g.
 an income 20 times the usual) are capped at that bound (the exploring table still
@@ -98,6 +98,8 @@ _ORDER_FORMATS = {"ymd": "%Y-%m-%d", "dmy": "%d-%m-%Y", "mdy": "%m-%d-%Y", "comp
 # A mostly numeric column with a few stray strings ("n/a", "-") is numeric with gaps.
 _NUMERIC_SHARE = 0.9
 MAX_CODES = 10
+# What a missing value of a descriptive category column is shown as (never guessed).
+NOT_GIVEN = "(not given)"
 MOSTLY_MISSING = 0.5
 FREE_TEXT_SHARE = 0.9
 # Near-copies are looked for among at most this many candidate measures, before the cap.
@@ -263,6 +265,11 @@ def clean_table(
                 f"{duration} is 0, who have had no time to accrue any (a median would "
                 "invent an amount)"
             )
+        elif missing and kinds[column] == "categorical" and column not in features:
+            # A description is not a distance: a blank province is not Ontario, and a
+            # blank name on an order's second line is not the most common customer.
+            filled[column] = frame[column].astype(object).where(frame[column].notna(), NOT_GIVEN)
+            details[column].append(f"{missing:,} missing shown as {NOT_GIVEN!r}, not guessed")
         elif missing:
             filled[column], how = _fill(frame[column], kinds[column], column, table)
             details[column].append(f"{missing:,} missing filled with {how}")

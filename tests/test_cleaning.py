@@ -32,13 +32,14 @@ def test_duplicates_dropped_and_missing_values_filled(tmp_path: Path, make_setti
     quality = result.quality
     assert (quality.rows_read, quality.duplicate_rows, quality.rows_kept) == (5, 1, 4)
     assert result.frame["Income"].tolist() == [10.0, 20.0, 20.0, 40.0]  # median of 10, 20, 40
-    assert result.frame["Gender"].tolist() == ["F", "F", "F", "M"]
+    # A description is not guessed: a missing gender is shown as not given.
+    assert result.frame["Gender"].tolist() == ["F", "(not given)", "F", "M"]
     by_name = {column.name: column for column in quality.columns}
     assert (by_name["Income"].missing, by_name["Income"].note) == (
         1,
         "1 missing filled with the median (20)",
     )
-    assert by_name["Gender"].note == "1 missing filled with the most common value (F)"
+    assert by_name["Gender"].note == "1 missing shown as '(not given)', not guessed"
     assert (by_name["CustomerID"].role, by_name["Income"].role) == ("id", "feature")
     assert result.customer_ids.tolist() == [1, 2, 3, 4]
 
