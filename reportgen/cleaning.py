@@ -24,12 +24,12 @@ Column roles, decided here and shown in the data-quality section (the config's
 - numeric: a measure, clustered on by default; categorical: text, profiled.
 
 Values: missing numbers are filled with the median, missing categories of features with
-the most common value, and those of descriptive columns are shown as "(not given)"; but a money or total column missing exactly where a tenure, age or other
-duration is 0 (a total not billed yet) is filled with 0. In the features, extreme
-outliers (beyond three times the 1st-99th percentile range past either percentile, e.g.
-an income 20 times the usual) are capped at that bound (the exploring table still
-summarises the values before the cap). Negative values in money-like columns are
-reported.
+the most common value, and those of descriptive columns are shown as "(not given)"; but
+a money or total column missing exactly where a tenure, age or other duration is 0 (a
+total not billed yet) is filled with 0. In the features, extreme outliers (beyond three
+times the 1st-99th percentile range past either percentile, e.g. an income 20 times the
+usual) are capped at that bound (the exploring table still summarises the values before
+the cap). Negative values in money-like columns are reported.
 """
 
 from __future__ import annotations
@@ -889,6 +889,8 @@ def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> st
         return f"left out: the same value ({values.dropna().iloc[0]}) for every customer"
     if kind == "categorical" and distinct >= FREE_TEXT_SHARE * rows and rows > 20:
         return "left out: free text (a different value in almost every row)"
+    if kind != "numeric" and roles.is_personal_data(column):
+        return "left out: personal data (says who the customer is, not what a segment is like)"
     return None
 
 

@@ -319,6 +319,33 @@ def is_code_name(name: str) -> bool:
     return bool(_CODE_WORDS & set(words(name))) or name.strip().lower() in _CODE_WORDS
 
 
+# Names of columns that say who a person is or how to reach them, not what they are like.
+_PERSON_NAME_WORDS = {"first", "last", "given", "family", "full", "middle", "billing", "shipping"}
+_CONTACT_WORDS = {"email", "mail", "phone", "mobile", "telephone", "tel", "fax", "street"}
+# 'Accepts Email Marketing', 'Phone verified': a yes/no about the customer, not the contact.
+_FLAG_NAME_WORDS = {"accepts", "accept", "opt", "optin", "consent", "marketing", "verified"}
+
+
+def is_personal_data(name: str) -> bool:
+    """Whether a column's name says it holds personal data: a person's name, an e-mail,
+    a phone or a street address ('First Name', 'Address1'); not a city, region, country or
+    postal code, which can describe a segment (a postal area is a category: see
+    is_code_name)."""
+    parts = words(name)
+    if not parts or _FLAG_NAME_WORDS & set(parts):
+        return False
+    joined = "".join(parts)
+    if joined in ("name", "surname", "lastname", "firstname", "fullname", "customername"):
+        return True
+    if "name" in parts and (_PERSON_NAME_WORDS & set(parts) or parts[0] in ("customer", "contact")):
+        return True
+    if {"surname"} & set(parts) or _CONTACT_WORDS & set(parts):
+        return True
+    # An address line ('Address1', 'Address Line 2'), not 'Address City'.
+    places = {"city", "country", "province", "state", "region", "zip", "postal", "code"}
+    return "address" in parts and not places & set(parts)
+
+
 def is_shared_code(name: str, values: pd.Series) -> bool:
     """Whether numbers with an ID-like name repeat: the store, plan or branch customers share.
 

@@ -519,3 +519,26 @@ def test_negative_fees_and_charges_are_noted_by_the_one_money_word_list(
     assert "negative" not in notes(result)["Discount"]
     assert roles.names_money("MonthlyCharges") and roles.names_money("MntWines")
     assert roles.MONEY_WORDS <= roles.MEASURE_WORDS
+
+
+@pytest.mark.parametrize(
+    ("name", "personal"),
+    [
+        ("First Name", True),
+        ("Last Name", True),
+        ("CustomerName", True),
+        ("Billing Name", True),
+        ("Default Address Zip", False),
+        ("Address1", True),
+        ("Phone", True),
+        ("Email", True),
+        ("Default Address City", False),
+        ("Default Address Country Code", False),
+        ("Accepts Email Marketing", False),
+        ("Product Name", False),
+        ("Region", False),
+        ("Gender", False),
+    ],
+)
+def test_personal_data_is_told_from_descriptions_by_name(name: str, personal: bool) -> None:
+    assert roles.is_personal_data(name) is personal
