@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import logging
 import platform
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,9 +26,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import __version__
-from reportgen.choosing_k import attach_stability, choose_k
 from reportgen.cleaning import clean_table
-from reportgen.clustering import fit_segments
 from reportgen.contract import (
     CleanTable,
     FeatureMatrix,
@@ -53,7 +53,6 @@ from reportgen.outputs import (
     write_atomically,
     write_segments_csv,
 )
-from reportgen.plotting import make_charts
 from reportgen.profiling import (
     Rule,
     category_mixes,
@@ -205,7 +204,7 @@ def analyse(
             check_features(previous.model, table, settings)
     orders = None
     if plan is not None:
-        with _stage("Aggregating order lines"):
+        with _stage("Aggregating order lines"), _importing_ahead(settings.make_pdf):
             orders = _order_input(plan, settings)
         clean, features = orders.clean, orders.features
         source_name, input_sha256 = settings.input_path.name, orders.sha256
@@ -278,6 +277,8 @@ def _describe(
         outcomes = outcome_rates(clean, segmentation)
         segments = with_outcomes(segments, outcomes)
         if k_choice is not None:
+            from reportgen.choosing_k import attach_stability
+
             segments = attach_stability(segments, features, segmentation, k_choice, settings.seed)
         rfm = None
         if orders is not None:
@@ -310,6 +311,8 @@ def _describe(
         for warning in changes.warnings:
             log.warning("%s", warning)
     with _stage("Drawing charts"):
+        from reportgen.plotting import make_charts
+
         charts = make_charts(
             features,
             exploration,
@@ -438,6 +441,8 @@ def _segment(
         return None, segmentation, [drift] if drift else []
     k_choice = _choose_k(settings, features, previous)
     with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
+        from reportgen.clustering import fit_segments
+
         segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
         if previous:
             segmentation = track_segments(previous.model, segmentation, features)
@@ -446,6 +451,8 @@ def _segment(
 
 def _choose_k(settings: Settings, features: FeatureMatrix, previous: PreviousRun | None) -> KChoice:
     with _stage("Choosing the number of segments"):
+        from reportgen.choosing_k import choose_k
+
         return choose_k(
             features,
             k_min=settings.k_min,
@@ -613,6 +620,38 @@ def package_versions() -> dict[str, str]:
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     return versions
+
+
+# What the stages after the aggregation import: about 3 s of one core (scikit-learn and
+# the scipy.stats it loads, matplotlib and seaborn, WeasyPrint).
+_LATER_MODULES = ("reportgen.choosing_k", "reportgen.clustering", "reportgen.plotting")
+
+
+@contextlib.contextmanager
+def _importing_ahead(pdf: bool) -> Iterator[None]:
+    """Import the later stages' libraries in a thread while the block runs.
+
+    DuckDB releases the GIL while it aggregates, so at a million order lines most of the
+    import time is hidden behind the aggregation. The thread is joined when the block
+    ends, whatever happens in it: nothing is half-imported when the charts fork.
+    """
+    modules = _LATER_MODULES + (("weasyprint",) if pdf else ())
+    thread = threading.Thread(
+        target=_import_quietly, args=(modules,), name="reportgen-imports", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _import_quietly(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # imported again where it is needed, and fails there
+            log.debug("Importing %s ahead failed: %s", name, error)
 
 
 @contextlib.contextmanager
