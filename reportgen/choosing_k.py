@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import logging
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -46,9 +48,17 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from threadpoolctl import ThreadpoolController
 
 from reportgen.config import EVIDENCE_SAMPLE_SIZE, SILHOUETTE_SAMPLE_SIZE, STABILITY_RESAMPLES
-from reportgen.contract import FeatureMatrix, KChoice, KScore, Segmentation, SegmentProfile
+from reportgen.contract import (
+    FeatureMatrix,
+    KChoice,
+    KScore,
+    ResampleFits,
+    Segmentation,
+    SegmentProfile,
+)
 from reportgen.errors import DataError
 from reportgen.formatting import format_number
+from reportgen.render_pool import shared_map
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +122,35 @@ def choose_k(
     candidates = _candidate_ks(k_min, k_max, distinct, forced_k, previous_k)
     log.info("scoring k = %d..%d on %d customers", candidates[0], candidates[-1], len(points))
 
-    scores = []
+    ks = []
     for k in range(1, max(k_max, candidates[-1]) + 1):
         if k > distinct - 1 and k not in candidates:
             break
-        model = _fit(points, k, seed, _EVIDENCE_RESTARTS)
+        ks.append(k)
+    # Every fit has its own seed and runs on one thread, so the evidence for each k can
+    # be computed in any process, in any order: a forked copy takes a share (Linux).
+    # Costliest first (more segments, more iterations), so neither process waits long.
+    jobs = [(kind, k) for k in reversed(ks) if k in candidates for kind in _KINDS]
+    jobs += [("inertia", k) for k in ks if k not in candidates]
+    results = dict(
+        zip(
+            jobs,
+            shared_map(
+                functools.partial(_evidence_job, points, seed, splits_drawn, resamples_drawn),
+                jobs,
+            ),
+            strict=True,
+        )
+    )
+    scores, predictions = [], {}
+    for k in ks:
         if k not in candidates:
-            scores.append(KScore(k, float(model.inertia_), None, None))
+            scores.append(KScore(k, results["inertia", k], None, None))
             continue
-        scores.append(_score(points, model, k, seed, splits_drawn, resamples_drawn))
-
+        partial, predictions[k] = results["stability", k]
+        score = dataclasses.replace(partial, prediction_strength=results["strength", k])
+        failures = _failures(score)
+        scores.append(dataclasses.replace(score, passes=not failures, failures=failures))
     elbow_k = find_knee([s.k for s in scores], [s.inertia for s in scores])
     rated = [s for s in scores if s.silhouette is not None]
     silhouette_k = max(rated, key=lambda s: s.silhouette or 0.0).k
@@ -158,6 +187,9 @@ def choose_k(
         prediction_strength_threshold=PREDICTION_STRENGTH_THRESHOLD,
         stability_threshold=STABILITY_THRESHOLD,
         min_segment_share=MIN_SEGMENT_SHARE,
+        resample_fits=ResampleFits(chosen_k, seed, _digest(points), tuple(predictions[chosen_k]))
+        if chosen_k in predictions
+        else None,
     )
 
 
@@ -228,8 +260,14 @@ def segment_stability(
     rows, _, resamples = _draw(
         len(features.scaled), choice.sample_size, choice.splits, choice.resamples, seed
     )
-    labels = segmentation.labels[rows]
-    values = _bootstrap_stability(features.scaled[rows], labels, segmentation.k, seed, resamples)
+    labels, points, k = segmentation.labels[rows], features.scaled[rows], segmentation.k
+    kept = choice.resample_fits
+    if kept is not None and (kept.k, kept.seed, kept.sample_digest) == (k, seed, _digest(points)):
+        # The very fits the evidence for this k made: same sample, resamples and seeds.
+        predictions: Sequence[np.ndarray] = kept.predictions
+    else:
+        predictions = _resample_predictions(points, k, seed, resamples)
+    values = _stability(labels, k, resamples, predictions)
     present = np.bincount(labels, minlength=segmentation.k) > 0
     return tuple(float(v) if here else None for v, here in zip(values, present, strict=True))
 
@@ -302,20 +340,44 @@ def _candidate_ks(
     return sorted(ks)
 
 
+# The evidence for one k comes from three independent jobs (see _evidence_job).
+_KINDS = ("stability", "strength")
+
+
+def _evidence_job(
+    points: np.ndarray,
+    seed: int,
+    splits: Sequence[np.ndarray],
+    resamples: Sequence[np.ndarray],
+    job: tuple[str, int],
+) -> Any:
+    """One job of the evidence for k: the fit on the sample with its scores and each
+    segment's bootstrap stability ("stability"), the prediction strength ("strength"),
+    or only the inertia for the elbow ("inertia")."""
+    kind, k = job
+    if kind == "strength":
+        return _prediction_strength(points, k, seed, splits)
+    model = _fit(points, k, seed, _EVIDENCE_RESTARTS)
+    if kind == "inertia":
+        return float(model.inertia_)
+    return _score(points, model, k, seed, resamples)
+
+
 def _score(
     points: np.ndarray,
     model: KMeans,
     k: int,
     seed: int,
-    splits: Sequence[np.ndarray],
     resamples: Sequence[np.ndarray],
-) -> KScore:
+) -> tuple[KScore, list[np.ndarray]]:
+    """The scores of one k but its prediction strength (and verdict), and the resample
+    fits' predictions (which the final segments' stability reuses)."""
     labels = model.labels_
     sizes = np.bincount(labels, minlength=k)
     # Segments in size order, largest first, as the report numbers them.
     order = np.argsort(-sizes, kind="stable")
-    stability = _bootstrap_stability(points, labels, k, seed, resamples)[order]
-    strength = _prediction_strength(points, k, seed, splits)
+    predictions = _resample_predictions(points, k, seed, resamples)
+    stability = _stability(labels, k, resamples, predictions)[order]
     many = len(np.unique(labels)) > 1
     score = KScore(
         k=k,
@@ -331,14 +393,13 @@ def _score(
         if many
         else None,
         stability=float(stability.min()),
-        prediction_strength=strength,
+        prediction_strength=None,
         segment_stability=tuple(float(value) for value in stability),
         segment_shares=tuple(float(size) for size in sizes[order] / len(points)),
         calinski_harabasz=float(calinski_harabasz_score(points, labels)) if many else None,
         davies_bouldin=float(davies_bouldin_score(points, labels)) if many else None,
     )
-    failures = _failures(score)
-    return dataclasses.replace(score, passes=not failures, failures=failures)
+    return score, predictions
 
 
 def _failures(score: KScore) -> tuple[str, ...]:
@@ -389,25 +450,42 @@ def _strength(own: np.ndarray, predicted: np.ndarray, k: int) -> float:
     return float(shares.min()) if len(shares) else 0.0
 
 
-def _bootstrap_stability(
-    points: np.ndarray, labels: np.ndarray, k: int, seed: int, resamples: Sequence[np.ndarray]
-) -> np.ndarray:
-    """Each segment's mean Jaccard similarity with its best match in the resamples."""
-    totals = np.zeros(k)
-    members = np.eye(k, dtype=bool)[labels]
+def _resample_predictions(
+    points: np.ndarray, k: int, seed: int, resamples: Sequence[np.ndarray]
+) -> list[np.ndarray]:
+    """Segment each bootstrap resample; predict the segment of each customer drawn into it."""
+    predictions = []
     for number, rows in enumerate(resamples):
         model = _fit(points[rows], k, child_seed(seed, 1 + number), _RESAMPLE_RESTARTS)
         # Compare on the customers drawn into this resample, each counted once, as
         # clusterboot does; identical points always fall in the same segment.
-        drawn = np.unique(rows)
-        original = members[drawn]
-        again = np.eye(k, dtype=bool)[_predict(model, points[drawn])]
+        predictions.append(_predict(model, points[np.unique(rows)]))
+    return predictions
+
+
+def _stability(
+    labels: np.ndarray,
+    k: int,
+    resamples: Sequence[np.ndarray],
+    predictions: Sequence[np.ndarray],
+) -> np.ndarray:
+    """Each segment's mean Jaccard similarity with its best match in the resamples."""
+    totals = np.zeros(k)
+    members = np.eye(k, dtype=bool)[labels]
+    for rows, predicted in zip(resamples, predictions, strict=True):
+        original = members[np.unique(rows)]
+        again = np.eye(k, dtype=bool)[predicted]
         both = original.T.astype(float) @ again.astype(float)
         either = original.sum(axis=0)[:, None] + again.sum(axis=0)[None, :] - both
         with np.errstate(invalid="ignore", divide="ignore"):
             jaccard = np.where(either > 0, both / either, 0.0)
         totals += jaccard.max(axis=1)
     return totals / max(len(resamples), 1)
+
+
+def _digest(points: np.ndarray) -> str:
+    """A fingerprint of the sample, to know that kept resample fits are for these points."""
+    return hashlib.blake2b(np.ascontiguousarray(points).tobytes(), digest_size=16).hexdigest()
 
 
 def _check_enough_customers(customers: int, distinct: int, forced_k: int | None) -> None:

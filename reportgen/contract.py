@@ -327,6 +327,17 @@ class KScore:
 
 
 @dataclass(frozen=True)
+class ResampleFits:
+    """What the bootstrap resamples' fits for one k predicted, for each resample: the
+    segment of every customer drawn into it (choosing_k), with what they were fitted on."""
+
+    k: int
+    seed: int
+    sample_digest: str
+    predictions: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
 class KChoice:
     """The chosen number of segments and the evidence behind it."""
 
@@ -354,6 +365,9 @@ class KChoice:
     prediction_strength_threshold: float = 0.8
     stability_threshold: float = 0.75
     min_segment_share: float = 0.02
+    # The chosen k's bootstrap fits, which the final segments' stability reuses; not
+    # part of the evidence (not compared, shown or saved).
+    resample_fits: ResampleFits | None = field(default=None, compare=False, repr=False)
 
     def score(self, k: int) -> KScore:
         """Return the evidence for ``k``."""

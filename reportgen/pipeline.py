@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import logging
 import platform
+import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -24,9 +27,7 @@ import numpy as np
 import pandas as pd
 
 from reportgen import __version__
-from reportgen.choosing_k import attach_stability, choose_k
 from reportgen.cleaning import clean_table
-from reportgen.clustering import fit_segments
 from reportgen.contract import (
     CleanTable,
     FeatureMatrix,
@@ -53,7 +54,6 @@ from reportgen.outputs import (
     write_atomically,
     write_segments_csv,
 )
-from reportgen.plotting import make_charts
 from reportgen.profiling import (
     Rule,
     category_mixes,
@@ -206,7 +206,7 @@ def analyse(
             check_features(previous.model, table, settings)
     orders = None
     if plan is not None:
-        with _stage("Aggregating order lines"):
+        with _stage("Aggregating order lines"), _importing_ahead(settings.make_pdf):
             orders = _order_input(plan, settings)
         clean, features = orders.clean, orders.features
         source_name, input_sha256 = settings.input_path.name, orders.sha256
@@ -279,6 +279,8 @@ def _describe(
         outcomes = outcome_rates(clean, segmentation)
         segments = with_outcomes(segments, outcomes)
         if k_choice is not None:
+            from reportgen.choosing_k import attach_stability
+
             segments = attach_stability(segments, features, segmentation, k_choice, settings.seed)
         rfm = None
         if orders is not None:
@@ -311,6 +313,8 @@ def _describe(
         for warning in changes.warnings:
             log.warning("%s", warning)
     with _stage("Drawing charts"):
+        from reportgen.plotting import make_charts
+
         charts = make_charts(
             features,
             exploration,
@@ -439,6 +443,8 @@ def _segment(
         return None, segmentation, [drift] if drift else []
     k_choice = _choose_k(settings, features, previous)
     with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
+        from reportgen.clustering import fit_segments
+
         segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
         if previous:
             segmentation = track_segments(previous.model, segmentation, features)
@@ -447,6 +453,8 @@ def _segment(
 
 def _choose_k(settings: Settings, features: FeatureMatrix, previous: PreviousRun | None) -> KChoice:
     with _stage("Choosing the number of segments"):
+        from reportgen.choosing_k import choose_k
+
         return choose_k(
             features,
             k_min=settings.k_min,
@@ -574,7 +582,12 @@ def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
     """Aggregate the order lines (DuckDB) and prepare the RFM features and scores."""
     refuse_customer_table_settings(settings, settings.input_path.name)
     grid = load_grid(grid_path(settings.rules_path))
-    totals = aggregate_orders(plan, order_options(settings))
+    # The file's hash is read in a thread while DuckDB aggregates (hashlib releases the
+    # GIL): ten million lines are 0.8 GB to hash, 1-2 s on one core.
+    with ThreadPoolExecutor(1, thread_name_prefix="reportgen-hash") as pool:
+        sha256 = pool.submit(file_sha256, settings.input_path) if not plan.source.sha256 else None
+        totals = aggregate_orders(plan, order_options(settings))
+        digest = plan.source.sha256 or (sha256.result() if sha256 else "")
     clean = customer_table(totals.frame, totals.summary, settings.period)
     return OrderInput(
         clean=clean,
@@ -583,7 +596,7 @@ def _order_input(plan: OrderPlan, settings: Settings) -> OrderInput:
         scores=rfm_scores(totals.frame),
         grid=grid,
         summary=totals.summary,
-        sha256=plan.source.sha256 or file_sha256(settings.input_path),
+        sha256=digest,
         left_out=totals.left_out,
     )
 
@@ -616,6 +629,38 @@ def package_versions() -> dict[str, str]:
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[package] = metadata.version(package)
     return versions
+
+
+# What the stages after the aggregation import: about 3 s of one core (scikit-learn and
+# the scipy.stats it loads, matplotlib and seaborn, WeasyPrint).
+_LATER_MODULES = ("reportgen.choosing_k", "reportgen.clustering", "reportgen.plotting")
+
+
+@contextlib.contextmanager
+def _importing_ahead(pdf: bool) -> Iterator[None]:
+    """Import the later stages' libraries in a thread while the block runs.
+
+    DuckDB releases the GIL while it aggregates, so at a million order lines most of the
+    import time is hidden behind the aggregation. The thread is joined when the block
+    ends, whatever happens in it: nothing is half-imported when the charts fork.
+    """
+    modules = _LATER_MODULES + (("weasyprint",) if pdf else ())
+    thread = threading.Thread(
+        target=_import_quietly, args=(modules,), name="reportgen-imports", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _import_quietly(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as error:  # imported again where it is needed, and fails there
+            log.debug("Importing %s ahead failed: %s", name, error)
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import os
+import pickle
 import select
 import signal
 import struct
@@ -125,10 +126,32 @@ def _png(plot: Plot) -> bytes:
 
 
 def _render_pngs(plots: Sequence[Plot]) -> list[bytes]:
-    if not PARALLEL or len(plots) < 2:
+    if len(plots) < 2:
         return [_png(plot) for plot in plots]
+    return _shared(lambda number: _png(plots[number]), len(plots))
+
+
+def shared_map(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+    """``[function(item) for item in items]``, shared with a forked copy of this process.
+
+    As for the charts: both processes take the next item from one pipe, so the work
+    splits evenly whatever each item costs; the copy sends its results back pickled,
+    and any item it did not finish is done here. ``function`` must give the same result
+    in either process (seeded, and single-threaded where thread counts change results),
+    and must not rely on threads of this process: a forked copy has none.
+    """
+    if len(items) < 2:
+        return [function(item) for item in items]
+    results = _shared(lambda number: pickle.dumps(function(items[number]), protocol=5), len(items))
+    return [pickle.loads(result) for result in results]
+
+
+def _shared(job: Callable[[int], bytes], count: int) -> list[bytes]:
+    """``job(0) ... job(count - 1)``, split between this process and a forked copy."""
+    if not PARALLEL or count > 256:  # job numbers travel as single bytes
+        return [job(number) for number in range(count)]
     queue_out, queue_in = os.pipe()
-    os.write(queue_in, bytes(range(len(plots))))  # a few bytes: never fills the pipe
+    os.write(queue_in, bytes(range(count)))  # a few bytes: never fills the pipe
     os.close(queue_in)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(os.close, queue_out)
@@ -136,24 +159,24 @@ def _render_pngs(plots: Sequence[Plot]) -> list[bytes]:
             results = cleanup.enter_context(tempfile.TemporaryFile())
             child = _fork()
         except OSError:  # no temporary file, or no memory or process left for a copy
-            return [_png(plot) for plot in plots]
-        if child == 0:  # the copy: render, write each PNG, exit without any cleanup
+            return [job(number) for number in range(count)]
+        if child == 0:  # the copy: do jobs, write each result, exit without any cleanup
             try:
                 for number in _numbers(queue_out):
-                    png = _png(plots[number])
-                    results.write(_FRAME.pack(number, len(png)) + png)
+                    done = job(number)
+                    results.write(_FRAME.pack(number, len(done)) + done)
                 results.flush()
             finally:
                 os._exit(0)
-        pngs: dict[int, bytes] = {}
+        finished: dict[int, bytes] = {}
         try:
             for number in _numbers(queue_out):
-                pngs[number] = _png(plots[number])
+                finished[number] = job(number)
         finally:
             _reap(child)
         results.seek(0)
-        pngs.update(_frames(results.read()))
-    return [pngs[number] if number in pngs else _png(plot) for number, plot in enumerate(plots)]
+        finished.update(_frames(results.read()))
+    return [finished[number] if number in finished else job(number) for number in range(count)]
 
 
 def _fork() -> int:

@@ -60,27 +60,43 @@ def _fit_headline(html: str, parse: Callable[[str], Any]) -> str:
     content): first as it is, then HEADLINE_HEIGHTS_MM by bisection (a smaller map fits
     wherever a larger one does), so three heights take at most two trials. When none
     fits, the map opens page 2 at its full height, and the next section follows it on
-    that page instead of leaving it four-fifths empty.
+    that page instead of leaving it four-fifths empty. The first trial and the
+    bisection's first height are tried at the same time, by this process and a forked
+    copy (render_pool.shared_map): a report whose map is pushed off page 1 waits for two
+    trial layouts instead of three, and the choice is the one the trials in turn would make.
     """
     end = html.find("</section>")
     if end < 0 or HEADLINE_ID not in html:
         return html
     page_one = html[: end + len("</section>")] + "</body></html>"
-    if not _pushed_off_page_one(parse(page_one).render()):
-        return html
 
-    def styled(text: str, height: int) -> str:
+    def styled(text: str, height: int | None) -> str:
+        if height is None:
+            return text
         style = f"<style>figure#{HEADLINE_ID} img {{ max-height: {height}mm; }}</style>"
         return text.replace("</head>", style + "</head>", 1)
 
+    def fits(height: int | None) -> bool:
+        return not _pushed_off_page_one(parse(styled(page_one, height)).render())
+
+    from reportgen.render_pool import shared_map  # matplotlib: not before it is needed
+
     heights = sorted(HEADLINE_HEIGHTS_MM, reverse=True)
-    low, high, chosen = 0, len(heights) - 1, None
+    low, high = 0, len(heights) - 1
+    chosen: int | None = None
+    first = heights[(low + high) // 2]
+    as_it_is, fits_first = shared_map(fits, [None, first])
+    if as_it_is:
+        return html
+    known = {first: fits_first}
     while low <= high:
         middle = (low + high) // 2
-        if _pushed_off_page_one(parse(styled(page_one, heights[middle])).render()):
-            low = middle + 1
-        else:
+        if heights[middle] not in known:
+            known[heights[middle]] = fits(heights[middle])
+        if known[heights[middle]]:
             chosen, high = heights[middle], middle - 1
+        else:
+            low = middle + 1
     if chosen is None:
         flow = "<style>section#summary + section { break-before: auto; }</style>"
         return html.replace("</head>", flow + "</head>", 1)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
@@ -376,4 +378,39 @@ def test_failure_text_follows_the_thresholds_not_hard_coded_numbers(
         "prediction strength below 0.7",
         "3 segments with stability below 0.6",
         "a segment under 2.5% of customers",
+    )
+
+
+def test_the_evidence_is_the_same_in_one_process_and_in_two(monkeypatch) -> None:
+    """The jobs for each k are shared with a forked copy on Linux: same results either way."""
+    from reportgen import render_pool
+
+    features = matrix(separated_blobs(4, seed=11))
+    monkeypatch.setattr(render_pool, "PARALLEL", False)
+    alone = choose_k(features, k_max=6, seed=3)
+    monkeypatch.setattr(render_pool, "PARALLEL", True)
+    shared = choose_k(features, k_max=6, seed=3)
+    assert shared == alone
+    assert [s.segment_stability for s in shared.scores] == [
+        s.segment_stability for s in alone.scores
+    ]
+
+
+def test_the_final_stability_reuses_the_chosen_ks_fits_only_when_they_match() -> None:
+    """The kept resample fits give what refitting gives; for other data they are not used."""
+    features = matrix(separated_blobs(4, seed=4))
+    choice = choose_k(features, k_max=6, seed=1)
+    assert choice.resample_fits is not None and choice.resample_fits.k == choice.chosen_k
+    fit = KMeans(4, n_init=4, random_state=1).fit(features.scaled)
+    final = final_segmentation(features, fit.cluster_centers_)
+    kept = segment_stability(features, final, choice, 1)
+    refitted = segment_stability(
+        features, final, dataclasses.replace(choice, resample_fits=None), 1
+    )
+    assert kept == refitted
+    # Other customers (same shape): the kept fits are not theirs, so they are refitted.
+    other = matrix(separated_blobs(4, seed=5))
+    moved = final_segmentation(other, fit.cluster_centers_)
+    assert segment_stability(other, moved, choice, 1) == segment_stability(
+        other, moved, dataclasses.replace(choice, resample_fits=None), 1
     )

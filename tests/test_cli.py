@@ -67,6 +67,21 @@ def test_python_dash_m_works_and_help_imports_no_heavy_library() -> None:
     assert "HEAVY []" in completed.stdout
 
 
+def test_the_pipeline_leaves_the_later_stages_libraries_to_be_imported_later() -> None:
+    """Order lines: scikit-learn, matplotlib and WeasyPrint are imported in a thread while
+    DuckDB aggregates (pipeline._importing_ahead), so importing the pipeline must not
+    import them first."""
+    code = (
+        "import sys, reportgen.pipeline\n"
+        "print('HEAVY', [m for m in ('sklearn', 'matplotlib', 'seaborn', 'scipy', 'weasyprint')"
+        " if m in sys.modules])\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "HEAVY []" in completed.stdout
+
+
 @pytest.mark.parametrize(("setting", "expected"), [(None, "False"), ("1", "True")])
 def test_numpy_huge_pages_are_off_unless_the_environment_asks(
     setting: str | None, expected: str

@@ -6,6 +6,7 @@ import base64
 import io
 
 import numpy as np
+import pytest
 from matplotlib.figure import Figure
 from pypdf import PdfReader
 
@@ -38,10 +39,17 @@ def test_headline_map_shrinks_to_stay_on_page_one_when_text_above_grows() -> Non
     assert "Customers by segment." in pdf.pages[0].extract_text(), "the map left page 1"
 
 
-def test_the_largest_map_that_fits_is_found_in_at_most_two_trials() -> None:
+@pytest.mark.parametrize("parallel", [False, True])
+def test_the_largest_map_that_fits_is_found_in_at_most_two_trials(
+    parallel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same choice whether the first two trials run in turn or in two processes."""
     from types import SimpleNamespace
 
+    from reportgen import render_pool
     from reportgen.rendering import HEADLINE_HEIGHTS_MM, HEADLINE_ID, _fit_headline
+
+    monkeypatch.setattr(render_pool, "PARALLEL", parallel)
 
     html = (
         "<html><head></head><body><section><figure id='headline'></figure></section>"

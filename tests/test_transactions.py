@@ -631,3 +631,27 @@ def test_identical_lines_with_different_line_numbers_are_two_purchases(tmp_path:
     unnumbered = _write(tmp_path, lines.drop(columns="Row ID"), name="plain.csv")
     plain = aggregate_orders(plan_orders(unnumbered, OrderOptions()), OrderOptions())
     assert plain.summary.duplicate_lines == 1 and plain.frame.loc["A", "monetary"] == 10.0
+
+
+def test_duckdb_gets_more_memory_only_for_large_inputs(tmp_path: Path, monkeypatch) -> None:
+    """The cap follows the input's size: lines estimated from a CSV's head, counted in a
+    Parquet footer; the result does not depend on it (spilling only costs time)."""
+    from reportgen import transactions
+
+    frame = _retail_lines()
+    csv = _write(tmp_path, frame)
+    parquet = tmp_path / "orders.parquet"
+    frame.to_parquet(parquet)
+    options = OrderOptions()
+    plans = [plan_orders(path, options) for path in (csv, parquet)]
+    assert all(plan is not None for plan in plans)
+    lines = [transactions.estimated_lines(plan.source) for plan in plans if plan]
+    assert lines[1] == len(frame) and abs(lines[0] - len(frame)) <= 2
+    small = [transactions.memory_limit(plan.source) for plan in plans if plan]
+    assert small == [transactions.DUCKDB_MEMORY_LIMIT] * 2
+    totals = aggregate_orders(plans[0], options)  # type: ignore[arg-type]
+    monkeypatch.setattr(transactions, "LARGE_INPUT_LINES", 10)
+    large = [transactions.memory_limit(plan.source) for plan in plans if plan]
+    assert large == [transactions.DUCKDB_LARGE_MEMORY_LIMIT] * 2
+    again = aggregate_orders(plans[0], options)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(totals.frame, again.frame)
