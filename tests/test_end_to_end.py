@@ -78,7 +78,9 @@ def test_sample_chooses_five_segments_with_the_classic_names(sample_run: SampleR
             "campaign",
             "retention",
             "products",
+            "parts",
         }
+        assert segment["recommendations"]["parts"] == []  # a customer table has no RFM parts
 
 
 def test_pdf_first_page_tells_a_manager_what_to_do(sample_run: SampleRun) -> None:
