@@ -558,10 +558,12 @@ def _num(value: float | None) -> str:
 def _evidence(score: KScore) -> str:
     """The evidence for one k in words, each measure against its threshold."""
     strength, stability = score.prediction_strength or 0.0, score.stability or 0.0
+    shown = _num_against(score.prediction_strength, PREDICTION_STRENGTH_THRESHOLD)
     return (
-        f"prediction strength {_num(score.prediction_strength)} "
+        f"prediction strength {shown} "
         f"({_against(strength, PREDICTION_STRENGTH_THRESHOLD)}), weakest segment's "
-        f"stability {_num(score.stability)} ({_against(stability, STABILITY_THRESHOLD)}), "
+        f"stability {_num_against(score.stability, STABILITY_THRESHOLD)} "
+        f"({_against(stability, STABILITY_THRESHOLD)}), "
         f"smallest segment {_smallest_share(score):.0%} of customers"
     )
 
@@ -573,6 +575,17 @@ def _brief(score: KScore) -> str:
         f"stability {_num(score.stability)}, smallest segment "
         f"{_smallest_share(score):.0%} of customers"
     )
+
+
+def _num_against(value: float | None, threshold: float) -> str:
+    """The value with enough decimals to show which side of the threshold it is on:
+    0.795 is '0.795 (short of 0.8)', never '0.80 (short of 0.8)'."""
+    if value is None:
+        return _num(value)
+    for digits in (2, 3, 4):
+        if (round(value, digits) >= threshold) == (value >= threshold):
+            return format_number(value, digits)
+    return format_number(value, 4)
 
 
 def _against(value: float, threshold: float) -> str:

@@ -414,3 +414,13 @@ def test_the_final_stability_reuses_the_chosen_ks_fits_only_when_they_match() ->
     assert segment_stability(other, moved, choice, 1) == segment_stability(
         other, moved, dataclasses.replace(choice, resample_fits=None), 1
     )
+
+
+def test_a_measure_just_short_of_its_threshold_is_not_rounded_onto_it() -> None:
+    from reportgen.choosing_k import _num_against
+
+    assert _num_against(0.795, 0.8) == "0.795"  # not "0.80 (short of 0.8)"
+    assert _num_against(0.7999, 0.8) == "0.7999"
+    assert _num_against(0.81, 0.8) == "0.81"
+    assert _num_against(0.8, 0.8) == "0.80"
+    assert _num_against(None, 0.8) == "–"
