@@ -495,6 +495,11 @@ def _source_columns(summary: OrderSummary, profile: Sequence[str]) -> list[Colum
             continue
         if column in roles:
             kind, note = _SOURCE_ROLES[roles[column]]
+            amount = summary.role("amount")
+            if roles[column] == "quantity" and amount:
+                note = f"a quantity below 0 marks a return ({amount} is the line's value)"
+            elif roles[column] == "price" and amount:
+                note = f"a price of 0 or less leaves the line out ({amount} is the line's value)"
             missing = summary.no_date_lines if roles[column] == "date" else 0
             reports.append(ColumnReport(column, kind, "source", missing, note))
         elif column == summary.line_id:

@@ -539,6 +539,11 @@ def test_every_column_of_the_export_is_in_the_quality_table(tmp_path: Path) -> N
     assert roles["Profit"] == ("unread", "ignored")
     assert roles["recency_days"] == ("numeric", "feature")
     assert len(quality.columns) == len({column.name for column in quality.columns})
+    # With an amount, a quantity does not make the value: it says what it does do.
+    lines["Quantity"] = [1, 2, -1]
+    frame, summary = _order_summary(lines, tmp_path)
+    notes = {column.name: column.note for column in customer_table(frame, summary).quality.columns}
+    assert notes["Quantity"] == "a quantity below 0 marks a return (Amount is the line's value)"
 
 
 @pytest.mark.parametrize(
