@@ -894,6 +894,9 @@ class OrderSummary:
     void_statuses: tuple[str, ...] = ()
     # The currency the export writes its money in ("$"), when it says so.
     currency: str = ""
+    # Customers with lines but none kept (all cancelled, excluded, undated or too late):
+    # in no table of the report.
+    unkept_customers: int = 0
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

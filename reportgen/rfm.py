@@ -407,6 +407,13 @@ def order_quality(
             f"not happen{seen}{worth} are left out: not purchases. Other statuses are "
             "counted as sales."
         )
+    if summary.unkept_customers:
+        count = summary.unkept_customers
+        notes.append(
+            f"{count:,} {plural(count, 'customer')} had lines but none left after the "
+            "exclusions above (every order cancelled, excluded, undated or after the "
+            "reference date): they are in no segment and not in not_segmented.csv."
+        )
     if summary.suspect_items:
         listed = ", ".join(f"{item.code} ({item.lines:,} lines)" for item in summary.suspect_items)
         codes = ", ".join(f'"{item.code}"' for item in summary.suspect_items)

@@ -72,6 +72,7 @@ from reportgen.transactions import (
     OrderPlan,
     Source,
     aggregation_sql,
+    any_line_left_out,
     as_text,
     attribute_names,
     date_expression,
@@ -84,6 +85,7 @@ from reportgen.transactions import (
     summary_sql,
     suspect_items,
     suspect_items_sql,
+    unkept_customers_sql,
 )
 
 log = logging.getLogger(__name__)
@@ -347,6 +349,12 @@ def aggregate_spark_orders(
         roles.has_money,
     )
     kept = int(spark.sql("SELECT COUNT(*) FROM reportgen_totals").collect()[0][0]) - len(left_out)
+    unkept = 0
+    if any_line_left_out(stats):
+        unkept_sql = unkept_customers_sql(
+            roles, day, exclude_items=exclude, dialect=SPARK, totals="reportgen_totals"
+        )
+        unkept = int(spark.sql(unkept_sql.replace("{reference}", reference_sql)).collect()[0][0])
     if kept == 0:
         raise DataError(
             f"No customer in {source.name} has a purchase left to analyse "
@@ -363,6 +371,7 @@ def aggregate_spark_orders(
         customers=kept,
         left_out=left_out,
     )
+    summary = dataclasses.replace(summary, unkept_customers=unkept)
     return SparkOrders(customers, summary, roles.has_money, roles.item is not None, left_out)
 
 

@@ -29,7 +29,7 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -1148,6 +1148,38 @@ SELECT SUM(copies) AS lines_read,
 FROM flagged"""
 
 
+def any_line_left_out(values: Mapping[str, Any]) -> bool:
+    """Whether ``summary_sql``'s counts leave any line out but for want of a customer (only
+    then can a customer have lines and none kept: unkept_customers_sql is worth running)."""
+    reasons = ("no_date_lines", "bad_price_lines", "excluded_lines", "void_lines", "after_lines")
+    return any(values[name] for name in reasons)
+
+
+def unkept_customers_sql(
+    roles: Roles,
+    day: str,
+    *,
+    exclude_items: Sequence[str] = (),
+    dialect: Dialect = DUCKDB,
+    source: str = "lines",
+    totals: str,
+) -> str:
+    """How many customers have lines but none kept (every order cancelled, excluded, after
+    the reference date or without a date): they are in no table of the report, so the
+    data-quality section counts them. ``totals`` is the per-customer table's name.
+    Only the customers of lines left out are compared with it: those are few."""
+    ctes = prepared_lines_sql(
+        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+    )
+    return f"""WITH {ctes},
+unkept AS (
+  SELECT DISTINCT customer FROM flagged
+  WHERE customer IS NOT NULL AND NOT (status = 'ok' AND day IS NOT NULL AND day < {{reference}})
+)
+SELECT COUNT(*) FROM unkept
+WHERE NOT EXISTS (SELECT 1 FROM {totals} WHERE {totals}.customer = unkept.customer)"""
+
+
 # --- running it on DuckDB -----------------------------------------------------------------
 
 
@@ -1201,6 +1233,7 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         reference = options.as_of or (last_day + timedelta(days=1))
         reference_sql = f"DATE '{reference.isoformat()}'"
         stats = connection.execute(stats_sql.replace("{reference}", reference_sql)).fetchone()
+        assert stats is not None
         query = aggregation_sql(
             roles,
             day,
@@ -1208,7 +1241,16 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
             source="dated",
             attributes=attribute_names(plan),
         )
-        frame = connection.execute(query.replace("{reference}", reference_sql)).df()
+        connection.execute(
+            "CREATE TEMP TABLE totals AS " + query.replace("{reference}", reference_sql)
+        )
+        frame = connection.execute("SELECT * FROM totals").df()
+        unkept: tuple[Any, ...] | None = (0,)
+        if any_line_left_out(dict(zip(STAT_NAMES, stats, strict=True))):
+            unkept_sql = unkept_customers_sql(
+                roles, day, exclude_items=options.exclude_items, source="dated", totals="totals"
+            )
+            unkept = connection.execute(unkept_sql.replace("{reference}", reference_sql)).fetchone()
         suspects = _suspect_items(connection, roles, day, options.exclude_items)
     except duckdb.Error as error:
         raise DataError(
@@ -1217,8 +1259,10 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
     finally:
         connection.close()
         spill.cleanup()
-    assert stats is not None
-    return _customer_totals(frame, stats, plan, options, reference, interpretation, suspects)
+    assert unkept is not None
+    totals = _customer_totals(frame, stats, plan, options, reference, interpretation, suspects)
+    summary = replace(totals.summary, unkept_customers=int(unkept[0] or 0))
+    return replace(totals, summary=summary)
 
 
 def memory_limit(source: Source) -> str:

@@ -407,6 +407,12 @@ def test_lines_whose_status_says_the_sale_did_not_happen_are_left_out(tmp_path: 
     assert totals.frame.loc["Bob", "monetary"] == 300.0  # a dispute is still a sale
     summary = totals.summary
     assert (summary.void_lines, summary.void_value) == (2, 1005.0)
+    assert summary.unkept_customers == 0
+    # A customer whose only order was cancelled is counted, not lost without a word.
+    dan = frame.iloc[[1]].assign(CUSTOMERNAME="Dan", ORDERNUMBER="10199")
+    plan = plan_orders(_write(tmp_path, pd.concat([frame, dan])), OrderOptions())
+    assert plan is not None
+    assert aggregate_orders(plan, OrderOptions()).summary.unkept_customers == 1
     # Named in the config, a status column is used even without a telling name.
     renamed = frame.rename(columns={"STATUS": "Outcome"})
     options = OrderOptions(roles=Roles(status="Outcome"))
