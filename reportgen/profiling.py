@@ -17,7 +17,7 @@ import dataclasses
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +40,7 @@ from reportgen.contract import (
 )
 from reportgen.errors import SettingsError
 from reportgen.formatting import format_number
-from reportgen.schema import Choice, ListOf, MapOf, Record, SchemaError, Text, check
+from reportgen.schema import Choice, ListOf, MapOf, Number, Record, SchemaError, Text, check
 
 NAMED_FEATURES = 3
 # A segment high (or low) on at least ACROSS_SHARE of at least ACROSS_MIN measures, and
@@ -85,7 +85,12 @@ RULES_SCHEMA = Record(
                     "name": Text(non_empty=True),
                     **{key: Text() for key in _RULE_TEXTS},
                 },
-                optional={"when": MapOf(Choice(("low", "average", "high")))},
+                optional={
+                    "when": MapOf(Choice(("low", "average", "high"))),
+                    # The segment's average must also be below / above these values.
+                    "below": MapOf(Number()),
+                    "above": MapOf(Number()),
+                },
             ),
             min_items=1,
         )
@@ -100,6 +105,10 @@ class Rule:
     name: str
     when: Mapping[str, str]
     texts: Mapping[str, str]
+    # Plain bounds on the segment's averages: "younger" is relative to the customers, but
+    # advice written for the young needs them to be young ({"age": 35}).
+    below: Mapping[str, float] = field(default_factory=dict)
+    above: Mapping[str, float] = field(default_factory=dict)
 
 
 def load_rules(path: Path) -> tuple[Rule, ...]:
@@ -133,7 +142,15 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
                 f"Rule {number} ({entry['name']}) in {path}: 'when' must map features to "
                 "'low', 'average' or 'high'."
             )
-        rules.append(Rule(entry["name"], when, {key: entry[key] for key in _RULE_TEXTS}))
+        rules.append(
+            Rule(
+                entry["name"],
+                when,
+                {key: entry[key] for key in _RULE_TEXTS},
+                below=dict(entry.get("below", {})),
+                above=dict(entry.get("above", {})),
+            )
+        )
     if not rules or rules[-1].when:
         raise SettingsError(
             f"The last rule in {path} must have an empty 'when' so that every segment gets "
@@ -347,10 +364,17 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
     known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
     strongest = max(levels, key=lambda level: abs(level.z))
     known["strongest"] = _coarse(strongest.level)
+    means = _means_of(levels)
     rule = next(
         rule
         for rule in rules
         if all(known.get(feature) == wanted for feature, wanted in rule.when.items())
+        and all(
+            feature in means and means[feature] < bound for feature, bound in rule.below.items()
+        )
+        and all(
+            feature in means and means[feature] > bound for feature, bound in rule.above.items()
+        )
     )
     texts = {
         key: text.replace("{strongest}", strongest.short_name) for key, text in rule.texts.items()
@@ -362,6 +386,17 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
         retention=texts["retention"],
         products=texts["products"],
     )
+
+
+def _means_of(levels: Sequence[FeatureLevel]) -> dict[str, float]:
+    """The segment's average of each feature, by the same names rules use for levels."""
+    owners: dict[str, set[str]] = {}
+    for level in levels:
+        for word in level.short_name.split():
+            owners.setdefault(word, set()).add(level.column)
+    by_column = {level.column: level.segment_mean for level in levels}
+    words = {word: by_column[next(iter(c))] for word, c in owners.items() if len(c) == 1}
+    return {**words, **{level.short_name: level.segment_mean for level in levels}, **by_column}
 
 
 def _words_of(levels: Sequence[FeatureLevel]) -> dict[str, str]:

@@ -515,8 +515,12 @@ def test_customers_who_stopped_buying_are_advised_a_win_back() -> None:
 def test_a_younger_segment_without_other_advice_gets_advice_for_its_age() -> None:
     # Mall customers: younger, low income, average spending score.
     levels = [
-        FeatureLevel("Age", "age", 0, 0, -1.0, level_of(-1.0)),
+        FeatureLevel("Age", "age", 25.3, 38.9, -1.0, level_of(-1.0)),
         FeatureLevel("Income", "annual income", 0, 0, -1.1, level_of(-1.1)),
         FeatureLevel("Score", "spending score", 0, 0, 0.1, level_of(0.1)),
     ]
     assert recommend(levels, RULES).rule == "Younger customers"
+    # Card holders of 45 against 50 are younger than the others, but not young: the
+    # advice for the young ('mobile and social first') does not apply.
+    older = [dataclasses.replace(levels[0], segment_mean=45.0, population_mean=50.0)]
+    assert recommend([*older, *levels[1:]], RULES).rule != "Younger customers"
