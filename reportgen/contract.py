@@ -21,6 +21,10 @@ from reportgen.config import OTHER_CATEGORY, RARE_SHARE
 from reportgen.settings import Settings
 from reportgen.wide import MAX_CHART_PANELS, MAX_EXPLORED_MEASURES, MAX_QUALITY_ROWS
 
+# Two category columns whose leading categories hold the same counts in a segment of at
+# least this many customers say the same thing (SegmentProfile.described_demographics).
+SAME_FACT_MIN_SIZE = 30
+
 ColumnKind = Literal["numeric", "categorical", "code", "date", "unread"]
 # How far a segment's mean is from everyone's, in words (profiling.level_of).
 Level = Literal["very low", "low", "average", "high", "very high"]
@@ -546,12 +550,19 @@ class SegmentProfile:
         """distinct_demographics, with columns that say the same thing said once.
 
         Telco's six internet add-on columns are each "50% No internet service (22% of all
-        customers)" in a segment of customers without internet: one line naming the six
-        columns, not six lines.
+        customers)" in a segment of customers without internet, and InternetService's "No"
+        is the same customers: one line naming the seven columns, not seven lines. Columns
+        say the same thing when their leading categories hold exactly the same shares of
+        the segment and of all customers (the same counts), in a segment of at least
+        SAME_FACT_MIN_SIZE customers, where that is no coincidence.
         """
-        merged: dict[str, list[DemographicProfile]] = {}
+        merged: dict[object, list[DemographicProfile]] = {}
         for profile in self.distinct_demographics:
-            key = profile.summary if profile.kind == "categorical" else f"\0{profile.column}"
+            key: object = ("column", profile.column)
+            if profile.kind == "categorical" and profile.shares:
+                top = profile.shares[0]
+                same_counts = self.size >= SAME_FACT_MIN_SIZE
+                key = (top.share, top.population_share) if same_counts else profile.summary
             merged.setdefault(key, []).append(profile)
         return tuple(
             same[0]

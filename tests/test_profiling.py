@@ -480,6 +480,18 @@ def test_columns_that_say_the_same_thing_are_one_line_on_the_card() -> None:
         "100% No internet service (50% of all customers)",
     )
     assert [label for label, _ in lines[1:]] == ["Contract"]
+    # The same customers under another column's wording (InternetService: No) join it.
+    internet_service = ["No"] * 50 + ["DSL"] * 50
+    clean = dataclasses.replace(
+        clean,
+        frame=frame.assign(InternetService=internet_service),
+        profile_columns=(*columns, "InternetService"),
+        short_names={**clean.short_names, "InternetService": "internet service"},
+    )
+    low, _ = profile_segments(clean, features, segmentation, RULES)
+    first, *rest = low.described_demographics
+    assert set(first.label.split(", ")) == {"OnlineSecurity", "StreamingTV", "InternetService"}
+    assert [item.label for item in rest] == ["Contract"]
 
 
 @pytest.mark.parametrize(
