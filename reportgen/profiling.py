@@ -65,6 +65,7 @@ NUMERIC_DISTINCTNESS = 0.25
 DOMINANT_SHARE = 0.6
 DOMINANT_GAP = 0.2
 _ANSWERS = {"yes", "no", "y", "n", "true", "false", "unknown"}
+_FLAG_PAIRS = (("1", "0"), ("1.0", "0.0"), ("yes", "no"), ("y", "n"), ("true", "false"))
 SHOWN_CATEGORIES = 5
 _LEVELS: tuple[tuple[float, Level], ...] = (
     (-1.5, "very low"),
@@ -474,6 +475,18 @@ def _dominant_category(profile: DemographicProfile) -> str:
     return f"mostly {_category_label(top.category, profile.short_name)}"
 
 
+def _flag_positive(categories: pd.Index) -> object | None:
+    """The 'yes' of a column with exactly two values that are yes and no (1/0, yes/no,
+    true/false, y/n), as it is stored; None for any other column."""
+    if len(categories) != 2:
+        return None
+    by_text = {str(value).strip().lower(): value for value in categories}
+    for yes, no in _FLAG_PAIRS:
+        if set(by_text) == {yes, no}:
+            return by_text[yes]
+    return None
+
+
 def _category_label(category: str, short: str) -> str:
     # A bare code or answer ("97% 1", "56% no") means nothing without its column:
     # "97% channel 1", "56% housing: no".
@@ -500,6 +513,7 @@ def _profile_column(
         ]
     population = values.value_counts(normalize=True)
     within = values.groupby(labels).value_counts(normalize=True)
+    positive = _flag_positive(population.index)
     profiles = []
     for index in range(k):
         shares = within.loc[index].sort_values(ascending=False, kind="stable")
@@ -509,6 +523,12 @@ def _profile_column(
         ]
         top = shown[0]
         label = _category_label(top.category, short)
+        if positive is not None:
+            # A yes/no flag says how many have it: "16% accepted cmp5", not "84% ... 0".
+            share = float(within.loc[index].get(positive, 0.0))
+            top = CategoryShare(str(positive), share, float(population[positive]))
+            digits = str(positive).replace(".", "").isdigit()
+            label = short if digits else _category_label(str(positive), short)
         profiles.append(
             DemographicProfile(
                 column=column,

@@ -536,3 +536,39 @@ def test_a_younger_segment_without_other_advice_gets_advice_for_its_age() -> Non
     # advice for the young ('mobile and social first') does not apply.
     older = [dataclasses.replace(levels[0], segment_mean=45.0, population_mean=50.0)]
     assert recommend([*older, *levels[1:]], RULES).rule != "Younger customers"
+
+
+def test_a_yes_no_flag_says_how_many_have_it() -> None:
+    frame = pd.DataFrame(
+        {
+            "Income": np.r_[np.full(50, 10.0), np.full(50, 90.0)],
+            # 16% of the high segment accepted the campaign against 10% of everyone.
+            "AcceptedCmp5": [0] * 48 + [1] * 2 + [0] * 42 + [1] * 8,
+            "Partner": ["No"] * 40 + ["Yes"] * 10 + ["Yes"] * 30 + ["No"] * 20,
+        }
+    )
+    columns = ("AcceptedCmp5", "Partner")
+    clean = CleanTable(
+        frame,
+        pd.Series(range(100)),
+        None,
+        ("Income",),
+        columns,
+        {"Income": "income", "AcceptedCmp5": "accepted cmp5", "Partner": "partner"},
+        DataQuality(100, 0, 100, (), ()),
+        kinds={"Income": "numeric", "AcceptedCmp5": "code", "Partner": "categorical"},
+    )
+    segmentation = Segmentation(
+        np.r_[np.zeros(50, dtype=int), np.ones(50, dtype=int)],
+        np.array([[10.0], [90.0]]),
+        np.array([[-1.0], [1.0]]),
+        (50, 50),
+        1,
+        (1, 2),
+    )
+    low, high = profile_segments(clean, income_features(frame), segmentation, RULES)
+    summaries = {item.column: item.summary for item in high.demographics}
+    assert summaries["AcceptedCmp5"] == "16% accepted cmp5 (10% of all customers)"
+    assert summaries["Partner"] == "60% partner: Yes (40% of all customers)"
+    summaries = {item.column: item.summary for item in low.demographics}
+    assert summaries["Partner"] == "20% partner: Yes (40% of all customers)"
