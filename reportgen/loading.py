@@ -37,6 +37,12 @@ FORMATTED_MONEY = (
     rf"\(?[-+]?\s*(?:{CURRENCY})?\s*[-+]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?"
     rf"\s*(?:{CURRENCY})?\)?"
 )
+# The same with a decimal comma and thousands dots, as European spreadsheets write money:
+# 1.234,56 €  -12,00 EUR  € 5,50.
+DECIMAL_COMMA_MONEY = (
+    rf"\(?[-+]?\s*(?:{CURRENCY})?\s*[-+]?(?:\d{{1,3}}(?:\.\d{{3}})+|\d+)(?:,\d+)?"
+    rf"\s*(?:{CURRENCY})?\)?"
+)
 # An unnamed column with values in at most this share of rows is a spreadsheet's leftover
 # (empty columns past the table, a few notes beside it), dropped with a note; with more it
 # holds data that cannot be used without a name, and the file is refused.
@@ -347,9 +353,14 @@ def read_formatted_money(
         marks = CURRENCY if with_currency_only else rf",|{CURRENCY}"
         if text.empty or not text.str.contains(marks, regex=True).any():
             continue
-        if not text.str.fullmatch(FORMATTED_MONEY).all():
+        digits = money_digits(text)
+        if with_currency_only and text.str.fullmatch(DECIMAL_COMMA_MONEY).all():
+            # Beside semicolons, "1.234,56 €": dots between thousands, a decimal comma.
+            digits = text.str.replace(rf"{CURRENCY}|[\s().]", "", regex=True)
+            digits = digits.str.replace(",", ".", regex=False)
+        elif not text.str.fullmatch(FORMATTED_MONEY).all():
             continue
-        numbers = pd.to_numeric(money_digits(text), errors="coerce")
+        numbers = pd.to_numeric(digits, errors="coerce")
         if numbers.isna().any():
             continue
         negative = text.str.startswith("(") & text.str.endswith(")")

@@ -41,6 +41,7 @@ from reportgen.contract import OrderSummary, SuspectItem, Table
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import (
     CURRENCY,
+    DECIMAL_COMMA_MONEY,
     DELIMITER_NAMES,
     ENCODING_NAMES,
     EXTRA_MISSING,
@@ -206,8 +207,12 @@ _DATE_PATTERNS = {
     "compact": re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"),
 }
 _NUMBER = re.compile(r"^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?$")
-_DECIMAL_COMMA = re.compile(r"^[-+]?\d+,\d+$")
+# A decimal comma, with or without a currency sign and thousands dots: 2,50  1.234,56 €.
+_DECIMAL_COMMA = re.compile(
+    rf"^[-+]?\s*(?:{CURRENCY})?\s*[-+]?(?:\d{{1,3}}(?:\.\d{{3}})+|\d+),\d+\s*(?:{CURRENCY})?$"
+)
 _MONEY_TEXT = re.compile(rf"^(?:{FORMATTED_MONEY})$")
+_DECIMAL_COMMA_MONEY = re.compile(rf"^(?:{DECIMAL_COMMA_MONEY})$")
 _MONEY_MARK = re.compile(rf",|{CURRENCY}")
 _FLOAT_ID = re.compile(r"^\d+\.0$")
 # The date part of a date text, as SQL extracts it before parsing.
@@ -434,7 +439,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         decimal_comma=decimal_comma,
         formatted_money=formatted_money,
         void_statuses=_void_statuses(head, roles.status),
-        currency=_currency(head, formatted_money),
+        currency=_currency(head, (*decimal_comma, *formatted_money)),
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
         attributes=customer_attributes(head, roles, others),
@@ -655,7 +660,11 @@ def date_kind(values: pd.Series) -> str | None:
 
 
 def _is_number(values: pd.Series) -> bool:
-    return _share(values, _NUMBER) >= NUMBER_SHARE or _is_formatted_money(values)
+    return (
+        _share(values, _NUMBER) >= NUMBER_SHARE
+        or _is_formatted_money(values)
+        or _share(values, _DECIMAL_COMMA_MONEY) >= NUMBER_SHARE
+    )
 
 
 def _is_formatted_money(values: pd.Series) -> bool:
@@ -666,6 +675,7 @@ def number_sql(value: str, column: str, plan: OrderPlan, dialect: Dialect) -> st
     """SQL: a line's number read from its text ``value`` (NULL when it is not one), with
     the column's decimal commas or money formatting undone."""
     if column in plan.decimal_comma:
+        value = dialect.replace_all(value, rf"{CURRENCY}|\s", "")
         value = f"replace(replace({value}, '.', ''), ',', '.')"
     elif column in plan.formatted_money:
         # Accountants' parentheses are rare in order lines: they fail the cast (NULL).

@@ -262,6 +262,10 @@ def test_money_as_spreadsheets_format_it_is_read_as_numbers(tmp_path: Path) -> N
     assert table.frame["Note"].tolist() == ["a", "b", "$ off"]
     frame, read = read_formatted_money(pd.DataFrame({"plain": ["1", "2"], "ids": ["A-1", "B-2"]}))
     assert not read and frame["plain"].tolist() == ["1", "2"]
+    # Beside semicolons, money is written the European way.
+    euro = pd.DataFrame({"Betrag": ["1.234,56 €", "-12,00 €", "€ 5,50"]})
+    frame, read = read_formatted_money(euro, with_currency_only=True)
+    assert read == {"Betrag": "€"} and frame["Betrag"].tolist() == [1234.56, -12.0, 5.5]
     # In a file where commas may be decimal commas, only values with a currency sign.
     text = pd.DataFrame({"Code": ["1,234,567", "2,000,000"], "Spend": ["$1,234.50", "$5"]})
     frame, read = read_formatted_money(text, with_currency_only=True)

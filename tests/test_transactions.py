@@ -353,6 +353,16 @@ def test_a_european_export_semicolons_decimal_commas_and_dotted_dates(tmp_path: 
     assert totals.frame.loc["101", "monetary"] == pytest.approx(4 * (2 * 2.5 + 1.0))
     assert totals.summary.last_date == date(2024, 3, 20)
 
+    # Money with a decimal comma, thousands dots and a euro sign is the line's value, and
+    # a negative amount (a credit note) a return.
+    betrag = ["5,00 €", "1.000,00 €", "10,50 €", "-4,00 €", "10,00 €"] * 4
+    path = _write(tmp_path, frame.assign(Betrag=betrag), sep=";")
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.amount == "Betrag" and plan.currency == "€"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.frame.loc["101", "monetary"] == pytest.approx(4 * 1005.0)
+    assert totals.frame.loc["102", "monetary"] == pytest.approx(4 * (10.5 - 4.0))
+
 
 def test_money_with_currency_signs_and_thousands_commas_is_money(tmp_path: Path) -> None:
     # A spreadsheet's currency format: without reading it, the export had "no money column".
