@@ -997,6 +997,10 @@ class RfmSummary:
     at_risk_basis: Literal["last_12_months", "lifetime", "none"] = "none"
     # How many of the customers at risk are overdue (rfm.overdue); None without a rhythm.
     overdue_at_risk: int | None = None
+    # The name given to segments of lapsed groups that mostly still buy in rhythm, and the
+    # qualifier of active groups' segments that mostly went quiet; "" where none has it.
+    in_rhythm_name: str = ""
+    gone_quiet_qualifier: str = ""
 
     @property
     def at_risk_figure(self) -> float | None:

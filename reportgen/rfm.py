@@ -68,10 +68,19 @@ OVERDUE_FACTOR = 2.0
 # is no rhythm (a customer with two orders 480 days apart, silent for 883 days, would be
 # "within their rhythm"). Others are judged by the median interval of those who have one.
 RHYTHM_PURCHASES = 3
-_RHYTHM_TEXTS = ("in_rhythm", "in_rhythm_campaign", "in_rhythm_retention", "gone_quiet")
+_RHYTHM_TEXTS = (
+    "in_rhythm",
+    "in_rhythm_name",
+    "in_rhythm_campaign",
+    "in_rhythm_retention",
+    "in_rhythm_products",
+    "gone_quiet",
+    "gone_quiet_qualifier",
+)
 # Below this share of their lifetime spend, the last 12 months no longer say what the
 # customers at risk are worth (a lapsed base): page 1 shows their lifetime spend instead.
 NEGLIGIBLE_RECENT_SHARE = 0.05
+RhythmState = Literal["as named", "in rhythm", "gone quiet"]
 
 FEATURES = ("recency_days", "frequency", "monetary")
 MONEY_MEASURES = ("monetary", "average_order_value")
@@ -191,11 +200,12 @@ def load_grid(path: Path) -> Grid:
 
 
 def _rhythm_texts(table: object, path: Path) -> Mapping[str, str]:
-    """The [rhythm] texts of a grid file; a file written before they existed gets the
-    bundled ones."""
-    if table is None and path != DEFAULT_GRID:
-        return load_grid(DEFAULT_GRID).rhythm
+    """The [rhythm] texts of a grid file; texts the file does not have (it was written
+    before they existed) come from the bundled grid."""
     texts = table if isinstance(table, dict) else {}
+    if path != DEFAULT_GRID:
+        bundled = load_grid(DEFAULT_GRID).rhythm
+        texts = {key: texts.get(key, bundled[key]) for key in _RHYTHM_TEXTS}
     for key in _RHYTHM_TEXTS:
         text = texts.get(key)
         try:
@@ -608,16 +618,29 @@ def describe_segments(
     by_name = {group.name: group for group in grid.groups}
     groups = [by_name[mix[0].name] for mix in mixes]
     mixed = [mix[0].share <= MAJORITY for mix in mixes]
-    names = _qualified_names([_base_name(mix) for mix in mixes], mixed, customers, labels)
+    intervals = usual_intervals(customers)
+    late = overdue(customers, intervals)
+    # Customers who still buy at a pace of their own: one-purchase customers have none.
+    steady = repeat_buyers(customers) & ~late
+    rhythms = [_rhythm(intervals, late, steady, labels == index) for index in range(len(mixes))]
+    actions = [
+        _rhythm_action(group, *rhythm, grid) for group, rhythm in zip(groups, rhythms, strict=True)
+    ]
+    states = [_rhythm_state(group, adj) for group, (_, adj) in zip(groups, actions, strict=True)]
+    names = _qualified_names(
+        [_base_name(mix, by_name) for mix in mixes],
+        [mix[0].name for mix in mixes],
+        mixed,
+        customers,
+        labels,
+        states,
+        grid,
+    )
     if not summary.has_orders:
         # Without an order column a purchase is a shopping day: "visits", not "orders".
         names = [name.replace(" orders)", " visits)") for name in names]
     known = known_names or {}
     total = float(customers["monetary"].sum()) if has_money else None
-    intervals = usual_intervals(customers)
-    late = overdue(customers, intervals)
-    # Customers who still buy at a pace of their own: one-purchase customers have none.
-    steady = repeat_buyers(customers) & ~late
     renamed, rows = [], []
     for index, segment in enumerate(segments):
         inside = labels == index
@@ -627,20 +650,18 @@ def describe_segments(
         row = _segment_row(
             segment.number, name, group.name, mixes[index], mixed[index], members, total
         )
-        if not np.isnan(intervals[inside]).all():
-            row = replace(
-                row,
-                overdue_share=float(late[inside].mean()),
-                steady_share=float(steady[inside].mean()),
-                usual_interval=float(np.median(intervals[inside])),
-            )
+        overdue_share, steady_share, usual_interval = rhythms[index]
+        row = replace(
+            row,
+            overdue_share=overdue_share,
+            steady_share=steady_share,
+            usual_interval=usual_interval,
+        )
         rows.append(row)
         rule = f"RFM playbook: {group.name}"
         if row.mixed:
             rule += f" (the largest part, {format_percent(row.mix[0].share)} of this segment)"
-        action, adjusted = _rhythm_action(
-            group, row.overdue_share, row.steady_share, row.usual_interval, grid
-        )
+        action, adjusted = actions[index]
         replacing: Mapping[str, str] = {}
         if adjusted:
             rule += ", adjusted to their buying rhythm"
@@ -668,7 +689,7 @@ def describe_segments(
                     # A lapsed group's segment still in rhythm gets no win-back series.
                     campaign=replacing.get("in_rhythm_campaign", group.texts["campaign"]),
                     retention=replacing.get("in_rhythm_retention", group.texts["retention"]),
-                    products=group.texts["products"],
+                    products=replacing.get("in_rhythm_products", group.texts["products"]),
                     parts=parts,
                 ),
             )
@@ -701,6 +722,8 @@ def describe_segments(
         total_revenue=total,
         lifetime_at_risk=lifetime_at_risk,
         at_risk_basis=basis,
+        in_rhythm_name=grid.rhythm["in_rhythm_name"] if "in rhythm" in states else "",
+        gone_quiet_qualifier=grid.rhythm["gone_quiet_qualifier"] if "gone quiet" in states else "",
     )
 
 
@@ -775,29 +798,56 @@ def concentration(monetary: pd.Series) -> tuple[float, float]:
     return shares[0], shares[1]
 
 
-def _base_name(mix: Sequence[RfmGroupShare]) -> str:
+def _base_name(mix: Sequence[RfmGroupShare], by_name: Mapping[str, Group]) -> str:
     """The group holding a majority of a segment; else the two largest groups when together
-    they do ("Potential loyalists & Loyal"); else the largest group (called mixed later)."""
+    they do ("Potential loyalists & Loyal"; "Loyal, partly at risk" when one of the two is
+    lapsed and the other not, which "&" would join into a contradiction); else the
+    largest group (called mixed later)."""
     if mix[0].share > MAJORITY or len(mix) < 2 or mix[0].share + mix[1].share <= MAJORITY:
         return mix[0].name
-    return f"{mix[0].name} & {mix[1].name}"
+    first, second = mix[0].name, mix[1].name
+    if by_name[first].lapsed != by_name[second].lapsed:
+        return f"{first}, partly {second[0].lower()}{second[1:]}"
+    return f"{first} & {second}"
 
 
 def _qualified_names(
-    names: Sequence[str], mixed: Sequence[bool], customers: pd.DataFrame, labels: np.ndarray
+    names: Sequence[str],
+    leads: Sequence[str],
+    mixed: Sequence[bool],
+    customers: pd.DataFrame,
+    labels: np.ndarray,
+    rhythm_states: Sequence[RhythmState],
+    grid: Grid,
 ) -> list[str]:
-    """Names, with "mixed" where no group or pair of groups holds a majority, and a
-    qualifier where segments share a name or its leading group: the measure they differ
-    on most."""
+    """Names, adjusted to the buying rhythm, with "mixed" where no group or pair of groups
+    holds a majority, and a qualifier where segments share a name or its leading group:
+    the measure they differ on most.
+
+    A segment named after lapsed groups whose customers mostly still buy at their usual
+    pace takes the in-rhythm name ("Infrequent regulars"); one named after an active group
+    whose customers have mostly gone quiet keeps its name with the gone-quiet qualifier,
+    so that the name never contradicts the segment's own advice.
+    """
+    names = [
+        grid.rhythm["in_rhythm_name"] if state == "in rhythm" else name
+        for name, state in zip(names, rhythm_states, strict=True)
+    ]
+    # A segment named after its two largest groups is mixed by its name already.
     words: list[list[str]] = [
-        ["mixed"] if is_mixed and " & " not in name else []
-        for name, is_mixed in zip(names, mixed, strict=True)
+        (["mixed"] if is_mixed and name == lead else [])
+        + ([grid.rhythm["gone_quiet_qualifier"]] if state == "gone quiet" else [])
+        for name, lead, is_mixed, state in zip(names, leads, mixed, rhythm_states, strict=True)
     ]
     # Segments led by the same group ("Hibernating", "Hibernating & Promising") are told
     # apart too: their group mixes are alike, so the measure they differ on says more.
-    leads = [name.split(" & ")[0] for name in names]
-    for lead in dict.fromkeys(leads):
-        positions = [index for index, other in enumerate(leads) if other == lead]
+    # The gone-quiet qualifier already tells a segment from one that has not.
+    kinds = [
+        (name if state == "in rhythm" else lead, state)
+        for name, lead, state in zip(names, leads, rhythm_states, strict=True)
+    ]
+    for kind in dict.fromkeys(kinds):
+        positions = [index for index, other in enumerate(kinds) if other == kind]
         if len(positions) < 2:
             continue
         medians = {
@@ -865,6 +915,27 @@ def _segment_row(
     )
 
 
+def _rhythm(
+    intervals: np.ndarray, late: np.ndarray, steady: np.ndarray, inside: np.ndarray
+) -> tuple[float | None, float | None, float | None]:
+    """Some customers' overdue share, steady share and median usual interval (all None
+    when none of them has an interval)."""
+    if np.isnan(intervals[inside]).all():
+        return None, None, None
+    return (
+        float(late[inside].mean()),
+        float(steady[inside].mean()),
+        float(np.median(intervals[inside])),
+    )
+
+
+def _rhythm_state(group: Group, adjusted: bool) -> RhythmState:
+    """How a segment's buying rhythm bears on its name (see _rhythm_action)."""
+    if not adjusted:
+        return "as named"
+    return "in rhythm" if group.lapsed else "gone quiet"
+
+
 def _rhythm_action(
     group: Group,
     overdue_share: float | None,
@@ -908,14 +979,7 @@ def _part_actions(
     customers' rhythm."""
 
     def action_for(group: Group, inside: np.ndarray) -> tuple[str, bool]:
-        known = not np.isnan(intervals[inside]).all()
-        return _rhythm_action(
-            group,
-            float(late[inside].mean()) if known else None,
-            float(steady[inside].mean()) if known else None,
-            float(np.median(intervals[inside])) if known else None,
-            grid,
-        )
+        return _rhythm_action(group, *_rhythm(intervals, late, steady, inside), grid)
 
     shown = [share for share in mix[:PARTS_SHOWN] if share.share >= PART_SHARE]
     actions = [action_for(by_name[s.name], own_groups == s.name) for s in shown]
@@ -966,9 +1030,10 @@ def _description(
         text += f"; {format_percent(row.revenue_share)} of revenue"
     text += "."
     if row.overdue_share is not None and row.usual_interval is not None:
+        share = format_percent(row.overdue_share)
         text += (
-            f" {format_percent(row.overdue_share)} are overdue: no purchase for "
-            f"over twice their usual interval between {orders}s (median "
+            f" {'None' if share == format_percent(0.0) else share} are overdue: no purchase "
+            f"for over twice their usual interval between {orders}s (median "
             f"{round(row.usual_interval):,} days)."
         )
     return text

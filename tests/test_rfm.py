@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -293,7 +294,8 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
     assert load_grid(DEFAULT_GRID).group(3, 3).name == "Need attention"
     segment, rfm = _named_from_cells(cells, summary)
     # Loyal and Potential loyalists tie on customers; Loyal spends more (F 5 vs F 3).
-    assert segment.name == "Hibernating & Loyal"
+    # One group lapsed and the other not: "&" would read as one group that is both.
+    assert segment.name == "Hibernating, partly loyal"
     row = rfm.segments[0]
     assert row.group == "Hibernating" and row.mixed
     assert [(share.name, share.customers) for share in row.mix] == [
@@ -327,7 +329,9 @@ def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: 
     assert "60% are Champions, then 30% Hibernating, 10% Need attention." in segment.description
     # Half is not a majority: the two groups name it together.
     segment, _ = _named_from_cells([(5, 5)] * 5 + [(1, 1)] * 5, summary)
-    assert segment.name == "Champions & Hibernating"
+    assert segment.name == "Champions, partly hibernating"
+    segment, _ = _named_from_cells([(5, 5)] * 5 + [(3, 4)] * 5, summary)
+    assert segment.name == "Champions & Loyal"
     # No pair holds a majority either: mixed.
     cells = [(5, 5)] * 3 + [(1, 1)] * 2 + [(3, 3)] * 2 + [(5, 1)] * 2 + [(4, 1)]
     segment, _ = _named_from_cells(cells, summary)
@@ -371,18 +375,20 @@ def test_advice_follows_the_buying_rhythm_not_only_the_relative_scores(tmp_path:
     at_risk_cells = [(1, 3)] * 10  # last purchase 330 days ago, 3 purchases
     # They buy every 400 days: 330 days is within their rhythm, no win-back.
     segment, rfm = _named_from_cells(at_risk_cells, summary, interval=400)
-    assert segment.name == "At risk" and rfm.segments[0].overdue_share == 0
+    # The name does not call them lapsed either; the grid group stays in the description.
+    assert segment.name == grid.rhythm["in_rhythm_name"] and rfm.segments[0].overdue_share == 0
+    assert rfm.segments[0].group == "At risk" and "100% are At risk" in segment.description
     assert segment.recommendation.action.startswith("Not lapsed: 100% still buy at their usual")
     assert "about every 400 days" in segment.recommendation.action
     assert segment.recommendation.rule.endswith("adjusted to their buying rhythm")
     assert segment.recommendation.campaign == grid.rhythm["in_rhythm_campaign"]
     assert segment.recommendation.retention == grid.rhythm["in_rhythm_retention"]
-    assert segment.recommendation.products == by_name["At risk"].texts["products"]
-    assert "0% are overdue" in segment.description
+    assert segment.recommendation.products == grid.rhythm["in_rhythm_products"]
+    assert "None are overdue" in segment.description
     # They bought every 100 days: 330 days is past twice that, the win-back stands.
     limit = 330 / OVERDUE_FACTOR
     segment, rfm = _named_from_cells(at_risk_cells, summary, interval=limit - 1)
-    assert rfm.segments[0].overdue_share == 1
+    assert rfm.segments[0].overdue_share == 1 and segment.name == "At risk"
     assert segment.recommendation.action == by_name["At risk"].texts["action"]
     assert segment.recommendation.campaign == by_name["At risk"].texts["campaign"]
     # Exactly twice the interval is not yet overdue.
@@ -392,6 +398,7 @@ def test_advice_follows_the_buying_rhythm_not_only_the_relative_scores(tmp_path:
     segment, _ = _named_from_cells([(3, 5)] * 10, summary, interval=20)
     action = segment.recommendation.action
     assert action == grid.rhythm["gone_quiet"].format(share="100%", days="20")
+    assert segment.name == f"Loyal ({grid.rhythm['gone_quiet_qualifier']})"
     # When only most have, the group's advice is for the others.
     segment, _ = _named_from_cells([(3, 5)] * 8 + [(5, 5)] * 2, summary, interval=30)
     loyal = by_name["Loyal"].texts["action"]
@@ -408,6 +415,18 @@ def test_a_grid_file_without_rhythm_texts_takes_the_bundled_ones(tmp_path: Path)
     old = tmp_path / "rfm.toml"
     old.write_text(text.split("\n[rhythm]\n")[0], encoding="utf-8")
     assert load_grid(old).rhythm == load_grid(DEFAULT_GRID).rhythm
+    # A file from before the rhythm's names keeps its own texts and takes the new ones.
+    older = tmp_path / "older" / "rfm.toml"
+    older.parent.mkdir()
+    lines = [
+        line
+        for line in text.replace("usual pace (about", "own pace (about").splitlines()
+        if not line.startswith(("in_rhythm_name", "gone_quiet_qualifier"))
+    ]
+    older.write_text("\n".join(lines), encoding="utf-8")
+    rhythm = load_grid(older).rhythm
+    assert rhythm["in_rhythm_name"] == load_grid(DEFAULT_GRID).rhythm["in_rhythm_name"]
+    assert "own pace" in rhythm["in_rhythm"]
     bad = tmp_path / "bad.toml"
     bad.write_text(text.replace("{days} days)", "{weeks} weeks)"), encoding="utf-8")
     with pytest.raises(SettingsError, match=r"\[rhythm\] in .*bad.toml needs a text for"):
@@ -456,7 +475,9 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
         members = segments.loc[segments["segment"] == segment["number"], "rfm_group"]
         expected = members.value_counts(normalize=True).to_dict()
         assert segment["rfm_groups"] == pytest.approx(expected)
-        assert segment["name"].split(" (")[0].split(" & ")[0] == members.value_counts().index[0]
+        if not segment["name"].startswith(load_grid(DEFAULT_GRID).rhythm["in_rhythm_name"]):
+            lead = re.split(r" \(|, partly | & ", segment["name"])[0]
+            assert lead == members.value_counts().index[0]
 
 
 def test_the_returned_column_shows_only_when_the_data_has_returns(tmp_path: Path) -> None:
