@@ -334,11 +334,13 @@ def unique_names(
 
 
 def _across_name(ranked: Sequence[FeatureLevel], shown: int) -> str:
-    """'High on 4 of 6 measures: milk, grocery' for a segment on one side of average on
-    most measures and on few the other way (ACROSS_SHARE, ACROSS_OPPOSITE); "" otherwise.
+    """'High on 4 of 6 measures: milk, grocery, fresh, frozen' for a segment on one side of
+    average on most measures and on few the other way (ACROSS_SHARE, ACROSS_OPPOSITE); ""
+    otherwise.
 
-    ``ranked`` is most distinctive first; up to ``shown`` of those measures are named,
-    as many as fit in MAX_NAME.
+    ``ranked`` is most distinctive first. All those measures are named when they fit in
+    MAX_NAME; else "High on 10 of 15 measures, led by wines spend": up to ``shown`` of
+    them, as many as fit.
     """
     coarse = [_coarse(level.level) for level in ranked]
     highs, lows = coarse.count("high"), coarse.count("low")
@@ -351,10 +353,13 @@ def _across_name(ranked: Sequence[FeatureLevel], shown: int) -> str:
         return ""
     head = f"{direction.capitalize()} on {count} of {len(ranked)} measures"
     named = [level.short_name for level in ranked if _coarse(level.level) == direction]
+    if len(f"{head}: {', '.join(named)}") <= MAX_NAME:
+        return f"{head}: {', '.join(named)}"
+    # Not all fit: the list after a colon would read as all of them (a miscount).
     named = named[: max(shown, 1)]
-    while named and len(f"{head}: {', '.join(named)}") > MAX_NAME:
+    while named and len(f"{head}, led by {', '.join(named)}") > MAX_NAME:
         named.pop()
-    return f"{head}: {', '.join(named)}" if named else head
+    return f"{head}, led by {', '.join(named)}" if named else head
 
 
 def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommendation:

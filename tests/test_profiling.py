@@ -99,8 +99,10 @@ def test_a_segment_high_on_most_measures_is_named_by_its_overall_level() -> None
             levels(fresh=-1.5, milk=0.6, grocery=1.4, frozen=0.3, paper=1.2, deli=0.9),
         ]
     )
-    assert names[0] == "High on 4 of 6 measures: milk, grocery, paper"
-    assert names[1] == "Low on 5 of 6 measures: milk, grocery, paper"
+    # All four fit in a name: all are named, so the count and the list agree.
+    assert names[0] == "High on 4 of 6 measures: milk, grocery, paper, deli"
+    # Five do not: the most distinctive lead, and the name says they only lead.
+    assert names[1] == "Low on 5 of 6 measures, led by milk, grocery, paper"
     assert names[2] == "Low fresh, high grocery, high paper"
     # With few measures the usual name already names them all.
     assert unique_names([levels(a=1.0, b=1.0, c=1.0, d=0.0)]) == ["High a, high b, high c"]
