@@ -388,10 +388,11 @@ class Result:
 
     @property
     def not_segmented(self) -> pd.DataFrame:
-        """Order lines: the customers with nothing to segment on, and why.
+        """The customers left out of the segments, and why: for order lines those with
+        nothing to segment on, for a customer table those who never bought.
 
-        The rows of not_segmented.csv (customer_id, reason, and for lines with money the
-        purchases and returns, then the last purchase day); empty for a customer table.
+        The rows of not_segmented.csv (customer_id, reason, and for order lines with money
+        the purchases and returns, then the last purchase day); empty when there are none.
         """
         left_out = self.analysis.not_segmented
         return left_out.copy() if left_out is not None else pd.DataFrame()

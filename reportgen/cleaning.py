@@ -107,6 +107,8 @@ REDUNDANCY_POOL = 60
 # A text column asked for as a feature is a category up to this many distinct values.
 MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
+# Fewer customers than this who never bought stay in the table: too few to matter.
+NEVER_BOUGHT_MIN = 10
 EARLIEST_BIRTH_YEAR = 1900
 OLDEST_AGE = 100
 _HEAD_ROWS = 10_000
@@ -167,6 +169,9 @@ def clean_table(
     kinds.update({column: "code" for column in roles_found.codes if column not in kinds})
     for column in frame.columns:
         kinds.setdefault(column, _kind(frame[column], str(column)))
+    frame, customer_ids, never_bought = _leave_out_never_bought(
+        frame, customer_ids, [c for c in frame.columns if c != id_column and kinds[c] == "numeric"]
+    )
     named = {*settings.features, *settings.profile, id_column}
     outcome_columns = {outcome.column for outcome in roles_found.outcomes}
     left_out = dict(roles_found.left_out)
@@ -316,6 +321,8 @@ def clean_table(
         notes=tuple(notes),
         source=table.description,
         ignored=tuple(settings.ignore),
+        never_bought=len(never_bought.table) if never_bought else 0,
+        never_bought_columns=never_bought.columns if never_bought else (),
     )
     return CleanTable(
         frame=filled.reset_index(drop=True),
@@ -332,6 +339,7 @@ def clean_table(
         },
         outcomes=roles_found.outcomes,
         uncapped=uncapped,
+        not_segmented=never_bought.table if never_bought else None,
     )
 
 
@@ -892,6 +900,51 @@ def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> st
     if kind != "numeric" and roles.is_personal_data(column):
         return "left out: personal data (says who the customer is, not what a segment is like)"
     return None
+
+
+@dataclass(frozen=True)
+class _NeverBought:
+    """The customers of a customer table who never bought, set apart from the segments."""
+
+    columns: tuple[str, ...]
+    table: pd.DataFrame  # customer_id, reason
+
+
+def _leave_out_never_bought(
+    frame: pd.DataFrame, customer_ids: pd.Series, numeric: Sequence[str]
+) -> tuple[pd.DataFrame, pd.Series, _NeverBought | None]:
+    """Set apart the customers with 0 in every purchase-history column (roles.
+    purchase_history_columns), when there are NEVER_BOUGHT_MIN of them or more.
+
+    Sign-ups who never ordered are prospects: clustered with the customers they become
+    "low spenders" told to come back, and they drag every average down. A missing value
+    is not a 0. Returns the frame and IDs without them, and what was set apart.
+    """
+    columns = roles.purchase_history_columns(numeric)
+    if not columns:
+        return frame, customer_ids, None
+    never = (frame[columns].apply(pd.to_numeric, errors="coerce") == 0).all(axis=1).to_numpy()
+    if never.sum() < NEVER_BOUGHT_MIN or never.all():
+        return frame, customer_ids, None
+    table = pd.DataFrame(
+        {
+            "customer_id": customer_ids[never].astype(str).to_numpy(),
+            "reason": never_bought_reason(columns),
+        }
+    )
+    keep = np.flatnonzero(~never)
+    return frame.take(keep), customer_ids.take(keep), _NeverBought(tuple(columns), table)
+
+
+def _all_zero(columns: Sequence[str]) -> str:
+    if len(columns) == 1:
+        return f"{columns[0]} is 0"
+    return f"{', '.join(columns[:-1])} and {columns[-1]} are 0"
+
+
+def never_bought_reason(columns: Sequence[str]) -> str:
+    """The reason not_segmented.csv gives for a customer who never bought."""
+    return f"never bought: {_all_zero(columns)}"
 
 
 def _drop_rows_without_id(

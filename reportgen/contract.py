@@ -113,6 +113,10 @@ class DataQuality:
     notes: tuple[str, ...]
     source: str = ""
     ignored: tuple[str, ...] = ()
+    # Customer tables: the customers left out because they never bought (0 in every
+    # column of purchase_history_columns), and those columns.
+    never_bought: int = 0
+    never_bought_columns: tuple[str, ...] = ()
 
     listed_limit: ClassVar[int] = MAX_QUALITY_ROWS
 
@@ -168,6 +172,9 @@ class CleanTable:
     # Features whose extreme values were capped for clustering: their values before the
     # cap (missing ones filled), so that describing the data shows the data.
     uncapped: Mapping[str, pd.Series] = field(default_factory=dict)
+    # The customers left out of the segments, with the reason (customer_id, reason):
+    # those who never bought. None when there are none.
+    not_segmented: pd.DataFrame | None = None
 
     def display(self, column: str) -> str:
         """The column's name as charts and tables show it (with its unit, if configured)."""

@@ -168,6 +168,8 @@ def summary_json(report: Report) -> bytes:
             "rows_read": report.quality.rows_read,
             "duplicate_rows": report.quality.duplicate_rows,
             "rows_kept": report.quality.rows_kept,
+            # Customers left out because they never bought (not_segmented.csv).
+            "never_bought": report.quality.never_bought,
             "missing_values_filled": {
                 column.name: column.missing for column in report.quality.columns if column.missing
             },

@@ -388,7 +388,7 @@ def _describe(
         saved,
         csv_extra,
         fitted.assignments,
-        orders.left_out if orders is not None else None,
+        orders.left_out if orders is not None else clean.not_segmented,
     )
 
 

@@ -296,6 +296,66 @@ def _is_word_of(word: str, vocabulary: frozenset[str]) -> bool:
     )
 
 
+# A customer-table column that counts purchases or totals what a customer bought, over
+# their whole history: a customer with 0 in every such column has never bought. Words
+# that make a column a rate, a score or a time window do not count: 0 orders in the last
+# 30 days is a lapsed customer, not a prospect.
+_PURCHASE_COUNT_WORDS = frozenset({"order", "purchase", "transaction", "booking", "invoice"})
+_SPEND_WORDS = frozenset({"spent", "spend", "revenue", "sales", "ltv", "clv", "monetary"})
+_NOT_LIFETIME_WORDS = {
+    "last",
+    "recent",
+    "days",
+    "day",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "monthly",
+    "year",
+    "years",
+    "yearly",
+    "annual",
+    "ytd",
+    "mtd",
+    "score",
+    "rate",
+    "ratio",
+    "share",
+    "pct",
+    "percent",
+    "avg",
+    "average",
+    "mean",
+    "per",
+    "since",
+    "change",
+    "chg",
+    "first",
+    "size",
+    "value",
+}
+
+
+def purchase_history_columns(names: Iterable[str]) -> list[str]:
+    """The columns that count a customer's purchases or total their spend over all time
+    ('Total Orders', 'total_spent', 'NumWebPurchases'), by name.
+
+    A customer with 0 in all of them has never bought: a prospect, not a spend tier.
+    """
+    found = []
+    for name in names:
+        parts = words(name)
+        if any(part in _NOT_LIFETIME_WORDS for part in parts):
+            continue
+        if any(
+            part.removesuffix("s") in _PURCHASE_COUNT_WORDS or part in _SPEND_WORDS
+            for part in parts
+        ):
+            found.append(name)
+    return found
+
+
 def is_id_name(name: str) -> bool:
     """Whether a name ends in id/num/no/number/code/key/uuid ('CLIENTNUM', 'cust_no')."""
     parts = words(name)

@@ -826,10 +826,12 @@ def customer_rows(frame: Any) -> tuple[Any, int, int]:
     return merged, int(rows_read), int(rows_read - distinct)
 
 
-def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, list[str]]:
+def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd.DataFrame | None]:
     """Apply the sample's cleaning decisions to every customer in Spark.
 
-    Rows without an ID are left out and one row is kept per ID (the first); missing
+    Rows without an ID are left out and one row is kept per ID (the first); customers
+    who never bought are set apart when the sample's were (their IDs and reasons are
+    returned); missing
     feature values are filled with the median (measures) or the most common value
     (categories) of all customers, and extreme measures capped at cleaning's bounds.
     The median and the 1st and 99th percentiles are exact, interpolated as pandas does,
@@ -842,9 +844,8 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, li
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from reportgen.cleaning import OUTLIER_REACH
+    from reportgen.cleaning import OUTLIER_REACH, never_bought_reason
 
-    notes: list[str] = []
     for column in clean.feature_columns:
         if column not in frame.columns:
             raise SettingsError(
@@ -856,6 +857,20 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, li
         frame = frame.where(identifier.isNotNull())
         first = Window.partitionBy(identifier).orderBy(_KEY)
         frame = frame.withColumn("__n", F.row_number().over(first)).where("__n = 1").drop("__n")
+    never_bought = None
+    if clean.quality.never_bought_columns:
+        columns = clean.quality.never_bought_columns
+        never = F.lit(True)
+        for column in columns:
+            never = never & F.coalesce(F.col(f"`{column}`").cast("double") == 0, F.lit(False))
+        frame = frame.withColumn("__never", never).persist()
+        identifier = F.col(f"`{clean.id_column}`") if clean.id_column else F.col(_KEY)
+        never_bought = to_pandas(
+            frame.where("__never")
+            .select(identifier.cast("string").alias("customer_id"))
+            .orderBy("customer_id")
+        ).assign(reason=never_bought_reason(columns))
+        frame = frame.where("NOT __never").drop("__never")
     measures = [c for c in clean.feature_columns if clean.is_measure(c)]
     if measures:
         exact = rows <= EXACT_QUANTILES_LIMIT
@@ -892,7 +907,7 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, li
         )
         if mode is not None:
             frame = frame.fillna({column: mode["v"]})
-    return frame, notes
+    return frame, never_bought
 
 
 # --- the whole engine -------------------------------------------------------------------------
@@ -945,7 +960,7 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
     table = Table(sample, Path(source.name), source.sha256, source.description)
     kinds = previous_model.feature_kinds() if previous_model is not None else None
     clean = clean_table(table, dataclasses.replace(settings, ignore=()), kinds)
-    cleaned, _ = cleaned_customers(rows, clean, rows_read - duplicates)
+    cleaned, never_bought = cleaned_customers(rows, clean, rows_read - duplicates)
     customers = cleaned.persist()
     count = customers.count()
     quality = dataclasses.replace(
@@ -955,6 +970,9 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
         rows_kept=count,
         ignored=tuple(settings.ignore),
     )
+    if never_bought is not None:
+        quality = dataclasses.replace(quality, never_bought=len(never_bought))
+        clean = dataclasses.replace(clean, not_segmented=never_bought)
     if len(sample) < count:
         quality = dataclasses.replace(quality, columns=_missing_counts(rows, quality.columns))
     clean = dataclasses.replace(clean, quality=quality)

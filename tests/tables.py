@@ -90,3 +90,18 @@ def churn_table(rows: int = 600, seed: int = 0) -> pd.DataFrame:
             "Churn": np.where(churn, "Yes", "No"),
         }
     )
+
+
+def shop_customers(never: int, buyers: int = 120, seed: int = 0) -> pd.DataFrame:
+    """A web shop's customer export (Shopify-like): ``buyers`` customers with orders and
+    spend, and ``never`` sign-ups with 0 orders and 0.00 spent, listed last."""
+    rng = np.random.default_rng(seed)
+    orders = rng.integers(1, 12, buyers)
+    return pd.DataFrame(
+        {
+            "Customer ID": [f"C{n:04d}" for n in range(buyers + never)],
+            "Total Orders": [*orders, *[0] * never],
+            "Total Spent": [*(orders * rng.gamma(4, 20, buyers)).round(2), *[0.0] * never],
+            "Age": rng.integers(18, 80, buyers + never),
+        }
+    )

@@ -13,6 +13,7 @@ from reportgen.loading import load_table
 from reportgen.settings import Settings
 
 from .conftest import write_csv
+from .tables import shop_customers
 
 
 def clean(tmp_path: Path, frame: pd.DataFrame, make_settings: Callable[..., Settings], **values):
@@ -479,3 +480,28 @@ def test_a_capped_feature_keeps_its_raw_values_for_exploring(tmp_path, make_sett
     (summary,) = [s for s in explore(result).numeric if s.column == "Deli"]
     assert summary.maximum == 60_000
     assert summary.mean == pytest.approx(spend.mean())
+
+
+def test_customers_who_never_bought_are_set_apart(tmp_path: Path, make_settings) -> None:
+    result = clean(tmp_path, shop_customers(never=30), make_settings)
+    assert result.quality.rows_kept == 120 and result.quality.never_bought == 30
+    assert result.quality.never_bought_columns == ("Total Orders", "Total Spent")
+    assert (result.frame["Total Orders"] > 0).all()
+    assert len(result.customer_ids) == 120 and "C0119" in set(result.customer_ids)
+    left = result.not_segmented
+    assert left is not None and list(left["customer_id"]) == [f"C{n:04d}" for n in range(120, 150)]
+    assert set(left["reason"]) == {"never bought: Total Orders and Total Spent are 0"}
+    # Averages describe the buyers only.
+    assert result.frame["Total Spent"].min() > 0
+
+
+def test_a_few_never_buyers_or_a_missing_total_stay(tmp_path: Path, make_settings) -> None:
+    few = clean(tmp_path, shop_customers(never=9), make_settings)
+    assert few.quality.never_bought == 0 and few.not_segmented is None
+    assert few.quality.rows_kept == 129
+    # A missing spend is not a spend of 0; a window ("last 30 days") is not a history.
+    frame = shop_customers(never=30)
+    frame.loc[frame.index[-30:], "Total Spent"] = np.nan
+    frame = frame.rename(columns={"Total Orders": "Orders last 30 days"})
+    kept = clean(tmp_path, frame, make_settings)
+    assert kept.quality.never_bought == 0 and kept.quality.rows_kept == 150

@@ -21,6 +21,7 @@ from reportgen.pipeline import run
 from reportgen.settings import resolve_settings
 
 from .conftest import SampleRun, blobs, write_csv
+from .tables import shop_customers
 
 CLASSIC_NAMES = {
     "Low income, low spending",
@@ -426,3 +427,24 @@ def test_customers_without_sharp_groups_are_told_so_on_page_1(tmp_path: Path) ->
     email = (tmp_path / "out" / "email" / "message.txt").read_text()
     assert "do not fall into sharply separated groups" in " ".join(email.split())
     assert "segments (tendencies, not sharp groups)" in email
+
+
+def test_sign_ups_who_never_bought_are_prospects_not_a_segment(tmp_path: Path) -> None:
+    settings = resolve_settings(
+        write_csv(tmp_path / "customers.csv", shop_customers(never=40)),
+        None,
+        {"output_dir": tmp_path / "out"},
+    )
+    run(settings)
+    out = tmp_path / "out"
+    segments = pd.read_csv(out / "segments.csv")
+    left = pd.read_csv(out / "not_segmented.csv")
+    assert len(segments) == 120 and len(left) == 40
+    assert set(left["customer_id"]).isdisjoint(segments["customer_id"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["input"]["never_bought"] == 40
+    assert sum(segment["size"] for segment in summary["segments"]) == 120
+    page_one = " ".join(pdf_pages(out / "report.pdf")[0].split())
+    assert "Not in these segments: 40 more customers in the table who have never bought" in page_one
+    text = " ".join(" ".join(pdf_pages(out / "report.pdf")).split())
+    assert "40 customers (25%) have never bought (Total Orders, Total Spent all 0)" in text

@@ -542,3 +542,20 @@ def test_negative_fees_and_charges_are_noted_by_the_one_money_word_list(
 )
 def test_personal_data_is_told_from_descriptions_by_name(name: str, personal: bool) -> None:
     assert roles.is_personal_data(name) is personal
+
+
+def test_purchase_history_columns_are_lifetime_counts_and_totals() -> None:
+    names = [
+        "Total Orders",
+        "total_spent",
+        "NumWebPurchases",
+        "order_count",
+        "Orders last 30 days",
+        "Spending Score (1-100)",
+        "Average Order Value",
+        "Annual Income",
+        "Recency",
+        "MonthlyCharges",
+    ]
+    found = roles.purchase_history_columns(names)
+    assert found == ["Total Orders", "total_spent", "NumWebPurchases", "order_count"]

@@ -26,6 +26,8 @@ from reportgen.cli import main
 from reportgen.config import SAMPLE_CONFIG, SAMPLE_DATA
 from reportgen.sample_orders import write_order_lines
 
+from .tables import shop_customers
+
 _MISSING = (
     "pyspark is not installed"
     if importlib.util.find_spec("pyspark") is None
@@ -180,6 +182,20 @@ def _same_counts(spark_summary: Any, local_summary: Any) -> None:
             assert theirs == f"{mine}, read by Spark"
         else:
             assert theirs == mine, field.name
+
+
+def test_customers_who_never_bought_are_set_apart_by_both_engines(
+    spark: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "customers.csv"
+    shop_customers(never=60, buyers=600).to_csv(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    _agree(local, on_spark)
+    assert len(local.segments) == 600
+    for result in (local, on_spark):
+        assert result.report.quality.never_bought == 60
+        assert list(result.not_segmented["customer_id"]) == [f"C{n:04d}" for n in range(600, 660)]
 
 
 def test_a_spark_dataframe_is_segmented_in_its_session(spark: Any) -> None:
