@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from reportgen import roles
 from reportgen.cleaning import abbreviate
 from reportgen.config import segment_color
 from reportgen.contract import (
@@ -370,6 +371,8 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
     known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
     strongest = max(levels, key=lambda level: abs(level.z))
     known["strongest"] = _coarse(strongest.level)
+    if roles.names_product_spend(strongest.column):
+        known["strongest_product_spend"] = known["strongest"]
     means = _means_of(levels)
     rule = next(
         rule
@@ -382,11 +385,17 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
             feature in means and means[feature] > bound for feature, bound in rule.above.items()
         )
     )
-    texts = {
-        key: text.replace("{strongest}", strongest.short_name) for key, text in rule.texts.items()
-    }
+    # The product line of a spend column: "wines" of "wines spend".
+    product = " ".join(
+        word for word in strongest.short_name.split() if word not in ("spend", "spent")
+    )
+
+    def filled(text: str) -> str:
+        return text.replace("{strongest}", strongest.short_name).replace("{product}", product)
+
+    texts = {key: filled(text) for key, text in rule.texts.items()}
     return Recommendation(
-        rule=rule.name.replace("{strongest}", strongest.short_name),
+        rule=filled(rule.name),
         action=texts["action"],
         campaign=texts["campaign"],
         retention=texts["retention"],

@@ -356,6 +356,35 @@ def purchase_history_columns(names: Iterable[str]) -> list[str]:
     return found
 
 
+# Words that name what customers spend on one line of products (MntWines, Fresh,
+# Grocery, fish_spend): where a segment buys little of one line, the line is the gap.
+_PRODUCT_SPEND_WORDS = frozenset(
+    {
+        "mnt",
+        "spend",
+        "spent",
+        "fresh",
+        "grocery",
+        "milk",
+        "frozen",
+        "detergent",
+        "deli",
+        "delicassen",
+    }
+)
+_TOTAL_SPEND_WORDS = {"total", "all", "overall", "lifetime", "annual", "monthly", "score"}
+
+
+def names_product_spend(name: str) -> bool:
+    """Whether a column is the spend on one product line ('MntWines', 'Grocery',
+    'fish_spend'), not a total ('Total Spent', 'Spending Score')."""
+    parts = words(name)
+    return not any(part in _TOTAL_SPEND_WORDS for part in parts) and any(
+        part in _PRODUCT_SPEND_WORDS or part.removesuffix("s") in _PRODUCT_SPEND_WORDS
+        for part in parts
+    )
+
+
 def is_id_name(name: str) -> bool:
     """Whether a name ends in id/num/no/number/code/key/uuid ('CLIENTNUM', 'cust_no')."""
     parts = words(name)

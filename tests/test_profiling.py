@@ -302,9 +302,9 @@ def test_levels_follow_the_model_space_so_skewed_amounts_are_judged_fairly() -> 
 
 
 def test_segments_matching_no_named_rule_get_advice_about_their_strongest_feature() -> None:
-    advice = recommend(levels(recency=0.2, wine_spend=1.4, visits=-0.6), RULES)
-    assert advice.rule == "Stand-out wine_spend"
-    assert "their high wine_spend" in advice.action and "{" not in advice.products
+    advice = recommend(levels(recency=0.2, loan_balance=1.4, visits=-0.6), RULES)
+    assert advice.rule == "Stand-out loan_balance"
+    assert "their high loan_balance" in advice.action and "{" not in advice.products
     assert recommend(levels(recency=-0.9, tenure=0.3), RULES).rule == "Low recency"
 
 
@@ -574,3 +574,19 @@ def test_a_yes_no_flag_says_how_many_have_it() -> None:
     assert summaries["Partner"] == "60% partner: Yes (40% of all customers)"
     summaries = {item.column: item.summary for item in low.demographics}
     assert summaries["Partner"] == "20% partner: Yes (40% of all customers)"
+
+
+def test_a_product_line_as_the_strongest_measure_gets_cross_sell_or_range_advice() -> None:
+    low = recommend(levels(fresh=0.3, milk=-0.4, grocery=-1.1, frozen=0.2), RULES)
+    assert low.rule == "Gap in grocery"
+    assert low.action.startswith("Fill the gap: they buy little grocery here.")
+    wines = FeatureLevel("MntWines", "wines spend", 66.0, 50.0, 1.6, level_of(1.6))
+    high = recommend((wines, *levels(Income=-0.4, visits=-0.6)), RULES)
+    assert (
+        high.action
+        == "Build on their core, wines: volume terms, range extensions and reliable supply."
+    )
+    # Not a product line: research before spending.
+    other = recommend(levels(utilization=1.6, limit=-0.9, months=-0.3), RULES)
+    assert other.rule == "Stand-out utilization"
+    assert other.action.startswith("Find out what drives their high utilization")
