@@ -742,12 +742,15 @@ def _detect_roles(
         # product number in a named table must not become the customer.
         candidates = hinted or [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
         if candidates:
-            customer = candidates[0]
+            customer = _person(head, candidates)
+            if customer != candidates[0]:
+                evidence["per_order_customer"] = candidates[0]
             # Columns that identify the same customers (an ID and a name, two IDs).
             others = tuple(
                 c
-                for c in candidates[1:]
-                if head[c].nunique() == head[customer].nunique()
+                for c in candidates
+                if c != customer
+                and head[c].nunique() == head[customer].nunique()
                 and head.groupby(customer)[c].nunique().max() == 1
             )
     if customer is not None:
@@ -769,6 +772,9 @@ def _detect_roles(
         ):
             taken.discard(order)
             order = None
+        evidence["orders_outnumber_customers"] = (
+            order is not None and head[order].nunique() > present.nunique()
+        )
     money = [c for c in numbers if c not in taken]
     amount = pick("amount", [c for c in money if not _not_money(c)])
     quantity = pick("quantity", [c for c in money if not _not_money(c)])
@@ -859,17 +865,44 @@ def _is_unnamed_id(name: str, values: pd.Series) -> bool:
 
 
 def _repeats(evidence: Mapping[str, Any]) -> bool:
-    """Whether the customer column repeats as an order-line export's does."""
+    """Whether the customer column repeats as an order-line export's does.
+
+    With an order column holding more orders than there are customers, any
+    MIN_RETURNING_CUSTOMERS customers buying on other days will do: a marketplace where
+    3% come back (Olist) is still an export of orders, and a customer table has no order
+    number per row.
+    """
     if evidence.get("lines_per_customer", 0.0) >= MIN_LINES_PER_CUSTOMER:
         return True
-    return (
+    if evidence.get("returning_customers", 0) < MIN_RETURNING_CUSTOMERS:
+        return False
+    return bool(
         evidence.get("returning_share", 0.0) >= MIN_RETURNING_SHARE
-        and evidence.get("returning_customers", 0) >= MIN_RETURNING_CUSTOMERS
+        or evidence.get("orders_outnumber_customers")
     )
+
+
+def _person(head: pd.DataFrame, candidates: Sequence[str]) -> str:
+    """The customer column among customer-named IDs: the first, unless it is a per-order
+    customer ID inside another one (Olist's customer_id, new for every order, inside
+    customer_unique_id): then the one it is inside, the person."""
+    first = candidates[0]
+    wider = [
+        c
+        for c in candidates[1:]
+        if head[c].nunique() < head[first].nunique()
+        and head[[first, c]].dropna().groupby(first)[c].nunique().max() == 1
+    ]
+    return wider[0] if wider else first
 
 
 def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:
     parts = []
+    if evidence.get("per_order_customer"):
+        parts.append(
+            f"{roles.customer} identifies the customer ({evidence['per_order_customer']} is "
+            f"a new ID for each order inside it)"
+        )
     per = evidence.get("lines_per_customer")
     if per and per < MIN_LINES_PER_CUSTOMER and evidence.get("returning_customers"):
         parts.append(

@@ -566,6 +566,37 @@ def test_an_export_where_most_customers_bought_once_is_still_order_lines(
     assert plan_orders(path, OrderOptions()) is None
 
 
+def test_a_marketplace_export_is_keyed_by_the_person_not_the_per_order_customer_id(
+    tmp_path: Path,
+) -> None:
+    # Olist's shape: customer_id is new for every order; customer_unique_id is the person.
+    # 630 persons; 30 of them (4.8%, under MIN_RETURNING_SHARE) order again on another day.
+    rows = []
+    for person in range(630):
+        orders = 2 if person < 30 else 1
+        for order in range(orders):
+            rows.append(
+                {
+                    "order_id": f"o{person}-{order}",
+                    "customer_id": f"c{person}-{order}",
+                    "customer_unique_id": f"u{person:04d}",
+                    "order_purchase_timestamp": f"2024-0{1 + 3 * order}-{1 + person % 28:02d}",
+                    "payment_value": 50.0 + person % 7,
+                }
+            )
+    path = tmp_path / "olist.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.customer == "customer_unique_id"
+    assert "customer_id is a new ID for each order inside it" in plan.reason
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.customers == 630
+    assert int((totals.frame["frequency"] == 2).sum()) == 30
+    # Without an order number, 30 of 630 returning is too few to tell from duplicates.
+    pd.DataFrame(rows).drop(columns=["order_id"]).to_csv(path, index=False)
+    assert plan_orders(path, OrderOptions()) is None
+
+
 def test_two_digit_years_are_read_in_the_right_century(tmp_path: Path) -> None:
     # Excel's US default writes 2/24/03 0:00; read with %Y it would be the year 3.
     lines = pd.DataFrame(
