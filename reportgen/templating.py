@@ -163,9 +163,14 @@ def grouped_by(report: Report) -> str:
         names = [report.display(column) for column in report.feature_columns]
         if len(names) <= GROUPED_BY_SHOWN + 1:
             return ", ".join(names)
-        # Page 1 is read, not scanned: the full list is in the methodology.
+        # Page 1 is read, not scanned: the measures that tell the segments apart most are
+        # named, the full list is in the methodology.
+        leading = [report.display(column) for column in report.features_by_separation]
         rest = len(names) - GROUPED_BY_SHOWN
-        return f"{', '.join(names[:GROUPED_BY_SHOWN])} and {rest} more measures"
+        return (
+            f"{len(names)} measures, most of all {', '.join(leading[:GROUPED_BY_SHOWN])} "
+            f"(and {rest} more)"
+        )
     if report.rfm.orders.has_money:
         return (
             "how recently and how often they bought and how much they spent "

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from reportgen.contract import FeatureLevel, Report
 from reportgen.templating import (
     GROUPED_BY_SHOWN,
     bar_pixels,
@@ -95,9 +96,37 @@ def test_an_unstable_segments_action_comes_with_a_caution() -> None:
 def test_page_one_names_a_few_features_and_counts_the_rest() -> None:
     def report(count: int) -> SimpleNamespace:
         columns = [f"Mnt{n}" for n in range(count)]
-        return SimpleNamespace(rfm=None, feature_columns=columns, display=lambda c: c.lower())
+        # The later a column, the more it separates the segments.
+        return SimpleNamespace(
+            rfm=None,
+            feature_columns=columns,
+            features_by_separation=columns[::-1],
+            display=lambda c: c.lower(),
+        )
 
     shown = grouped_by(report(GROUPED_BY_SHOWN + 1))  # type: ignore[arg-type]
     assert shown.endswith(f"mnt{GROUPED_BY_SHOWN}")  # one more is named, not counted
     many = grouped_by(report(15))  # type: ignore[arg-type]
-    assert many == f"mnt0, mnt1, mnt2, mnt3, mnt4, mnt5 and {15 - GROUPED_BY_SHOWN} more measures"
+    assert many == (
+        f"15 measures, most of all mnt14, mnt13, mnt12, mnt11, mnt10, mnt9 "
+        f"(and {15 - GROUPED_BY_SHOWN} more)"
+    )
+
+
+def test_features_by_separation_puts_the_measures_that_split_segments_first() -> None:
+    def level(column: str, z: float) -> FeatureLevel:
+        return FeatureLevel(column, column, 0.0, 0.0, z, "average")
+
+    def segment(share: float, **zs: float) -> SimpleNamespace:
+        return SimpleNamespace(share=share, features=[level(c, z) for c, z in zs.items()])
+
+    report = SimpleNamespace(
+        feature_columns=("age", "children", "limit", "channel"),
+        categorical_features=(SimpleNamespace(column="channel"),),
+        segments=(
+            segment(0.5, age=0.1, children=0.3, limit=1.0),
+            segment(0.5, age=-0.1, children=-0.3, limit=-1.0),
+        ),
+    )
+    ordered = Report.features_by_separation.fget(report)  # type: ignore[attr-defined]
+    assert ordered == ("channel", "limit", "children", "age")
