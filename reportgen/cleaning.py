@@ -107,6 +107,21 @@ REDUNDANCY_POOL = 60
 # A text column asked for as a feature is a category up to this many distinct values.
 MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
+# A spreadsheet's total lines ("Total", "Grand total") among the last rows.
+TOTAL_LINES = 3
+_TOTAL_LABELS = {
+    "total",
+    "totals",
+    "grand total",
+    "subtotal",
+    "sum",
+    "summe",
+    "gesamt",
+    "gesamtsumme",
+    "total général",
+    "totaal",
+    "totale",
+}
 # Fewer customers than this who never bought stay in the table: too few to matter.
 NEVER_BOUGHT_MIN = 10
 EARLIEST_BIRTH_YEAR = 1900
@@ -143,6 +158,7 @@ def clean_table(
     if duplicated.any():
         # take() by position copies each column faster than a boolean .loc (same rows, same labels).
         frame = frame.take(np.flatnonzero(~duplicated.to_numpy()))
+    frame = _drop_total_lines(frame, notes)
     frame = _derive_measures(frame, settings, details, kinds, notes)
     # After deriving, so that "Age (from Year_Birth)" can be named like any column.
     _check_named_columns(frame.columns, settings, table)
@@ -945,6 +961,28 @@ def _all_zero(columns: Sequence[str]) -> str:
 def never_bought_reason(columns: Sequence[str]) -> str:
     """The reason not_segmented.csv gives for a customer who never bought."""
     return f"never bought: {_all_zero(columns)}"
+
+
+def _drop_total_lines(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Leave out a spreadsheet's total line at the end ('Total', 'Grand total', 'Summe'):
+    one of the last TOTAL_LINES rows whose first filled cell says so. Kept, it would be a
+    customer spending as much as all the others together."""
+    tail = frame.tail(TOTAL_LINES)
+    totals = [
+        label
+        for label, (_, row) in zip(tail.index, tail.iterrows(), strict=True)
+        if (first := row.dropna()).size
+        and str(first.iloc[0]).strip().lower().rstrip(":") in _TOTAL_LABELS
+    ]
+    if not totals:
+        return frame
+    words = ", ".join(repr(str(frame.loc[label].dropna().iloc[0]).strip()) for label in totals)
+    notes.append(
+        f"The last {'row' if len(totals) == 1 else f'{len(totals)} rows'} ({words}) "
+        f"{'is a total line' if len(totals) == 1 else 'are total lines'} of the spreadsheet, "
+        "not customers: left out."
+    )
+    return frame.drop(index=totals)
 
 
 def _drop_rows_without_id(

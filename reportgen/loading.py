@@ -5,10 +5,10 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -160,7 +160,9 @@ def _read_text(
     if not scan.complete:
         text = text.rsplit("\n", 1)[0]  # the last line may be cut short
     delimiter = sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    first_rows = list(csv.reader(text.splitlines()[:_SNIFF_LINES], delimiter=delimiter))
+    skipped = title_lines(first_rows)
+    header = first_rows[skipped] if first_rows else []
     _check_header(header, path, unnamed_allowed=True)
     try:
         frame = pd.read_csv(
@@ -169,6 +171,7 @@ def _read_text(
             encoding=encoding,
             skipinitialspace=True,
             na_values=EXTRA_MISSING,
+            skiprows=skipped,
         )
     except UnicodeDecodeError:
         raise DataError(f"Cannot decode {path}: save it as UTF-8 and try again.") from None
@@ -176,6 +179,8 @@ def _read_text(
         raise DataError(_parse_problem(path, delimiter, error)) from None
     description = f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
     frame, notes = drop_unnamed_leftovers(frame, header, path)
+    if skipped:
+        notes = (title_note(first_rows, skipped), *notes)
     # Where commas separate the values, commas inside one are thousands; elsewhere they
     # may be decimal commas, so only values with a currency sign are taken here.
     frame, money = read_formatted_money(frame, with_currency_only=delimiter != ",")
@@ -489,10 +494,51 @@ def sniff_delimiter(text: str) -> str:
     lines = text.splitlines()[:_SNIFF_LINES]
     best, best_fields = ",", 1
     for delimiter in DELIMITERS:
-        widths = {len(row) for row in csv.reader(lines, delimiter=delimiter) if row}
-        if len(widths) == 1 and (fields := widths.pop()) > best_fields:
+        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
+        # A title above the header ("Customer report") may be narrower than the table.
+        start = 0
+        while start < min(_TITLE_LINES, len(widths) - 1) and widths[start] != widths[-1]:
+            start += 1
+        rest = set(widths[start:])
+        if len(rest) == 1 and (fields := rest.pop()) > best_fields:
             best, best_fields = delimiter, fields
     return best
+
+
+# A title above the header ("Customer report", "Exported 2024-05-01 by admin") is found
+# among this many first lines: lines far emptier than the rows below them.
+_TITLE_LINES = 10
+_TITLE_FILL = 0.6
+
+
+def title_lines(rows: Sequence[Sequence[str]]) -> int:
+    """How many first lines of a delimited file are a title above the header row.
+
+    The header is the first line filled at least _TITLE_FILL as much as the median of
+    the 20 lines after it (and in at least two cells); the lines before it (at most
+    _TITLE_LINES), emptier, are a title, a report date or blank. 0 for a plain table.
+    ``rows`` are the file's first lines, split into cells, one per line (a blank line
+    is an empty row).
+    """
+    filled = [sum(1 for cell in row if cell.strip()) for row in rows]
+    for start in range(min(_TITLE_LINES, len(rows)) + 1):
+        below = sorted(filled[start + 1 : start + 21])
+        if not below:
+            return 0
+        typical = below[len(below) // 2]
+        if typical >= 2 and filled[start] >= max(2, _TITLE_FILL * typical):
+            return start
+    return 0
+
+
+def title_note(rows: Sequence[Sequence[str]], skipped: int) -> str:
+    """The note that says which first lines were skipped as a title."""
+    words = [" ".join(cell.strip() for cell in row if cell.strip()) for row in rows[:skipped]]
+    shown = "; ".join(_shortened(word) for word in words if word) or "blank"
+    return (
+        f"The first {skipped} line{'s' if skipped != 1 else ''} ({shown}) "
+        f"{'are' if skipped != 1 else 'is'} a title above the header, not data: skipped."
+    )
 
 
 def _check_header(header: list[str], path: Path, *, unnamed_allowed: bool = False) -> None:

@@ -47,6 +47,8 @@ from reportgen.loading import (
     EXTRA_MISSING,
     FORMATTED_MONEY,
     sniff_delimiter,
+    title_lines,
+    title_note,
 )
 from reportgen.settings import InputKind, Settings
 
@@ -57,6 +59,8 @@ SourceFormat = Literal["csv", "whitespace", "parquet", "frame"]
 # How much of the file the detection reads: enough lines that customers repeat.
 HEAD_BYTES = 2 << 20
 HEAD_LINES = 20_000
+# The first lines searched for a title above the header (loading.title_lines).
+_TITLE_SCAN = 40
 # A customer column repeats: on average at least this many lines per customer; or, in an
 # export where most customers bought once, at least this share (and number) of customers
 # are on lines of different days. A customer table's key does not repeat with other
@@ -268,6 +272,8 @@ class Source:
     # A table already in memory (a workbook, a DataFrame), and the hash of its content.
     frame: pd.DataFrame | None = field(default=None, compare=False, repr=False)
     sha256: str | None = None
+    # Lines above the header that are a title (loading.title_lines), skipped.
+    skip: int = 0
 
 
 @dataclass(frozen=True)
@@ -547,6 +553,9 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None
         text = text.rsplit("\n", 1)[0]
     lines = text.splitlines()[:HEAD_LINES]
     delimiter = sniff_delimiter(text)
+    skipped = title_lines(list(csv.reader(lines[:_TITLE_SCAN], delimiter=delimiter)))
+    title = list(csv.reader(lines[:skipped], delimiter=delimiter))
+    lines = lines[skipped:]
     first = next(csv.reader(lines[:1], delimiter=delimiter), [])
     if len(first) < 2 and _whitespace_fields(lines):
         rows = [line.split() for line in lines if line.strip()]
@@ -566,7 +575,10 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None
         "whitespace-separated" if fmt == "whitespace" else f"{DELIMITER_NAMES[delimiter]}-separated"
     )
     description = f"{kind} text, {encoding}{'' if header else ', no header line'}"
-    source = Source(path, fmt, tuple(names), delimiter, utf8, header, description)
+    if skipped:
+        note = title_note(title, skipped).rstrip(".")
+        description += f"; {note[0].lower()}{note[1:]}"
+    source = Source(path, fmt, tuple(names), delimiter, utf8, header, description, skip=skipped)
     return source, as_text(frame)
 
 
@@ -1366,12 +1378,12 @@ def _text_relation(source: Source, path: Path) -> str:
     if source.format == "whitespace":
         return (
             f"read_csv({where}, columns={{'line': 'VARCHAR'}}, header=false, "
-            f"delim='\\x01', quote='', escape='', skip={1 if source.header else 0})"
+            f"delim='\\x01', quote='', escape='', skip={source.skip + (1 if source.header else 0)})"
         )
     names = ", ".join(_literal(name) for name in source.columns)
     return (
         f"read_csv({where}, all_varchar=true, header={str(source.header).lower()}, "
-        f"delim={_literal(source.delimiter)}, quote='\"', escape='\"', "
+        f"skip={source.skip}, delim={_literal(source.delimiter)}, quote='\"', escape='\"', "
         f"names=[{names}], null_padding=true, strict_mode=false)"
     )
 

@@ -505,3 +505,17 @@ def test_a_few_never_buyers_or_a_missing_total_stay(tmp_path: Path, make_setting
     frame = frame.rename(columns={"Total Orders": "Orders last 30 days"})
     kept = clean(tmp_path, frame, make_settings)
     assert kept.quality.never_bought == 0 and kept.quality.rows_kept == 150
+
+
+def test_a_spreadsheets_total_line_is_not_a_customer(tmp_path: Path, make_settings) -> None:
+    frame = shop_customers(never=0)
+    total = {"Customer ID": "Grand Total", "Total Orders": frame["Total Orders"].sum()}
+    frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    result = clean(tmp_path, frame, make_settings)
+    assert result.quality.rows_kept == 120 and "Grand Total" not in set(result.customer_ids)
+    assert "The last row ('Grand Total') is a total line of the spreadsheet" in " ".join(
+        result.quality.notes
+    )
+    # A customer whose name merely starts the same way stays.
+    frame.loc[frame.index[-1], "Customer ID"] = "Totalfit GmbH"
+    assert clean(tmp_path, frame, make_settings).quality.rows_kept == 121

@@ -6,7 +6,13 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import DataError
-from reportgen.loading import DELIMITER_NAMES, load_table, read_formatted_money, sniff_delimiter
+from reportgen.loading import (
+    DELIMITER_NAMES,
+    load_table,
+    read_formatted_money,
+    sniff_delimiter,
+    title_lines,
+)
 
 from .conftest import write_csv
 
@@ -270,3 +276,20 @@ def test_money_as_spreadsheets_format_it_is_read_as_numbers(tmp_path: Path) -> N
     text = pd.DataFrame({"Code": ["1,234,567", "2,000,000"], "Spend": ["$1,234.50", "$5"]})
     frame, read = read_formatted_money(text, with_currency_only=True)
     assert read == {"Spend": "$"} and frame["Code"].tolist() == ["1,234,567", "2,000,000"]
+
+
+def test_a_title_above_the_header_is_skipped_and_said(tmp_path: Path) -> None:
+    table = "Customer ID;Income;Spend\n" + "".join(f"C{n};{n},5;{n * 2}\n" for n in range(30))
+    path = tmp_path / "report.csv"
+    path.write_text("Kundenbericht\n\nStand: 01.05.2024;;\n" + table, encoding="utf-8")
+    loaded = load_table(path)
+    assert list(loaded.frame.columns) == ["Customer ID", "Income", "Spend"]
+    assert len(loaded.frame) == 30 and loaded.frame["Income"].iloc[1] == 1.5
+    assert loaded.notes[0] == (
+        "The first 3 lines (Kundenbericht; Stand: 01.05.2024) are a title above the header, "
+        "not data: skipped."
+    )
+    # A plain table, and one whose first rows have gaps, have no title.
+    rows = [["id", "a", "b"], ["1", "", ""], ["2", "5", ""], ["3", "6", "7"], ["4", "8", "9"]]
+    assert title_lines(rows) == 0
+    assert title_lines([["Report", "", ""], [], *rows]) == 2

@@ -597,6 +597,25 @@ def test_a_marketplace_export_is_keyed_by_the_person_not_the_per_order_customer_
     assert plan_orders(path, OrderOptions()) is None
 
 
+def test_order_lines_under_a_title_are_read_as_without_it(tmp_path: Path) -> None:
+    lines = pd.DataFrame(
+        {
+            "Invoice": [f"I{n // 2}" for n in range(60)],
+            "Customer": [f"C{n % 12}" for n in range(60)],
+            "Date": [f"2024-0{1 + n % 6}-1{n % 9}" for n in range(60)],
+            "Amount": [10.0 + n for n in range(60)],
+        }
+    )
+    plain, titled = tmp_path / "plain.csv", tmp_path / "titled.csv"
+    lines.to_csv(plain, index=False)
+    titled.write_text("Sales export,,,\nShop 12,,,\n" + plain.read_text(), encoding="utf-8")
+    plan = plan_orders(titled, OrderOptions())
+    assert plan is not None and plan.source.skip == 2
+    assert "the first 2 lines (Sales export; Shop 12) are a title" in plan.source.description
+    expected = aggregate_orders(plan_orders(plain, OrderOptions()), OrderOptions()).frame  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(aggregate_orders(plan, OrderOptions()).frame, expected)
+
+
 def test_two_digit_years_are_read_in_the_right_century(tmp_path: Path) -> None:
     # Excel's US default writes 2/24/03 0:00; read with %Y it would be the year 3.
     lines = pd.DataFrame(
