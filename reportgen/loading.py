@@ -406,17 +406,27 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
     if chosen not in names:
         raise DataError(f"{path} has no sheet {chosen!r}; its sheets are: {', '.join(names)}.")
     rows = _sheet_rows(workbook, chosen, path)
+    first_rows = [
+        ["" if pd.isna(cell) else str(cell) for cell in row]
+        for row in rows.head(_SNIFF_LINES).itertuples(index=False)
+    ]
+    skipped = title_lines(first_rows)
+    title = title_note(first_rows, skipped) if skipped else None
+    rows = rows.iloc[skipped:].reset_index(drop=True)
     # A table too long for one sheet (Excel stops at 1,048,576 rows) is split over sheets
     # with the same header, as Online Retail II is by year: read them as one table.
     continued: list[str] = []
     others: list[str] = []
     if sheet is None and not rows.empty:
         for name in names[1:]:
-            head = _sheet_rows(workbook, name, path, nrows=1)
+            head = _sheet_rows(workbook, name, path, nrows=skipped + 1).iloc[skipped:]
             same = not head.empty and list(head.iloc[0]) == list(rows.iloc[0])
             (continued if same else others).append(name)
     if continued:
-        parts = [rows, *(_sheet_rows(workbook, name, path).iloc[1:] for name in continued)]
+        parts = [
+            rows,
+            *(_sheet_rows(workbook, name, path).iloc[skipped + 1 :] for name in continued),
+        ]
         rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
         others = [name for name in names if name != chosen]
@@ -431,6 +441,8 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
     frame = rows.iloc[1:].reset_index(drop=True)
     frame.columns = [name or f"Unnamed: {position}" for position, name in enumerate(header)]
     frame, notes = drop_unnamed_leftovers(frame, header, path)
+    if title:
+        notes = (title, *notes)
     # Cells read without a header are typed per cell; let pandas settle each column's type.
     frame = frame.infer_objects()
     for column in frame.columns:

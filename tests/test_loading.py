@@ -293,3 +293,14 @@ def test_a_title_above_the_header_is_skipped_and_said(tmp_path: Path) -> None:
     rows = [["id", "a", "b"], ["1", "", ""], ["2", "5", ""], ["3", "6", "7"], ["4", "8", "9"]]
     assert title_lines(rows) == 0
     assert title_lines([["Report", "", ""], [], *rows]) == 2
+
+
+def test_a_title_above_a_workbooks_header_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "report.xlsx"
+    table = pd.DataFrame({"Customer ID": [f"C{n}" for n in range(30)], "Spend": range(30)})
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Customer report"]]).to_excel(writer, index=False, header=False)
+        table.to_excel(writer, index=False, startrow=2)
+    loaded = load_table(path)
+    assert list(loaded.frame.columns) == ["Customer ID", "Spend"] and len(loaded.frame) == 30
+    assert loaded.notes[0].startswith("The first 2 lines (Customer report) are a title")
