@@ -39,6 +39,7 @@ import difflib
 import logging
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -159,7 +160,8 @@ def clean_table(
         # take() by position copies each column faster than a boolean .loc (same rows, same labels).
         frame = frame.take(np.flatnonzero(~duplicated.to_numpy()))
     frame = _drop_total_lines(frame, notes)
-    frame = _derive_measures(frame, settings, details, kinds, notes)
+    date_names: dict[str, str] = {}
+    frame = _derive_measures(frame, settings, details, kinds, notes, date_names)
     # After deriving, so that "Age (from Year_Birth)" can be named like any column.
     _check_named_columns(frame.columns, settings, table)
     frame, blanks = _read_numbers_in_text(frame, settings, details)
@@ -346,7 +348,10 @@ def clean_table(
         id_column=id_column,
         feature_columns=tuple(features),
         profile_columns=tuple(profile),
-        short_names={column: settings.labels.get(column) or short_name(column) for column in used},
+        short_names={
+            column: settings.labels.get(column) or date_names.get(column) or short_name(column)
+            for column in used
+        },
         quality=quality,
         kinds={column: kinds[column] for column in frame.columns},
         display_names={
@@ -717,12 +722,15 @@ def _derive_measures(
     details: dict[str, list[str]],
     kinds: dict[str, ColumnKind],
     notes: list[str],
+    date_names: dict[str, str],
 ) -> pd.DataFrame:
-    """Replace date columns by tenure in days and birth years by age.
+    """Replace date columns by the days to the latest date, and birth years and birth
+    dates by age.
 
     A date's order of day and month is decided from the whole column, as for order
     lines; when no value tells, the dates are read day-first and a note says how to
-    set ``date_format`` if that is wrong.
+    set ``date_format`` if that is wrong. ``date_names`` receives the short names of the
+    day counts whose dates say what they measure (date_measure_name).
     """
     named = {*settings.features, *settings.profile, settings.id_column}
     guessed: list[str] = []
@@ -734,6 +742,7 @@ def _derive_measures(
     # The table's own time: ages as of its latest date (iFood's 2014 customers were not
     # 12 years older then), or the report's year when it has no dates.
     latest_dates: list[pd.Timestamp] = []
+    measured: dict[str, str | None] = {}
     for column in list(frame.columns):
         values = frame[column]
         if column in named or column in births:
@@ -743,8 +752,17 @@ def _derive_measures(
             if read is None:
                 continue
             dates, reading, ambiguous = read
+            if _names_birth(column):
+                # A birth date is an age, like a birth year: the year is enough.
+                frame = frame.assign(**{column: dates.dt.year.astype(float)})
+                births.append(column)
+                details[column].append(f"read as {reading}")
+                if ambiguous:
+                    guessed.append(column)
+                continue
             latest = dates.max()
             tenure_column = f"{column} (days)"
+            measured[tenure_column] = date_measure_name(column)
             frame = frame.assign(**{tenure_column: (latest - dates).dt.days})
             frame = frame.drop(columns=column)
             latest_dates.append(latest)
@@ -756,6 +774,9 @@ def _derive_measures(
             details[tenure_column] = []
             if ambiguous:
                 guessed.append(column)
+    # "recency" and "tenure" only where one date says so: two would share a name.
+    said = Counter(measured.values())
+    date_names.update({c: name for c, name in measured.items() if name and said[name] == 1})
     for column in births:
         frame = _birth_year_to_age(frame, column, latest_dates, settings.period, details, kinds)
     if guessed:
@@ -766,6 +787,46 @@ def _derive_measures(
             "in the config file."
         )
     return frame
+
+
+_LAST_WORDS = {"last", "latest", "recent", "previous", "prev", "lst"}
+_FIRST_WORDS = {
+    "first",
+    "signup",
+    "registration",
+    "registered",
+    "joined",
+    "join",
+    "since",
+    "start",
+    "opened",
+    "enrolled",
+    "enrollment",
+    "enrolment",
+    "acquisition",
+    "acquired",
+    "onboarded",
+}
+_BIRTH_WORDS = {"birth", "born", "dob", "birthday", "birthdate"}
+
+
+def date_measure_name(column: str) -> str | None:
+    """What the days to the latest date of a date column measure, by its name: "recency"
+    for a last purchase, order or visit ('Last Order Date'), "tenure" for a first one or
+    a sign-up ('Customer Since', 'Signup Date', 'first_purchase'); None otherwise.
+
+    Without it, 'High last order date' would read as a recent date, when it is many days.
+    """
+    parts = set(roles.words(column))
+    if parts & _LAST_WORDS:
+        return "recency"
+    if parts & _FIRST_WORDS or column.lower() in ("dt_customer", "customer_since"):
+        return "tenure"
+    return None
+
+
+def _names_birth(column: str) -> bool:
+    return bool(set(roles.words(column)) & _BIRTH_WORDS) or "birth" in column.lower()
 
 
 def _birth_year_to_age(

@@ -519,3 +519,31 @@ def test_a_spreadsheets_total_line_is_not_a_customer(tmp_path: Path, make_settin
     # A customer whose name merely starts the same way stays.
     frame.loc[frame.index[-1], "Customer ID"] = "Totalfit GmbH"
     assert clean(tmp_path, frame, make_settings).quality.rows_kept == 121
+
+
+def test_dates_say_what_their_days_measure_and_a_birth_date_is_an_age(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(3)
+    days = pd.to_timedelta(rng.integers(0, 900, 60), unit="D")
+    frame = pd.DataFrame(
+        {
+            "Customer ID": [f"C{n}" for n in range(60)],
+            "Date of Birth": (pd.Timestamp("1980-06-15") + days * 10).strftime("%d/%m/%Y"),
+            "Customer Since": (pd.Timestamp("2020-01-01") + days).strftime("%Y-%m-%d"),
+            "Last Order Date": (pd.Timestamp("2023-01-01") + days).strftime("%Y-%m-%d"),
+            "Spend": rng.gamma(2, 100, 60).round(2),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    # 'High last order date' would read as recent: it is many days since the last order.
+    assert result.short_names["Last Order Date (days)"] == "recency"
+    assert result.short_names["Customer Since (days)"] == "tenure"
+    ages = result.frame["Age (from Date of Birth)"]
+    latest = pd.Timestamp("2023-01-01") + days.max()
+    expected = latest.year - (pd.Timestamp("1980-06-15") + days * 10).year
+    assert ages.tolist() == expected.astype(float).tolist()
+    # Two dates of one kind keep their own names, not two "recency".
+    frame["Last Visit Date"] = frame["Last Order Date"]
+    twice = clean(tmp_path, frame.drop(columns=["Date of Birth"]), make_settings)
+    assert twice.short_names["Last Order Date (days)"] == "last order date"

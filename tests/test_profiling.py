@@ -304,7 +304,7 @@ def test_levels_follow_the_model_space_so_skewed_amounts_are_judged_fairly() -> 
 def test_segments_matching_no_named_rule_get_advice_about_their_strongest_feature() -> None:
     advice = recommend(levels(recency=0.2, loan_balance=1.4, visits=-0.6), RULES)
     assert advice.rule == "Stand-out loan_balance"
-    assert "their high loan_balance" in advice.action and "{" not in advice.products
+    assert "their loan_balance, higher than most" in advice.action and "{" not in advice.products
     assert recommend(levels(recency=-0.9, tenure=0.3), RULES).rule == "Low recency"
 
 
@@ -589,4 +589,4 @@ def test_a_product_line_as_the_strongest_measure_gets_cross_sell_or_range_advice
     # Not a product line: research before spending.
     other = recommend(levels(utilization=1.6, limit=-0.9, months=-0.3), RULES)
     assert other.rule == "Stand-out utilization"
-    assert other.action.startswith("Find out what drives their high utilization")
+    assert other.action.startswith("What sets them apart is their utilization, higher than most")
