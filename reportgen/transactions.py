@@ -68,6 +68,8 @@ _TITLE_SCAN = 40
 MIN_LINES_PER_CUSTOMER = 1.15
 MIN_RETURNING_SHARE = 0.05
 MIN_RETURNING_CUSTOMERS = 10
+# A role's column is preferred when at least this share of the first lines fill it.
+MOSTLY_FILLED = 0.5
 # A column is a date / a number when this share of its filled values reads as one.
 DATE_SHARE = 0.95
 NUMBER_SHARE = 0.95
@@ -124,6 +126,10 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "rechnung",
         "bestell",
         "beleg",
+        # German tills: Bon-Nr, Bonnummer, Kassenbon ("bon" alone is in "bonus").
+        "bonnr",
+        "bonnummer",
+        "kassenbon",
         "facture",
         "commande",
         "factura",
@@ -203,7 +209,24 @@ _DESCRIBING_WORDS = (
     "since",
     "age",
 )
-_NOT_MONEY_WORDS = ("profit", "discount", "tax", "cost", "margin", "postal", "zip", "id")
+_NOT_MONEY_WORDS = (
+    "profit",
+    "discount",
+    "tax",
+    "cost",
+    "margin",
+    "postal",
+    "zip",
+    "id",
+    # Parts of a payment, not what the customer bought: Stripe's 'Amount Refunded',
+    # fees, shipping. Refunds in their own column are not netted (the note says so).
+    "refund",
+    "refunded",
+    "fee",
+    "fees",
+    "shipping",
+    "postage",
+)
 
 _DATE_PATTERNS = {
     "iso": re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:[ T]\d{1,2}:\d{2}.*)?$"),
@@ -707,7 +730,8 @@ def _detect_roles(
     columns = list(head.columns)
     evidence: dict[str, Any] = {}
     dates = {c: kind for c in columns if (kind := date_kind(head[c])) is not None}
-    numbers = {c for c in columns if c not in dates and _is_number(head[c])}
+    # Lists in column order, never sets: which column wins must not depend on hashing.
+    numbers = [c for c in columns if c not in dates and _is_number(head[c])]
     taken = {column for column in given.used().values()}
 
     def pick(role: str, allowed: Sequence[str]) -> str | None:
@@ -717,7 +741,11 @@ def _detect_roles(
         hinted = [c for c in allowed if c not in taken and _hinted(c, role)]
         if not hinted:
             return None
-        chosen = sorted(hinted, key=_preference)[0]
+        # A column filled on most lines first (Etsy's 'Adjusted Net Order Amount' is
+        # filled on refunded orders only); then codes before names; then column order.
+        chosen = sorted(
+            hinted, key=lambda c: (head[c].notna().mean() < MOSTLY_FILLED, *_preference(c))
+        )[0]
         taken.add(chosen)
         return chosen
 
@@ -899,10 +927,14 @@ def _person(head: pd.DataFrame, candidates: Sequence[str]) -> str:
     customer ID inside another one (Olist's customer_id, new for every order, inside
     customer_unique_id): then the one it is inside, the person."""
     first = candidates[0]
+    # Only another ID: a name or a description (Stripe's 'Customer Description') also
+    # has one value per customer ID, and fewer values, when two customers share a name.
     wider = [
         c
         for c in candidates[1:]
-        if head[c].nunique() < head[first].nunique()
+        if any(word in _CODE_WORDS for word in _words(c))
+        and not any(word in _AVOID_WORDS for word in _words(c))
+        and head[c].nunique() < head[first].nunique()
         and head[[first, c]].dropna().groupby(first)[c].nunique().max() == 1
     ]
     return wider[0] if wider else first
