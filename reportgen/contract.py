@@ -988,12 +988,15 @@ class RfmSegment:
     median_monetary: float | None
     returned_share: float | None
     last_12_months: float | None
-    # The share of its customers past twice their usual interval between purchases, and
-    # their median usual interval in days (rfm.usual_intervals); None without repeat buyers.
+    # The share of its customers past twice their own usual interval between purchases,
+    # and the median own interval in days of those who have one (rfm.repeat_buyers); None
+    # when none of them has one.
     overdue_share: float | None = None
     usual_interval: float | None = None
-    # The share of its customers who bought on two days or more and are not overdue.
+    # The share of its customers with a rhythm of their own who are not overdue.
     steady_share: float | None = None
+    # The share of its customers with a rhythm of their own (rfm.repeat_buyers).
+    rhythm_share: float | None = None
 
 
 @dataclass(frozen=True)

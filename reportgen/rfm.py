@@ -68,6 +68,9 @@ OVERDUE_FACTOR = 2.0
 # is no rhythm (a customer with two orders 480 days apart, silent for 883 days, would be
 # "within their rhythm"). Others are judged by the median interval of those who have one.
 RHYTHM_PURCHASES = 3
+# A segment's description says on how many of its customers the rhythm is judged when
+# fewer than this share of them have one.
+RHYTHM_SHOWN = 0.9
 _RHYTHM_TEXTS = (
     "in_rhythm",
     "in_rhythm_name",
@@ -224,9 +227,9 @@ def usual_intervals(customers: pd.DataFrame) -> np.ndarray:
     """Each customer's usual days between purchases: the days from their first to their
     last purchase divided by the purchases after the first.
 
-    Customers without a rhythm of their own (fewer than RHYTHM_PURCHASES purchases, or
-    all on one day) get the median interval of the others, the business's rhythm. NaN
-    for everyone when nobody has one, or when the table has no tenure.
+    NaN for customers without a rhythm of their own (repeat_buyers: fewer than
+    RHYTHM_PURCHASES purchases, or all on one day), and for everyone when the table has
+    no tenure.
     """
     if "tenure_days" not in customers:
         return np.full(len(customers), np.nan)
@@ -235,8 +238,6 @@ def usual_intervals(customers: pd.DataFrame) -> np.ndarray:
     purchases = customers["frequency"].to_numpy(dtype=float)
     intervals = np.full(len(customers), np.nan)
     intervals[repeat] = span[repeat] / (purchases[repeat] - 1)
-    if repeat.any():
-        intervals[~repeat] = float(np.median(intervals[repeat]))
     return intervals
 
 
@@ -260,11 +261,12 @@ def repeat_buyers(customers: pd.DataFrame) -> np.ndarray:
 
 
 def overdue(customers: pd.DataFrame, intervals: np.ndarray) -> np.ndarray:
-    """Whether each customer's last purchase lies more than OVERDUE_FACTOR usual
-    intervals ago (False where the interval is unknown)."""
+    """Whether each customer's last purchase lies more than OVERDUE_FACTOR of their own
+    usual intervals ago. False for customers without a rhythm of their own
+    (repeat_buyers): a one-order customer has not "gone quiet", whatever others do."""
     recency = customers["recency_days"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        return recency > OVERDUE_FACTOR * intervals
+        return (recency > OVERDUE_FACTOR * intervals) & repeat_buyers(customers)
 
 
 def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
@@ -621,8 +623,11 @@ def describe_segments(
     intervals = usual_intervals(customers)
     late = overdue(customers, intervals)
     # Customers who still buy at a pace of their own: one-purchase customers have none.
-    steady = repeat_buyers(customers) & ~late
-    rhythms = [_rhythm(intervals, late, steady, labels == index) for index in range(len(mixes))]
+    own = repeat_buyers(customers)
+    steady = own & ~late
+    rhythms = [
+        _rhythm(intervals, own, late, steady, labels == index) for index in range(len(mixes))
+    ]
     actions = [
         _rhythm_action(group, *rhythm, grid) for group, rhythm in zip(groups, rhythms, strict=True)
     ]
@@ -656,6 +661,7 @@ def describe_segments(
             overdue_share=overdue_share,
             steady_share=steady_share,
             usual_interval=usual_interval,
+            rhythm_share=float(own[inside].mean()) if overdue_share is not None else None,
         )
         rows.append(row)
         rule = f"RFM playbook: {group.name}"
@@ -672,6 +678,7 @@ def describe_segments(
             parts = _part_actions(
                 row.mix,
                 own_groups[inside],
+                own[inside],
                 late[inside],
                 steady[inside],
                 intervals[inside],
@@ -800,10 +807,16 @@ def concentration(monetary: pd.Series) -> tuple[float, float]:
 
 def _base_name(mix: Sequence[RfmGroupShare], by_name: Mapping[str, Group]) -> str:
     """The group holding a majority of a segment; else the two largest groups when together
-    they do ("Potential loyalists & Loyal"; "Loyal, partly at risk" when one of the two is
-    lapsed and the other not, which "&" would join into a contradiction); else the
-    largest group (called mixed later)."""
-    if mix[0].share > MAJORITY or len(mix) < 2 or mix[0].share + mix[1].share <= MAJORITY:
+    they do and the second holds PART_SHARE or more ("Potential loyalists & Loyal";
+    "Loyal, partly at risk" when one of the two is lapsed and the other not, which "&"
+    would join into a contradiction); else the largest group (called mixed later)."""
+    if (
+        mix[0].share > MAJORITY
+        or len(mix) < 2
+        or mix[0].share + mix[1].share <= MAJORITY
+        # A group named gets its own action (PART_SHARE): no name without one.
+        or mix[1].share < PART_SHARE
+    ):
         return mix[0].name
     first, second = mix[0].name, mix[1].name
     if by_name[first].lapsed != by_name[second].lapsed:
@@ -916,16 +929,20 @@ def _segment_row(
 
 
 def _rhythm(
-    intervals: np.ndarray, late: np.ndarray, steady: np.ndarray, inside: np.ndarray
+    intervals: np.ndarray,
+    own: np.ndarray,
+    late: np.ndarray,
+    steady: np.ndarray,
+    inside: np.ndarray,
 ) -> tuple[float | None, float | None, float | None]:
-    """Some customers' overdue share, steady share and median usual interval (all None
-    when none of them has an interval)."""
-    if np.isnan(intervals[inside]).all():
+    """Some customers' overdue share and steady share (of all of them), and the median
+    interval of those with a rhythm of their own (``own``); all None when none has one."""
+    if not (own & inside).any():
         return None, None, None
     return (
         float(late[inside].mean()),
         float(steady[inside].mean()),
-        float(np.median(intervals[inside])),
+        float(np.median(intervals[inside & own])),
     )
 
 
@@ -969,6 +986,7 @@ def _rhythm_action(
 def _part_actions(
     mix: Sequence[RfmGroupShare],
     own_groups: np.ndarray,
+    own: np.ndarray,
     late: np.ndarray,
     steady: np.ndarray,
     intervals: np.ndarray,
@@ -979,7 +997,7 @@ def _part_actions(
     customers' rhythm."""
 
     def action_for(group: Group, inside: np.ndarray) -> tuple[str, bool]:
-        return _rhythm_action(group, *_rhythm(intervals, late, steady, inside), grid)
+        return _rhythm_action(group, *_rhythm(intervals, own, late, steady, inside), grid)
 
     shown = [share for share in mix[:PARTS_SHOWN] if share.share >= PART_SHARE]
     actions = [action_for(by_name[s.name], own_groups == s.name) for s in shown]
@@ -1029,12 +1047,19 @@ def _description(
     if row.revenue_share:
         text += f"; {format_percent(row.revenue_share)} of revenue"
     text += "."
-    if row.overdue_share is not None and row.usual_interval is not None:
+    judged = row.rhythm_share if row.rhythm_share is not None else 1.0
+    # Customers who bought too few times have no rhythm to judge: a segment mostly of
+    # them gets no sentence about it, the others say on how many it is judged.
+    if row.overdue_share is not None and row.usual_interval is not None and judged >= PART_SHARE:
         share = format_percent(row.overdue_share)
+        interval = f"median {round(row.usual_interval):,} days"
+        if judged < RHYTHM_SHOWN:
+            interval += (
+                f"; judged on the {format_percent(judged)} with {RHYTHM_PURCHASES}+ {orders}s"
+            )
         text += (
-            f" {'None' if share == format_percent(0.0) else share} are overdue: no purchase "
-            f"for over twice their usual interval between {orders}s (median "
-            f"{round(row.usual_interval):,} days)."
+            f" {'None' if share == format_percent(0.0) else share} are overdue: past twice "
+            f"their own usual interval between {orders}s ({interval})."
         )
     return text
 

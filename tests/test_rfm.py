@@ -36,6 +36,7 @@ from reportgen.rfm import (
     grid_path,
     load_grid,
     order_quality,
+    overdue,
     quintile_scores,
     rfm_features,
     rfm_scores,
@@ -338,7 +339,7 @@ def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: 
     assert segment.name == "Champions (mixed)"
 
 
-def test_usual_intervals_are_each_customers_own_rhythm_or_the_businesss() -> None:
+def test_usual_intervals_are_each_customers_own_rhythm_or_none() -> None:
     customers = pd.DataFrame(
         {
             # 3 purchases over 80 days; 5 over 40; one purchase; 2 purchases on one day.
@@ -347,8 +348,13 @@ def test_usual_intervals_are_each_customers_own_rhythm_or_the_businesss() -> Non
             "frequency": [3, 5, 1, 2],
         }
     )
-    # One-day customers get the median of the others: (40 + 10) / 2.
-    assert usual_intervals(customers).tolist() == [40.0, 10.0, 25.0, 25.0]
+    # One purchase, or two on one day: no rhythm of their own, and none borrowed (the
+    # others' pace says nothing about whether a one-order customer has gone quiet).
+    intervals = usual_intervals(customers)
+    assert intervals[:2].tolist() == [40.0, 10.0] and np.isnan(intervals[2:]).all()
+    # Past twice their own interval: overdue; without one, never.
+    late = overdue(customers.assign(recency_days=[81, 20, 900, 900]), intervals)
+    assert late.tolist() == [True, False, False, False]
     nobody_repeats = customers.assign(frequency=1)
     assert np.isnan(usual_intervals(nobody_repeats)).all()
     assert np.isnan(usual_intervals(customers.drop(columns="tenure_days"))).all()
