@@ -590,3 +590,9 @@ def test_a_product_line_as_the_strongest_measure_gets_cross_sell_or_range_advice
     other = recommend(levels(utilization=1.6, limit=-0.9, months=-0.3), RULES)
     assert other.rule == "Stand-out utilization"
     assert other.action.startswith("What sets them apart is their utilization, higher than most")
+
+
+def test_long_standing_customers_who_stopped_buying_are_won_back_first() -> None:
+    # Loyalty members who joined long ago and last visited long ago: not "ask for referrals".
+    assert recommend(levels(tenure=1.2, recency=1.0), RULES).rule == "Lapsing customers"
+    assert recommend(levels(tenure=1.2, recency=-0.6), RULES).rule == "Long-standing customers"
