@@ -1027,6 +1027,14 @@ class RfmSummary:
     gone_quiet_qualifier: str = ""
 
     @property
+    def anonymous_share(self) -> float:
+        """The share of the money in lines without a customer (anonymous or guest
+        purchases), which no segment describes; 0 without money."""
+        known = self.total_revenue or 0.0
+        anonymous = self.orders.no_customer_value
+        return anonymous / (anonymous + known) if anonymous > 0 and known > 0 else 0.0
+
+    @property
     def at_risk_figure(self) -> float | None:
         """The revenue figure page 1 shows for the customers at risk (see at_risk_basis)."""
         if self.at_risk_basis == "last_12_months":
