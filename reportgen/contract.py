@@ -929,6 +929,14 @@ class OrderSummary:
     # Customers with lines but none kept (all cancelled, excluded, undated or too late):
     # in no table of the report.
     unkept_customers: int = 0
+    # A currency column with two or more codes: its name, then the codes, most lines first.
+    currencies: tuple[str, ...] = ()
+
+    @property
+    def mixed_currencies(self) -> bool:
+        """Whether the amounts were added up across currencies (no converted amount)."""
+        amount = self.role("amount") or ""
+        return bool(self.currencies) and "convert" not in amount.lower()
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

@@ -382,6 +382,21 @@ def order_quality(
             f"or amount, or a C-prefixed invoice), worth {summary.returned_value:,.2f}: they are "
             "netted against each customer's spend and not counted as orders."
         )
+    if summary.currencies:
+        column, *currencies = summary.currencies
+        listed = ", ".join(currencies)
+        if summary.mixed_currencies:
+            notes.append(
+                f"The money is in {len(currencies)} currencies ({listed}, in {column}) and was "
+                "added up as it is: spend and revenue mix them. Convert the amounts to one "
+                "currency first, or name a converted amount column with `amount` in the "
+                "config file."
+            )
+        else:
+            notes.append(
+                f"The money is in {len(currencies)} currencies ({listed}, in {column}): "
+                f"{summary.role('amount')}, in one currency, is the amount."
+            )
     if summary.bad_price_lines:
         notes.append(
             f"{summary.bad_price_lines:,} lines have a zero or negative price and are left out."

@@ -320,6 +320,8 @@ class OrderPlan:
     currency: str = ""
     # A column that numbers the lines (Row ID): two lines it tells apart are two purchases.
     line_id: str | None = None
+    # A currency column with two or more codes: its name, then the codes (_currencies).
+    currencies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -469,6 +471,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         formatted_money=formatted_money,
         void_statuses=_void_statuses(head, roles.status),
         currency=_currency(head, (*decimal_comma, *formatted_money)),
+        currencies=evidence.get("currencies", ()),
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
         attributes=customer_attributes(head, roles, others),
@@ -816,6 +819,14 @@ def _detect_roles(
             order is not None and head[order].nunique() > present.nunique()
         )
     money = [c for c in numbers if c not in taken]
+    currencies = _currencies(head, [c for c in columns if c not in taken])
+    if currencies and given.amount is None:
+        # Several currencies: an amount converted to one (Stripe's 'Converted Amount') wins.
+        converted = [c for c in money if "convert" in _key(c) and _hinted(c, "amount")]
+        if converted:
+            taken.add(converted[0])
+            given = replace(given, amount=converted[0])
+    evidence["currencies"] = currencies
     amount = pick("amount", [c for c in money if not _not_money(c)])
     quantity = pick("quantity", [c for c in money if not _not_money(c)])
     price = pick("price", [c for c in money if not _not_money(c)])
@@ -836,6 +847,24 @@ def _detect_roles(
     evidence["date_kind"] = dates.get(date_column) if date_column else None
     roles = Roles(customer, date_column, amount, quantity, price, order, item, status)
     return roles, evidence, others
+
+
+_CURRENCY_NAMES = ("currency", "curr", "waehrung", "wahrung", "devise", "moneda", "valuta")
+
+
+def _currencies(head: pd.DataFrame, columns: Sequence[str]) -> tuple[str, ...]:
+    """A currency column holding two or more currency codes (usd, eur): its name, then
+    the codes, most lines first; () when there is none."""
+    for column in columns:
+        if not any(name in _key(column) for name in _CURRENCY_NAMES):
+            continue
+        codes = head[column].dropna().astype(str).str.strip().str.upper()
+        if codes.empty or not codes.str.fullmatch(r"[A-Z]{3}").mean() > 0.9:
+            continue
+        counts = codes.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        if len(counts) >= 2:
+            return (column, *counts.index)
+    return ()
 
 
 def _currency(head: pd.DataFrame, columns: Sequence[str]) -> str:
@@ -1791,6 +1820,7 @@ def order_summary(
         void_value=float(values["void_value"] or 0.0),
         void_statuses=plan.void_statuses,
         currency=plan.currency,
+        currencies=plan.currencies,
     )
 
 

@@ -657,6 +657,35 @@ def test_the_amount_is_the_first_well_filled_money_column_in_any_process(
     assert chosen == {"Amount Customer ID"}
 
 
+def test_amounts_in_several_currencies_are_converted_or_said_to_be_mixed(
+    tmp_path: Path,
+) -> None:
+    n = 60
+    lines = pd.DataFrame(
+        {
+            "Customer ID": [f"cus_{k % 12}" for k in range(n)],
+            "Created date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+            "Amount": [10.0 + k for k in range(n)],
+            "Currency": ["usd", "eur", "usd", "gbp"] * (n // 4),
+            "Converted Amount": [11.0 + k for k in range(n)],
+        }
+    )
+    path = tmp_path / "payments.csv"
+    lines.to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.amount == "Converted Amount"
+    assert plan.currencies == ("Currency", "USD", "EUR", "GBP")
+    assert not aggregate_orders(plan, OrderOptions()).summary.mixed_currencies
+    lines.drop(columns=["Converted Amount"]).to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.amount == "Amount"
+    assert aggregate_orders(plan, OrderOptions()).summary.mixed_currencies
+    # One currency: nothing to say.
+    lines.assign(Currency="usd").to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.currencies == ()
+
+
 def test_two_digit_years_are_read_in_the_right_century(tmp_path: Path) -> None:
     # Excel's US default writes 2/24/03 0:00; read with %Y it would be the year 3.
     lines = pd.DataFrame(
