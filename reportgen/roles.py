@@ -114,6 +114,8 @@ _CUSTOMER_WORDS = {
     "person",
 }
 _STRONG_ID_WORDS = {"id", "uuid", "guid"}
+# The product lines of the wholesale table (UCI Wholesale customers): spend on each.
+_PRODUCT_LINE_WORDS = ("fresh", "grocery", "milk", "frozen", "detergent", "deli", "delicassen")
 # Words that name an amount of money, in CRM, bank, telecom, retail and wholesale exports
 # (the wholesale table's spending per product group: Fresh, Milk, Grocery...). The one
 # list: negative money is noted in cleaning, and `reportgen init` suggests a unit for it.
@@ -145,13 +147,7 @@ MONEY_WORDS = frozenset(
         "credit",
         "debt",
         "loan",
-        "fresh",
-        "grocery",
-        "milk",
-        "frozen",
-        "detergent",
-        "deli",
-        "delicassen",
+        *_PRODUCT_LINE_WORDS,
     }
 )
 # Words that name a measure. Matched against a name's words, not inside them: "count"
@@ -358,20 +354,7 @@ def purchase_history_columns(names: Iterable[str]) -> list[str]:
 
 # Words that name what customers spend on one line of products (MntWines, Fresh,
 # Grocery, fish_spend): where a segment buys little of one line, the line is the gap.
-_PRODUCT_SPEND_WORDS = frozenset(
-    {
-        "mnt",
-        "spend",
-        "spent",
-        "fresh",
-        "grocery",
-        "milk",
-        "frozen",
-        "detergent",
-        "deli",
-        "delicassen",
-    }
-)
+_PRODUCT_SPEND_WORDS = frozenset({"mnt", "spend", "spent", *_PRODUCT_LINE_WORDS})
 _TOTAL_SPEND_WORDS = {"total", "all", "overall", "lifetime", "annual", "monthly", "score"}
 
 

@@ -619,22 +619,33 @@ def test_order_lines_under_a_title_are_read_as_without_it(tmp_path: Path) -> Non
     pd.testing.assert_frame_equal(aggregate_orders(plan, OrderOptions()).frame, expected)
 
 
+def _payments(lines: int, customers: int, **columns: list[object]) -> pd.DataFrame:
+    """A payments export: ``lines`` payments by ``customers`` customers on spread dates."""
+    return pd.DataFrame(
+        {
+            "Customer ID": [f"cus_{k % customers}" for k in range(lines)],
+            "Created date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(lines)],
+            **columns,
+        }
+    )
+
+
 def test_the_amount_is_the_first_well_filled_money_column_in_any_process(
     tmp_path: Path,
 ) -> None:
     # Stripe- and Etsy-like: several money columns. The choice was made in set order,
     # so it changed with the process's hash seed; refunds and fees are never the amount.
     n = 80
-    lines = pd.DataFrame(
-        {
-            "Customer ID": [f"cus_{k % 20}" for k in range(n)],
+    lines = _payments(
+        n,
+        20,
+        **{
             "Customer Description": [f"Name {k % 20 // 2}" for k in range(n)],
-            "Created date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
             "Amount Refunded": [0.0] * n,
             "Adjusted Net Order Amount": [5.0 if k == 3 else None for k in range(n)],
             "Amount": [20.0 + k for k in range(n)],
             "Fee": [1.0] * n,
-        }
+        },
     )
     path = tmp_path / "payments.csv"
     lines.to_csv(path, index=False)
@@ -661,14 +672,14 @@ def test_amounts_in_several_currencies_are_converted_or_said_to_be_mixed(
     tmp_path: Path,
 ) -> None:
     n = 60
-    lines = pd.DataFrame(
-        {
-            "Customer ID": [f"cus_{k % 12}" for k in range(n)],
-            "Created date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+    lines = _payments(
+        n,
+        12,
+        **{
             "Amount": [10.0 + k for k in range(n)],
             "Currency": ["usd", "eur", "usd", "gbp"] * (n // 4),
             "Converted Amount": [11.0 + k for k in range(n)],
-        }
+        },
     )
     path = tmp_path / "payments.csv"
     lines.to_csv(path, index=False)
