@@ -351,7 +351,8 @@ def clean_table(
         short_names={
             column: settings.labels.get(column) or date_names.get(column) or short_name(column)
             for column in used
-        },
+        }
+        | _days_since_names(used, kinds, date_names, settings.labels),
         quality=quality,
         kinds={column: kinds[column] for column in frame.columns},
         display_names={
@@ -817,12 +818,37 @@ def date_measure_name(column: str) -> str | None:
 
     Without it, 'High last order date' would read as a recent date, when it is many days.
     """
-    parts = set(roles.words(column))
-    if parts & _LAST_WORDS:
-        return "recency"
-    if parts & _FIRST_WORDS or column.lower() in ("dt_customer", "customer_since"):
+    if column.lower() in ("dt_customer", "customer_since"):
         return "tenure"
-    return None
+    return _since_name(set(roles.words(column)))
+
+
+def _days_since_names(
+    columns: Sequence[str],
+    kinds: Mapping[str, ColumnKind],
+    date_names: Mapping[str, str],
+    labels: Mapping[str, str],
+) -> dict[str, str]:
+    """Measures that count the days since a last or first purchase ('DaySinceLastOrder',
+    'days_since_signup') named "recency" or "tenure" as dates are (date_measure_name),
+    where no other column has that name already."""
+    named = {
+        column: name
+        for column in columns
+        if column not in labels
+        and column not in date_names
+        and kinds.get(column) == "numeric"
+        and "since" in (words := set(roles.words(column)))
+        and (name := _since_name(words - {"since"}))
+    }
+    said = Counter([*named.values(), *date_names.values()])
+    return {column: name for column, name in named.items() if said[name] == 1}
+
+
+def _since_name(words: set[str]) -> str | None:
+    if words & _LAST_WORDS:
+        return "recency"
+    return "tenure" if words & _FIRST_WORDS else None
 
 
 def _names_birth(column: str) -> bool:

@@ -547,3 +547,19 @@ def test_dates_say_what_their_days_measure_and_a_birth_date_is_an_age(
     frame["Last Visit Date"] = frame["Last Order Date"]
     twice = clean(tmp_path, frame.drop(columns=["Date of Birth"]), make_settings)
     assert twice.short_names["Last Order Date (days)"] == "last order date"
+
+
+def test_a_count_of_days_since_the_last_order_is_recency(tmp_path: Path, make_settings) -> None:
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {
+            "CustomerID": [f"C{n}" for n in range(80)],
+            "DaySinceLastOrder": rng.integers(0, 40, 80),
+            "days_since_signup": rng.integers(30, 900, 80),
+            "OrderCount": rng.integers(1, 15, 80),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.short_names["DaySinceLastOrder"] == "recency"
+    assert result.short_names["days_since_signup"] == "tenure"
+    assert result.short_names["OrderCount"] == "order count"
