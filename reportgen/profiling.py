@@ -501,11 +501,40 @@ def _flag_positive(categories: pd.Index) -> object | None:
     return None
 
 
+# Names of columns whose numbers label a kind (channel 1, region 2); the numbers of other
+# columns are counts or answers ("kidhome = 1", "points redeemed = 0").
+_CODE_NAME_WORDS = {
+    "channel",
+    "region",
+    "segment",
+    "type",
+    "class",
+    "group",
+    "tier",
+    "code",
+    "level",
+    "grade",
+    "cluster",
+    "zone",
+    "area",
+    "store",
+    "branch",
+    "category",
+    "plan",
+    "status",
+    "city",
+    "state",
+    "country",
+    "education",
+}
+
+
 def _category_label(category: str, short: str) -> str:
     # A bare code or answer ("97% 1", "56% no") means nothing without its column:
-    # "97% channel 1", "56% housing: no".
+    # "97% channel 1", "72% kidhome = 1", "56% housing: no".
     if category.replace(".", "").isdigit():
-        return f"{short} {category}"
+        coded = any(word in _CODE_NAME_WORDS for word in short.split())
+        return f"{short} {category}" if coded else f"{short} = {category}"
     return f"{short}: {category}" if category.lower() in _ANSWERS else category
 
 

@@ -313,6 +313,8 @@ def test_codes_and_answers_say_which_column_they_belong_to() -> None:
 
     assert _category_label("no", "housing loan") == "housing loan: no"
     assert _category_label("2", "region") == "region 2"
+    # A number that counts something is not a code: "kidhome 1" read as a label.
+    assert _category_label("1", "kidhome") == "kidhome = 1"
     assert _category_label("Retail", "channel") == "Retail"
 
 
