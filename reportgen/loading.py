@@ -504,16 +504,23 @@ def _check_flat_parquet(path: Path) -> None:
 def sniff_delimiter(text: str) -> str:
     """Return the delimiter that splits the first lines into the most, equally sized fields."""
     lines = text.splitlines()[:_SNIFF_LINES]
-    best, best_fields = ",", 1
+    best, best_rank = ",", (False, 1)
     for delimiter in DELIMITERS:
-        widths = [len(row) for row in csv.reader(lines, delimiter=delimiter) if row]
-        # A title above the header ("Customer report") may be narrower than the table.
+        rows = [row for row in csv.reader(lines, delimiter=delimiter) if row]
+        widths = [len(row) for row in rows]
+        # A title above the header ("Customer report") may be narrower than the table,
+        # when its lines are emptier than the rows (title_lines). A delimiter that splits
+        # every line alike wins over one that needs a title skipped: in a semicolon file
+        # with decimal commas, commas would split the rows but not the header.
         start = 0
         while start < min(_TITLE_LINES, len(widths) - 1) and widths[start] != widths[-1]:
             start += 1
+        if start and title_lines(rows) < start:
+            continue
         rest = set(widths[start:])
-        if len(rest) == 1 and (fields := rest.pop()) > best_fields:
-            best, best_fields = delimiter, fields
+        fields = rest.pop() if len(rest) == 1 else 1
+        if fields > 1 and (rank := (start == 0, fields)) > best_rank:
+            best, best_rank = delimiter, rank
     return best
 
 

@@ -330,6 +330,37 @@ _NOT_LIFETIME_WORDS = {
     "first",
     "size",
     "value",
+    # Not what was bought: returns, cancellations, open orders, their parts and targets.
+    "return",
+    "returned",
+    "returns",
+    "refund",
+    "refunded",
+    "cancel",
+    "cancelled",
+    "canceled",
+    "pending",
+    "open",
+    "abandoned",
+    "discount",
+    "fee",
+    "fees",
+    "intent",
+    "probability",
+    "limit",
+    "max",
+    "min",
+    "growth",
+    "rep",
+    "call",
+    "calls",
+    "dispute",
+    "disputes",
+    "lead",
+    "time",
+    "predicted",
+    "forecast",
+    "target",
 }
 
 
@@ -342,7 +373,7 @@ def purchase_history_columns(names: Iterable[str]) -> list[str]:
     found = []
     for name in names:
         parts = words(name)
-        if any(part in _NOT_LIFETIME_WORDS for part in parts):
+        if any(part in _NOT_LIFETIME_WORDS for part in parts) or is_id_name(name):
             continue
         if any(
             part.removesuffix("s") in _PURCHASE_COUNT_WORDS or part in _SPEND_WORDS

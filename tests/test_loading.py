@@ -289,6 +289,12 @@ def test_a_title_above_the_header_is_skipped_and_said(tmp_path: Path) -> None:
         "The first 3 lines (Kundenbericht; Stand: 01.05.2024) are a title above the header, "
         "not data: skipped."
     )
+    # Decimal commas split the rows on commas but not the header: still semicolons, and
+    # the header is no title.
+    two = tmp_path / "two.csv"
+    two.write_text("Kundennummer;Umsatz\n" + "".join(f"K{n};{n},50\n" for n in range(40)))
+    loaded = load_table(two)
+    assert list(loaded.frame.columns) == ["Kundennummer", "Umsatz"] and not loaded.notes
     # A plain table, and one whose first rows have gaps, have no title.
     rows = [["id", "a", "b"], ["1", "", ""], ["2", "5", ""], ["3", "6", "7"], ["4", "8", "9"]]
     assert title_lines(rows) == 0

@@ -556,6 +556,13 @@ def test_purchase_history_columns_are_lifetime_counts_and_totals() -> None:
         "Annual Income",
         "Recency",
         "MonthlyCharges",
+        "Returned Orders",
+        "Cancelled Orders",
+        "Order_ID",
+        "Sales Rep ID",
+        "Spend Limit",
+        "transaction_fee",
+        "Purchase Intent",
     ]
     found = roles.purchase_history_columns(names)
     assert found == ["Total Orders", "total_spent", "NumWebPurchases", "order_count"]
