@@ -348,11 +348,7 @@ def clean_table(
         id_column=id_column,
         feature_columns=tuple(features),
         profile_columns=tuple(profile),
-        short_names={
-            column: settings.labels.get(column) or date_names.get(column) or short_name(column)
-            for column in used
-        }
-        | _days_since_names(used, kinds, date_names, settings.labels),
+        short_names=_short_names(used, kinds, date_names, settings.labels),
         quality=quality,
         kinds={column: kinds[column] for column in frame.columns},
         display_names={
@@ -775,9 +771,7 @@ def _derive_measures(
             details[tenure_column] = []
             if ambiguous:
                 guessed.append(column)
-    # "recency" and "tenure" only where one date says so: two would share a name.
-    said = Counter(measured.values())
-    date_names.update({c: name for c, name in measured.items() if name and said[name] == 1})
+    date_names.update({c: name for c, name in measured.items() if name})
     for column in births:
         frame = _birth_year_to_age(frame, column, latest_dates, settings.period, details, kinds)
     if guessed:
@@ -823,26 +817,35 @@ def date_measure_name(column: str) -> str | None:
     return _since_name(set(roles.words(column)))
 
 
-def _days_since_names(
+def _short_names(
     columns: Sequence[str],
     kinds: Mapping[str, ColumnKind],
     date_names: Mapping[str, str],
     labels: Mapping[str, str],
 ) -> dict[str, str]:
-    """Measures that count the days since a last or first purchase ('DaySinceLastOrder',
-    'days_since_signup') named "recency" or "tenure" as dates are (date_measure_name),
-    where no other column has that name already."""
-    named = {
+    """Each used column's short name: the configured label, else "recency" or "tenure"
+    for a date (date_measure_name) or a count of days since a last or first purchase
+    ('DaySinceLastOrder', 'days_since_signup'), else short_name. "recency" and "tenure"
+    go to one column only, never beside a column already called so ('Recency')."""
+    plain = {column: labels.get(column) or short_name(column) for column in columns}
+    told = {
         column: name
         for column in columns
         if column not in labels
-        and column not in date_names
-        and kinds.get(column) == "numeric"
-        and "since" in (words := set(roles.words(column)))
-        and (name := _since_name(words - {"since"}))
+        and (
+            name := date_names.get(column)
+            or (
+                kinds.get(column) == "numeric"
+                and "since" in (words := set(roles.words(column)))
+                and _since_name(words - {"since"})
+            )
+        )
     }
-    said = Counter([*named.values(), *date_names.values()])
-    return {column: name for column, name in named.items() if said[name] == 1}
+    said = Counter([*told.values(), *(plain[c] for c in columns if c not in told)])
+    return {
+        column: told[column] if said[told.get(column, "")] == 1 else plain[column]
+        for column in columns
+    }
 
 
 def _since_name(words: set[str]) -> str | None:

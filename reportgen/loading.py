@@ -406,26 +406,26 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
     if chosen not in names:
         raise DataError(f"{path} has no sheet {chosen!r}; its sheets are: {', '.join(names)}.")
     rows = _sheet_rows(workbook, chosen, path)
-    first_rows = [
-        ["" if pd.isna(cell) else str(cell) for cell in row]
-        for row in rows.head(_SNIFF_LINES).itertuples(index=False)
-    ]
-    skipped = title_lines(first_rows)
-    title = title_note(first_rows, skipped) if skipped else None
+    skipped = _sheet_title_lines(rows)
+    title = title_note(_cells(rows), skipped) if skipped else None
     rows = rows.iloc[skipped:].reset_index(drop=True)
     # A table too long for one sheet (Excel stops at 1,048,576 rows) is split over sheets
     # with the same header, as Online Retail II is by year: read them as one table.
-    continued: list[str] = []
+    continued: dict[str, int] = {}
     others: list[str] = []
     if sheet is None and not rows.empty:
         for name in names[1:]:
-            head = _sheet_rows(workbook, name, path, nrows=skipped + 1).iloc[skipped:]
-            same = not head.empty and list(head.iloc[0]) == list(rows.iloc[0])
-            (continued if same else others).append(name)
+            head = _sheet_rows(workbook, name, path, nrows=_SNIFF_LINES)
+            own = _sheet_title_lines(head)  # each sheet may have a title of its own, or none
+            same = len(head) > own and list(head.iloc[own]) == list(rows.iloc[0])
+            if same:
+                continued[name] = own
+            else:
+                others.append(name)
     if continued:
         parts = [
             rows,
-            *(_sheet_rows(workbook, name, path).iloc[skipped + 1 :] for name in continued),
+            *(_sheet_rows(workbook, name, path).iloc[own + 1 :] for name, own in continued.items()),
         ]
         rows = pd.concat(parts, ignore_index=True)
     if rows.empty:
@@ -461,6 +461,19 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
             "columns and were not read; choose one with --sheet.",
         )
     return frame, description, notes
+
+
+def _cells(rows: pd.DataFrame) -> list[list[str]]:
+    """A sheet's first rows as text cells, for title_lines."""
+    return [
+        ["" if pd.isna(cell) else str(cell) for cell in row]
+        for row in rows.head(_SNIFF_LINES).itertuples(index=False)
+    ]
+
+
+def _sheet_title_lines(rows: pd.DataFrame) -> int:
+    """How many first rows of a sheet are a title above its header (title_lines)."""
+    return title_lines(_cells(rows))
 
 
 def _sheet_rows(workbook: Any, name: str, path: Path, nrows: int | None = None) -> pd.DataFrame:

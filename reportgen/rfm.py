@@ -990,9 +990,10 @@ def _rhythm_action(
         share = format_percent(steady_share)
         return grid.rhythm["in_rhythm"].format(share=share, days=days), True
     if not group.lapsed and overdue_share > MAJORITY:
-        share = format_percent(overdue_share)
+        share = _share_text(overdue_share)
         quiet = grid.rhythm["gone_quiet"].format(share=share, days=days)
-        if share == format_percent(1.0):
+        quiet = quiet[0].upper() + quiet[1:]
+        if overdue_share == 1.0:
             return quiet, True
         return f"{quiet} For the others: {action[0].lower()}{action[1:]}", True
     return action, False
@@ -1066,16 +1067,30 @@ def _description(
     # Customers who bought too few times have no rhythm to judge: a segment mostly of
     # them gets no sentence about it, the others say on how many it is judged.
     if row.overdue_share is not None and row.usual_interval is not None and judged >= PART_SHARE:
-        share = format_percent(row.overdue_share)
+        share = _share_text(row.overdue_share)
         interval = f"median {round(row.usual_interval):,} days"
+        whom = ""
         if judged < RHYTHM_SHOWN:
+            whom = " of the segment"
             interval += (
-                f"; judged on the {format_percent(judged)} with {RHYTHM_PURCHASES}+ {orders}s"
+                f"; only the {format_percent(judged)} with {RHYTHM_PURCHASES}+ {orders}s have one"
             )
         text += (
-            f" {'None' if share == format_percent(0.0) else share} are overdue: past twice "
-            f"their own usual interval between {orders}s ({interval})."
+            f" {share[0].upper()}{share[1:]}{whom} are overdue: past twice their own usual "
+            f"interval between {orders}s ({interval})."
         )
+    return text
+
+
+def _share_text(share: float) -> str:
+    """A share as a sentence says it: "none", "under 1%", "37%", "over 99%", "100%"."""
+    text = format_percent(share)
+    if share == 0:
+        return "none"
+    if text == format_percent(0.0):
+        return "under 1%"
+    if text == format_percent(1.0) and share < 1:
+        return "over 99%"
     return text
 
 
@@ -1132,5 +1147,8 @@ def with_population(rfm: RfmSummary, population: Population, features: FeatureMa
         revenue_at_risk=scaled(rfm.revenue_at_risk),
         lifetime_at_risk=scaled(rfm.lifetime_at_risk),
         customers_at_risk=round(rfm.customers_at_risk * factor),
+        overdue_at_risk=(
+            round(rfm.overdue_at_risk * factor) if rfm.overdue_at_risk is not None else None
+        ),
         total_revenue=total,
     )

@@ -820,13 +820,18 @@ def _detect_roles(
         )
     money = [c for c in numbers if c not in taken]
     currencies = _currencies(head, [c for c in columns if c not in taken])
+    converted_chosen = False
     if currencies and given.amount is None:
         # Several currencies: an amount converted to one (Stripe's 'Converted Amount') wins.
-        converted = [c for c in money if "convert" in _key(c) and _hinted(c, "amount")]
+        converted = [
+            c for c in money if "convert" in _key(c) and _hinted(c, "amount") and not _not_money(c)
+        ]
         if converted:
             taken.add(converted[0])
             given = replace(given, amount=converted[0])
-    evidence["currencies"] = currencies
+            converted_chosen = True
+    # A currency column only counts against an amount the user did not choose.
+    evidence["currencies"] = currencies if given.amount is None or converted_chosen else ()
     amount = pick("amount", [c for c in money if not _not_money(c)])
     quantity = pick("quantity", [c for c in money if not _not_money(c)])
     price = pick("price", [c for c in money if not _not_money(c)])

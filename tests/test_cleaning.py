@@ -563,3 +563,8 @@ def test_a_count_of_days_since_the_last_order_is_recency(tmp_path: Path, make_se
     assert result.short_names["DaySinceLastOrder"] == "recency"
     assert result.short_names["days_since_signup"] == "tenure"
     assert result.short_names["OrderCount"] == "order count"
+    # Beside a column already called Recency, the day count keeps its own name.
+    frame["Recency"] = rng.integers(0, 90, 80)
+    both = clean(tmp_path, frame, make_settings)
+    assert both.short_names["Recency"] == "recency"
+    assert both.short_names["DaySinceLastOrder"] == "day since last order"

@@ -310,3 +310,9 @@ def test_a_title_above_a_workbooks_header_is_skipped(tmp_path: Path) -> None:
     loaded = load_table(path)
     assert list(loaded.frame.columns) == ["Customer ID", "Spend"] and len(loaded.frame) == 30
     assert loaded.notes[0].startswith("The first 2 lines (Customer report) are a title")
+    # A second sheet with the same header and no title is the rest of the table.
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["Customer report"]]).to_excel(writer, index=False, header=False)
+        table.to_excel(writer, index=False, startrow=2)
+        table.to_excel(writer, sheet_name="2024", index=False)
+    assert len(load_table(path).frame) == 60

@@ -606,3 +606,15 @@ def test_the_share_of_money_without_a_customer_is_told() -> None:
     # A till where card customers bring 22% of the money: page 1 says so.
     assert share(78.0, 22.0) == pytest.approx(0.78)
     assert share(0.0, 22.0) == 0.0 and share(5.0, None) == 0.0
+
+
+def test_shares_in_sentences_never_round_to_a_wrong_none_or_all() -> None:
+    from reportgen.rfm import _share_text
+
+    assert [_share_text(x) for x in (0.0, 0.004, 0.37, 0.996, 1.0)] == [
+        "none",
+        "under 1%",
+        "37%",
+        "over 99%",
+        "100%",
+    ]
