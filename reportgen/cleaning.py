@@ -110,7 +110,7 @@ MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
 # A spreadsheet's total lines ("Total", "Grand total") among the last rows.
 TOTAL_LINES = 3
-_TOTAL_LABELS = {
+TOTAL_LABELS = {
     "total",
     "totals",
     "grand total",
@@ -1062,7 +1062,7 @@ def _drop_total_lines(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         label
         for label, (_, row) in zip(tail.index, tail.iterrows(), strict=True)
         if (first := row.dropna()).size
-        and str(first.iloc[0]).strip().lower().rstrip(":") in _TOTAL_LABELS
+        and str(first.iloc[0]).strip().lower().rstrip(":") in TOTAL_LABELS
     ]
     if not totals:
         return frame

@@ -198,13 +198,18 @@ def read_input(spark: Any, settings: Settings) -> SparkInput:
     reader = spark.read
     try:
         if csv:
-            delimiter = _delimiter(location) if local else ","
+            delimiter, skip = _layout(location) if local else (",", 0)
+            source: Any = location
+            if skip:
+                # A title above the header (loading.title_lines): the lines after it.
+                numbered = spark.sparkContext.textFile(location).zipWithIndex()
+                source = numbered.filter(lambda line: line[1] >= skip).keys()
             frame = (
                 reader.option("header", True)
                 .option("inferSchema", True)
                 .option("sep", delimiter)
                 .option("nullValue", "")
-                .csv(location)
+                .csv(source)
             )
         else:
             frame = reader.parquet(location)
@@ -255,15 +260,20 @@ def _is_csv(location: str, local: bool) -> bool:
     return False
 
 
-def _delimiter(location: str) -> str:
-    from reportgen.loading import sniff_delimiter
+def _layout(location: str) -> tuple[str, int]:
+    """A local text file's delimiter and the number of title lines above its header, as
+    the local engine finds them."""
+    import csv
+
+    from reportgen.loading import sniff_delimiter, title_lines
 
     path = Path(location.removeprefix("file://"))
     if not path.is_file():
-        return ","
+        return ",", 0
     with path.open("rb") as file:
         head = file.read(1 << 16).decode("utf-8", errors="ignore")
-    return sniff_delimiter(head)
+    delimiter = sniff_delimiter(head)
+    return delimiter, title_lines(list(csv.reader(head.splitlines()[:40], delimiter=delimiter)))
 
 
 def _file_sha256(path: Path) -> str:
@@ -844,7 +854,7 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from reportgen.cleaning import OUTLIER_REACH, never_bought_reason
+    from reportgen.cleaning import OUTLIER_REACH, TOTAL_LABELS, never_bought_reason
 
     for column in clean.feature_columns:
         if column not in frame.columns:
@@ -852,6 +862,14 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
                 f"Feature {column!r} is derived by cleaning, which the Spark engine does not "
                 "do: add it to the table, leave it out of the features, or use the local engine."
             )
+    # A spreadsheet's total line (cleaning.TOTAL_LABELS) is no customer. Spark rows have
+    # no last rows to look at: any row whose first filled cell says so is left out.
+    first_filled = F.lower(
+        F.trim(F.coalesce(*(F.col(f"`{c}`").cast("string") for c in frame.columns if c != _KEY)))
+    )
+    frame = frame.where(
+        first_filled.isNull() | ~F.regexp_replace(first_filled, ":$", "").isin(*TOTAL_LABELS)
+    )
     if clean.id_column is not None:
         identifier = F.col(f"`{clean.id_column}`")
         frame = frame.where(identifier.isNotNull())
