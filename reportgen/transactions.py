@@ -1219,12 +1219,12 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
             _stage_lines(
                 connection, relation_sql, plan, whole_dates=options.date_format is not None
             )
-        # Each distinct date text is read once, not once per line (nor once per query).
-        connection.execute("CREATE TEMP TABLE date_texts AS SELECT DISTINCT date_text FROM lines")
         order, interpretation = _date_order(connection, plan, options.date_format)
+        # Each distinct date text is parsed once, not once per line.
         connection.execute(
             "CREATE TEMP TABLE dates AS SELECT date_text, "
-            f"{date_expression(options.date_format, order)} AS parsed_day FROM date_texts"
+            f"{date_expression(options.date_format, order)} AS parsed_day "
+            "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
         )
         connection.execute(
             "CREATE TEMP VIEW dated AS SELECT lines.*, dates.parsed_day FROM lines "
@@ -1451,7 +1451,8 @@ def _date_order(
         return None, f"read with date_format {date_format!r}"
     # Distinct texts first: a few thousand regular expressions instead of one per line.
     rows = connection.execute(
-        f"SELECT DISTINCT {DUCKDB.extract('date_text', _SQL_DATE_PART)} FROM date_texts"
+        f"SELECT DISTINCT {DUCKDB.extract('date_text', _SQL_DATE_PART)} "
+        "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
     ).fetchall()
     parts = [row[0] for row in rows if row[0]]
     if not parts:
