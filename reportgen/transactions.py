@@ -1458,12 +1458,36 @@ def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None).astype("string")
 
 
-def _column_sql(source: Source, column: str) -> str:
+def _column_sql(source: Source, column: str, *, cast: bool = True) -> str:
     if source.format == "whitespace":
         position = source.columns.index(column) + 1
         return f"string_split_regex(trim(line), '\\s+')[{position}]"
     quoted = '"' + column.replace('"', '""') + '"'
-    return f"CAST({quoted} AS VARCHAR)"
+    return f"CAST({quoted} AS VARCHAR)" if cast else quoted
+
+
+# Parquet column types whose value, cast to DOUBLE, is the double its text would be read
+# as: integers (rounded to the nearest double either way) and doubles (DuckDB writes a
+# double as its shortest text that reads back as the same double). Not FLOAT (its text
+# is shorter than its value), DECIMAL or BOOLEAN ('true' is no number, TRUE casts to 1).
+_EXACT_NUMBER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+    | {"UBIGINT", "DOUBLE"}
+)
+
+
+def _typed_numbers(connection: Any, relation: str, plan: OrderPlan) -> frozenset[str]:
+    """The Parquet columns of number types that are cast to DOUBLE directly instead of
+    through text (a second of fifty million lines)."""
+    if plan.source.format != "parquet":
+        return frozenset()
+    described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    reformatted = set(plan.decimal_comma) | set(plan.formatted_money)
+    return frozenset(
+        str(row[0])
+        for row in described
+        if str(row[1]) in _EXACT_NUMBER_TYPES and row[0] not in reformatted
+    )
 
 
 def _stage_lines(
@@ -1486,9 +1510,13 @@ def _stage_lines(
             return f"CASE WHEN {value} IN ({missing}) THEN NULL ELSE {value} END"
         return f"nullif({value}, '')"
 
+    typed = _typed_numbers(connection, relation, plan)
+
     def number(column: str | None) -> str:
         if column is None:
             return "CAST(NULL AS DOUBLE)"
+        if column in typed:  # the same double as through its text, without the text
+            return f"TRY_CAST({_column_sql(source, column, cast=False)} AS DOUBLE)"
         value = f"trim({_column_sql(source, column)})"  # markers fail the cast: NULL
         return number_sql(value, column, plan, DUCKDB)
 

@@ -780,6 +780,34 @@ def test_identical_lines_with_different_line_numbers_are_two_purchases(tmp_path:
     assert plain.summary.duplicate_lines == 1 and plain.frame.loc["A", "monetary"] == 10.0
 
 
+def test_typed_parquet_numbers_are_read_as_their_text_would_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Integer and double Parquet columns are cast to DOUBLE directly, not through text:
+    the same doubles, so the same totals to the last digit, for awkward values too."""
+    import duckdb
+
+    from reportgen import transactions
+
+    frame = _retail_lines()
+    awkward = [0.1, 1 / 3, 2.675, 1e-5, 123456.789012345, 7.62, 0.30000000000000004, 19.99]
+    frame["UnitPrice"] = [awkward[i % len(awkward)] * (1 + i) for i in range(len(frame))]
+    frame["Quantity"] = frame["Quantity"].astype("int64") * 1_000_003
+    path = tmp_path / "typed.parquet"
+    frame.to_parquet(path)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    relation = f"read_parquet('{path}')"
+    typed = transactions._typed_numbers(duckdb.connect(), relation, plan)
+    assert typed == {"Quantity", "UnitPrice"}
+    direct = aggregate_orders(plan, OrderOptions())
+    monkeypatch.setattr(transactions, "_EXACT_NUMBER_TYPES", frozenset())
+    assert not transactions._typed_numbers(duckdb.connect(), relation, plan)
+    through_text = aggregate_orders(plan, OrderOptions())
+    pd.testing.assert_frame_equal(direct.frame, through_text.frame, check_exact=True)
+    assert direct.summary == through_text.summary
+
+
 def test_duckdb_gets_more_memory_only_for_large_inputs(tmp_path: Path, monkeypatch) -> None:
     """The cap follows the input's size: lines estimated from a CSV's head, counted in a
     Parquet footer; the result does not depend on it (spilling only costs time)."""
