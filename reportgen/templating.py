@@ -82,6 +82,7 @@ def environment() -> jinja2.Environment:
         segment_status=segment_status,
         k_marks=k_marks,
         grouped_by=grouped_by,
+        never_bought=never_bought,
         how_segmented=how_segmented,
         segments_found=segments_found,
         column_names=column_names,
@@ -177,6 +178,19 @@ def grouped_by(report: Report) -> str:
             "(recency, frequency, monetary value)"
         )
     return "how recently and how often they bought (recency, frequency)"
+
+
+def never_bought(report: Report) -> str:
+    """Page 1's and the e-mail's sentence on the customers who never bought, or ""."""
+    quality = report.quality
+    if not quality.never_bought:
+        return ""
+    return (
+        f"Not in these segments: {format_number(quality.never_bought, 0)} more customers in "
+        f"the table who have never bought ({', '.join(quality.never_bought_columns)} 0). "
+        "They are prospects for a first-purchase offer, not a win-back; not_segmented.csv "
+        "lists them."
+    )
 
 
 def column_names(columns: Iterable[str], report: Report) -> str:
