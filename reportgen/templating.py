@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 # How the report names the status of a tracked segment.
 _SEGMENT_STATUSES = {"kept": "same segment", "new": "new this month", "gone": "gone"}
+# Page 1 says what share of the money lines without a customer hold, from this share.
+ANONYMOUS_SHOWN = 0.1
 # Page 1 names at most this many of the features it says customers were grouped by.
 GROUPED_BY_SHOWN = 6
 
@@ -83,6 +85,7 @@ def environment() -> jinja2.Environment:
         k_marks=k_marks,
         grouped_by=grouped_by,
         never_bought=never_bought,
+        coverage=coverage,
         how_segmented=how_segmented,
         segments_found=segments_found,
         column_names=column_names,
@@ -191,6 +194,25 @@ def never_bought(report: Report) -> str:
         "They are prospects for a first-purchase offer, not a win-back; not_segmented.csv "
         "lists them."
     )
+
+
+def coverage(report: Report) -> str:
+    """What an order-line report's money leaves out or mixes: lines without a customer
+    holding a tenth of it or more, amounts in several currencies; "" when nothing."""
+    rfm = report.rfm
+    if rfm is None:
+        return ""
+    parts = []
+    if rfm.orders.mixed_currencies:
+        currencies = ", ".join(rfm.orders.currencies[1:])
+        parts.append(f"The money is in {currencies} added up as it is.")
+    if rfm.anonymous_share >= ANONYMOUS_SHOWN:
+        parts.append(
+            "Lines without a customer (anonymous or guest purchases) hold "
+            f"{format_percent(rfm.anonymous_share)} of the money: these segments describe "
+            f"the other {format_percent(1 - rfm.anonymous_share)}."
+        )
+    return " ".join(parts)
 
 
 def column_names(columns: Iterable[str], report: Report) -> str:

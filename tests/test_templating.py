@@ -130,3 +130,18 @@ def test_features_by_separation_puts_the_measures_that_split_segments_first() ->
     )
     ordered = Report.features_by_separation.fget(report)  # type: ignore[attr-defined]
     assert ordered == ("channel", "limit", "children", "age")
+
+
+def test_coverage_says_what_the_money_leaves_out_or_mixes() -> None:
+    from reportgen.templating import coverage
+
+    def report(mixed: bool, anonymous: float) -> SimpleNamespace:
+        orders = SimpleNamespace(mixed_currencies=mixed, currencies=("Currency", "USD", "EUR"))
+        return SimpleNamespace(rfm=SimpleNamespace(orders=orders, anonymous_share=anonymous))
+
+    assert coverage(report(False, 0.05)) == ""  # type: ignore[arg-type]
+    assert coverage(report(True, 0.78)) == (  # type: ignore[arg-type]
+        "The money is in USD, EUR added up as it is. Lines without a customer (anonymous or "
+        "guest purchases) hold 78% of the money: these segments describe the other 22%."
+    )
+    assert coverage(SimpleNamespace(rfm=None)) == ""  # type: ignore[arg-type]
