@@ -302,9 +302,10 @@ def clean_table(
     uncapped: dict[str, pd.Series] = {}
     for column in features:
         if kinds[column] == "numeric":
-            capped_values = _cap_outliers(filled[column], details[column])
-            if capped_values is not filled[column]:
-                uncapped[column] = filled[column].reset_index(drop=True)
+            values = filled[column]
+            capped_values = _cap_outliers(values, details[column])
+            if capped_values is not values:  # the same Series back when nothing was capped
+                uncapped[column] = values.reset_index(drop=True)
             filled[column] = capped_values
             check_standardizable(filled[column], column, table.path)
     for column in used:

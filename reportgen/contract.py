@@ -462,6 +462,9 @@ class FeatureLevel:
     z: float
     level: Level
     display: str = ""
+    # Its extreme values were capped for clustering (cleaning), so both averages count
+    # them at the cap: they differ a little from the exploring section's plain mean.
+    capped: bool = False
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,7 @@ def profile_segments(
                 z=_agreed_z(z, mean, pop_mean),
                 level=level_of(_agreed_z(z, mean, pop_mean)),
                 display=features.display(index),
+                capped=column in clean.uncapped,
             )
             for index, (column, mean, pop_mean, z) in enumerate(
                 zip(features.columns, centroid, population_mean, centre[:measures], strict=True)

@@ -451,3 +451,18 @@ def test_sign_ups_who_never_bought_are_prospects_not_a_segment(tmp_path: Path) -
     # The e-mail tells its readers too.
     message = " ".join((out / "email" / "message.txt").read_text(encoding="utf-8").split())
     assert "Not in these segments: 40 more customers in the table who have never bought" in message
+
+
+def test_cards_say_when_their_averages_count_capped_extremes(tmp_path: Path) -> None:
+    frame = blobs(3)
+    frame.loc[0, "Income"] = 5_000.0  # a typo a hundred times the others
+    settings = resolve_settings(
+        write_csv(tmp_path / "c.csv", frame),
+        None,
+        {"output_dir": tmp_path / "out", "make_pdf": False},
+    )
+    result = run(settings)
+    assert [level.capped for level in result.report.segments[0].features] == [True, False]
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Averages of Income count extreme values at their cap" in html
+    assert "Averages of Spending" not in html
