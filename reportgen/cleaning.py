@@ -1228,8 +1228,10 @@ def _structural_zero(
 
 def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:
     low, high = _percentiles_1_99(values)
-    reach = OUTLIER_REACH * (high - low)
-    lower, upper = low - reach, high + reach
+    # Values near the float limit overflow the reach to inf: then nothing is beyond it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        reach = OUTLIER_REACH * (high - low)
+        lower, upper = low - reach, high + reach
     outside = (values < lower) | (values > upper)
     if not outside.any() or reach == 0:
         return values

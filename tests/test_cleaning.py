@@ -568,3 +568,14 @@ def test_a_count_of_days_since_the_last_order_is_recency(tmp_path: Path, make_se
     both = clean(tmp_path, frame, make_settings)
     assert both.short_names["Recency"] == "recency"
     assert both.short_names["DaySinceLastOrder"] == "day since last order"
+
+
+def test_values_near_the_float_limit_are_not_capped_and_warn_nothing() -> None:
+    import warnings
+
+    from reportgen.cleaning import _cap_outliers
+
+    values = pd.Series([1e308, -1e308, 0.0, 1.0] * 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _cap_outliers(values, []) is values
