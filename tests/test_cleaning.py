@@ -579,3 +579,18 @@ def test_values_near_the_float_limit_are_not_capped_and_warn_nothing() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _cap_outliers(values, []) is values
+
+
+def test_a_yes_no_named_like_a_contact_describes_segments(tmp_path, make_settings) -> None:
+    """Telco's PhoneService (Yes/No) was left out as personal data, like a phone number."""
+    frame = pd.DataFrame(
+        {
+            "customerID": [f"C{i:03d}" for i in range(60)],
+            "PhoneService": ["Yes", "No", "Yes"] * 20,
+            "Phone": [f"+44 7700 900{i // 2:03d}" for i in range(60)],  # households
+            "Spend": np.arange(60.0),
+        }
+    )
+    reasons = notes(clean(tmp_path, frame, make_settings))
+    assert "personal data" not in reasons["PhoneService"]
+    assert "personal data" in reasons["Phone"]
