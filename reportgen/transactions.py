@@ -470,7 +470,8 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         decimal_comma=decimal_comma,
         formatted_money=formatted_money,
         void_statuses=_void_statuses(head, roles.status),
-        currency=_currency(head, (*decimal_comma, *formatted_money)),
+        currency=_currency(head, (*decimal_comma, *formatted_money))
+        or _one_currency_code(head, [c for c in head.columns if c not in roles.used().values()]),
         currencies=evidence.get("currencies", ()),
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
@@ -870,6 +871,16 @@ def _currencies(head: pd.DataFrame, columns: Sequence[str]) -> tuple[str, ...]:
         if len(counts) >= 2:
             return (column, *counts.index)
     return ()
+
+
+def _one_currency_code(head: pd.DataFrame, columns: Sequence[str]) -> str:
+    """The code of a currency column that holds one code on every line ('EUR'), else ""."""
+    for column in columns:
+        if any(name in _key(column) for name in _CURRENCY_NAMES):
+            codes = head[column].dropna().astype(str).str.strip().str.upper()
+            if len(codes) and codes.str.fullmatch(r"[A-Z]{3}").all() and codes.nunique() == 1:
+                return str(codes.iloc[0])
+    return ""
 
 
 def _currency(head: pd.DataFrame, columns: Sequence[str]) -> str:

@@ -695,6 +695,7 @@ def test_amounts_in_several_currencies_are_converted_or_said_to_be_mixed(
     lines.assign(Currency="usd").to_csv(path, index=False)
     plan = plan_orders(path, OrderOptions())
     assert plan is not None and plan.currencies == ()
+    assert plan.currency == "USD"  # and the money is said to be in it
 
 
 def test_two_digit_years_are_read_in_the_right_century(tmp_path: Path) -> None:
