@@ -103,8 +103,8 @@ MAX_CODES = 10
 NOT_GIVEN = "(not given)"
 MOSTLY_MISSING = 0.5
 FREE_TEXT_SHARE = 0.9
-# Personal data (names, e-mails, phones) tells people apart: more values than this.
-FEW_PERSONAL_VALUES = 10
+# Contacts (e-mails, phones) tell people apart: more values than this.
+FEW_CONTACT_VALUES = 10
 # Near-copies are looked for among at most this many candidate measures, before the cap.
 REDUNDANCY_POOL = 60
 # A text column asked for as a feature is a category up to this many distinct values.
@@ -1006,9 +1006,12 @@ def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> st
         return f"left out: the same value ({values.dropna().iloc[0]}) for every customer"
     if kind == "categorical" and distinct >= FREE_TEXT_SHARE * rows and rows > 20:
         return "left out: free text (a different value in almost every row)"
-    # A handful of values ('PhoneService': Yes/No) describes a product the customer has,
-    # not who the customer is, whatever its name says.
-    if kind != "numeric" and distinct > FEW_PERSONAL_VALUES and roles.is_personal_data(column):
+    # A handful of values under a contact's name ('PhoneService': Yes/No) describes a
+    # product the customer has, not how to reach them.
+    if kind != "numeric" and (
+        roles.is_person_name(column)
+        or (roles.is_contact(column) and distinct > FEW_CONTACT_VALUES)
+    ):
         return "left out: personal data (says who the customer is, not what a segment is like)"
     return None
 

@@ -434,6 +434,11 @@ def is_personal_data(name: str) -> bool:
     a phone or a street address ('First Name', 'Address1'); not a city, region, country or
     postal code, which can describe a segment (a postal area is a category: see
     is_code_name)."""
+    return is_person_name(name) or is_contact(name)
+
+
+def is_person_name(name: str) -> bool:
+    """Whether a column's name says it holds a person's name ('First Name', 'Surname')."""
     parts = words(name)
     if not parts or _FLAG_NAME_WORDS & set(parts):
         return False
@@ -442,9 +447,17 @@ def is_personal_data(name: str) -> bool:
         return True
     if "name" in parts and (_PERSON_NAME_WORDS & set(parts) or parts[0] in ("customer", "contact")):
         return True
-    if {"surname"} & set(parts) or _CONTACT_WORDS & set(parts):
+    return "surname" in parts
+
+
+def is_contact(name: str) -> bool:
+    """Whether a column's name says it holds how to reach a person: an e-mail, a phone or
+    a street address ('Address1', 'Address Line 2'; not 'Address City')."""
+    parts = words(name)
+    if not parts or _FLAG_NAME_WORDS & set(parts):
+        return False
+    if _CONTACT_WORDS & set(parts):
         return True
-    # An address line ('Address1', 'Address Line 2'), not 'Address City'.
     places = {"city", "country", "province", "state", "region", "zip", "postal", "code"}
     return "address" in parts and not places & set(parts)
 

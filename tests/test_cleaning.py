@@ -588,9 +588,11 @@ def test_a_yes_no_named_like_a_contact_describes_segments(tmp_path, make_setting
             "customerID": [f"C{i:03d}" for i in range(60)],
             "PhoneService": ["Yes", "No", "Yes"] * 20,
             "Phone": [f"+44 7700 900{i // 2:03d}" for i in range(60)],  # households
+            "Last Name": ["Smith", "Jones", "Brown", "Wright", "Taylor"] * 12,
             "Spend": np.arange(60.0),
         }
     )
     reasons = notes(clean(tmp_path, frame, make_settings))
     assert "personal data" not in reasons["PhoneService"]
     assert "personal data" in reasons["Phone"]
+    assert "personal data" in reasons["Last Name"]  # a name, however few
