@@ -1009,8 +1009,7 @@ def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> st
     # A handful of values under a contact's name ('PhoneService': Yes/No) describes a
     # product the customer has, not how to reach them.
     if kind != "numeric" and (
-        roles.is_person_name(column)
-        or (roles.is_contact(column) and distinct > FEW_CONTACT_VALUES)
+        roles.is_person_name(column) or (roles.is_contact(column) and distinct > FEW_CONTACT_VALUES)
     ):
         return "left out: personal data (says who the customer is, not what a segment is like)"
     return None
