@@ -75,6 +75,9 @@ _LEVELS: tuple[tuple[float, Level], ...] = (
     (1.5, "high"),
 )
 _RULE_TEXTS = ("action", "campaign", "retention", "products")
+# "low" and "high" in a rule's `when` also match "very low" and "very high"; the "very"
+# levels match only themselves (the top of two high segments gets its own advice).
+RULE_LEVELS = ("very low", "low", "average", "high", "very high")
 
 
 # The rules file's declared shape (see reportgen.schema).
@@ -88,7 +91,7 @@ RULES_SCHEMA = Record(
                     **{key: Text() for key in _RULE_TEXTS},
                 },
                 optional={
-                    "when": MapOf(Choice(("low", "average", "high"))),
+                    "when": MapOf(Choice(RULE_LEVELS)),
                     # The segment's average must also be below / above these values.
                     "below": MapOf(Number()),
                     "above": MapOf(Number()),
@@ -128,8 +131,8 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
     except SchemaError as error:
         raise SettingsError(
             f"The recommendation rules {path}: {error}. Each rule is a [[rule]] table with "
-            "name, when (a table of feature = 'low', 'average' or 'high'), action, campaign, "
-            "retention and products."
+            "name, when (a table of feature = 'very low', 'low', 'average', 'high' or "
+            "'very high'), action, campaign, retention and products."
         ) from None
     entries = document.get("rule", [])
     rules = []
@@ -138,11 +141,10 @@ def load_rules(path: Path) -> tuple[Rule, ...]:
         when = entry.get("when", {})
         if missing:
             raise SettingsError(f"Rule {number} in {path} needs text for: {', '.join(missing)}.")
-        levels = {"low", "average", "high"}
-        if not isinstance(when, dict) or not all(value in levels for value in when.values()):
+        if not isinstance(when, dict) or not all(value in RULE_LEVELS for value in when.values()):
             raise SettingsError(
                 f"Rule {number} ({entry['name']}) in {path}: 'when' must map features to "
-                "'low', 'average' or 'high'."
+                "'very low', 'low', 'average', 'high' or 'very high'."
             )
         rules.append(
             Rule(
@@ -367,18 +369,23 @@ def _across_name(ranked: Sequence[FeatureLevel], shown: int) -> str:
 def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommendation:
     """Return the first rule's advice whose conditions the segment's levels meet."""
     known = _words_of(levels)
-    known |= {level.short_name: _coarse(level.level) for level in levels}
-    known |= {level.column: _coarse(level.level) for level in levels}
-    known["overall"] = _coarse(level_of(float(np.mean([level.z for level in levels]))))
+    known |= {level.short_name: level.level for level in levels}
+    known |= {level.column: level.level for level in levels}
+    known["overall"] = level_of(float(np.mean([level.z for level in levels])))
     strongest = max(levels, key=lambda level: abs(level.z))
-    known["strongest"] = _coarse(strongest.level)
+    known["strongest"] = strongest.level
     if roles.names_product_spend(strongest.column):
         known["strongest_product_spend"] = known["strongest"]
     means = _means_of(levels)
+
+    def meets(feature: str, wanted: str) -> bool:
+        level = known.get(feature)
+        return level == wanted or (level is not None and _coarse(level) == wanted)
+
     rule = next(
         rule
         for rule in rules
-        if all(known.get(feature) == wanted for feature, wanted in rule.when.items())
+        if all(meets(feature, wanted) for feature, wanted in rule.when.items())
         and all(
             feature in means and means[feature] < bound for feature, bound in rule.below.items()
         )
@@ -425,7 +432,7 @@ def _words_of(levels: Sequence[FeatureLevel]) -> dict[str, str]:
     for level in levels:
         for word in level.short_name.split():
             owners.setdefault(word, set()).add(level.column)
-    by_column = {level.column: _coarse(level.level) for level in levels}
+    by_column = {level.column: level.level for level in levels}
     return {
         word: by_column[next(iter(columns))]
         for word, columns in owners.items()

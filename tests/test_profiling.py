@@ -117,6 +117,16 @@ def test_recommendations_match_the_first_rule() -> None:
     assert all([advice.action, advice.campaign, advice.retention, advice.products])
 
 
+def test_very_levels_in_a_rule_match_only_themselves() -> None:
+    """Shopify's high and very high spenders were both told "Treat as valuable"."""
+    assert recommend(levels(visits=1.0, spend=0.9), RULES).rule == "Above-average customers"
+    assert recommend(levels(visits=2.1, spend=1.9), RULES).rule == "Top customers"
+    assert recommend(levels(visits=-0.8, spend=-0.9), RULES).rule == "Below-average customers"
+    assert recommend(levels(visits=-1.8, spend=-1.9), RULES).rule == "Least engaged"
+    # "high" still matches "very high": the affluent rule holds for the very affluent.
+    assert recommend(levels(income=2.5, spending=1.8), RULES).rule == "Affluent big spenders"
+
+
 def test_rules_file_must_end_with_a_catch_all(tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text(
@@ -132,7 +142,7 @@ def test_rules_file_must_end_with_a_catch_all(tmp_path: Path) -> None:
         '[[rule]]\nname = "x"\nwhen = { income = "huge" }\naction = "a"\n'
         'campaign = "c"\nretention = "r"\nproducts = "p"\n'
     )
-    with pytest.raises(SettingsError, match=r"'rule\[0\]\.when\.income' must be one of 'low'"):
+    with pytest.raises(SettingsError, match=r"'rule\[0\]\.when\.income' must be one of 'very low'"):
         load_rules(rules)
     rules.write_text('rule = "x"\n')
     with pytest.raises(SettingsError, match=r"key 'rule' must be a list, not 'x'"):
