@@ -376,6 +376,8 @@ def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommen
     known["strongest"] = strongest.level
     if roles.names_product_spend(strongest.column):
         known["strongest_product_spend"] = known["strongest"]
+    if roles.names_engagement(strongest.column):
+        known["strongest_engagement"] = known["strongest"]
     means = _means_of(levels)
 
     def meets(feature: str, wanted: str) -> bool:

@@ -399,6 +399,38 @@ def names_product_spend(name: str) -> bool:
     )
 
 
+# Counts of use, not of money: a SaaS 'Logins (30d)', an app's 'Sessions', a gym's 'Visits'.
+_ENGAGEMENT_WORDS = frozenset(
+    {
+        "login",
+        "logins",
+        "session",
+        "sessions",
+        "visit",
+        "visits",
+        "usage",
+        "checkins",
+        "checkin",
+        "opens",
+        "clicks",
+        "pageviews",
+        "views",
+        "streams",
+        "plays",
+        "bookings",
+    }
+)
+# Words that make such a name a date, a duration or a spend rather than a count of use.
+_NOT_ENGAGEMENT_WORDS = frozenset({"last", "first", "since", "date", "days", "ago", "spend"})
+
+
+def names_engagement(name: str) -> bool:
+    """Whether a column counts how much customers use the product or service ('Logins
+    (30d)', 'Sessions per week', 'Visits'), not when they last did ('Last Visit')."""
+    parts = set(words(name))
+    return bool(parts & _ENGAGEMENT_WORDS) and not parts & _NOT_ENGAGEMENT_WORDS
+
+
 def is_id_name(name: str) -> bool:
     """Whether a name ends in id/num/no/number/code/key/uuid ('CLIENTNUM', 'cust_no')."""
     parts = words(name)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from reportgen import roles
 from reportgen.config import DEFAULT_RULES
 from reportgen.contract import (
     CategoryEncoding,
@@ -602,6 +603,23 @@ def test_a_product_line_as_the_strongest_measure_gets_cross_sell_or_range_advice
     other = recommend(levels(utilization=1.6, limit=-0.9, months=-0.3), RULES)
     assert other.rule == "Stand-out utilization"
     assert other.action.startswith("What sets them apart is their utilization, higher than most")
+
+
+def test_usage_as_the_strongest_measure_gets_engagement_advice() -> None:
+    """A SaaS segment of heavy users was told to survey what its "logins" mean."""
+    logins = FeatureLevel("Logins (30d)", "logins", 25.0, 14.0, 1.1, level_of(1.1))
+    recent = FeatureLevel("Last Active (days)", "recency", 6.8, 92.0, -0.8, level_of(-0.8))
+    assert recommend((logins, recent, *levels(seats=0.1)), RULES).rule == "Engaged core"
+    quiet = FeatureLevel("Sessions", "sessions", 2.0, 14.0, -1.2, level_of(-1.2))
+    advice = recommend((quiet, *levels(seats=0.3)), RULES)
+    assert advice.rule == "Disengaged"
+    assert advice.action.startswith(
+        "Re-engage them before they leave: they are far below the rest on sessions"
+    )
+    # A last visit is a date, not a count of use: the recency rules speak for it.
+    assert not roles.names_engagement("Last Visit Date")
+    assert not roles.names_engagement("DaysSinceLastLogin")
+    assert roles.names_engagement("NumWebVisitsMonth")
 
 
 def test_long_standing_customers_who_stopped_buying_are_won_back_first() -> None:
