@@ -934,6 +934,8 @@ class OrderSummary:
     unkept_customers: int = 0
     # A currency column with two or more codes: its name, then the codes, most lines first.
     currencies: tuple[str, ...] = ()
+    # Placeholder customers ('0', 'GUEST') whose lines count as without a customer.
+    placeholder_customers: tuple[str, ...] = ()
 
     @property
     def mixed_currencies(self) -> bool:

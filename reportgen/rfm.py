@@ -372,9 +372,15 @@ def order_quality(
     money = summary.role("amount") or summary.role("price") or "the amount"
     if summary.no_customer_lines:
         value = f", worth {summary.no_customer_value:,.2f} in {money}" if summary.has_money else ""
+        placeholders = ", ".join(f"'{text}'" for text in summary.placeholder_customers)
+        which = (
+            f" (blank, or a placeholder for no one in particular: {placeholders})"
+            if placeholders
+            else ""
+        )
         notes.append(
-            f"{summary.no_customer_lines:,} lines have no customer{value}: they are left out "
-            "(anonymous or guest purchases)."
+            f"{summary.no_customer_lines:,} lines have no customer{which}{value}: they are "
+            "left out (anonymous or guest purchases)."
         )
     if summary.return_lines:
         notes.append(

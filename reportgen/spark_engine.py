@@ -75,6 +75,7 @@ from reportgen.transactions import (
     any_line_left_out,
     as_text,
     attribute_names,
+    customer_sql,
     date_expression,
     decide_date_order,
     left_out_customers,
@@ -441,7 +442,8 @@ def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
             return "CAST(NULL AS DOUBLE)"
         return number_sql(column(name), name, plan, SPARK)
 
-    customer = text(roles.customer, markers=True)
+    assert roles.customer is not None  # a plan always has one (plan_from_head)
+    customer = customer_sql(column(roles.customer))
     if plan.float_ids:
         customer = SPARK.replace_all(customer, r"\.0$", "")
     date_text = text(roles.date)

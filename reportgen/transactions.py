@@ -87,6 +87,42 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 DUCKDB_LARGE_MEMORY_LIMIT = "2GB"
 LARGE_INPUT_LINES = 20_000_000
 MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
+# Customer "IDs" that stand for no one in particular (lower-cased): WooCommerce's guest
+# checkouts under customer 0, a till's GUEST or WALK-IN, "cash sale". Their lines are
+# anonymous, like blank ones; as one customer they would be the best customer of all.
+PLACEHOLDER_CUSTOMERS = (
+    "0",
+    "0.0",
+    "00",
+    "000",
+    "-1",
+    "guest",
+    "guests",
+    "guest checkout",
+    "guest customer",
+    "anonymous",
+    "anon",
+    "walk-in",
+    "walkin",
+    "walk in",
+    "walk-in customer",
+    "walk-in, guest",
+    "unknown",
+    "unregistered",
+    "not registered",
+    "no customer",
+    "cash",
+    "cash customer",
+    "cash sale",
+    "gast",
+    "laufkunde",
+    "barverkauf",
+    "unbekannt",
+    "invité",
+    "client de passage",
+    "invitado",
+    "cliente contado",
+)
 # A status (lower-cased) that says the sale did not happen: Cancelled, canceled, Voided,
 # Refunded, Declined, Payment failed, Rejected, unavailable; Storniert, annulé, anulado.
 # Not a partial refund (Shopify's partially_refunded): most of that sale stands.
@@ -322,6 +358,8 @@ class OrderPlan:
     line_id: str | None = None
     # A currency column with two or more codes: its name, then the codes (_currencies).
     currencies: tuple[str, ...] = ()
+    # Placeholder customers seen in the first lines ('0', 'GUEST'): their lines are anonymous.
+    placeholders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -475,6 +513,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         currencies=evidence.get("currencies", ()),
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
+        placeholders=placeholder_customers(head[roles.customer]),
         attributes=customer_attributes(head, roles, others),
         line_id=line_id_column(head, roles, others),
     )
@@ -789,6 +828,9 @@ def _detect_roles(
             customer = _person(head, candidates)
             if customer != candidates[0]:
                 evidence["per_order_customer"] = candidates[0]
+            if (standing_in := _stand_in(head, customer, candidates)) is not None:
+                evidence["placeholder_customer"] = customer
+                customer = standing_in
             # Columns that identify the same customers (an ID and a name, two IDs).
             others = tuple(
                 c
@@ -985,8 +1027,35 @@ def _person(head: pd.DataFrame, candidates: Sequence[str]) -> str:
     return wider[0] if wider else first
 
 
+# A customer column with a placeholder ('0') on this share of lines gives way to another
+# customer column filled on those lines (WooCommerce: guests have an e-mail, not an account).
+PLACEHOLDER_SHARE = 0.05
+
+
+def _stand_in(head: pd.DataFrame, customer: str, candidates: Sequence[str]) -> str | None:
+    """Another customer column that names the customers ``customer`` leaves as a
+    placeholder (PLACEHOLDER_CUSTOMERS) on many lines, if there is one."""
+    written = head[customer].astype("string").str.strip().str.lower()
+    placeholder = written.isin(PLACEHOLDER_CUSTOMERS).fillna(False).to_numpy(dtype=bool)
+    if placeholder.mean() < PLACEHOLDER_SHARE:
+        return None
+    for other in candidates:
+        if other == customer:
+            continue
+        values = head.loc[placeholder, other].astype("string").str.strip()
+        named = values.notna() & ~values.str.lower().isin(PLACEHOLDER_CUSTOMERS)
+        if named.mean() >= 0.95:
+            return other
+    return None
+
+
 def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:
     parts = []
+    if evidence.get("placeholder_customer"):
+        parts.append(
+            f"{roles.customer} identifies the customer ({evidence['placeholder_customer']} "
+            "holds a placeholder such as '0' or 'Guest' on many lines: guest checkouts)"
+        )
     if evidence.get("per_order_customer"):
         parts.append(
             f"{roles.customer} identifies the customer ({evidence['per_order_customer']} is "
@@ -1128,6 +1197,27 @@ def exact_money(value: str) -> str:
 def money_sum(value: str) -> str:
     """The exact sum of a money expression, as a float for pandas."""
     return f"CAST(SUM({value}) AS DOUBLE)"
+
+
+def customer_sql(value: str) -> str:
+    """The customer of a line from its trimmed text ``value``: NULL when it is missing
+    ("NA", "-") or a placeholder (PLACEHOLDER_CUSTOMERS); an e-mail address in lower case
+    (Ann@Example.com and ann@example.com are one person); on either engine."""
+    missing = ", ".join(_literal(text) for text in (*MISSING_TEXT, *EXTRA_MISSING))
+    placeholders = ", ".join(_literal(text) for text in PLACEHOLDER_CUSTOMERS)
+    return (
+        f"CASE WHEN {value} IN ({missing}) OR lower({value}) IN ({placeholders}) THEN NULL "
+        f"WHEN {value} LIKE '%@%' THEN lower({value}) ELSE {value} END"
+    )
+
+
+def placeholder_customers(values: pd.Series) -> tuple[str, ...]:
+    """The placeholder customers (PLACEHOLDER_CUSTOMERS) among ``values``, as written,
+    most lines first."""
+    written = values.dropna().astype(str).str.strip()
+    found = written[written.str.lower().isin(PLACEHOLDER_CUSTOMERS)]
+    counts = found.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    return tuple(counts.index)
 
 
 def prepared_lines_sql(
@@ -1517,7 +1607,7 @@ def _stage_lines(
         if column is None:
             return "CAST(NULL AS VARCHAR)"
         value = f"trim({_column_sql(source, column)})"
-        if markers:  # "NA", "None", "-" ... as a customer would be one big customer
+        if markers:  # "NA", "None", "-" ... as an attribute would be one big category
             return f"CASE WHEN {value} IN ({missing}) THEN NULL ELSE {value} END"
         return f"nullif({value}, '')"
 
@@ -1531,7 +1621,8 @@ def _stage_lines(
         value = f"trim({_column_sql(source, column)})"  # markers fail the cast: NULL
         return number_sql(value, column, plan, DUCKDB)
 
-    customer = text(roles.customer, markers=True)
+    assert roles.customer is not None  # a plan always has one (plan_from_head)
+    customer = customer_sql(f"trim({_column_sql(source, roles.customer)})")
     if plan.float_ids:
         customer = f"regexp_replace({customer}, '\\.0$', '')"
     date_text = text(roles.date)
@@ -1865,6 +1956,7 @@ def order_summary(
         void_statuses=plan.void_statuses,
         currency=plan.currency,
         currencies=plan.currencies,
+        placeholder_customers=plan.placeholders,
     )
 
 

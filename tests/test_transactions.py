@@ -831,3 +831,51 @@ def test_duckdb_gets_more_memory_only_for_large_inputs(tmp_path: Path, monkeypat
     assert large == [transactions.DUCKDB_LARGE_MEMORY_LIMIT] * 2
     again = aggregate_orders(plans[0], options)  # type: ignore[arg-type]
     pd.testing.assert_frame_equal(totals.frame, again.frame)
+
+
+def test_placeholder_customers_are_anonymous_lines_not_the_best_customer(tmp_path: Path) -> None:
+    """WooCommerce files guest checkouts under customer 0: 442 orders became one Champion."""
+    n = 90
+    customer = [str(100 + k % 15) for k in range(n)]
+    for k in range(0, n, 3):
+        customer[k] = "0" if k % 2 else " Guest "
+    lines = pd.DataFrame(
+        {
+            "Order ID": [f"#{1000 + k}" for k in range(n)],
+            "Order Date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+            "Customer User": customer,
+            "Order Total": [10.0 + k for k in range(n)],
+        }
+    )
+    path = _write(tmp_path, lines)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.customer == "Customer User"
+    assert plan.placeholders == ("0", "Guest")
+    totals = aggregate_orders(plan, OrderOptions())
+    assert "0" not in totals.frame.index and "Guest" not in totals.frame.index
+    assert sorted(totals.frame.index) == sorted({c for c in customer if c.isdigit() and c != "0"})
+    summary = totals.summary
+    assert summary.no_customer_lines == 30
+    anonymous = [k for k in range(n) if k % 3 == 0]
+    assert summary.no_customer_value == pytest.approx(sum(10.0 + k for k in anonymous))
+    assert summary.placeholder_customers == ("0", "Guest")
+
+
+def test_e_mail_customers_are_one_person_whatever_the_case(tmp_path: Path) -> None:
+    """A subscription export wrote some charges as ANN@EXAMPLE.COM: 700 people, 1,092 keys."""
+    n = 60
+    lines = pd.DataFrame(
+        {
+            "email": [
+                f"user{k % 10}@example.com" if (k // 10) % 2 else f" User{k % 10}@Example.COM"
+                for k in range(n)
+            ],
+            "created_at": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+            "total_price": [10.0] * n,
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.customer == "email"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert sorted(totals.frame.index) == [f"user{k}@example.com" for k in range(10)]
+    assert totals.frame["monetary"].sum() == pytest.approx(10.0 * n)
