@@ -936,12 +936,13 @@ class OrderSummary:
     currencies: tuple[str, ...] = ()
     # Placeholder customers ('0', 'GUEST') whose lines count as without a customer.
     placeholder_customers: tuple[str, ...] = ()
+    # The amount is already in one currency (transactions.OrderPlan.converted).
+    amount_converted: bool = False
 
     @property
     def mixed_currencies(self) -> bool:
         """Whether the amounts were added up across currencies (no converted amount)."""
-        amount = self.role("amount") or ""
-        return bool(self.currencies) and "convert" not in amount.lower()
+        return bool(self.currencies) and not self.amount_converted
 
     def role(self, name: str) -> str | None:
         """The column that plays ``name`` (customer, date, amount, ...), if any."""

@@ -360,6 +360,9 @@ class OrderPlan:
     currencies: tuple[str, ...] = ()
     # Placeholder customers seen in the first lines ('0', 'GUEST'): their lines are anonymous.
     placeholders: tuple[str, ...] = ()
+    # The amount is a column converted to one currency ('Converted Amount', 'Amount (LCY)'),
+    # chosen because the currency column has several codes.
+    converted: bool = False
 
 
 @dataclass(frozen=True)
@@ -511,6 +514,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         currency=_currency(head, (*decimal_comma, *formatted_money))
         or _one_currency_code(head, [c for c in head.columns if c not in roles.used().values()]),
         currencies=evidence.get("currencies", ()),
+        converted=bool(evidence.get("converted")),
         other_customer_columns=others,
         float_ids=_share(head[roles.customer], _FLOAT_ID) > 0.99,
         placeholders=placeholder_customers(head[roles.customer]),
@@ -787,7 +791,12 @@ def _detect_roles(
         # A column filled on most lines first (Etsy's 'Adjusted Net Order Amount' is
         # filled on refunded orders only); then codes before names; then column order.
         chosen = sorted(
-            hinted, key=lambda c: (head[c].notna().mean() < MOSTLY_FILLED, *_preference(c))
+            hinted,
+            key=lambda c: (
+                head[c].notna().mean() < MOSTLY_FILLED,
+                _mostly_zero(head[c]),
+                *_preference(c),
+            ),
         )[0]
         taken.add(chosen)
         return chosen
@@ -867,7 +876,7 @@ def _detect_roles(
     if currencies and given.amount is None:
         # Several currencies: an amount converted to one (Stripe's 'Converted Amount') wins.
         converted = [
-            c for c in money if "convert" in _key(c) and _hinted(c, "amount") and not _not_money(c)
+            c for c in money if _converted(c) and _hinted(c, "amount") and not _not_money(c)
         ]
         if converted:
             taken.add(converted[0])
@@ -875,6 +884,7 @@ def _detect_roles(
             converted_chosen = True
     # A currency column only counts against an amount the user did not choose.
     evidence["currencies"] = currencies if given.amount is None or converted_chosen else ()
+    evidence["converted"] = converted_chosen
     amount = pick("amount", [c for c in money if not _not_money(c)])
     quantity = pick("quantity", [c for c in money if not _not_money(c)])
     price = pick("price", [c for c in money if not _not_money(c)])
@@ -957,8 +967,32 @@ def _status_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
     return None
 
 
+def _mostly_zero(values: pd.Series) -> bool:
+    """Whether most filled values are 0: a discount or refund column, not what was paid
+    (a shop's 'total_discounts' beside 'total_price')."""
+    digits = values.dropna().astype(str).str.replace(r"[^\d.-]", "", regex=True)
+    numbers = pd.to_numeric(digits, errors="coerce").dropna()
+    return len(numbers) > 0 and bool((numbers == 0).mean() > 0.5)
+
+
 def _not_money(name: str) -> bool:
-    return any(word in _NOT_MONEY_WORDS for word in _words(name))
+    """Whether a money column's name says it is a part of a payment, not what was bought
+    ('Discount', 'total_discounts', 'Taxes', 'Amount Refunded')."""
+    return any(
+        word in _NOT_MONEY_WORDS
+        or word.removesuffix("s") in _NOT_MONEY_WORDS
+        or word.removesuffix("es") in _NOT_MONEY_WORDS
+        for word in _words(name)
+    )
+
+
+# A money column already in one currency: Stripe's 'Converted Amount', an ERP's
+# 'Amount (LCY)' (local currency), 'Amount in base currency'.
+_CONVERTED_WORDS = {"converted", "convert", "lcy", "lc", "base", "local", "functional"}
+
+
+def _converted(name: str) -> bool:
+    return bool(_CONVERTED_WORDS & set(_words(name))) or "convert" in _key(name)
 
 
 def _describes(name: str) -> bool:
@@ -1957,6 +1991,7 @@ def order_summary(
         currency=plan.currency,
         currencies=plan.currencies,
         placeholder_customers=plan.placeholders,
+        amount_converted=plan.converted,
     )
 
 

@@ -879,3 +879,42 @@ def test_e_mail_customers_are_one_person_whatever_the_case(tmp_path: Path) -> No
     totals = aggregate_orders(plan, OrderOptions())
     assert sorted(totals.frame.index) == [f"user{k}@example.com" for k in range(10)]
     assert totals.frame["monetary"].sum() == pytest.approx(10.0 * n)
+
+
+def test_the_amount_is_never_a_discount_column_or_one_mostly_zero(tmp_path: Path) -> None:
+    """A subscription export's 'total_discounts' (plural) was the amount: '42 revenue at risk'."""
+    n = 60
+    lines = _payments(
+        n,
+        12,
+        **{
+            "total_discounts": [5.0 if k % 9 == 0 else 0.0 for k in range(n)],
+            "total_price": [30.0 + k for k in range(n)],
+        },
+    )
+    path = tmp_path / "charges.csv"
+    lines.to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.amount == "total_price"
+    # Not a discount by name, but 0 on most lines: a column that is paid wins.
+    lines.rename(columns={"total_discounts": "Adjustment Total"}).to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.amount == "total_price"
+
+
+def test_an_erp_amount_in_local_currency_is_a_converted_amount(tmp_path: Path) -> None:
+    n = 60
+    lines = _payments(
+        n,
+        12,
+        **{
+            "Currency Code": ["GBP", "USD", "CHF"] * (n // 3),
+            "Amount": [10.0 + k for k in range(n)],
+            "Amount (LCY)": [12.0 + k for k in range(n)],
+        },
+    )
+    path = tmp_path / "erp.csv"
+    lines.to_csv(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.amount == "Amount (LCY)"
+    assert not aggregate_orders(plan, OrderOptions()).summary.mixed_currencies
