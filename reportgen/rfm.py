@@ -437,8 +437,8 @@ def order_quality(
         worth = f", worth {summary.void_value:,.2f}," if summary.has_money else ""
         notes.append(
             f"{summary.void_lines:,} lines whose {summary.role('status')} says the sale did "
-            f"not happen{seen}{worth} are left out: not purchases. Other statuses are "
-            "counted as sales."
+            f"not happen or has not happened yet{seen}{worth} are left out: not purchases. "
+            "Other statuses are counted as sales."
         )
     if summary.unkept_customers:
         count = summary.unkept_customers

@@ -124,12 +124,18 @@ PLACEHOLDER_CUSTOMERS = (
     "cliente contado",
 )
 # A status (lower-cased) that says the sale did not happen: Cancelled, canceled, Voided,
-# Refunded, Declined, Payment failed, Rejected, unavailable; Storniert, annulé, anulado.
-# Not a partial refund (Shopify's partially_refunded): most of that sale stands.
-VOID_STATUS = r"cancel|void|refund|declin|reject|fail|storn|annul|anul|unavailab"
+# Refunded, Declined, Payment failed, Rejected, unavailable; Storniert, annulé, anulado;
+# or has not happened yet or never will: a skipped or erroring subscription charge, an
+# order pending or on hold for payment, unpaid, a draft, an abandoned checkout, a denied
+# check-in. Not a partial refund (Shopify's partially_refunded): most of that sale stands.
+VOID_STATUS = (
+    r"cancel|void|refund|declin|reject|fail|storn|annul|anul|unavailab"
+    r"|skip|error|pending|on.?hold|unpaid|draft|abandon|denied"
+)
 PARTIAL_STATUS = "partial"
-# A status column is named so (not "State": a US state is a place).
-_STATUS_NAMES = ("status", "statut")
+# A status column is named so (not "State": a US state is a place), or a check-in's
+# 'Result' (Granted / Denied).
+_STATUS_NAMES = ("status", "statut", "result")
 
 _HINTS: dict[str, tuple[str, ...]] = {
     # English first; then the usual words of German, French, Spanish, Italian, Dutch and

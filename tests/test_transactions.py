@@ -413,13 +413,14 @@ def test_lines_whose_status_says_the_sale_did_not_happen_are_left_out(tmp_path: 
     path = _write(tmp_path, frame)
     plan = plan_orders(path, OrderOptions())
     assert plan is not None and plan.roles.status == "STATUS"
-    assert plan.void_statuses == ("Cancelled", "Refunded")
+    assert plan.void_statuses == ("Cancelled", "On Hold", "Refunded")
     totals = aggregate_orders(plan, OrderOptions())
     assert totals.frame.loc["Ann", "monetary"] == 3010.0  # the cancelled 1,000 is not spend
     assert totals.frame.loc["Ann", "frequency"] == 2
     assert totals.frame.loc["Bob", "monetary"] == 300.0  # a dispute is still a sale
+    assert totals.frame.loc["Cid", "monetary"] == 10.0  # on hold: not paid yet
     summary = totals.summary
-    assert (summary.void_lines, summary.void_value) == (2, 1005.0)
+    assert (summary.void_lines, summary.void_value) == (3, 1075.0)
     assert summary.unkept_customers == 0
     # A customer whose only order was cancelled is counted, not lost without a word.
     dan = frame.iloc[[1]].assign(CUSTOMERNAME="Dan", ORDERNUMBER="10199")
@@ -431,7 +432,7 @@ def test_lines_whose_status_says_the_sale_did_not_happen_are_left_out(tmp_path: 
     options = OrderOptions(roles=Roles(status="Outcome"))
     plan = plan_orders(_write(tmp_path, renamed), options)
     assert plan is not None and plan.roles.status == "Outcome"
-    assert aggregate_orders(plan, options).summary.void_lines == 2
+    assert aggregate_orders(plan, options).summary.void_lines == 3
     # Without a status that says so, nothing is left out.
     plain = frame.assign(STATUS="Shipped")
     plan = plan_orders(_write(tmp_path, plain), OrderOptions())
@@ -918,3 +919,22 @@ def test_an_erp_amount_in_local_currency_is_a_converted_amount(tmp_path: Path) -
     plan = plan_orders(path, OrderOptions())
     assert plan is not None and plan.roles.amount == "Amount (LCY)"
     assert not aggregate_orders(plan, OrderOptions()).summary.mixed_currencies
+
+
+def test_charges_never_made_and_denied_check_ins_are_not_purchases(tmp_path: Path) -> None:
+    """Subscriptions' SKIPPED and ERROR charges (17,772 never paid) were counted as sales."""
+    n = 60
+    charges = _payments(
+        n,
+        12,
+        status=["SUCCESS", "SKIPPED", "SUCCESS", "ERROR", "wc-pending", "wc-on-hold"] * 10,
+        total_price=[10.0] * n,
+    )
+    plan = plan_orders(_write(tmp_path, charges), OrderOptions())
+    assert plan is not None and plan.roles.status == "status"
+    summary = aggregate_orders(plan, OrderOptions()).summary
+    assert summary.void_lines == 40
+    visits = _payments(n, 12, Result=["Granted", "Granted", "Denied - expired"] * 20)
+    plan = plan_orders(_write(tmp_path, visits), OrderOptions())
+    assert plan is not None and plan.roles.status == "Result"
+    assert aggregate_orders(plan, OrderOptions()).summary.void_lines == 20
