@@ -762,13 +762,16 @@ def _is_formatted_money(values: pd.Series) -> bool:
 def number_sql(value: str, column: str, plan: OrderPlan, dialect: Dialect) -> str:
     """SQL: a line's number read from its text ``value`` (NULL when it is not one), with
     the column's decimal commas or money formatting undone."""
+    if column not in plan.decimal_comma and column not in plan.formatted_money:
+        return f"TRY_CAST({value} AS DOUBLE)"
+    # Accountants' parentheses are a minus: Square writes a refund as ($3.25).
+    sign = f"CASE WHEN {value} LIKE '(%)' THEN -1 ELSE 1 END"
     if column in plan.decimal_comma:
-        value = dialect.replace_all(value, rf"{CURRENCY}|\s", "")
-        value = f"replace(replace({value}, '.', ''), ',', '.')"
-    elif column in plan.formatted_money:
-        # Accountants' parentheses are rare in order lines: they fail the cast (NULL).
-        value = dialect.replace_all(value, rf"{CURRENCY}|[\s,]", "")
-    return f"TRY_CAST({value} AS DOUBLE)"
+        digits = dialect.replace_all(value, rf"{CURRENCY}|[\s()]", "")
+        digits = f"replace(replace({digits}, '.', ''), ',', '.')"
+    else:
+        digits = dialect.replace_all(value, rf"{CURRENCY}|[\s,()]", "")
+    return f"{sign} * TRY_CAST({digits} AS DOUBLE)"
 
 
 def _has_decimals(values: pd.Series) -> bool:

@@ -387,6 +387,18 @@ def test_money_with_currency_signs_and_thousands_commas_is_money(tmp_path: Path)
     assert totals.loc["C2", "monetary"] == pytest.approx(4 * (12.25 - 2.0))
     assert totals.loc["C3", "monetary"] == pytest.approx(4 * 3000.0)
     assert plan.currency == ""  # dollars, euros: no one unit
+    # Accountants' parentheses are a minus (Square's refunds: "($3.25)"), in either format.
+    refunds = frame.assign(Amount=frame["Amount"].str.replace("-$2.00", "($2.00)"))
+    plan = plan_orders(_write(tmp_path, refunds), OrderOptions())
+    assert plan is not None
+    totals = aggregate_orders(plan, OrderOptions()).frame
+    assert totals.loc["C2", "monetary"] == pytest.approx(4 * (12.25 - 2.0))
+    european = frame.assign(Amount=["1.234,50 €", "5,00 €", "12,25 €", "(2,00 €)", "3.000,00"] * 4)
+    plan = plan_orders(_write(tmp_path, european), OrderOptions())
+    assert plan is not None and plan.decimal_comma == ("Amount",)
+    totals = aggregate_orders(plan, OrderOptions()).frame
+    assert totals.loc["C1", "monetary"] == pytest.approx(4 * 1239.5)
+    assert totals.loc["C2", "monetary"] == pytest.approx(4 * (12.25 - 2.0))
     dollars = frame.assign(Amount=frame["Amount"].str.replace("€", "$").str.replace(" USD", ""))
     plan = plan_orders(_write(tmp_path, dollars), OrderOptions())
     assert plan is not None and plan.currency == "$"
