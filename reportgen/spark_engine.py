@@ -443,7 +443,7 @@ def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
         return number_sql(column(name), name, plan, SPARK)
 
     assert roles.customer is not None  # a plan always has one (plan_from_head)
-    customer = customer_sql(column(roles.customer))
+    customer = customer_sql(column(roles.customer), plan.placeholders)
     if plan.float_ids:
         customer = SPARK.replace_all(customer, r"\.0$", "")
     date_text = text(roles.date)

@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,15 +87,10 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 DUCKDB_LARGE_MEMORY_LIMIT = "2GB"
 LARGE_INPUT_LINES = 20_000_000
 MISSING_TEXT = ("", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "-", "?")
-# Customer "IDs" that stand for no one in particular (lower-cased): WooCommerce's guest
-# checkouts under customer 0, a till's GUEST or WALK-IN, "cash sale". Their lines are
-# anonymous, like blank ones; as one customer they would be the best customer of all.
+# Customer "IDs" that stand for no one in particular (lower-cased): a till's GUEST or
+# WALK-IN, "cash sale". Their lines are anonymous, like blank ones; as one customer they
+# would be the best customer of all.
 PLACEHOLDER_CUSTOMERS = (
-    "0",
-    "0.0",
-    "00",
-    "000",
-    "-1",
     "guest",
     "guests",
     "guest checkout",
@@ -123,6 +118,12 @@ PLACEHOLDER_CUSTOMERS = (
     "invitado",
     "cliente contado",
 )
+# Numbers that are a placeholder only where one of them holds far more lines than a
+# customer does (WooCommerce's guest checkouts under customer 0: 44% of the orders); in
+# a file that numbers its customers from 0, customer 0 is a customer.
+NUMBER_PLACEHOLDERS = ("0", "0.0", "00", "000", "-1")
+PLACEHOLDER_LINES_SHARE = 0.01
+PLACEHOLDER_LINES_RATIO = 5
 # A status (lower-cased) that says the sale did not happen: Cancelled, canceled, Voided,
 # Refunded, Declined, Payment failed, Rejected, unavailable; Storniert, annulé, anulado;
 # or has not happened yet or never will: a skipped or erroring subscription charge, an
@@ -449,7 +450,7 @@ def plan_table_orders(table: Table, options: OrderOptions) -> OrderPlan | None:
 
 
 def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
-    frame = table.frame
+    frame = _typed_dates(table.frame)
     source = Source(
         table.path,
         "frame",
@@ -459,6 +460,47 @@ def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
         sha256=table.sha256,
     )
     return source, as_text(frame.head(HEAD_LINES))
+
+
+# A workbook column of dates mostly typed as dates, with a few typed as text: the text
+# ones are read when this share of the filled cells are real dates.
+TYPED_DATE_SHARE = 0.5
+_TEXT_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4})\s*$")
+
+
+def _typed_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """A workbook's columns of dates with some cells typed as text ('05.01.2024' among
+    real dates, as hand-edited ERP exports have) as dates throughout, when every text cell
+    is a day.month.year or month/day/year date whose order the texts themselves decide
+    (a part above 12; dots are day-first). Other columns are returned unchanged."""
+    changed = {}
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        present = values.dropna()
+        typed = present.map(lambda v: isinstance(v, (pd.Timestamp, datetime)))
+        if present.empty or typed.mean() < TYPED_DATE_SHARE or typed.all():
+            continue
+        parts = present[~typed].astype(str).str.extract(_TEXT_DATE)
+        if parts.isna().any().any():
+            continue
+        first, second = parts[0].astype(int), parts[2].astype(int)
+        if (first > 12).any() and (second > 12).any():
+            continue
+        day_first = bool((first > 12).any() or ((second <= 12).all() and (parts[1] == ".").all()))
+        if not day_first and not (second > 12).any():
+            continue
+        day, month = (first, second) if day_first else (second, first)
+        texts = pd.to_datetime(
+            {"year": parts[3].astype(int), "month": month, "day": day}, errors="coerce"
+        )
+        if texts.isna().any():
+            continue
+        dates = pd.to_datetime(present.where(typed), errors="coerce")
+        dates[~typed] = texts.to_numpy()
+        changed[column] = dates.reindex(values.index)
+    return frame.assign(**changed) if changed else frame
 
 
 def _forced(options: OrderOptions) -> bool:
@@ -480,6 +522,15 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
                 f"its columns are: {', '.join(head.columns)}."
             )
     roles, evidence, others = _detect_roles(head, options.roles)
+    if not forced and roles.customer is None and _numbers_orders(head, roles):
+        # Read as a customer table, each line would be a "customer" (an Amazon order report).
+        raise DataError(
+            f"{path.name} looks like an export of orders ({roles.order} numbers the orders, "
+            f"{roles.date} dates them), but no column says who bought: customers cannot be "
+            "segmented without one. Name the customer column in the config file (customer = "
+            '"<column>"), or export the orders with the customer ID or e-mail; if each row '
+            "really is one customer, run with --input-kind customers."
+        )
     if not forced and (roles.customer is None or roles.date is None or not _repeats(evidence)):
         return None
     missing = [
@@ -841,7 +892,13 @@ def _detect_roles(
         )
         # Without a telling name, only in a file without a header: a postal code or a
         # product number in a named table must not become the customer.
-        candidates = hinted or [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
+        # A bare 'id' beside a date (Lifetimes' date,id) is a customer when it repeats:
+        # _repeats decides, and a per-row ID does not repeat.
+        candidates = (
+            hinted
+            or [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
+            or [c for c in id_like if _words(c) == ["id"]]
+        )
         if candidates:
             customer = _person(head, candidates)
             if customer != candidates[0]:
@@ -1034,6 +1091,20 @@ def _is_unnamed_id(name: str, values: pd.Series) -> bool:
     )
 
 
+def _numbers_orders(head: pd.DataFrame, roles: Roles) -> bool:
+    """Whether a dated table numbers its rows' orders: an order column of codes (not a
+    count), one per line or a few lines each. A customer table has no order number."""
+    if roles.order is None or roles.date is None:
+        return False
+    codes = head[roles.order].dropna()
+    return (
+        len(codes) >= 20
+        and codes.nunique() >= 0.5 * len(codes)
+        and bool(codes.str.len().median() >= 5)
+        and not set(_words(roles.order)) & {"last", "first", "latest", "recent"}
+    )
+
+
 def _repeats(evidence: Mapping[str, Any]) -> bool:
     """Whether the customer column repeats as an order-line export's does.
 
@@ -1078,8 +1149,9 @@ PLACEHOLDER_SHARE = 0.05
 def _stand_in(head: pd.DataFrame, customer: str, candidates: Sequence[str]) -> str | None:
     """Another customer column that names the customers ``customer`` leaves as a
     placeholder (PLACEHOLDER_CUSTOMERS) on many lines, if there is one."""
+    found = [text.lower() for text in placeholder_customers(head[customer])]
     written = head[customer].astype("string").str.strip().str.lower()
-    placeholder = written.isin(PLACEHOLDER_CUSTOMERS).fillna(False).to_numpy(dtype=bool)
+    placeholder = written.isin(found).fillna(False).to_numpy(dtype=bool)
     if placeholder.mean() < PLACEHOLDER_SHARE:
         return None
     for other in candidates:
@@ -1242,25 +1314,33 @@ def money_sum(value: str) -> str:
     return f"CAST(SUM({value}) AS DOUBLE)"
 
 
-def customer_sql(value: str) -> str:
+def customer_sql(value: str, placeholders: Sequence[str] = ()) -> str:
     """The customer of a line from its trimmed text ``value``: NULL when it is missing
-    ("NA", "-") or a placeholder (PLACEHOLDER_CUSTOMERS); an e-mail address in lower case
-    (Ann@Example.com and ann@example.com are one person); on either engine."""
+    ("NA", "-"), a placeholder word (PLACEHOLDER_CUSTOMERS) or one of ``placeholders``
+    (a plan's, OrderPlan.placeholders); an e-mail address in lower case (Ann@Example.com
+    and ann@example.com are one person); on either engine."""
     missing = ", ".join(_literal(text) for text in (*MISSING_TEXT, *EXTRA_MISSING))
-    placeholders = ", ".join(_literal(text) for text in PLACEHOLDER_CUSTOMERS)
+    words = {*PLACEHOLDER_CUSTOMERS, *(text.lower() for text in placeholders)}
+    listed = ", ".join(_literal(text) for text in sorted(words))
     return (
-        f"CASE WHEN {value} IN ({missing}) OR lower({value}) IN ({placeholders}) THEN NULL "
+        f"CASE WHEN {value} IN ({missing}) OR lower({value}) IN ({listed}) THEN NULL "
         f"WHEN {value} LIKE '%@%' THEN lower({value}) ELSE {value} END"
     )
 
 
 def placeholder_customers(values: pd.Series) -> tuple[str, ...]:
-    """The placeholder customers (PLACEHOLDER_CUSTOMERS) among ``values``, as written,
-    most lines first."""
+    """The placeholder customers among ``values`` (a customer column's first lines), as
+    written, most lines first: placeholder words, and placeholder numbers (0, -1) that
+    hold far more lines than a customer does (NUMBER_PLACEHOLDERS)."""
     written = values.dropna().astype(str).str.strip()
-    found = written[written.str.lower().isin(PLACEHOLDER_CUSTOMERS)]
-    counts = found.value_counts().sort_index().sort_values(ascending=False, kind="stable")
-    return tuple(counts.index)
+    counts = written.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    usual = float(counts.median()) if len(counts) else 0.0
+    lower = counts.index.str.lower()
+    crowded = (counts >= PLACEHOLDER_LINES_SHARE * len(written)) & (
+        counts >= PLACEHOLDER_LINES_RATIO * usual
+    )
+    chosen = lower.isin(PLACEHOLDER_CUSTOMERS) | (lower.isin(NUMBER_PLACEHOLDERS) & crowded)
+    return tuple(str(text) for text in counts.index[chosen])
 
 
 def prepared_lines_sql(
@@ -1665,7 +1745,7 @@ def _stage_lines(
         return number_sql(value, column, plan, DUCKDB)
 
     assert roles.customer is not None  # a plan always has one (plan_from_head)
-    customer = customer_sql(f"trim({_column_sql(source, roles.customer)})")
+    customer = customer_sql(f"trim({_column_sql(source, roles.customer)})", plan.placeholders)
     if plan.float_ids:
         customer = f"regexp_replace({customer}, '\\.0$', '')"
     date_text = text(roles.date)

@@ -848,10 +848,10 @@ def test_duckdb_gets_more_memory_only_for_large_inputs(tmp_path: Path, monkeypat
 
 def test_placeholder_customers_are_anonymous_lines_not_the_best_customer(tmp_path: Path) -> None:
     """WooCommerce files guest checkouts under customer 0: 442 orders became one Champion."""
-    n = 90
-    customer = [str(100 + k % 15) for k in range(n)]
-    for k in range(0, n, 3):
-        customer[k] = "0" if k % 2 else " Guest "
+    n = 120
+    customer = [str(100 + k % 40) for k in range(n)]
+    for k in range(0, n, 4):
+        customer[k] = "0" if k % 8 else " Guest "
     lines = pd.DataFrame(
         {
             "Order ID": [f"#{1000 + k}" for k in range(n)],
@@ -865,13 +865,35 @@ def test_placeholder_customers_are_anonymous_lines_not_the_best_customer(tmp_pat
     assert plan is not None and plan.roles.customer == "Customer User"
     assert plan.placeholders == ("0", "Guest")
     totals = aggregate_orders(plan, OrderOptions())
-    assert "0" not in totals.frame.index and "Guest" not in totals.frame.index
     assert sorted(totals.frame.index) == sorted({c for c in customer if c.isdigit() and c != "0"})
     summary = totals.summary
     assert summary.no_customer_lines == 30
-    anonymous = [k for k in range(n) if k % 3 == 0]
+    anonymous = [k for k in range(n) if k % 4 == 0]
     assert summary.no_customer_value == pytest.approx(sum(10.0 + k for k in anonymous))
     assert summary.placeholder_customers == ("0", "Guest")
+    # A file that numbers its customers from 0: customer 0 is a customer like the others.
+    numbered = lines.assign(**{"Customer User": [str(k % 40) for k in range(n)]})
+    plan = plan_orders(_write(tmp_path, numbered), OrderOptions())
+    assert plan is not None and plan.placeholders == ()
+    assert "0" in aggregate_orders(plan, OrderOptions()).frame.index
+
+
+def test_guest_checkouts_are_told_apart_by_their_e_mail(tmp_path: Path) -> None:
+    n = 120
+    account = [str(100 + k % 40) if k % 3 else "0" for k in range(n)]
+    lines = pd.DataFrame(
+        {
+            "Order ID": [f"#{1000 + k}" for k in range(n)],
+            "Order Date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+            "Customer User": account,
+            "Billing Email": [f"buyer{k % 50}@example.com" for k in range(n)],
+            "Order Total": [10.0 + k for k in range(n)],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.customer == "Billing Email"
+    assert "Customer User holds a placeholder" in plan.reason
+    assert len(aggregate_orders(plan, OrderOptions()).frame) == 50
 
 
 def test_e_mail_customers_are_one_person_whatever_the_case(tmp_path: Path) -> None:
@@ -950,3 +972,68 @@ def test_charges_never_made_and_denied_check_ins_are_not_purchases(tmp_path: Pat
     plan = plan_orders(_write(tmp_path, visits), OrderOptions())
     assert plan is not None and plan.roles.status == "Result"
     assert aggregate_orders(plan, OrderOptions()).summary.void_lines == 20
+
+
+def test_a_bare_id_that_repeats_beside_a_date_is_the_customer(tmp_path: Path) -> None:
+    """Lifetimes' example_transactions (date,id) was read as 14,270 one-row "customers"."""
+    n = 90
+    lines = pd.DataFrame(
+        {
+            "date": [f"2014-0{1 + k % 9}-1{k % 10} 00:00:00" for k in range(n)],
+            "id": [str(k % 30) for k in range(n)],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.customer == "id"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert len(totals.frame) == 30 and "0" in totals.frame.index
+    # A per-row id does not repeat: a customer table.
+    rows = lines.assign(id=[str(k) for k in range(n)])
+    assert plan_orders(_write(tmp_path, rows), OrderOptions()) is None
+
+
+def test_orders_without_a_customer_stop_instead_of_segmenting_rows(tmp_path: Path) -> None:
+    """An Amazon order report has no buyer: its 3,252 item rows became "customers"."""
+    n = 60
+    lines = pd.DataFrame(
+        {
+            "amazon-order-id": [f"111-{1000000 + k // 2}-{2000000 + k // 2}" for k in range(n)],
+            "purchase-date": [f"2024-0{1 + k % 9}-1{k % 10}T10:00:00" for k in range(n)],
+            "sku": [f"SKU{k % 7}" for k in range(n)],
+            "item-price": [9.99 + k for k in range(n)],
+        }
+    )
+    path = _write(tmp_path, lines)
+    with pytest.raises(DataError, match=r"looks like an export of orders .* no column says who"):
+        plan_orders(path, OrderOptions())
+    assert plan_orders(path, OrderOptions(input_kind="customers")) is None
+
+
+def test_a_workbook_date_column_with_some_dates_typed_as_text_is_dates(tmp_path: Path) -> None:
+    """An ERP export's Posting Date: 80% real dates, 20% typed '05.01.2024' -> a category,
+    and the whole file was read as 3,786 one-line customers."""
+    from datetime import datetime
+
+    n = 60
+    posted = [
+        f"{1 + k % 28:02d}.{1 + k % 12:02d}.2024"
+        if k % 5 == 0
+        else datetime(2024, 1 + k % 12, 1 + k % 28)
+        for k in range(n)
+    ]
+    lines = pd.DataFrame(
+        {
+            "Posting Date": posted,
+            "Document No.": [f"SI-{1000 + k}" for k in range(n)],
+            "Sell-to Customer No.": [f"C{k % 12:04d}" for k in range(n)],
+            "Amount": [100.0 + k for k in range(n)],
+        }
+    )
+    path = tmp_path / "erp.xlsx"
+    lines.to_excel(path, index=False)
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.date == "Posting Date"
+    summary = aggregate_orders(plan, OrderOptions()).summary
+    assert summary.no_date_lines == 0
+    days = [date(2024, 1 + k % 12, 1 + k % 28) for k in range(n)]
+    assert (summary.first_date, summary.last_date) == (min(days), max(days))
