@@ -158,8 +158,20 @@ def test_money_formats_statuses_and_two_digit_years_agree(spark: Any, tmp_path: 
                 for _ in range(lines)
             ],
             "STATUS": rng.choice(["Shipped", "Shipped", "Shipped", "Cancelled", "On Hold"], lines),
-            "CUSTOMERNAME": [f"Customer {n}" for n in rng.integers(0, 80, lines)],
-            "SALES": [f"${value:,.2f}" for value in rng.lognormal(6, 1, lines)],
+            # Placeholders are no one; e-mails are one person in any case.
+            "CUSTOMERNAME": [
+                "Guest"
+                if n % 17 == 0
+                else f"Buyer{n}@Example.com"
+                if k % 2
+                else f"buyer{n}@example.com"
+                for k, n in enumerate(rng.integers(0, 80, lines))
+            ],
+            # Accountants' parentheses are refunds.
+            "SALES": [
+                f"(${value:,.2f})" if k % 23 == 0 else f"${value:,.2f}"
+                for k, value in enumerate(rng.lognormal(6, 1, lines))
+            ],
         }
     )
     path = tmp_path / "sales.parquet"  # text columns, as a CSV would give them
@@ -168,7 +180,9 @@ def test_money_formats_statuses_and_two_digit_years_agree(spark: Any, tmp_path: 
     on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
     local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
     assert local_rfm is not None and spark_rfm is not None
-    assert local_rfm.orders.void_lines == int((frame["STATUS"] == "Cancelled").sum())
+    assert local_rfm.orders.void_lines == int(frame["STATUS"].isin(["Cancelled", "On Hold"]).sum())
+    assert local_rfm.orders.no_customer_lines == int((frame["CUSTOMERNAME"] == "Guest").sum())
+    assert local_rfm.orders.return_lines > 0
     assert local_rfm.orders.first_date is not None and local_rfm.orders.first_date.year == 1998
     _same_counts(spark_rfm.orders, local_rfm.orders)
 
