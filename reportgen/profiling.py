@@ -75,6 +75,9 @@ _LEVELS: tuple[tuple[float, Level], ...] = (
     (1.5, "high"),
 )
 _RULE_TEXTS = ("action", "campaign", "retention", "products")
+# A segment's plain average this many times everyone's (or less than 1/this) is at least
+# "high" ("low"), whatever its model-space distance.
+PLAIN_RATIO = 2.0
 # "low" and "high" in a rule's `when` also match "very low" and "very high"; the "very"
 # levels match only themselves (the top of two high segments gets its own advice).
 RULE_LEVELS = ("very low", "low", "average", "high", "very high")
@@ -443,13 +446,22 @@ def _words_of(levels: Sequence[FeatureLevel]) -> dict[str, str]:
 
 
 def _agreed_z(z: float, mean: float, pop_mean: float) -> float:
-    """The model-space z, or 0 when the plain averages point the other way.
+    """The model-space z, agreed with the plain averages the card shows beside it.
 
     On a log scale a segment of mostly small spenders with a few big ones is "low"
     while its plain average is above everyone's; calling it either would contradict
-    one of the two numbers the card shows, so it is "average".
+    one of the two numbers the card shows, so it is "average". Otherwise a plain average
+    half of everyone's or less (twice or more) is at least "low" ("high"), however little
+    it moves on the log scale: "Average x" beside "x 0.3 vs 1.0" reads as a mistake.
     """
-    return 0.0 if z * (mean - pop_mean) < 0 else float(z)
+    if z * (mean - pop_mean) < 0:
+        return 0.0
+    if pop_mean > 0 and mean >= 0:
+        if mean <= pop_mean / PLAIN_RATIO:
+            return min(float(z), _LEVELS[1][0])
+        if mean >= pop_mean * PLAIN_RATIO:
+            return max(float(z), _LEVELS[2][0])
+    return float(z)
 
 
 def _named_count(ranked: Sequence[FeatureLevel]) -> int:

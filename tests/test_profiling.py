@@ -335,6 +335,11 @@ def test_a_level_never_contradicts_the_plain_averages_shown() -> None:
     # Mostly small spenders with a few big ones: low on the log scale, high on average.
     assert _agreed_z(-0.84, 2_491.0, 673.0) == 0.0
     assert _agreed_z(-0.84, 400.0, 673.0) == -0.84
+    # A third of everyone's average is low, however little it moves on the log scale.
+    assert level_of(_agreed_z(-0.3, 0.3, 1.0)) == "low"
+    assert level_of(_agreed_z(0.2, 2.4, 1.0)) == "high"
+    assert level_of(_agreed_z(-1.7, 0.3, 1.0)) == "very low"  # never softened
+    assert level_of(_agreed_z(0.1, 1.2, 1.0)) == "average"
 
 
 def test_age_is_named_as_people_say_it() -> None:
