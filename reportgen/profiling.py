@@ -496,10 +496,16 @@ def _name(levels: Sequence[FeatureLevel], precise: bool, categories: str = "") -
 
 
 def _level_phrase(level: str, short: str) -> str:
-    """'high income'; for age, the words people use: 'younger', 'much older'."""
-    if short != "age" or level == "average":
+    """'high income'; for age, the words people use: 'younger', 'much older'; for recency
+    (days since the last purchase or visit), what its days mean: 'recently active',
+    'long inactive' ('high recency' reads as recent to anyone who knows RFM scores)."""
+    if level == "average" or short not in ("age", "recency"):
         return f"{level} {short}"
-    word = "younger" if level.endswith("low") else "older"
+    low = level.endswith("low")
+    if short == "recency":
+        word = "recently active" if low else "long inactive"
+        return f"very {word}" if level.startswith("very") else word
+    word = "younger" if low else "older"
     return f"much {word}" if level.startswith("very") else word
 
 
@@ -617,6 +623,8 @@ def _numeric_profile(
         phrase = f"typical {short}"
     elif short == "age":
         phrase = "younger" if z < 0 else "older"
+    elif short == "recency":
+        phrase = "more recently active" if z < 0 else "longer inactive"
     else:
         phrase = f"{'lower' if z < 0 else 'higher'} {short}"
     return DemographicProfile(

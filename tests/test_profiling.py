@@ -355,6 +355,12 @@ def test_age_is_named_as_people_say_it() -> None:
     assert unique_names([levels(age=1.7), levels(age=0.9)]) == ["Much older", "Older"]
 
 
+def test_recency_is_named_by_what_its_days_mean() -> None:
+    """SaaS 'High logins, low recency' was active 6.8 days ago; 'high recency' = long ago."""
+    names = unique_names([levels(logins=1.0, recency=-0.8), levels(logins=-1.0, recency=1.2)])
+    assert names == ["High logins, recently active", "Low logins, long inactive"]
+
+
 def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> None:
     from reportgen.contract import CategoryShare, DemographicProfile
     from reportgen.profiling import NOTABLE_SHARE_GAP, _description
