@@ -169,6 +169,9 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "rechnung",
         "bestell",
         "beleg",
+        # ERP exports: Business Central's 'Document No.', SAP's 'Billing Document'.
+        "document",
+        "voucher",
         # German tills: Bon-Nr, Bonnummer, Kassenbon ("bon" alone is in "bonus").
         "bonnr",
         "bonnummer",

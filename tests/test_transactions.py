@@ -312,7 +312,11 @@ def test_a_kind_of_customer_is_not_the_customer(tmp_path: Path) -> None:
             "Total": rng.uniform(10, 1000, 400).round(2),
         }
     )
-    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+    path = _write(tmp_path, frame)
+    # Not a customer table either: invoices without a customer stop with what to do.
+    with pytest.raises(DataError, match=r"Invoice ID numbers the orders.*no column says who"):
+        plan_orders(path, OrderOptions())
+    assert plan_orders(path, OrderOptions(input_kind="customers")) is None
 
 
 def test_an_unnamed_code_is_not_the_customer_in_a_table_with_a_header(tmp_path: Path) -> None:
@@ -1033,6 +1037,7 @@ def test_a_workbook_date_column_with_some_dates_typed_as_text_is_dates(tmp_path:
     lines.to_excel(path, index=False)
     plan = plan_orders(path, OrderOptions())
     assert plan is not None and plan.roles.date == "Posting Date"
+    assert plan.roles.order == "Document No."  # an ERP's order number
     summary = aggregate_orders(plan, OrderOptions()).summary
     assert summary.no_date_lines == 0
     days = [date(2024, 1 + k % 12, 1 + k % 28) for k in range(n)]
