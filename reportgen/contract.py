@@ -503,11 +503,15 @@ class DemographicProfile:
 
 @dataclass(frozen=True)
 class RecommendationPart:
-    """The action for one part of a mixed segment: its customers in one RFM group."""
+    """The action for one part of a mixed segment: its customers in one RFM group.
+
+    ``share`` is the part's share of the segment's customers, ``customers`` their number.
+    """
 
     group: str
     share: float
     action: str
+    customers: int = 0
 
 
 @dataclass(frozen=True)
@@ -515,7 +519,8 @@ class Recommendation:
     """Marketing advice for one segment, from the rules file.
 
     ``parts`` is set for a segment whose customers fall in several RFM groups with no
-    majority: the action for each sizeable group, largest first.
+    majority: the action for each sizeable group, largest first; ``parts_rest`` then says
+    which smaller groups hold the others, if any.
     """
 
     rule: str
@@ -524,6 +529,7 @@ class Recommendation:
     retention: str
     products: str
     parts: tuple[RecommendationPart, ...] = ()
+    parts_rest: str = ""
 
 
 @dataclass(frozen=True)

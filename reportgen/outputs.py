@@ -209,7 +209,12 @@ def summary_json(report: Report) -> bytes:
                     "products": segment.recommendation.products,
                     # A segment without a majority RFM group: the action for each part.
                     "parts": [
-                        {"rfm_group": part.group, "share": part.share, "action": part.action}
+                        {
+                            "rfm_group": part.group,
+                            "share": part.share,
+                            "customers": part.customers,
+                            "action": part.action,
+                        }
                         for part in segment.recommendation.parts
                     ],
                 },

@@ -7,12 +7,12 @@ lines carry no money. Each customer also gets R, F and M scores from 1 to 5: the
 quintile of customers they fall in, ties kept together (a customer's score is 1 plus
 five times the share of customers strictly worse, rounded down, so the half of
 customers with one order all score F 1). Each customer's own (R, F) cell falls in one
-group of the grid (``rfm_group``); a segment is named after the group that holds the most
-of its customers, or after its two largest groups when neither alone but both together
-hold a majority, and is called mixed otherwise. Advice follows each customer's buying
-rhythm too: a customer is overdue past twice their own usual interval between purchases
-(``usual_intervals``), because quintile scores call the least recent 40% lapsed in any
-business. The grid and the playbook are in rfm.toml.
+group of the grid (``rfm_group``); a segment is named after the group that holds a
+majority of its customers; without one it is mixed, named after its largest groups
+("Loyal / At risk / Hibernating"), each of which gets its own action. Advice follows
+each customer's buying rhythm too: a customer is overdue past twice their own usual
+interval between purchases (``usual_intervals``), because quintile scores call the least
+recent 40% lapsed in any business. The grid and the playbook are in rfm.toml.
 """
 
 from __future__ import annotations
@@ -55,12 +55,27 @@ SCORES = (1, 2, 3, 4, 5)
 _TEXTS = ("meaning", "action", "campaign", "retention", "products")
 
 # A segment is named plainly after a group only when more than this share of its
-# customers are in it; otherwise it is "mixed".
+# customers are in it; otherwise it is mixed.
 MAJORITY = 0.5
 # A mixed segment gets a separate action for each RFM group holding at least this share
-# of its customers (at most PARTS_SHOWN of them).
-PART_SHARE = 0.2
+# of its customers, at most PARTS_SHOWN of them, largest first; each with its share and
+# count. A tenth, not a fifth: on real exports the second and third groups of a mixed
+# segment held 13-19% (Kassenjournal: 38% Loyal, 19% At risk, 14% Hibernating; Etsy: 25%
+# At risk, 20% Potential loyalists, 13% Loyal), and a fifth left half of the segment or
+# more without advice. Below a tenth a group is a handful of a segment's customers, still
+# listed in its description and found by rfm_group in segments.csv.
+PART_SHARE = 0.1
 PARTS_SHOWN = 3
+# Naming decision: a mixed segment is named after exactly the groups that get an action,
+# largest first, joined by " / " ("Loyal / At risk / Hibernating"), so the name says which
+# campaigns it needs; "Loyal (mixed)" hid two of three. "/" reads as "some are this, some
+# that", where "&" read as one group that is both (hence the former "Loyal, partly at
+# risk"). One rule for every segment without a majority: earlier, a pair holding a majority
+# between them got "A & B" and the rest "(mixed)", so near-identical mixes (44/20/16 and
+# 47/16/15) were named in two styles. At most PARTS_SHOWN names keep it short enough for
+# page 1: the longest, "Potential loyalists / About to sleep / Need attention" (52
+# characters), is as long as a customer table's three-measure names. A mixed segment with
+# only one group that large is "Hibernating (mixed)".
 # A customer is overdue when their last purchase lies more than this many of their usual
 # intervals between purchases in the past (rfm.toml's [rhythm] explains why).
 OVERDUE_FACTOR = 2.0
@@ -618,8 +633,10 @@ def describe_segments(
 
     A segment is named after the grid group that holds the most of its customers (each
     customer's own R x F cell, as in ``rfm_group``); when that group holds no more than
-    half of them the segment is called mixed, and its description lists the mix. The
-    recommendations are the playbook of that largest group.
+    half of them the segment is mixed: it is named after its groups that get an action
+    of their own (_base_name), and its description lists the mix. The recommendations are
+    the playbook of that largest group, and for a mixed segment the action of each of
+    those groups too (``Recommendation.parts``).
 
     Args:
         customers: the per-customer table, in the segmentation's row order.
@@ -654,7 +671,7 @@ def describe_segments(
     ]
     states = [_rhythm_state(group, adj) for group, (_, adj) in zip(groups, actions, strict=True)]
     names = _qualified_names(
-        [_base_name(mix, by_name) for mix in mixes],
+        [_base_name(mix) for mix in mixes],
         [mix[0].name for mix in mixes],
         mixed,
         customers,
@@ -695,7 +712,10 @@ def describe_segments(
             if group.lapsed:
                 replacing = grid.rhythm
         parts: tuple[RecommendationPart, ...] = ()
+        rest = ""
         if row.mixed:
+            # Profiles of a sampled run count every customer (profiling.with_population).
+            scale = segment.size / len(members)
             parts = _part_actions(
                 row.mix,
                 own_groups[inside],
@@ -705,7 +725,9 @@ def describe_segments(
                 intervals[inside],
                 by_name,
                 grid,
+                scale,
             )
+            rest = _parts_rest(row.mix, parts, scale)
         renamed.append(
             replace(
                 segment,
@@ -719,6 +741,7 @@ def describe_segments(
                     retention=replacing.get("in_rhythm_retention", group.texts["retention"]),
                     products=replacing.get("in_rhythm_products", group.texts["products"]),
                     parts=parts,
+                    parts_rest=rest,
                 ),
             )
         )
@@ -826,23 +849,20 @@ def concentration(monetary: pd.Series) -> tuple[float, float]:
     return shares[0], shares[1]
 
 
-def _base_name(mix: Sequence[RfmGroupShare], by_name: Mapping[str, Group]) -> str:
-    """The group holding a majority of a segment; else the two largest groups when together
-    they do and the second holds PART_SHARE or more ("Potential loyalists & Loyal";
-    "Loyal, partly at risk" when one of the two is lapsed and the other not, which "&"
-    would join into a contradiction); else the largest group (called mixed later)."""
-    if (
-        mix[0].share > MAJORITY
-        or len(mix) < 2
-        or mix[0].share + mix[1].share <= MAJORITY
-        # A group named gets its own action (PART_SHARE): no name without one.
-        or mix[1].share < PART_SHARE
-    ):
+def _part_shares(mix: Sequence[RfmGroupShare]) -> list[RfmGroupShare]:
+    """The groups of a mixed segment that get an action of their own (and name it)."""
+    return [share for share in mix[:PARTS_SHOWN] if share.share >= PART_SHARE]
+
+
+def _base_name(mix: Sequence[RfmGroupShare]) -> str:
+    """The group holding a majority of a segment; else the groups that get an action
+    (_part_shares), joined by " / "; else the largest group (called mixed later)."""
+    if mix[0].share > MAJORITY:
         return mix[0].name
-    first, second = mix[0].name, mix[1].name
-    if by_name[first].lapsed != by_name[second].lapsed:
-        return f"{first}, partly {second[0].lower()}{second[1:]}"
-    return f"{first} & {second}"
+    parts = _part_shares(mix)
+    if len(parts) < 2:
+        return mix[0].name
+    return " / ".join(share.name for share in parts)
 
 
 def _qualified_names(
@@ -854,9 +874,9 @@ def _qualified_names(
     rhythm_states: Sequence[RhythmState],
     grid: Grid,
 ) -> list[str]:
-    """Names, adjusted to the buying rhythm, with "mixed" where no group or pair of groups
-    holds a majority, and a qualifier where segments share a name or its leading group:
-    the measure they differ on most.
+    """Names, adjusted to the buying rhythm, with "mixed" where a segment without a majority
+    group has only one group large enough to name (_base_name), and a qualifier where
+    segments share a name or its leading group: the measure they differ on most.
 
     A segment named after lapsed groups whose customers mostly still buy at their usual
     pace takes the in-rhythm name ("Infrequent regulars"); one named after an active group
@@ -867,7 +887,7 @@ def _qualified_names(
         grid.rhythm["in_rhythm_name"] if state == "in rhythm" else name
         for name, state in zip(names, rhythm_states, strict=True)
     ]
-    # A segment named after its two largest groups is mixed by its name already.
+    # A segment named after several groups is mixed by its name already.
     words: list[list[str]] = [
         (["mixed"] if is_mixed and name == lead else [])
         + ([grid.rhythm["gone_quiet_qualifier"]] if state == "gone quiet" else [])
@@ -986,7 +1006,7 @@ def _rhythm_action(
     A group whose playbook assumes lapsed customers, when most of the customers are
     repeat buyers still at their usual pace (steady), gets the in-rhythm action instead;
     any other group, when most of the customers are overdue, gets the gone-quiet
-    sentence before its action.
+    sentence before its action (instead of it when all but under PART_SHARE are).
     """
     action = group.texts["action"]
     if overdue_share is None or steady_share is None or usual_interval is None:
@@ -999,7 +1019,9 @@ def _rhythm_action(
         share = _share_text(overdue_share)
         quiet = grid.rhythm["gone_quiet"].format(share=share, days=days)
         quiet = quiet[0].upper() + quiet[1:]
-        if overdue_share == 1.0:
+        # The group's own action "for the others" only when they are more than a handful
+        # (Etsy's Loyal part: "96% have gone quiet ... For the others: upsell" was 1 of 28).
+        if overdue_share >= 1 - PART_SHARE:
             return quiet, True
         return f"{quiet} For the others: {action[0].lower()}{action[1:]}", True
     return action, False
@@ -1014,14 +1036,19 @@ def _part_actions(
     intervals: np.ndarray,
     by_name: Mapping[str, Group],
     grid: Grid,
+    scale: float = 1.0,
 ) -> tuple[RecommendationPart, ...]:
-    """The action for each sizeable RFM group of a mixed segment, judged on its own
-    customers' rhythm."""
+    """The action for each sizeable RFM group of a mixed segment (_part_shares), judged on
+    its own customers' rhythm, with its share and count of the segment's customers.
+
+    ``scale`` turns the counts of the customers given into counts of the whole segment:
+    1 unless they are a sample of it (the Spark engine).
+    """
 
     def action_for(group: Group, inside: np.ndarray) -> tuple[str, bool]:
         return _rhythm_action(group, *_rhythm(intervals, own, late, steady, inside), grid)
 
-    shown = [share for share in mix[:PARTS_SHOWN] if share.share >= PART_SHARE]
+    shown = _part_shares(mix)
     actions = [action_for(by_name[s.name], own_groups == s.name) for s in shown]
     # Lapsed-looking groups that are all still in rhythm get one action, judged on them
     # together, not the same sentence twice with different figures.
@@ -1039,10 +1066,30 @@ def _part_actions(
             inside = np.isin(own_groups, names)
             action, _ = action_for(by_name[share.name], inside)
             total = sum(other.share for other in in_rhythm)
-            parts.append(RecommendationPart(" & ".join(names), total, action))
+            count = sum(other.customers for other in in_rhythm)
+            parts.append(RecommendationPart(" & ".join(names), total, action, round(count * scale)))
         else:
-            parts.append(RecommendationPart(share.name, share.share, action))
+            parts.append(
+                RecommendationPart(share.name, share.share, action, round(share.customers * scale))
+            )
     return tuple(parts)
+
+
+def _parts_rest(
+    mix: Sequence[RfmGroupShare], parts: Sequence[RecommendationPart], scale: float
+) -> str:
+    """Which smaller groups hold the customers of a mixed segment outside its parts:
+    "The other 29% (46 customers) are in 4 smaller groups: 12% Potential loyalists, …"."""
+    rest = mix[len(_part_shares(mix)) :]
+    if not rest:
+        return ""
+    share = sum(group.share for group in rest)
+    count = round(sum(group.customers for group in rest) * scale)
+    groups = plural(len(rest), "a smaller group", f"{len(rest)} smaller groups")
+    return (
+        f"The other {format_percent(share)} ({count:,} {plural(count, 'customer')}) "
+        f"{plural(count, 'is', 'are')} in {groups}: {format_group_mix(rest, len(rest))}."
+    )
 
 
 def _description(
@@ -1058,7 +1105,14 @@ def _description(
         parts.append(f"net spend {row.median_monetary:,.0f}")
     largest = row.mix[0]
     if row.mixed:
-        text = f"Mixed, no majority: {format_group_mix(row.mix)}."
+        # The groups with an action of their own are in the name and the action, each with
+        # its share: the description says only what they leave out (page 1 has no room
+        # for the shares twice).
+        text = "Mixed, no majority"
+        if rest := row.mix[len(_part_shares(row.mix)) :]:
+            share = format_percent(sum(group.share for group in rest))
+            text += f"; {share} in {len(rest)} smaller {plural(len(rest), 'group')}"
+        text += "."
     else:
         others = f", then {format_group_mix(row.mix[1:], 2)}" if len(row.mix) > 1 else ""
         text = f"{format_percent(largest.share)} are {group.name}{others}."

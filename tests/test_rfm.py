@@ -294,9 +294,10 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
     cells = [(1, 1)] * 4 + [(3, 5)] * 3 + [(5, 3)] * 3
     assert load_grid(DEFAULT_GRID).group(3, 3).name == "Need attention"
     segment, rfm = _named_from_cells(cells, summary)
-    # Loyal and Potential loyalists tie on customers; Loyal spends more (F 5 vs F 3).
-    # One group lapsed and the other not: "&" would read as one group that is both.
-    assert segment.name == "Hibernating, partly loyal"
+    # No group holds a majority: the segment is named after every group that gets an
+    # action of its own, largest first. Loyal and Potential loyalists tie on customers;
+    # Loyal spends more (F 5 vs F 3).
+    assert segment.name == "Hibernating / Loyal / Potential loyalists"
     row = rfm.segments[0]
     assert row.group == "Hibernating" and row.mixed
     assert [(share.name, share.customers) for share in row.mix] == [
@@ -304,9 +305,8 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
         ("Loyal", 3),
         ("Potential loyalists", 3),
     ]
-    assert segment.description.startswith(
-        "Mixed, no majority: 40% Hibernating, 30% Loyal, 30% Potential loyalists. Median customer:"
-    )
+    # The groups and their shares are in the name and the actions; nobody is left over.
+    assert segment.description.startswith("Mixed, no majority. Median customer:")
     assert "Need attention" not in segment.description
     grid = load_grid(DEFAULT_GRID)
     hibernating = next(group for group in grid.groups if group.name == "Hibernating")
@@ -314,12 +314,14 @@ def test_a_segment_is_named_after_its_members_groups_not_its_median_cell(tmp_pat
     assert segment.recommendation.rule == (
         "RFM playbook: Hibernating (the largest part, 40% of this segment)"
     )
-    # Each sizeable part gets its own group's action.
+    # Each sizeable part gets its own group's action, with its share and count.
     by_name = {group.name: group for group in grid.groups}
-    assert [(part.group, part.share, part.action) for part in segment.recommendation.parts] == [
-        (name, share, by_name[name].texts["action"])
-        for name, share in (("Hibernating", 0.4), ("Loyal", 0.3), ("Potential loyalists", 0.3))
+    parts = segment.recommendation.parts
+    assert [(part.group, part.share, part.customers, part.action) for part in parts] == [
+        (name, count / 10, count, by_name[name].texts["action"])
+        for name, count in (("Hibernating", 4), ("Loyal", 3), ("Potential loyalists", 3))
     ]
+    assert segment.recommendation.parts_rest == ""
 
 
 def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: Path) -> None:
@@ -328,15 +330,64 @@ def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: 
     assert segment.name == "Champions"
     assert not rfm.segments[0].mixed
     assert "60% are Champions, then 30% Hibernating, 10% Need attention." in segment.description
-    # Half is not a majority: the two groups name it together.
+    assert segment.recommendation.parts == () and segment.recommendation.parts_rest == ""
+    # Half is not a majority: both groups name it, a lapsed one and an active one alike
+    # ("/" is some of each; "&" read as one group that is both).
     segment, _ = _named_from_cells([(5, 5)] * 5 + [(1, 1)] * 5, summary)
-    assert segment.name == "Champions, partly hibernating"
+    assert segment.name == "Champions / Hibernating"
     segment, _ = _named_from_cells([(5, 5)] * 5 + [(3, 4)] * 5, summary)
-    assert segment.name == "Champions & Loyal"
-    # No pair holds a majority either: mixed.
+    assert segment.name == "Champions / Loyal"
+    # At most three groups; ties go to revenue (Need attention: F 3), then grid order
+    # (New before Hibernating). The two left over are listed, not dropped.
     cells = [(5, 5)] * 3 + [(1, 1)] * 2 + [(3, 3)] * 2 + [(5, 1)] * 2 + [(4, 1)]
     segment, _ = _named_from_cells(cells, summary)
+    assert segment.name == "Champions / Need attention / New"
+    assert segment.description.startswith("Mixed, no majority; 30% in 2 smaller groups.")
+    assert segment.recommendation.parts_rest == (
+        "The other 30% (3 customers) are in 2 smaller groups: 20% Hibernating, 10% Promising."
+    )
+    # Only one group holds a tenth or more: named after it, and "mixed".
+    # 40% Champions, 7.5% in each of eight other groups.
+    others = [(3, 4), (4, 2), (5, 1), (4, 1), (3, 3), (3, 1), (1, 3), (1, 5)]
+    segment, _ = _named_from_cells([(5, 5)] * 16 + others * 3, summary)
     assert segment.name == "Champions (mixed)"
+    assert [part.group for part in segment.recommendation.parts] == ["Champions"]
+    rest = "The other 60% (24 customers) are in 8 smaller groups: 8% Can't lose, 8% Loyal,"
+    assert segment.recommendation.parts_rest.startswith(rest)
+
+
+def test_a_mixed_segment_gets_an_action_for_each_group_of_a_tenth_or_more(tmp_path: Path) -> None:
+    """Kassenjournal's "Loyal (mixed)" (38% Loyal, 19% At risk, 14% Hibernating) had an
+    action for Loyal only: the 62% in other groups had none."""
+    _, summary = _order_summary(_planted_lines()[0], tmp_path)
+    grid = load_grid(DEFAULT_GRID)
+    by_name = {group.name: group for group in grid.groups}
+    # 40% Loyal, 20% At risk, 15% Hibernating, 10% Potential loyalists (a fourth group:
+    # over the cap of three), 5% each About to sleep, Need attention, Can't lose.
+    cells = [(3, 5)] * 8 + [(1, 3)] * 4 + [(1, 1)] * 3 + [(5, 3)] * 2 + [(3, 1), (3, 3), (1, 5)]
+    segment, rfm = _named_from_cells(cells, summary)
+    assert rfm.segments[0].mixed
+    assert segment.name == "Loyal / At risk / Hibernating"
+    parts = segment.recommendation.parts
+    assert [(part.group, part.share, part.customers) for part in parts] == [
+        ("Loyal", 0.4, 8),
+        ("At risk", 0.2, 4),
+        ("Hibernating", 0.15, 3),
+    ]
+    assert [part.action for part in parts] == [
+        by_name[name].texts["action"] for name in ("Loyal", "At risk", "Hibernating")
+    ]
+    assert segment.description.startswith("Mixed, no majority; 25% in 4 smaller groups.")
+    assert segment.recommendation.parts_rest == (
+        "The other 25% (5 customers) are in 4 smaller groups: 10% Potential loyalists, "
+        "5% Can't lose, 5% Need attention, 5% About to sleep."
+    )
+    # Below a tenth, a group gets no action and no place in the name.
+    cells = [(3, 5)] * 11 + [(1, 3)] * 9 + [(1, 1)] * 2
+    segment, _ = _named_from_cells(cells, summary)
+    assert segment.name == "Loyal / At risk"
+    assert [part.group for part in segment.recommendation.parts] == ["Loyal", "At risk"]
+    assert segment.recommendation.parts_rest.endswith("a smaller group: 9% Hibernating.")
 
 
 def test_usual_intervals_are_each_customers_own_rhythm_or_none() -> None:
@@ -410,6 +461,10 @@ def test_advice_follows_the_buying_rhythm_not_only_the_relative_scores(tmp_path:
     loyal = by_name["Loyal"].texts["action"]
     assert segment.recommendation.action.startswith("80% have gone quiet")
     assert segment.recommendation.action.endswith(f"For the others: {loyal[0].lower()}{loyal[1:]}")
+    # ... but not when the others are a handful (Etsy: "96% have gone quiet ... For the
+    # others: upsell" was said of 1 customer in 28).
+    segment, _ = _named_from_cells([(3, 5)] * 19 + [(5, 5)], summary, interval=30)
+    assert segment.recommendation.action == grid.rhythm["gone_quiet"].format(share="95%", days="30")
     # Without a rhythm (no tenure) the playbook is used as it is.
     segment, rfm = _named_from_cells(at_risk_cells, summary)
     assert rfm.segments[0].overdue_share is None
@@ -482,7 +537,7 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
         expected = members.value_counts(normalize=True).to_dict()
         assert segment["rfm_groups"] == pytest.approx(expected)
         if not segment["name"].startswith(load_grid(DEFAULT_GRID).rhythm["in_rhythm_name"]):
-            lead = re.split(r" \(|, partly | & ", segment["name"])[0]
+            lead = re.split(r" \(| / ", segment["name"])[0]
             assert lead == members.value_counts().index[0]
 
 
