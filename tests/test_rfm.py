@@ -23,6 +23,7 @@ from reportgen.contract import (
     SegmentProfile,
 )
 from reportgen.errors import SettingsError
+from reportgen.formatting import format_percent
 from reportgen.rfm import (
     DEFAULT_GRID,
     NEGLIGIBLE_RECENT_SHARE,
@@ -539,6 +540,63 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
         if not segment["name"].startswith(load_grid(DEFAULT_GRID).rhythm["in_rhythm_name"]):
             lead = re.split(r" \(| / ", segment["name"])[0]
             assert lead == members.value_counts().index[0]
+
+
+def test_a_mixed_segment_gets_an_action_per_group_on_page_one_the_card_and_the_email(
+    tmp_path: Path,
+) -> None:
+    lines, _ = _planted_lines()
+    source = tmp_path / "lines.csv"
+    lines.to_csv(source, index=False)
+    out = tmp_path / "out"
+    # Five planted groups in three segments: the largest holds no majority group.
+    options = ["-o", str(out), "--period", "2026-11", "-k", "3", "--no-pdf"]
+    result = CliRunner().invoke(main, ["run", str(source), *options])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    segments = pd.read_csv(out / "segments.csv", dtype={"customer_id": str})
+    html = " ".join((out / "report.html").read_text(encoding="utf-8").split())
+    html = html.replace("&#39;", "'")
+    email_html = " ".join((out / "email" / "message.html").read_text(encoding="utf-8").split())
+    email_html = email_html.replace("&#39;", "'")
+    # The plain-text email wraps lines (at hyphens too): compare without whitespace.
+    email_text = "".join((out / "email" / "message.txt").read_text(encoding="utf-8").split())
+    mixed = [s for s in summary["segments"] if len(s["recommendations"]["parts"]) > 1]
+    assert mixed
+    where = "The <em>rfm_group</em> column of segments.csv (the file for the CRM) says which group"
+    assert where in html and where in email_html
+    assert "".join(where.replace("<em>", "").replace("</em>", "").split()) in email_text
+    assert "<em>rfm_group</em> in segments.csv picks out its customers" in html  # page 1
+    for segment in mixed:
+        members = segments.loc[segments["segment"] == segment["number"], "rfm_group"]
+        counts = members.value_counts()
+        parts = segment["recommendations"]["parts"]
+        # The name is the groups that get an action, largest first; each a tenth or more.
+        assert segment["name"] == " / ".join(part["rfm_group"] for part in parts)
+        assert [part["rfm_group"] for part in parts] == list(counts.index[: len(parts)])
+        for part in parts:
+            count = int(counts[part["rfm_group"]])
+            assert part["customers"] == count
+            assert part["share"] == pytest.approx(count / len(members))
+            assert part["share"] >= 0.1
+            share, group, action = format_percent(part["share"]), part["rfm_group"], part["action"]
+            # Page 1 (the share column's style: "25%, 35") and the card.
+            assert f"<strong>{group}</strong> ({share}, {count}): {action}" in html
+            assert f"<strong>{group}</strong> ({share}, {count} customers): {action}" in html
+            assert f"<strong>{group}</strong> ({share}, {count} customers): {action}" in email_html
+            assert "".join(f"{group} ({share}, {count} customers): {action}".split()) in email_text
+        # The customers outside the parts are counted and their groups named.
+        rest = len(members) - sum(part["customers"] for part in parts)
+        assert rest > 0
+        outside = f"The other {format_percent(rest / len(members))} ({rest} customers) are in"
+        assert outside in html and outside in email_html
+        for group in counts.index[len(parts) :]:
+            assert f"% {group}" in html.split(outside, 1)[1].split("</p>", 1)[0]
+    # Segments with a majority group keep their one action.
+    for segment in summary["segments"]:
+        if not segment["recommendations"]["parts"]:
+            assert segment["name"] in {group.name for group in load_grid(DEFAULT_GRID).groups}
+            assert f'<p class="action">{segment["recommendations"]["action"]}</p>' in html
 
 
 def test_the_returned_column_shows_only_when_the_data_has_returns(tmp_path: Path) -> None:
