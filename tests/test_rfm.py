@@ -241,12 +241,17 @@ def _order_summary(lines: pd.DataFrame, tmp_path: Path) -> tuple[pd.DataFrame, O
 
 
 def _named_from_cells(
-    cells: list[tuple[int, int]], summary: OrderSummary, interval: float | None = None
+    cells: list[tuple[int, int]],
+    summary: OrderSummary,
+    interval: float | None = None,
+    population: int | None = None,
 ) -> tuple[SegmentProfile, RfmSummary]:
     """One segment whose customers sit in the given (R, F) cells, named on the grid.
 
     With ``interval``, every customer bought every ``interval`` days until their last
     purchase (F purchases); without it the table has no tenure, so no buying rhythm.
+    With ``population``, the cells are a sample of a segment of that many customers (its
+    profile's size, as the Spark engine gives it).
     """
     count = len(cells)
     scores = pd.DataFrame({"r": [r for r, _ in cells], "f": [f for _, f in cells]})
@@ -280,7 +285,7 @@ def _named_from_cells(
         numbers=(1,),
     )
     profile = SegmentProfile(
-        1, "", "", count, 1.0, "#000", (), (), Recommendation("", "", "", "", "")
+        1, "", "", population or count, 1.0, "#000", (), (), Recommendation("", "", "", "", "")
     )
     named, rfm = describe_segments(
         (profile,), segmentation, customers, scores, load_grid(DEFAULT_GRID), summary
@@ -389,6 +394,11 @@ def test_a_mixed_segment_gets_an_action_for_each_group_of_a_tenth_or_more(tmp_pa
     assert segment.name == "Loyal / At risk"
     assert [part.group for part in segment.recommendation.parts] == ["Loyal", "At risk"]
     assert segment.recommendation.parts_rest.endswith("a smaller group: 9% Hibernating.")
+    # A sample of a segment of 2,200 customers (Spark): the counts are the segment's.
+    segment, _ = _named_from_cells(cells, summary, population=2_200)
+    parts = segment.recommendation.parts
+    assert [(part.group, part.customers) for part in parts] == [("Loyal", 1_100), ("At risk", 900)]
+    assert segment.recommendation.parts_rest.startswith("The other 9% (200 customers) are in")
 
 
 def test_usual_intervals_are_each_customers_own_rhythm_or_none() -> None:
