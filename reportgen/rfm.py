@@ -62,8 +62,10 @@ MAJORITY = 0.5
 # count. A tenth, not a fifth: on real exports the second and third groups of a mixed
 # segment held 13-19% (Kassenjournal: 38% Loyal, 19% At risk, 14% Hibernating; Etsy: 25%
 # At risk, 20% Potential loyalists, 13% Loyal), and a fifth left half of the segment or
-# more without advice. Below a tenth a group is a handful of a segment's customers, still
-# listed in its description and found by rfm_group in segments.csv.
+# more without advice. Below a tenth a group is a handful of a segment's customers: the
+# card lists it with the others left over (_parts_rest), found by rfm_group in
+# segments.csv. A fourth group of a tenth or more is left over too (Etsy: 11% Hibernating):
+# three actions per segment are what page 1 holds.
 PART_SHARE = 0.1
 PARTS_SHOWN = 3
 # Naming decision: a mixed segment is named after exactly the groups that get an action,
