@@ -1090,7 +1090,9 @@ def _parts_rest(
     groups = plural(len(rest), "a smaller group", f"{len(rest)} smaller groups")
     return (
         f"The other {format_percent(share)} ({count:,} {plural(count, 'customer')}) "
-        f"{plural(count, 'is', 'are')} in {groups}: {format_group_mix(rest, len(rest))}."
+        f"{plural(count, 'is', 'are')} in {groups}: "
+        # "under 1% Need attention", not "0%": a group listed has customers.
+        f"{', '.join(f'{_share_text(group.share)} {group.name}' for group in rest)}."
     )
 
 

@@ -360,6 +360,9 @@ def test_a_majority_group_names_the_segment_and_the_others_are_listed(tmp_path: 
     assert [part.group for part in segment.recommendation.parts] == ["Champions"]
     rest = "The other 60% (24 customers) are in 8 smaller groups: 8% Can't lose, 8% Loyal,"
     assert segment.recommendation.parts_rest.startswith(rest)
+    # A group of under 1% is listed as such, not as "0%".
+    segment, _ = _named_from_cells([(3, 5)] * 100 + [(1, 3)] * 99 + [(1, 1)], summary)
+    assert segment.recommendation.parts_rest.endswith("a smaller group: under 1% Hibernating.")
 
 
 def test_a_mixed_segment_gets_an_action_for_each_group_of_a_tenth_or_more(tmp_path: Path) -> None:
