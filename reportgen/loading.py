@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reportgen.contract import Table
@@ -179,6 +180,10 @@ def _read_text(
         raise DataError(_parse_problem(path, delimiter, error)) from None
     description = f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
     frame, notes = drop_unnamed_leftovers(frame, header, path)
+    frame, repeated = drop_repeated_headers(frame)
+    if repeated:
+        frame = _numbers_again(frame)
+        notes = (*notes, repeated)
     if skipped:
         notes = (title_note(first_rows, skipped), *notes)
     # Where commas separate the values, commas inside one are thousands; elsewhere they
@@ -257,6 +262,73 @@ def drop_unnamed_leftovers(
         "spreadsheet leaves beside a table rather than data."
     )
     return frame, (note,)
+
+
+def drop_repeated_headers(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Drop the rows that repeat the header inside the data, and say so.
+
+    Exports print the column names again at each page break. Such a row is no customer,
+    and its text turns every number column into text. A row repeats the header when
+    each of its filled cells holds its own column's name and at least two, and half of
+    the columns, do (a page-break header may leave a cell blank); a row that merely
+    shares a value with a name ('Name' in a column Name) differs in the other cells.
+
+    Returns:
+        The table without those rows, and the note that says how many there were (None
+        when there were none).
+    """
+    if frame.empty:
+        return frame, None
+    named = [(column, str(column).strip()) for column in frame.columns if str(column).strip()]
+    texts = [
+        (column, name)
+        for column, name in named
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column])
+    ]
+    if len(texts) < 2:
+        return frame, None
+    # Cheap first: the rows where two cells or more are exactly their column's name.
+    hits = np.zeros(len(frame), dtype=np.int64)
+    for column, name in texts:
+        hits += (frame[column] == name).to_numpy(dtype=bool, na_value=False)
+    candidates = np.flatnonzero(hits >= 2)
+    if not len(candidates):
+        return frame, None
+    rows = frame.iloc[candidates]
+    same = np.zeros(len(rows), dtype=np.int64)
+    other = np.zeros(len(rows), dtype=bool)
+    for column, name in named:
+        values = rows[column]
+        text = values.astype(object).map(lambda v: "" if pd.isna(v) else str(v).strip())
+        same += (text == name).to_numpy(dtype=bool)
+        other |= ((text != name) & (text != "")).to_numpy(dtype=bool)
+    repeats = candidates[~other & (same >= max(2, len(named) / 2))]
+    if not len(repeats):
+        return frame, None
+    count = len(repeats)
+    names = ", ".join(name for _, name in named[:4]) + (", …" if len(named) > 4 else "")
+    note = (
+        f"{count:,} row{'s' if count != 1 else ''} inside the table repeat"
+        f"{'' if count != 1 else 's'} the header ({names}), as exports do at page breaks: "
+        "not data, left out."
+    )
+    keep = np.ones(len(frame), dtype=bool)
+    keep[repeats] = False
+    return frame.iloc[np.flatnonzero(keep)].reset_index(drop=True), note
+
+
+def _numbers_again(frame: pd.DataFrame) -> pd.DataFrame:
+    """Read as numbers the text columns that hold nothing else (once the repeated headers
+    that made them text are gone), as pandas would have read them."""
+    converted = {}
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        numbers = pd.to_numeric(values, errors="coerce")
+        if values.notna().any() and numbers.notna().sum() == values.notna().sum():
+            converted[column] = numbers
+    return frame.assign(**converted) if converted else frame
 
 
 def _shortened(text: str, limit: int = 40) -> str:
@@ -441,6 +513,9 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
     frame = rows.iloc[1:].reset_index(drop=True)
     frame.columns = [name or f"Unnamed: {position}" for position, name in enumerate(header)]
     frame, notes = drop_unnamed_leftovers(frame, header, path)
+    frame, repeated = drop_repeated_headers(frame)
+    if repeated:
+        notes = (*notes, repeated)
     if title:
         notes = (title, *notes)
     # Cells read without a header are typed per cell; let pandas settle each column's type.

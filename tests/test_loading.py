@@ -316,3 +316,38 @@ def test_a_title_above_a_workbooks_header_is_skipped(tmp_path: Path) -> None:
         table.to_excel(writer, index=False, startrow=2)
         table.to_excel(writer, sheet_name="2024", index=False)
     assert len(load_table(path).frame) == 60
+
+
+def test_header_lines_repeated_inside_the_data_are_dropped_and_said(tmp_path: Path) -> None:
+    # Exports print the header again at each page break: those rows are not customers,
+    # and they must not turn the number columns into text.
+    header = "Guest ID,Stays,Total Revenue\n"
+    rows = [f"G{n},{n % 4 + 1},{n * 10}.5\n" for n in range(40)]
+    path = tmp_path / "guests.csv"
+    path.write_text(
+        header + "".join(rows[:15]) + header + "".join(rows[15:30]) + header + "".join(rows[30:])
+    )
+    loaded = load_table(path)
+    assert len(loaded.frame) == 40
+    assert pd.api.types.is_numeric_dtype(loaded.frame["Stays"])
+    assert loaded.frame["Total Revenue"].iloc[-1] == 390.5
+    assert loaded.notes == (
+        "2 rows inside the table repeat the header (Guest ID, Stays, Total Revenue), as "
+        "exports do at page breaks: not data, left out.",
+    )
+    # The same in a workbook, with a blank cell in one repeat.
+    table = pd.DataFrame(
+        {"Guest ID": [f"G{n}" for n in range(30)], "Stays": range(30), "Nights": range(30)}
+    ).astype(object)
+    table.loc[10] = ["Guest ID", "Stays", "Nights"]
+    table.loc[20] = ["Guest ID", "Stays", None]
+    book = tmp_path / "guests.xlsx"
+    table.to_excel(book, index=False)
+    loaded = load_table(book)
+    assert len(loaded.frame) == 28 and pd.api.types.is_numeric_dtype(loaded.frame["Stays"])
+    assert loaded.notes[0].startswith("2 rows inside the table repeat the header")
+    # A row that only shares some values with the names is data.
+    shared = pd.DataFrame(
+        {"Name": ["Name", "Bo", "Al"], "Plan": ["Basic", "Plan", "Pro"], "Spend": [1, 2, 3]}
+    )
+    assert len(load_table(write_csv(tmp_path / "s.csv", shared)).frame) == 3
