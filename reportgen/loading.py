@@ -73,7 +73,7 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
     notes: tuple[str, ...] = ()
     units: dict[str, str] = {}
     if scan.head.startswith(_ZIP_MAGIC):
-        frame, description, notes = _read_excel(path, sheet)
+        frame, description, notes, units = _read_excel(path, sheet)
     elif scan.head.startswith(_PARQUET_MAGIC):
         _refuse_sheet(sheet, path, "a Parquet file")
         frame, description = _read_parquet(path)
@@ -188,13 +188,10 @@ def _read_text(
         notes = (title_note(first_rows, skipped), *notes)
     # Where commas separate the values, commas inside one are thousands; elsewhere they
     # may be decimal commas, so only values with a currency sign are taken here.
-    frame, money = read_formatted_money(frame, with_currency_only=delimiter != ",")
+    mixed: list[str] = []
+    frame, money = read_formatted_money(frame, with_currency_only=delimiter != ",", mixed=mixed)
     units = {column: sign for column, sign in money.items() if sign}
-    if money:
-        description += (
-            "; amounts with currency signs or commas between thousands ($1,234.50) read as "
-            f"numbers in {_listing(list(money))}"
-        )
+    description += _money_description(money, mixed)
     if delimiter != ",":
         frame, converted, thousands = read_decimal_commas(frame)
         if converted:
@@ -406,7 +403,7 @@ def read_decimal_commas(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], l
 
 
 def read_formatted_money(
-    frame: pd.DataFrame, with_currency_only: bool = False
+    frame: pd.DataFrame, with_currency_only: bool = False, mixed: list[str] | None = None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read text columns whose every value is money as spreadsheets format it as numbers.
 
@@ -414,6 +411,12 @@ def read_formatted_money(
     sign or a comma (otherwise the column was not text for this reason); with
     ``with_currency_only``, a currency sign. Parentheses around a value make it
     negative, as accountants write it.
+
+    A column may also mix formats, as a workbook does when some amounts were typed in as
+    numbers and others pasted as text ('€ 1.234,56' beside '$1,234.50' and 1354.92):
+    when every value is a real number or text in one of the two known formats, each is
+    read by its own format (_money_values_each); the columns read so are appended to
+    ``mixed``.
 
     Returns:
         The table, and the columns read, each with its currency sign or code when every
@@ -425,26 +428,91 @@ def read_formatted_money(
         values = frame[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        text = values.dropna().astype(str).str.strip()
+        present = values.dropna()
+        # Cells that are numbers already (a workbook's typed-in amounts) are kept as they are.
+        real = (
+            present.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+            if values.dtype == object
+            else pd.Series(False, index=present.index)
+        )
+        text = present[~real].astype(str).str.strip()
         text = text[text != ""]
         marks = CURRENCY if with_currency_only else rf",|{CURRENCY}"
         if text.empty or not text.str.contains(marks, regex=True).any():
             continue
-        digits = money_digits(text)
-        if with_currency_only and text.str.fullmatch(DECIMAL_COMMA_MONEY).all():
-            # Beside semicolons, "1.234,56 €": dots between thousands, a decimal comma.
-            digits = text.str.replace(rf"{CURRENCY}|[\s().]", "", regex=True)
-            digits = digits.str.replace(",", ".", regex=False)
-        elif not text.str.fullmatch(FORMATTED_MONEY).all():
-            continue
-        numbers = pd.to_numeric(digits, errors="coerce")
-        if numbers.isna().any():
-            continue
-        negative = text.str.startswith("(") & text.str.endswith(")")
-        converted[column] = numbers.where(~negative, -numbers.abs()).reindex(values.index)
+        numbers = _money_values(text, with_currency_only) if not real.any() else None
+        if numbers is None:
+            numbers = _money_values_each(text)
+            if numbers is None:
+                continue
+            if mixed is not None:
+                mixed.append(str(column))
+        numbers = pd.concat([present[real].astype(float), numbers])
+        converted[column] = numbers.reindex(values.index)
         found = set(text.str.extract(f"({CURRENCY})", expand=False).dropna())
         signs[column] = found.pop() if len(found) == 1 else ""
     return (frame.assign(**converted) if converted else frame), signs
+
+
+def _money_values(text: pd.Series, with_currency_only: bool) -> pd.Series | None:
+    """Money texts all in one format as numbers, or None when they are not."""
+    digits = money_digits(text)
+    if with_currency_only and text.str.fullmatch(DECIMAL_COMMA_MONEY).all():
+        # Beside semicolons, "1.234,56 €": dots between thousands, a decimal comma.
+        digits = text.str.replace(rf"{CURRENCY}|[\s().]", "", regex=True)
+        digits = digits.str.replace(",", ".", regex=False)
+    elif not text.str.fullmatch(FORMATTED_MONEY).all():
+        return None
+    numbers = pd.to_numeric(digits, errors="coerce")
+    if numbers.isna().any():
+        return None
+    negative = text.str.startswith("(") & text.str.endswith(")")
+    return numbers.where(~negative, -numbers.abs())
+
+
+def _money_values_each(text: pd.Series) -> pd.Series | None:
+    """Money texts in either format, each read by its own, or None when one is in neither.
+
+    A value's decimal mark is the last of a comma and a dot when it has both
+    ('1.234,56', '1,234.50'), and a single mark with other than three digits after it
+    ('885,28', '12.5'); marks repeated ('1.234.567') separate thousands. A single mark
+    with three digits after it ('2.000', '1,250') says nothing by itself: it is read as
+    the column's other values write money when they all write it one way, and otherwise
+    as thousands, as money seldom has three decimals (read_decimal_commas decides so too).
+    """
+    known = text.str.fullmatch(FORMATTED_MONEY) | text.str.fullmatch(DECIMAL_COMMA_MONEY)
+    if not known.all():
+        return None
+    body = text.str.replace(rf"{CURRENCY}|[\s()+]", "", regex=True)
+    last_comma, last_dot = body.str.rfind(","), body.str.rfind(".")
+    commas, dots = body.str.count(","), body.str.count(r"\.")
+    length = body.str.len()
+    both = (commas > 0) & (dots > 0)
+    only_comma, only_dot = (commas > 0) & (dots == 0), (dots > 0) & (commas == 0)
+    european = (
+        (both & (last_comma > last_dot))
+        | (only_comma & (commas == 1) & (length - last_comma - 1 != 3))
+        | (only_dot & (dots > 1))
+    )
+    english = (
+        (both & (last_dot > last_comma))
+        | (only_dot & (dots == 1) & (length - last_dot - 1 != 3))
+        | (only_comma & (commas > 1))
+    )
+    unsure = (only_comma & (commas == 1) & ~european) | (only_dot & (dots == 1) & ~english)
+    if european.any() and not english.any():
+        decimal_comma = european | unsure
+    elif english.any() and not european.any():
+        decimal_comma = european
+    else:  # as thousands: '2.000' read with a decimal comma, '1,250' with a decimal dot
+        decimal_comma = european | (unsure & only_dot)
+    as_comma = body.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    as_dot = body.str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(as_comma.where(decimal_comma, as_dot), errors="coerce")
+    if numbers.isna().any():
+        return None
+    negative = text.str.startswith("(") & text.str.endswith(")")
+    return numbers.where(~negative, -numbers.abs())
 
 
 def money_digits(text: pd.Series) -> pd.Series:
@@ -466,7 +534,9 @@ def _refuse_sheet(sheet: str | None, path: Path, kind: str) -> None:
         )
 
 
-def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple[str, ...]]:
+def _read_excel(
+    path: Path, sheet: str | None
+) -> tuple[pd.DataFrame, str, tuple[str, ...], dict[str, str]]:
     try:
         workbook = pd.ExcelFile(path, engine="openpyxl")
     except Exception as error:  # openpyxl raises many types for a damaged workbook
@@ -525,17 +595,38 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str, tuple
             numbers = pd.to_numeric(frame[column], errors="coerce")
             if numbers.notna().sum() == frame[column].notna().sum():
                 frame[column] = numbers
+    mixed: list[str] = []
+    frame, money = read_formatted_money(frame, mixed=mixed)
+    units = {column: sign for column, sign in money.items() if sign}
     description = f"Excel workbook, sheet {chosen!r}"
     if continued:
         listed = ", ".join(repr(name) for name in [chosen, *continued])
         description = f"Excel workbook, sheets {listed} (the same columns: read as one table)"
+    description += _money_description(money, mixed)
     if others:
         notes = (
             *notes,
             f"The workbook's other sheets ({', '.join(repr(n) for n in others)}) have other "
             "columns and were not read; choose one with --sheet.",
         )
-    return frame, description, notes
+    return frame, description, notes, units
+
+
+def _money_description(money: dict[str, str], mixed: list[str]) -> str:
+    """What the description says of the money read from text (read_formatted_money)."""
+    said = ""
+    plain = [column for column in money if column not in mixed]
+    if plain:
+        said += (
+            "; amounts with currency signs or commas between thousands ($1,234.50) read as "
+            f"numbers in {_listing(plain)}"
+        )
+    if mixed:
+        said += (
+            "; amounts in mixed formats (numbers beside text written 1.234,56 € or "
+            f"$1,234.50) read each by its own format in {_listing(mixed)}"
+        )
+    return said
 
 
 def _cells(rows: pd.DataFrame) -> list[list[str]]:

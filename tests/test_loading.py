@@ -351,3 +351,36 @@ def test_header_lines_repeated_inside_the_data_are_dropped_and_said(tmp_path: Pa
         {"Name": ["Name", "Bo", "Al"], "Plan": ["Basic", "Plan", "Pro"], "Spend": [1, 2, 3]}
     )
     assert len(load_table(write_csv(tmp_path / "s.csv", shared)).frame) == 3
+
+
+def test_money_mixing_numbers_and_formats_is_read_value_by_value(tmp_path: Path) -> None:
+    # Excel: real numbers beside amounts pasted as text, each in its own format.
+    revenue = [1354.92, "€ 885,28", 643.16, "$1,234.50", "1.234,56", 12, "(€ 5,00)", None]
+    book = tmp_path / "guests.xlsx"
+    pd.DataFrame({"Guest ID": [f"G{n}" for n in range(8)], "Total Revenue": revenue}).to_excel(
+        book, index=False
+    )
+    table = load_table(book)
+    assert table.frame["Total Revenue"].tolist()[:7] == [
+        1354.92,
+        885.28,
+        643.16,
+        1234.5,
+        1234.56,
+        12.0,
+        -5.0,
+    ]
+    assert "'Total Revenue'" in table.description
+    # Text only, in a comma-separated file: the dot-decimal and the comma-decimal formats.
+    frame, read = read_formatted_money(
+        pd.DataFrame({"Spend": ["1354.92", "€ 885,28", "$1,234.50", "1.234,56", "2.000"]})
+    )
+    assert read == {"Spend": ""}
+    # "2.000" says nothing by itself; beside both formats money has no three decimals.
+    assert frame["Spend"].tolist() == [1354.92, 885.28, 1234.5, 1234.56, 2000.0]
+    # Where the other values write money the European way, "1,250" is 1.25 and "2.000" 2000.
+    frame, _ = read_formatted_money(pd.DataFrame({"Betrag": ["€ 885,28", "1,250", "2.000"]}))
+    assert frame["Betrag"].tolist() == [885.28, 1.25, 2000.0]
+    # A value in no known format leaves the column as it is.
+    frame, read = read_formatted_money(pd.DataFrame({"Spend": ["€ 885,28", "$1,234.50", "n.v."]}))
+    assert not read and frame["Spend"].tolist() == ["€ 885,28", "$1,234.50", "n.v."]
