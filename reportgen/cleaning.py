@@ -93,6 +93,12 @@ _DROPPED_PREFIXES = {"num", "nb", "nbr", "cnt", "amt"}
 _UNIT_SUFFIXES = {"thousands", "thousand", "usd", "eur", "gbp", "dollars", "euros", "pct"}
 # The date at the start of a value, before any time of day ("4/9/2012 0:00").
 _DATE_PART = r"^(\d{8}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4})"
+# A value in one of the date formats order lines accept (transactions.date_kind): ISO,
+# day and month in either order, or compact; with or without a time of day.
+_DATE_TEXT = (
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}"
+    r"|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?:[ T]\d{1,2}:\d{2}.*)?$"
+)
 # How each order of date parts (transactions.decide_date_order) is parsed, once the
 # separators are made "-"; a two-digit year takes %y.
 _ORDER_FORMATS = {"ymd": "%Y-%m-%d", "dmy": "%d-%m-%Y", "mdy": "%m-%d-%Y", "compact": "%Y%m%d"}
@@ -747,10 +753,16 @@ def _derive_measures(
         values = frame[column]
         if column in named or column in births:
             continue
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
+        if pd.api.types.is_datetime64_any_dtype(values):
+            # A workbook's own dates (or a Parquet file's): nothing to decide.
+            if isinstance(values.dtype, pd.DatetimeTZDtype):
+                values = values.dt.tz_localize(None)
+            read: tuple[pd.Series, str, bool] | None = (values, "dates", False)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values):
             read = _parse_dates(values, settings.date_format)
-            if read is None:
-                continue
+        else:
+            read = None
+        if read is not None:
             dates, reading, ambiguous = read
             if _names_birth(column):
                 # A birth date is an age, like a birth year: the year is enough.
@@ -922,7 +934,10 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series,
     head = values.head(5_000).dropna().astype(str).str.strip().head(200)
     if head.empty or not head.str.contains(r"\d", regex=True).all():
         return None
-    if transactions.date_kind(head) is None:
+    if (
+        transactions.date_kind(head) is None
+        and head.str.match(_DATE_TEXT).mean() < transactions.DATE_SHARE
+    ):
         return None
     # Each distinct text is read once: a date column repeats a few thousand days.
     codes, distinct_values = pd.factorize(values)
@@ -949,6 +964,13 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series,
     distinct = [str(part) for part in parts.dropna().unique()]
     if not distinct:
         return None
+    if _date_forms(parts).sum() > 1:
+        # Several formats in one column (Excel dates beside dates pasted as text).
+        mixed = read_text_dates(text, rows)
+        parsed = None if mixed is None else spread(mixed[0])
+        if mixed is not None and parsed is not None:
+            forms = "; ".join(f"{count:,} {how}" for count, how in mixed[1])
+            return parsed, f"dates in more than one format, each read by its own: {forms}", False
     order, reading = transactions.decide_date_order(distinct)
     ambiguous = order is None
     if order is None:
@@ -962,6 +984,64 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series,
             date_format = date_format.replace("%Y", "%y")
     parsed = spread(pd.to_datetime(dashed, format=date_format, errors="coerce"))
     return None if parsed is None else (parsed, reading, ambiguous)
+
+
+def _date_forms(parts: pd.Series) -> pd.Series:
+    """Which of the forms ISO, compact and day-and-month the date parts are written in
+    (three booleans: whether any part is)."""
+    dashed = parts.dropna().astype(str).str.replace(r"[/.]", "-", regex=True)
+    iso = dashed.str.match(r"\d{4}-")
+    compact = dashed.str.fullmatch(r"\d{8}")
+    return pd.Series(
+        {
+            "iso": bool(iso.any()),
+            "compact": bool(compact.any()),
+            "other": bool((~iso & ~compact).any()),
+        }
+    )
+
+
+def read_text_dates(
+    text: pd.Series, rows: np.ndarray | None = None
+) -> tuple[pd.Series, list[tuple[int, str]]] | None:
+    """Read dates written in more than one format, each value by its own.
+
+    Year-month-day (ISO) and compact (YYYYMMDD) values say how to read them; the order of
+    day and month of the others is decided from all of them (transactions.
+    decide_date_order) and must be decidable: beside dates in another format, a guess
+    is not made. A value that is no date is NaT.
+
+    Returns:
+        The dates, and how many values were read how (for the data-quality note); None
+        when the order of day and month of the values that are neither ISO nor compact
+        cannot be told.
+    """
+    parts = text.astype(str).str.strip().str.extract(_DATE_PART, expand=False)
+    dashed = parts.str.replace(r"[/.]", "-", regex=True)
+    iso = dashed.str.match(r"\d{4}-", na=False)
+    compact = dashed.str.fullmatch(r"\d{8}", na=False)
+    other = parts.notna() & ~iso & ~compact
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    weights = pd.Series(1 if rows is None else rows, index=text.index)
+    readings: list[tuple[int, str]] = []
+    for forms, form, said in (
+        (iso, "%Y-%m-%d", "year-month-day (ISO)"),
+        (compact, "%Y%m%d", "compact (YYYYMMDD)"),
+    ):
+        if forms.any():
+            dates[forms] = pd.to_datetime(dashed[forms], format=form, errors="coerce")
+            readings.append((int(weights[forms].sum()), said))
+    if other.any():
+        order, reading = transactions.decide_date_order([str(p) for p in parts[other].unique()])
+        if order is None:
+            return None
+        form = _ORDER_FORMATS[order]
+        years = dashed[other].str.extract(r"-(\d+)$", expand=False).str.len()
+        if order in ("dmy", "mdy") and not years.dropna().empty and years.mode().iloc[0] == 2:
+            form = form.replace("%Y", "%y")
+        dates[other] = pd.to_datetime(dashed[other], format=form, errors="coerce")
+        readings.append((int(weights[other].sum()), reading))
+    return dates, readings
 
 
 def _read_sentinels(

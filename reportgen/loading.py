@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import hashlib
 import logging
 import re
@@ -595,6 +596,8 @@ def _read_excel(
             numbers = pd.to_numeric(frame[column], errors="coerce")
             if numbers.notna().sum() == frame[column].notna().sum():
                 frame[column] = numbers
+    frame, dated = read_workbook_dates(frame)
+    notes = (*notes, *dated)
     mixed: list[str] = []
     frame, money = read_formatted_money(frame, mixed=mixed)
     units = {column: sign for column, sign in money.items() if sign}
@@ -610,6 +613,51 @@ def _read_excel(
             "columns and were not read; choose one with --sheet.",
         )
     return frame, description, notes, units
+
+
+def read_workbook_dates(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read as dates a workbook's columns of dates some of which are written as text.
+
+    A block of dates pasted as text ('09.06.2025') among the workbook's own dates makes
+    the column neither dates nor text. It is read as dates when the text values are
+    dates in known formats (cleaning.read_text_dates: the order of day and month must
+    be decidable from them) and, with the workbook's own, make up at least DATE_SHARE of
+    the values; the rest become missing.
+
+    Returns:
+        The table, and a note for each column read so.
+    """
+    from reportgen.cleaning import read_text_dates
+    from reportgen.transactions import DATE_SHARE
+
+    converted: dict[str, pd.Series] = {}
+    notes = []
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        present = values.dropna()
+        own = present.map(lambda v: isinstance(v, datetime.date))
+        if not own.any() or own.all():
+            continue
+        text = present[~own].astype(str).str.strip()
+        read = read_text_dates(text)
+        if read is None:
+            continue
+        dates, readings = read
+        if int(own.sum()) + int(dates.notna().sum()) < DATE_SHARE * len(present):
+            continue
+        every = pd.to_datetime(present[own].map(pd.Timestamp)).astype("datetime64[ns]")
+        converted[column] = pd.concat([every, dates]).reindex(values.index)
+        how = "; ".join(
+            how if len(readings) == 1 else f"{count:,} {how}" for count, how in readings
+        )
+        unread = int(dates.isna().sum())
+        notes.append(
+            f"{column}: {int(own.sum()):,} dates and {len(text):,} dates written as text "
+            f"({how}{f'; {unread:,} unread, left missing' if unread else ''}) read as dates."
+        )
+    return (frame.assign(**converted) if converted else frame), tuple(notes)
 
 
 def _money_description(money: dict[str, str], mixed: list[str]) -> str:

@@ -596,3 +596,64 @@ def test_a_yes_no_named_like_a_contact_describes_segments(tmp_path, make_setting
     assert "personal data" not in reasons["PhoneService"]
     assert "personal data" in reasons["Phone"]
     assert "personal data" in reasons["Last Name"]  # a name, however few
+
+
+def test_a_date_column_mixing_formats_is_read_value_by_value(tmp_path: Path, make_settings):
+    """Review 6: 70% Excel dates (read as ISO text) and 30% 'dd.mm.yyyy' text became a
+    category, and the table lost its recency."""
+    rng = np.random.default_rng(5)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, 100), unit="D")
+    pasted = np.arange(100) % 10 < 3
+    written = np.where(pasted, days.strftime("%d.%m.%Y"), days.strftime("%Y-%m-%d 00:00:00"))
+    frame = pd.DataFrame(
+        {
+            "Guest ID": [f"G{n}" for n in range(100)],
+            "Last Stay": written,
+            "Spend": rng.gamma(2, 100, 100).round(2),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert roles(result)["Last Stay"][0] == "date"
+    expected = (days.max() - days).days
+    assert result.frame["Last Stay (days)"].tolist() == list(expected)
+    assert "70 year-month-day (ISO)" in notes(result)["Last Stay"]
+    assert "30 day-first dates (dd.mm.yyyy)" in notes(result)["Last Stay"]
+    # When no day of the text part is above 12, its order cannot be told: not read.
+    early = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(100) % 12 * 31, unit="D")
+    frame["Last Stay"] = np.where(
+        pasted,
+        early.strftime("%d.%m.%Y").str.replace(r"^\d\d", "05", regex=True),
+        days.strftime("%Y-%m-%d"),
+    )
+    assert roles(clean(tmp_path, frame, make_settings))["Last Stay"][0] == "categorical"
+
+
+def test_a_workbooks_dates_are_dates_also_when_some_are_text(tmp_path: Path, make_settings):
+    rng = np.random.default_rng(6)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 700, 60), unit="D")
+    cells = [
+        day.strftime("%d.%m.%Y") if n % 4 == 0 else day.to_pydatetime()
+        for n, day in enumerate(days)
+    ]
+    frame = pd.DataFrame(
+        {
+            "Customer ID": [f"C{n}" for n in range(60)],
+            "Customer Since": days,  # Excel dates only
+            "Last Order": pd.Series(cells, dtype=object),
+            "Spend": rng.gamma(2, 100, 60).round(2),
+        }
+    )
+    path = tmp_path / "customers.xlsx"
+    frame.to_excel(path, index=False)
+    table = load_table(path)
+    assert pd.api.types.is_datetime64_any_dtype(table.frame["Last Order"])
+    assert table.notes == (
+        "Last Order: 45 dates and 15 dates written as text (day-first dates (dd.mm.yyyy): "
+        f"{sum(day.day > 12 for day in days[::4])} distinct dates have a first number above "
+        f"12, none a second (e.g. {min(d for d in cells[::4] if int(d[:2]) > 12)})) read "
+        "as dates.",
+    )
+    result = clean_table(table, make_settings(path))
+    assert roles(result)["Customer Since"][0] == roles(result)["Last Order"][0] == "date"
+    assert result.frame["Last Order (days)"].tolist() == list((days.max() - days).days)
+    assert result.short_names["Customer Since (days)"] == "tenure"
