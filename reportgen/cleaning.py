@@ -203,6 +203,16 @@ def clean_table(
     left_out = dict(roles_found.left_out)
     left_out.update(
         {
+            days: RECORD_DATE_REASON
+            for column, kind in kinds.items()
+            if kind == "date"
+            and (days := f"{column} (days)") in frame.columns
+            and days not in named
+            and is_record_date(column)
+        }
+    )
+    left_out.update(
+        {
             column: reason
             for column in frame.columns
             if column not in named
@@ -818,6 +828,57 @@ _FIRST_WORDS = {
     "onboarded",
 }
 _BIRTH_WORDS = {"birth", "born", "dob", "birthday", "birthdate"}
+# A date that says when a record was changed, not what the customer did: 'LAST_CHANGED',
+# 'Last Modified', 'Updated At', 'Record edited', 'last_sync'. Only these words and the
+# fillers below: 'Plan Changed' names a change the customer made.
+_RECORD_WORDS = {
+    "changed",
+    "change",
+    "modified",
+    "modification",
+    "updated",
+    "update",
+    "edited",
+    "edit",
+    "sync",
+    "synced",
+    "synchronised",
+    "synchronized",
+    "refreshed",
+    "imported",
+    "exported",
+}
+_RECORD_FILLERS = {
+    "last",
+    "latest",
+    "date",
+    "time",
+    "timestamp",
+    "datetime",
+    "at",
+    "on",
+    "dt",
+    "ts",
+    "record",
+    "row",
+    "entry",
+    "profile",
+    "contact",
+    "member",
+    "customer",
+    "account",
+    "data",
+}
+RECORD_DATE_REASON = (
+    "left out: a record-keeping date (when the record was changed or synced), not something "
+    "the customer did; as recency it would call customers lapsed whose record was not edited"
+)
+
+
+def is_record_date(column: str) -> bool:
+    """Whether a date column's name says only when its record was changed (_RECORD_WORDS)."""
+    words = set(roles.words(column))
+    return bool(words & _RECORD_WORDS) and not words - _RECORD_WORDS - _RECORD_FILLERS
 
 
 def date_measure_name(column: str) -> str | None:
@@ -829,6 +890,8 @@ def date_measure_name(column: str) -> str | None:
     """
     if column.lower() in ("dt_customer", "customer_since"):
         return "tenure"
+    if is_record_date(column):
+        return None
     return _since_name(set(roles.words(column)))
 
 

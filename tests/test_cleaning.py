@@ -657,3 +657,37 @@ def test_a_workbooks_dates_are_dates_also_when_some_are_text(tmp_path: Path, mak
     assert roles(result)["Customer Since"][0] == roles(result)["Last Order"][0] == "date"
     assert result.frame["Last Order (days)"].tolist() == list((days.max() - days).days)
     assert result.short_names["Customer Since (days)"] == "tenure"
+
+
+def test_a_record_keeping_date_is_no_recency_and_is_left_out(tmp_path: Path, make_settings):
+    """Review 6: Mailchimp's LAST_CHANGED (when the record was edited) was 'recency', and
+    a segment was told 'they have not bought for a long time'."""
+    rng = np.random.default_rng(7)
+    day = pd.Timestamp("2024-01-01")
+
+    def dates(n: int) -> pd.Series:
+        return (day + pd.to_timedelta(rng.integers(0, 600, n), unit="D")).strftime("%Y-%m-%d")
+
+    frame = pd.DataFrame(
+        {
+            "Customer ID": [f"C{n}" for n in range(80)],
+            "LAST_CHANGED": dates(80),
+            "Updated At": dates(80),
+            "last-updated-date": dates(80),
+            "Plan Changed": dates(80),
+            "Last Order Date": dates(80),
+            "Spend": rng.gamma(2, 100, 80).round(2),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    reasons = notes(result)
+    for column in ("LAST_CHANGED", "Updated At", "last-updated-date"):
+        assert f"{column} (days)" not in result.feature_columns
+        assert roles(result)[f"{column} (days)"][1] == "ignored"
+        assert (
+            "left out: a record-keeping date (when the record was changed or synced), "
+            "not something the customer did" in reasons[f"{column} (days)"]
+        )
+    # A change the customer made, and the last order, are behaviour.
+    assert "Plan Changed (days)" in result.feature_columns
+    assert result.short_names["Last Order Date (days)"] == "recency"
