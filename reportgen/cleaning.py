@@ -198,6 +198,12 @@ def clean_table(
     frame, customer_ids, never_bought = _leave_out_never_bought(
         frame, customer_ids, [c for c in frame.columns if c != id_column and kinds[c] == "numeric"]
     )
+    if never_bought:
+        notes.extend(never_bought.notes)
+        for column in never_bought.blank:
+            details[column].append(
+                "blank for the customers who never bought (set apart), not a missing value"
+            )
     named = {*settings.features, *settings.profile, id_column}
     outcome_columns = {outcome.column for outcome in roles_found.outcomes}
     left_out = dict(roles_found.left_out)
@@ -360,6 +366,7 @@ def clean_table(
         ignored=tuple(settings.ignore),
         never_bought=len(never_bought.table) if never_bought else 0,
         never_bought_columns=never_bought.columns if never_bought else (),
+        never_bought_blank=never_bought.blank if never_bought else (),
     )
     return CleanTable(
         frame=filled.reset_index(drop=True),
@@ -1164,32 +1171,59 @@ class _NeverBought:
 
     columns: tuple[str, ...]
     table: pd.DataFrame  # customer_id, reason
+    # The columns where a blank means no purchase (blank_means_no_purchase), and the note.
+    blank: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def _leave_out_never_bought(
     frame: pd.DataFrame, customer_ids: pd.Series, numeric: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.Series, _NeverBought | None]:
-    """Set apart the customers with 0 in every purchase-history column (roles.
+    """Set apart the customers with no purchase in every purchase-history column (roles.
     purchase_history_columns), when there are NEVER_BOUGHT_MIN of them or more.
 
     Sign-ups who never ordered are prospects: clustered with the customers they become
-    "low spenders" told to come back, and they drag every average down. A missing value
-    is not a 0. Returns the frame and IDs without them, and what was set apart.
+    "low spenders" told to come back, and they drag every average down. No purchase is
+    a 0, or a blank in a column where a blank plainly means none
+    (blank_means_no_purchase); elsewhere a missing value is not a 0. Returns the frame
+    and IDs without them, and what was set apart.
     """
     columns = roles.purchase_history_columns(numeric)
     if not columns:
         return frame, customer_ids, None
-    never = (frame[columns].apply(pd.to_numeric, errors="coerce") == 0).all(axis=1).to_numpy()
+    values = frame[columns].apply(pd.to_numeric, errors="coerce")
+    blank = [column for column in columns if blank_means_no_purchase(values[column])]
+    none = (values == 0) | (values.isna() & values.columns.isin(blank))
+    never = none.all(axis=1).to_numpy()
     if never.sum() < NEVER_BOUGHT_MIN or never.all():
         return frame, customer_ids, None
     table = pd.DataFrame(
         {
             "customer_id": customer_ids[never].astype(str).to_numpy(),
-            "reason": never_bought_reason(columns),
+            "reason": never_bought_reason(columns, blank),
         }
     )
+    notes = tuple(
+        f"{column} is blank in {int(values[column].isna().sum()):,} rows and above 0 in all "
+        "others (never 0): a blank there means no purchase, so those customers count as "
+        "never bought."
+        for column in blank
+    )
     keep = np.flatnonzero(~never)
-    return frame.take(keep), customer_ids.take(keep), _NeverBought(tuple(columns), table)
+    return (
+        frame.take(keep),
+        customer_ids.take(keep),
+        _NeverBought(tuple(columns), table, tuple(blank), notes),
+    )
+
+
+def blank_means_no_purchase(values: pd.Series) -> bool:
+    """Whether a purchase-history column's blanks mean "no purchase": it has blanks, and
+    every value given is above 0. A CRM leaves lifetime revenue blank for the contacts
+    who never bought; a column that writes 0 for them (or holds a negative, a balance)
+    says nothing of its blanks, which stay missing values."""
+    present = values.dropna()
+    return bool(values.isna().any()) and not present.empty and bool((present > 0).all())
 
 
 def _all_zero(columns: Sequence[str]) -> str:
@@ -1198,9 +1232,15 @@ def _all_zero(columns: Sequence[str]) -> str:
     return f"{', '.join(columns[:-1])} and {columns[-1]} are 0"
 
 
-def never_bought_reason(columns: Sequence[str]) -> str:
-    """The reason not_segmented.csv gives for a customer who never bought."""
-    return f"never bought: {_all_zero(columns)}"
+def never_bought_reason(columns: Sequence[str], blank: Sequence[str] = ()) -> str:
+    """The reason not_segmented.csv gives for a customer who never bought; ``blank``: the
+    columns where a blank means no purchase (blank_means_no_purchase)."""
+    zero = [column for column in columns if column not in blank]
+    if not blank:
+        return f"never bought: {_all_zero(columns)}"
+    said = [_all_zero(zero)] if zero else []
+    blanks = f"{', '.join(blank[:-1])} and {blank[-1]} are" if len(blank) > 1 else f"{blank[0]} is"
+    return f"never bought: {' and '.join([*said, f'{blanks} blank'])}"
 
 
 def _drop_total_lines(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:

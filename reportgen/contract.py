@@ -117,6 +117,9 @@ class DataQuality:
     # column of purchase_history_columns), and those columns.
     never_bought: int = 0
     never_bought_columns: tuple[str, ...] = ()
+    # Those of never_bought_columns where a blank, not a 0, means no purchase
+    # (cleaning.blank_means_no_purchase).
+    never_bought_blank: tuple[str, ...] = ()
 
     listed_limit: ClassVar[int] = MAX_QUALITY_ROWS
 

@@ -499,12 +499,48 @@ def test_a_few_never_buyers_or_a_missing_total_stay(tmp_path: Path, make_setting
     few = clean(tmp_path, shop_customers(never=9), make_settings)
     assert few.quality.never_bought == 0 and few.not_segmented is None
     assert few.quality.rows_kept == 129
-    # A missing spend is not a spend of 0; a window ("last 30 days") is not a history.
+    # A missing spend is not a spend of 0 where the column writes 0 for no purchase; a
+    # window ("last 30 days") is not a history.
     frame = shop_customers(never=30)
-    frame.loc[frame.index[-30:], "Total Spent"] = np.nan
+    frame.loc[frame.index[-30:-5], "Total Spent"] = np.nan
     frame = frame.rename(columns={"Total Orders": "Orders last 30 days"})
     kept = clean(tmp_path, frame, make_settings)
     assert kept.quality.never_bought == 0 and kept.quality.rows_kept == 150
+
+
+def test_a_blank_purchase_history_where_no_one_has_0_means_never_bought(
+    tmp_path: Path, make_settings
+) -> None:
+    """Review 6: HubSpot leaves Total Revenue blank for contacts who never bought (79%);
+    the column was left out as mostly missing and every contact was segmented."""
+    frame = shop_customers(never=30).drop(columns="Total Orders")
+    frame["Total Spent"] = frame["Total Spent"].where(frame["Total Spent"] > 0)
+    result = clean(tmp_path, frame, make_settings)
+    assert result.quality.rows_kept == 120 and result.quality.never_bought == 30
+    assert result.quality.never_bought_columns == ("Total Spent",)
+    assert result.quality.never_bought_blank == ("Total Spent",)
+    assert "Total Spent" in result.feature_columns
+    left = result.not_segmented
+    assert left is not None and list(left["customer_id"]) == [f"C{n:04d}" for n in range(120, 150)]
+    assert set(left["reason"]) == {"never bought: Total Spent is blank"}
+    (note,) = [n for n in result.quality.notes if "blank" in n]
+    assert note == (
+        "Total Spent is blank in 30 rows and above 0 in all others (never 0): a blank there "
+        "means no purchase, so those customers count as never bought."
+    )
+    # A blank beside a purchase in another history column is not "never bought".
+    frame["Total Orders"] = [*range(1, 121), *[0] * 20, *[2] * 10]
+    mixed = clean(tmp_path, frame, make_settings)
+    assert mixed.quality.never_bought == 20
+    assert set(mixed.not_segmented["reason"]) == {
+        "never bought: Total Orders is 0 and Total Spent is blank"
+    }
+    # With a 0 or a negative among its values, a blank is just missing.
+    for value in (0.0, -5.0):
+        frame = frame.drop(columns="Total Orders")
+        frame.loc[0, "Total Spent"] = value
+        assert clean(tmp_path, frame, make_settings).quality.never_bought == 0
+        frame["Total Orders"] = 1
 
 
 def test_a_spreadsheets_total_line_is_not_a_customer(tmp_path: Path, make_settings) -> None:
