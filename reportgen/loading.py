@@ -430,17 +430,18 @@ def read_formatted_money(
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
         present = values.dropna()
+        text = present.astype(str).str.strip()
+        marks = CURRENCY if with_currency_only else rf",|{CURRENCY}"
+        if text.empty or not text.str.contains(marks, regex=True).any():
+            continue
         # Cells that are numbers already (a workbook's typed-in amounts) are kept as they are.
         real = (
             present.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
             if values.dtype == object
             else pd.Series(False, index=present.index)
         )
-        text = present[~real].astype(str).str.strip()
+        text = text[~real]
         text = text[text != ""]
-        marks = CURRENCY if with_currency_only else rf",|{CURRENCY}"
-        if text.empty or not text.str.contains(marks, regex=True).any():
-            continue
         numbers = _money_values(text, with_currency_only) if not real.any() else None
         if numbers is None:
             numbers = _money_values_each(text)
