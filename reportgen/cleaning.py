@@ -196,7 +196,12 @@ def clean_table(
     for column in frame.columns:
         kinds.setdefault(column, _kind(frame[column], str(column)))
     frame, customer_ids, never_bought = _leave_out_never_bought(
-        frame, customer_ids, [c for c in frame.columns if c != id_column and kinds[c] == "numeric"]
+        frame,
+        customer_ids,
+        [c for c in frame.columns if c != id_column and kinds[c] == "numeric"],
+        # The Spark engine sets apart on every row only the 0s (spark_engine.
+        # cleaned_customers): a blank read as no purchase in its sample alone would not be.
+        blanks=settings.engine != "spark",
     )
     if never_bought:
         notes.extend(never_bought.notes)
@@ -766,17 +771,21 @@ def _derive_measures(
     # 12 years older then), or the report's year when it has no dates.
     latest_dates: list[pd.Timestamp] = []
     measured: dict[str, str | None] = {}
+    # The Spark engine derives no measure from a date (spark_engine.cleaned_customers
+    # refuses such a feature): its timestamps and dates in mixed formats stay described,
+    # as before they were read here.
+    on_spark = settings.engine == "spark"
     for column in list(frame.columns):
         values = frame[column]
         if column in named or column in births:
             continue
-        if pd.api.types.is_datetime64_any_dtype(values):
+        if pd.api.types.is_datetime64_any_dtype(values) and not on_spark:
             # A workbook's own dates (or a Parquet file's): nothing to decide.
             if isinstance(values.dtype, pd.DatetimeTZDtype):
                 values = values.dt.tz_localize(None)
             read: tuple[pd.Series, str, bool] | None = (values, "dates", False)
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            read = _parse_dates(values, settings.date_format)
+            read = _parse_dates(values, settings.date_format, mixed=not on_spark)
         else:
             read = None
         if read is not None:
@@ -991,22 +1000,24 @@ def _is_birth_year(column: str, values: pd.Series) -> bool:
     )
 
 
-def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series, str, bool] | None:
+def _parse_dates(
+    values: pd.Series, date_format: str | None, *, mixed: bool = True
+) -> tuple[pd.Series, str, bool] | None:
     """Read a text column as dates, with or without a time of day, or return None.
 
     Returns the dates, how they were read (for the data-quality note) and whether the
     order of day and month was a guess. The order is decided from every distinct date
     in the column by transactions.decide_date_order, the rule order lines follow; when
     it cannot tell, day-first is assumed. A configured ``date_format`` wins where it
-    reads the column.
+    reads the column. With ``mixed``, a column in more than one format is read value by
+    value (read_text_dates).
     """
     # Look at the first values only: testing millions of names or genders costs seconds.
     head = values.head(5_000).dropna().astype(str).str.strip().head(200)
     if head.empty or not head.str.contains(r"\d", regex=True).all():
         return None
-    if (
-        transactions.date_kind(head) is None
-        and head.str.match(_DATE_TEXT).mean() < transactions.DATE_SHARE
+    if transactions.date_kind(head) is None and (
+        not mixed or head.str.match(_DATE_TEXT).mean() < transactions.DATE_SHARE
     ):
         return None
     # Each distinct text is read once: a date column repeats a few thousand days.
@@ -1034,12 +1045,12 @@ def _parse_dates(values: pd.Series, date_format: str | None) -> tuple[pd.Series,
     distinct = [str(part) for part in parts.dropna().unique()]
     if not distinct:
         return None
-    if _date_forms(parts).sum() > 1:
+    if mixed and _date_forms(parts).sum() > 1:
         # Several formats in one column (Excel dates beside dates pasted as text).
-        mixed = read_text_dates(text, rows)
-        parsed = None if mixed is None else spread(mixed[0])
-        if mixed is not None and parsed is not None:
-            forms = "; ".join(f"{count:,} {how}" for count, how in mixed[1])
+        each = read_text_dates(text, rows)
+        parsed = None if each is None else spread(each[0])
+        if each is not None and parsed is not None:
+            forms = "; ".join(f"{count:,} {how}" for count, how in each[1])
             return parsed, f"dates in more than one format, each read by its own: {forms}", False
     order, reading = transactions.decide_date_order(distinct)
     ambiguous = order is None
@@ -1177,7 +1188,7 @@ class _NeverBought:
 
 
 def _leave_out_never_bought(
-    frame: pd.DataFrame, customer_ids: pd.Series, numeric: Sequence[str]
+    frame: pd.DataFrame, customer_ids: pd.Series, numeric: Sequence[str], *, blanks: bool = True
 ) -> tuple[pd.DataFrame, pd.Series, _NeverBought | None]:
     """Set apart the customers with no purchase in every purchase-history column (roles.
     purchase_history_columns), when there are NEVER_BOUGHT_MIN of them or more.
@@ -1185,14 +1196,14 @@ def _leave_out_never_bought(
     Sign-ups who never ordered are prospects: clustered with the customers they become
     "low spenders" told to come back, and they drag every average down. No purchase is
     a 0, or a blank in a column where a blank plainly means none
-    (blank_means_no_purchase); elsewhere a missing value is not a 0. Returns the frame
-    and IDs without them, and what was set apart.
+    (blank_means_no_purchase; not without ``blanks``); elsewhere a missing value is not
+    a 0. Returns the frame and IDs without them, and what was set apart.
     """
     columns = roles.purchase_history_columns(numeric)
     if not columns:
         return frame, customer_ids, None
     values = frame[columns].apply(pd.to_numeric, errors="coerce")
-    blank = [column for column in columns if blank_means_no_purchase(values[column])]
+    blank = [c for c in columns if blanks and blank_means_no_purchase(values[c])]
     none = (values == 0) | (values.isna() & values.columns.isin(blank))
     never = none.all(axis=1).to_numpy()
     if never.sum() < NEVER_BOUGHT_MIN or never.all():
