@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -453,7 +453,7 @@ def plan_table_orders(table: Table, options: OrderOptions) -> OrderPlan | None:
 
 
 def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
-    frame = _typed_dates(table.frame)
+    frame = table.frame
     source = Source(
         table.path,
         "frame",
@@ -463,47 +463,6 @@ def _table_sample(table: Table) -> tuple[Source, pd.DataFrame]:
         sha256=table.sha256,
     )
     return source, as_text(frame.head(HEAD_LINES))
-
-
-# A workbook column of dates mostly typed as dates, with a few typed as text: the text
-# ones are read when this share of the filled cells are real dates.
-TYPED_DATE_SHARE = 0.5
-_TEXT_DATE = re.compile(r"^\s*(\d{1,2})([./-])(\d{1,2})\2(\d{4})\s*$")
-
-
-def _typed_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    """A workbook's columns of dates with some cells typed as text ('05.01.2024' among
-    real dates, as hand-edited ERP exports have) as dates throughout, when every text cell
-    is a day.month.year or month/day/year date whose order the texts themselves decide
-    (a part above 12; dots are day-first). Other columns are returned unchanged."""
-    changed = {}
-    for column in frame.columns:
-        values = frame[column]
-        if values.dtype != object:
-            continue
-        present = values.dropna()
-        typed = present.map(lambda v: isinstance(v, (pd.Timestamp, datetime)))
-        if present.empty or typed.mean() < TYPED_DATE_SHARE or typed.all():
-            continue
-        parts = present[~typed].astype(str).str.extract(_TEXT_DATE)
-        if parts.isna().any().any():
-            continue
-        first, second = parts[0].astype(int), parts[2].astype(int)
-        if (first > 12).any() and (second > 12).any():
-            continue
-        day_first = bool((first > 12).any() or ((second <= 12).all() and (parts[1] == ".").all()))
-        if not day_first and not (second > 12).any():
-            continue
-        day, month = (first, second) if day_first else (second, first)
-        texts = pd.to_datetime(
-            {"year": parts[3].astype(int), "month": month, "day": day}, errors="coerce"
-        )
-        if texts.isna().any():
-            continue
-        dates = pd.to_datetime(present.where(typed), errors="coerce")
-        dates[~typed] = texts.to_numpy()
-        changed[column] = dates.reindex(values.index)
-    return frame.assign(**changed) if changed else frame
 
 
 def _forced(options: OrderOptions) -> bool:
