@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from reportgen.contract import (
         ColumnReport,
+        DataQuality,
         KChoice,
         KScore,
         Report,
@@ -85,6 +86,7 @@ def environment() -> jinja2.Environment:
         k_marks=k_marks,
         grouped_by=grouped_by,
         never_bought=never_bought,
+        never_bought_condition=never_bought_condition,
         coverage=coverage,
         how_segmented=how_segmented,
         segments_found=segments_found,
@@ -183,6 +185,15 @@ def grouped_by(report: Report) -> str:
     return "how recently and how often they bought (recency, frequency)"
 
 
+def never_bought_condition(quality: DataQuality) -> str:
+    """What marks the customers who never bought: 'Total Spent, Total Orders 0', 'Total
+    Revenue blank' (a CRM leaves non-buyers blank), or '... 0 or blank'."""
+    columns = quality.never_bought_columns
+    blank = set(quality.never_bought_blank) & set(columns)
+    value = "0" if not blank else "blank" if blank == set(columns) else "0 or blank"
+    return f"{', '.join(columns)} {value}"
+
+
 def never_bought(report: Report) -> str:
     """Page 1's and the e-mail's sentence on the customers who never bought, or ""."""
     quality = report.quality
@@ -190,7 +201,7 @@ def never_bought(report: Report) -> str:
         return ""
     return (
         f"Not in these segments: {format_number(quality.never_bought, 0)} more customers in "
-        f"the table who have never bought ({', '.join(quality.never_bought_columns)} 0). "
+        f"the table who have never bought ({never_bought_condition(quality)}). "
         "They are prospects for a first-purchase offer, not a win-back; not_segmented.csv "
         "lists them."
     )

@@ -447,7 +447,7 @@ def test_sign_ups_who_never_bought_are_prospects_not_a_segment(tmp_path: Path) -
     page_one = " ".join(pdf_pages(out / "report.pdf")[0].split())
     assert "Not in these segments: 40 more customers in the table who have never bought" in page_one
     text = " ".join(" ".join(pdf_pages(out / "report.pdf")).split())
-    assert "40 customers (25%) have never bought (Total Orders, Total Spent all 0)" in text
+    assert "40 customers (25%) have never bought (Total Orders, Total Spent 0)" in text
     # The e-mail tells its readers too.
     message = " ".join((out / "email" / "message.txt").read_text(encoding="utf-8").split())
     assert "Not in these segments: 40 more customers in the table who have never bought" in message

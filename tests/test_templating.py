@@ -145,3 +145,19 @@ def test_coverage_says_what_the_money_leaves_out_or_mixes() -> None:
         "guest purchases) hold 78% of the money: these segments describe the other 22%."
     )
     assert coverage(SimpleNamespace(rfm=None)) == ""  # type: ignore[arg-type]
+
+
+def test_never_bought_says_whether_it_was_a_0_or_a_blank() -> None:
+    """HubSpot leaves non-buyers' Total Revenue blank: "(Total Revenue 0)" was untrue."""
+    from reportgen.templating import never_bought_condition
+
+    def quality(blank: tuple[str, ...]) -> SimpleNamespace:
+        return SimpleNamespace(
+            never_bought_columns=("Total Revenue", "Deals"), never_bought_blank=blank
+        )
+
+    assert never_bought_condition(quality(())) == "Total Revenue, Deals 0"
+    assert never_bought_condition(quality(("Total Revenue",))) == "Total Revenue, Deals 0 or blank"
+    assert (
+        never_bought_condition(quality(("Deals", "Total Revenue"))) == "Total Revenue, Deals blank"
+    )
