@@ -945,6 +945,8 @@ class OrderSummary:
     currencies: tuple[str, ...] = ()
     # Placeholder customers ('0', 'GUEST') whose lines count as without a customer.
     placeholder_customers: tuple[str, ...] = ()
+    # The status is an event log's event type: only purchase events are purchases.
+    events: bool = False
     # The amount is already in one currency (transactions.OrderPlan.converted).
     amount_converted: bool = False
 

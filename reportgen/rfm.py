@@ -57,6 +57,8 @@ _TEXTS = ("meaning", "action", "campaign", "retention", "products")
 # A segment is named plainly after a group only when more than this share of its
 # customers are in it; otherwise it is mixed.
 MAJORITY = 0.5
+# The non-purchase events an event log's note names before "…".
+SHOWN_EVENTS = 6
 # A mixed segment gets a separate action for each RFM group holding at least this share
 # of its customers, at most PARTS_SHOWN of them, largest first; each with its share and
 # count. A tenth, not a fifth: on real exports the second and third groups of a mixed
@@ -431,13 +433,20 @@ def order_quality(
         )
     if summary.no_date_lines:
         notes.append(f"{summary.no_date_lines:,} lines have no readable date and are left out.")
-    if summary.duplicate_lines and not summary.has_orders:
+    # Without money, purchases are counted by day: merging lines of one day changes
+    # nothing. Lines are merged on the columns read, not on the whole line.
+    if summary.duplicate_lines and not summary.has_orders and summary.has_money:
         copies = summary.duplicate_lines
-        copied = plural(copies, "line was an exact copy", "lines were exact copies")
+        read = ", ".join(
+            column for role, column in summary.roles if role not in ("status", "order")
+        )
+        repeat = plural(copies, "line repeats", "lines repeat")
+        was = "was" if copies == 1 else "were"
         notes.append(
-            f"{copies:,} {copied} of another line and counted once. The file has no order "
-            "number to tell a copy from a second, identical purchase on the same day, so a "
-            "few real purchases may be undercounted."
+            f"{copies:,} {repeat} another line in every column read ({read}; the date "
+            f"without its time) and {was} counted once. The file has no order number to "
+            "tell a copy from a second, identical purchase on the same day, so a few real "
+            "purchases may be undercounted."
         )
     if summary.after_reference_lines:
         notes.append(
@@ -449,7 +458,16 @@ def order_quality(
             f"{summary.excluded_lines:,} lines of the excluded items "
             f"({', '.join(summary.excluded_items)}) are left out."
         )
-    if summary.void_lines:
+    if summary.void_lines and summary.events:
+        shown = summary.void_statuses[:SHOWN_EVENTS]
+        more = ", …" if len(summary.void_statuses) > SHOWN_EVENTS else ""
+        seen = f" ({', '.join(shown)}{more})" if shown else ""
+        notes.append(
+            f"{summary.void_lines:,} lines whose {summary.role('status')} is not a purchase"
+            f"{seen} are left out: this is a log of events, and only purchases count. "
+            "Customers with no purchase are in no segment (counted below)."
+        )
+    elif summary.void_lines:
         seen = f" ({', '.join(summary.void_statuses)})" if summary.void_statuses else ""
         worth = f", worth {summary.void_value:,.2f}," if summary.has_money else ""
         notes.append(
@@ -459,10 +477,14 @@ def order_quality(
         )
     if summary.unkept_customers:
         count = summary.unkept_customers
+        why = (
+            "no purchase among their events"
+            if summary.events
+            else "every order cancelled, excluded, undated or after the reference date"
+        )
         notes.append(
             f"{count:,} {plural(count, 'customer')} had lines but none left after the "
-            "exclusions above (every order cancelled, excluded, undated or after the "
-            "reference date): they are in no segment and not in not_segmented.csv."
+            f"exclusions above ({why}): they are in no segment and not in not_segmented.csv."
         )
     if summary.suspect_items:
         listed = ", ".join(f"{item.code} ({item.lines:,} lines)" for item in summary.suspect_items)

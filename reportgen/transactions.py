@@ -134,6 +134,14 @@ VOID_STATUS = (
     r"|skip|error|pending|on.?hold|unpaid|draft|abandon|denied"
 )
 PARTIAL_STATUS = "partial"
+# An event log's purchase events (lower-cased): GA4's and Kaggle's 'purchase',
+# Retailrocket's 'transaction', Segment's 'Order Completed'.
+PURCHASE_EVENT = (
+    r"^(?:purchase[ds]?|buy|bought|orders?|order.?(?:placed|completed?)|completed?.?order"
+    r"|checkout.?(?:complete[ds]?|success)|transaction|sale|conversion)$"
+)
+# An event type column is named so: 'event', 'event_type', 'action', 'activity'.
+_EVENT_NAMES = ("event", "action", "activity", "interaction", "behavio")
 # A status column is named so (not "State": a US state is a place), or a check-in's
 # 'Result' (Granted / Denied).
 _STATUS_NAMES = ("status", "statut", "result")
@@ -306,6 +314,9 @@ class Roles:
     # An order or payment status: lines whose status says the sale did not happen
     # (cancelled, voided, refunded, failed: VOID_STATUS) are left out.
     status: str | None = None
+    # The status is an event log's event type (view, cart, purchase): only lines whose
+    # event is a purchase (PURCHASE_EVENT) are purchases.
+    events: bool = False
 
     @property
     def has_money(self) -> bool:
@@ -529,7 +540,7 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         reason=_reason(roles, evidence, forced),
         decimal_comma=decimal_comma,
         formatted_money=formatted_money,
-        void_statuses=_void_statuses(head, roles.status),
+        void_statuses=_void_statuses(head, roles),
         currency=_currency(head, (*decimal_comma, *formatted_money))
         or _one_currency_code(head, [c for c in head.columns if c not in roles.used().values()]),
         currencies=evidence.get("currencies", ()),
@@ -841,6 +852,9 @@ def _detect_roles(
     order = pick("order", [c for c in non_dates if not _hinted(c, "customer")])
     item = pick("item", [c for c in non_dates if not _hinted(c, "customer")])
     status = given.status or _status_column(head, [c for c in non_dates if c not in taken])
+    if status is None:
+        status = _event_column(head, [c for c in non_dates if c not in taken])
+    events = status is not None and _event_column(head, [status]) == status
     if status is not None:
         taken.add(status)
     customer = given.customer
@@ -931,7 +945,7 @@ def _detect_roles(
     if amount is not None and price is not None and given.price is None:
         price = None  # an amount per line is given: no need to multiply
     evidence["date_kind"] = dates.get(date_column) if date_column else None
-    roles = Roles(customer, date_column, amount, quantity, price, order, item, status)
+    roles = Roles(customer, date_column, amount, quantity, price, order, item, status, events)
     return roles, evidence, others
 
 
@@ -971,11 +985,16 @@ def _currency(head: pd.DataFrame, columns: Sequence[str]) -> str:
     return found.pop() if len(found) == 1 else ""
 
 
-def _void_statuses(head: pd.DataFrame, column: str | None) -> tuple[str, ...]:
-    """The distinct statuses of ``column`` in the first lines that say a sale did not happen."""
-    if column is None:
+def _void_statuses(head: pd.DataFrame, roles: Roles) -> tuple[str, ...]:
+    """The distinct statuses in the first lines that say a sale did not happen; of an
+    event log, the events that are not purchases, most lines first."""
+    if roles.status is None:
         return ()
-    values = head[column].dropna().astype(str).str.strip()
+    values = head[roles.status].dropna().astype(str).str.strip()
+    if roles.events:
+        others = values[~values.str.lower().str.contains(PURCHASE_EVENT, regex=True)]
+        counts = others.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        return tuple(counts.index)
     return tuple(sorted(set(values[_is_void(values)])))
 
 
@@ -991,6 +1010,24 @@ def _status_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
         if not any(name in _key(column) for name in _STATUS_NAMES):
             continue
         if _is_void(head[column].dropna().astype(str)).any():
+            return column
+    return None
+
+
+def _holds_purchase_events(values: pd.Series) -> bool:
+    """Whether a column's values are event types of which some are purchases and some not
+    (view, add_to_cart, purchase)."""
+    written = values.dropna().astype(str).str.strip().str.lower()
+    purchase = written.str.contains(PURCHASE_EVENT, regex=True)
+    return bool(purchase.any() and not purchase.all())
+
+
+def _event_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
+    """The first column named as an event type that tells purchases from other events."""
+    for column in columns:
+        if any(name in _key(column) for name in _EVENT_NAMES) and _holds_purchase_events(
+            head[column]
+        ):
             return column
     return None
 
@@ -1339,12 +1376,15 @@ def prepared_lines_sql(
         else "FALSE"
     )
     bad_price = "price <= 0" if roles.price is not None else "FALSE"
-    void = (
-        f"COALESCE({dialect.matches('lower(status_text)', VOID_STATUS)} "
-        f"AND NOT {dialect.matches('lower(status_text)', PARTIAL_STATUS)}, FALSE)"
-        if roles.status is not None
-        else "FALSE"
-    )
+    if roles.events:  # an event log: anything but a purchase event is no purchase
+        void = f"NOT COALESCE({dialect.matches('lower(status_text)', PURCHASE_EVENT)}, FALSE)"
+    elif roles.status is not None:
+        void = (
+            f"COALESCE({dialect.matches('lower(status_text)', VOID_STATUS)} "
+            f"AND NOT {dialect.matches('lower(status_text)', PARTIAL_STATUS)}, FALSE)"
+        )
+    else:
+        void = "FALSE"
     return f"""
 parsed AS (
   SELECT customer, date_text, order_key, item, status_text, quantity, price, copies{carried},
@@ -2042,6 +2082,7 @@ def order_summary(
         currency=plan.currency,
         currencies=plan.currencies,
         placeholder_customers=plan.placeholders,
+        events=roles.events,
         amount_converted=plan.converted,
     )
 

@@ -1042,3 +1042,29 @@ def test_a_workbook_date_column_with_some_dates_typed_as_text_is_dates(tmp_path:
     assert summary.no_date_lines == 0
     days = [date(2024, 1 + k % 12, 1 + k % 28) for k in range(n)]
     assert (summary.first_date, summary.last_date) == (min(days), max(days))
+
+
+def test_an_event_log_counts_only_its_purchase_events(tmp_path: Path) -> None:
+    """A clickstream (view, cart, purchase): every page view was a "purchase", and the
+    users who never bought were segmented."""
+    n = 120
+    events = ["product_view", "add_to_cart", "product_view", "purchase"]
+    lines = pd.DataFrame(
+        {
+            "user_id": [f"user_{k % 20:04d}" for k in range(n)],
+            "event_type": [events[k % 4] if k % 20 < 15 else "product_view" for k in range(n)],
+            "event_time": [f"2024-0{1 + k % 9}-1{k % 10} 10:00:00" for k in range(n)],
+            "price": [20.0 + k % 5 for k in range(n)],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.status == "event_type" and plan.roles.events
+    assert plan.void_statuses == ("product_view", "add_to_cart")
+    totals = aggregate_orders(plan, OrderOptions())
+    bought = lines[lines["event_type"] == "purchase"]
+    assert sorted(totals.frame.index) == sorted(bought["user_id"].unique())
+    spend = bought.groupby("user_id")["price"].sum()
+    assert totals.frame["monetary"].sort_index().tolist() == spend.sort_index().tolist()
+    summary = totals.summary
+    assert summary.events and summary.void_lines == n - len(bought)
+    assert summary.unkept_customers == 20 - bought["user_id"].nunique()  # only browsed
