@@ -180,9 +180,11 @@ def clean_table(
             "No customer ID column was found, so customers are identified by their row "
             "number in the input file (1 = first data row)."
         )
+        frame = _drop_placeholder_customers(frame, id_column, notes)
         customer_ids = pd.Series(frame.index + 1, index=frame.index, name="row")
     else:
         frame = _drop_rows_without_id(frame, id_column, table, notes)
+        frame = _drop_placeholder_customers(frame, id_column, notes)
         customer_ids = frame[id_column]
 
     frame, not_applicable = _read_sentinels(frame, id_column, details)
@@ -1274,6 +1276,36 @@ def _drop_total_lines(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         "not customers: left out."
     )
     return frame.drop(index=totals)
+
+
+def placeholder_columns(columns: Iterable[object], id_column: str | None) -> list[str]:
+    """The columns whose placeholder values ('Guest', 'WALK-IN, GUEST') mark a row that
+    stands for no one: the customer ID and any person's name."""
+    return [str(c) for c in columns if c == id_column or roles.is_person_name(str(c))]
+
+
+def _drop_placeholder_customers(
+    frame: pd.DataFrame, id_column: str | None, notes: list[str]
+) -> pd.DataFrame:
+    """Rows that stand for no one in particular: an ID or a name that is a placeholder
+    (transactions.PLACEHOLDER_CUSTOMERS: a hotel's 'WALK-IN, GUEST' profile holding 412
+    stays, a till's 'Guest'). As one customer each would top every measure."""
+    columns = placeholder_columns(frame.columns, id_column)
+    placeholder = pd.Series(False, index=frame.index)
+    found: set[str] = set()
+    for column in columns:
+        written = frame[column].astype("string").str.strip()
+        here = written.str.lower().isin(transactions.PLACEHOLDER_CUSTOMERS).fillna(False)
+        placeholder |= here.astype(bool)
+        found.update(written[here.astype(bool)].astype(str))
+    if not placeholder.any() or placeholder.all():
+        return frame
+    count = int(placeholder.sum())
+    notes.append(
+        f"{count:,} {'row stands' if count == 1 else 'rows stand'} for no one in particular "
+        f"({', '.join(repr(text) for text in sorted(found))}): not a customer, left out."
+    )
+    return frame.loc[~placeholder]
 
 
 def _drop_rows_without_id(

@@ -456,6 +456,17 @@ def is_code_name(name: str) -> bool:
 
 # Names of columns that say who a person is or how to reach them, not what they are like.
 _PERSON_NAME_WORDS = {"first", "last", "given", "family", "full", "middle", "billing", "shipping"}
+# Whose name: 'Customer Name', 'Guest Name', 'Member Name'.
+_PERSON_WORDS = {
+    "customer",
+    "contact",
+    "guest",
+    "member",
+    "client",
+    "buyer",
+    "patient",
+    "passenger",
+}
 _CONTACT_WORDS = {"email", "mail", "phone", "mobile", "telephone", "tel", "fax", "street"}
 # 'Accepts Email Marketing', 'Phone verified': a yes/no about the customer, not the contact.
 _FLAG_NAME_WORDS = {"accepts", "accept", "opt", "optin", "consent", "marketing", "verified"}
@@ -477,7 +488,7 @@ def is_person_name(name: str) -> bool:
     joined = "".join(parts)
     if joined in ("name", "surname", "lastname", "firstname", "fullname", "customername"):
         return True
-    if "name" in parts and (_PERSON_NAME_WORDS & set(parts) or parts[0] in ("customer", "contact")):
+    if "name" in parts and (_PERSON_NAME_WORDS & set(parts) or parts[0] in _PERSON_WORDS):
         return True
     return "surname" in parts
 

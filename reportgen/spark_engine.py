@@ -65,6 +65,7 @@ from reportgen.settings import DEFAULT_SPARK_MASTER, Settings
 from reportgen.transactions import (
     EXTRA_MISSING,
     MISSING_TEXT,
+    PLACEHOLDER_CUSTOMERS,
     SPARK,
     STAT_NAMES,
     UNKNOWN_ATTRIBUTE,
@@ -856,7 +857,12 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from reportgen.cleaning import OUTLIER_REACH, TOTAL_LABELS, never_bought_reason
+    from reportgen.cleaning import (
+        OUTLIER_REACH,
+        TOTAL_LABELS,
+        never_bought_reason,
+        placeholder_columns,
+    )
 
     for column in clean.feature_columns:
         if column not in frame.columns:
@@ -872,6 +878,10 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
     frame = frame.where(
         first_filled.isNull() | ~F.regexp_replace(first_filled, ":$", "").isin(*TOTAL_LABELS)
     )
+    # Rows that stand for no one (cleaning._drop_placeholder_customers), by the same columns.
+    for column in placeholder_columns(frame.columns, clean.id_column):
+        written = F.lower(F.trim(F.col(f"`{column}`").cast("string")))
+        frame = frame.where(written.isNull() | ~written.isin(*PLACEHOLDER_CUSTOMERS))
     if clean.id_column is not None:
         identifier = F.col(f"`{clean.id_column}`")
         frame = frame.where(identifier.isNotNull())

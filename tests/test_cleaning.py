@@ -732,3 +732,22 @@ def test_a_record_keeping_date_is_no_recency_and_is_left_out(tmp_path: Path, mak
     # A change the customer made, and the last order, are behaviour.
     assert "Plan Changed (days)" in result.feature_columns
     assert result.short_names["Last Order Date (days)"] == "recency"
+
+
+def test_a_placeholder_profile_is_not_a_customer(tmp_path, make_settings) -> None:
+    """A hotel's 'WALK-IN, GUEST' profile (412 stays) was a customer in 'Treat as valuable'."""
+    frame = pd.DataFrame(
+        {
+            "Guest ID": [f"G{300000 + i}" for i in range(59)] + ["G999999"],
+            "Guest Name": [f"Name{i}, Guest" for i in range(59)] + ["WALK-IN, GUEST"],
+            "Stays": [1 + i % 4 for i in range(59)] + [412],
+            "Total Revenue": [105.5 + 37.25 * i for i in range(59)] + [61230.5],
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert "G999999" not in set(result.customer_ids)
+    assert len(result.frame) == 59
+    assert any(
+        "1 row stands for no one in particular ('WALK-IN, GUEST')" in n
+        for n in result.quality.notes
+    )

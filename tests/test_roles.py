@@ -528,6 +528,8 @@ def test_negative_fees_and_charges_are_noted_by_the_one_money_word_list(
         ("Last Name", True),
         ("CustomerName", True),
         ("Billing Name", True),
+        ("Guest Name", True),
+        ("Member Name", True),
         ("Default Address Zip", False),
         ("Address1", True),
         ("Phone", True),

@@ -204,14 +204,18 @@ def test_customers_who_never_bought_are_set_apart_by_both_engines(
     path = tmp_path / "customers.csv"
     table = shop_customers(never=60, buyers=600)
     total = pd.DataFrame([{"Customer ID": "Total", "Total Spent": table["Total Spent"].sum()}])
+    # A till's pseudo-customer for everyone without a card: no one in particular.
+    walk_in = table.iloc[[0]].assign(**{"Customer ID": "WALK-IN", "Total Spent": 99_999.0})
     # A title above the header and a total line below the table, as spreadsheets export.
     path.write_text(
-        "Customer export,,,\n" + pd.concat([table, total]).to_csv(index=False), encoding="utf-8"
+        "Customer export,,,\n" + pd.concat([table, walk_in, total]).to_csv(index=False),
+        encoding="utf-8",
     )
     local = reportgen.segment(path, period="2026-11", pdf=False)
     on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
     _agree(local, on_spark)
     assert len(local.segments) == 600 and "Total" not in set(local.segments["customer"])
+    assert "WALK-IN" not in set(on_spark.segments["customer"])
     for result in (local, on_spark):
         assert result.report.quality.never_bought == 60
         assert list(result.not_segmented["customer_id"]) == [f"C{n:04d}" for n in range(600, 660)]
