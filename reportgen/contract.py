@@ -947,6 +947,8 @@ class OrderSummary:
     placeholder_customers: tuple[str, ...] = ()
     # The status is an event log's event type: only purchase events are purchases.
     events: bool = False
+    # The status is a document type: credit notes' lines are returns.
+    credit_notes: bool = False
     # The amount is already in one currency (transactions.OrderPlan.converted).
     amount_converted: bool = False
 

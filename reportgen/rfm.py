@@ -398,14 +398,16 @@ def order_quality(
             else ""
         )
         notes.append(
-            f"{summary.no_customer_lines:,} lines have no customer{which}{value}: they are "
-            "left out (anonymous or guest purchases)."
+            f"{summary.no_customer_lines:,} "
+            f"{plural(summary.no_customer_lines, 'line has', 'lines have')} no customer"
+            f"{which}{value}: left out (anonymous or guest purchases)."
         )
     if summary.return_lines:
+        credit = f", or a credit note in {summary.role('status')}" if summary.credit_notes else ""
         notes.append(
             f"{summary.return_lines:,} lines are returns or cancellations (a negative quantity "
-            f"or amount, or a C-prefixed invoice), worth {summary.returned_value:,.2f}: they are "
-            "netted against each customer's spend and not counted as orders."
+            f"or amount, or a C-prefixed invoice{credit}), worth {summary.returned_value:,.2f}: "
+            "they are netted against each customer's spend and not counted as orders."
         )
     if summary.currencies:
         column, *currencies = summary.currencies

@@ -140,6 +140,11 @@ PURCHASE_EVENT = (
     r"^(?:purchase[ds]?|buy|bought|orders?|order.?(?:placed|completed?)|completed?.?order"
     r"|checkout.?(?:complete[ds]?|success)|transaction|sale|conversion)$"
 )
+# A document type that says the lines refund a sale: Business Central's 'Credit Memo', a
+# credit note, Gutschrift, avoir, nota de crédito, abono, creditnota.
+CREDIT_NOTE = r"credit.?(?:memo|note)|gutschrift|avoir|nota de cr|abono|creditnota|^credit$"
+# A document type column is named so: 'Document Type', 'Doc Type', 'Belegart', 'Type'.
+_DOCUMENT_TYPE_NAMES = ("documenttype", "doctype", "belegart", "invoicetype", "transactiontype")
 # An event type column is named so: 'event', 'event_type', 'action', 'activity'.
 _EVENT_NAMES = ("event", "action", "activity", "interaction", "behavio")
 # A status column is named so (not "State": a US state is a place), or a check-in's
@@ -317,6 +322,9 @@ class Roles:
     # The status is an event log's event type (view, cart, purchase): only lines whose
     # event is a purchase (PURCHASE_EVENT) are purchases.
     events: bool = False
+    # The status is a document type (Invoice, Credit Memo): a credit note's lines are
+    # returns (CREDIT_NOTE), whatever the sign of their amounts.
+    credit_notes: bool = False
 
     @property
     def has_money(self) -> bool:
@@ -854,7 +862,10 @@ def _detect_roles(
     status = given.status or _status_column(head, [c for c in non_dates if c not in taken])
     if status is None:
         status = _event_column(head, [c for c in non_dates if c not in taken])
+    if status is None:
+        status = _document_type_column(head, [c for c in non_dates if c not in taken])
     events = status is not None and _event_column(head, [status]) == status
+    credit_notes = status is not None and _document_type_column(head, [status]) == status
     if status is not None:
         taken.add(status)
     customer = given.customer
@@ -945,7 +956,9 @@ def _detect_roles(
     if amount is not None and price is not None and given.price is None:
         price = None  # an amount per line is given: no need to multiply
     evidence["date_kind"] = dates.get(date_column) if date_column else None
-    roles = Roles(customer, date_column, amount, quantity, price, order, item, status, events)
+    roles = Roles(
+        customer, date_column, amount, quantity, price, order, item, status, events, credit_notes
+    )
     return roles, evidence, others
 
 
@@ -1010,6 +1023,22 @@ def _status_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
         if not any(name in _key(column) for name in _STATUS_NAMES):
             continue
         if _is_void(head[column].dropna().astype(str)).any():
+            return column
+    return None
+
+
+def _document_type_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
+    """The first column named as a document type ('Document Type', or just 'Type') with
+    credit notes among other documents (Invoice, Credit Memo)."""
+    for column in columns:
+        key = _key(column)
+        if key not in ("type", *_DOCUMENT_TYPE_NAMES) and not any(
+            name in key for name in _DOCUMENT_TYPE_NAMES
+        ):
+            continue
+        written = head[column].dropna().astype(str).str.strip().str.lower()
+        credit = written.str.contains(CREDIT_NOTE, regex=True)
+        if credit.any() and not credit.all():
             return column
     return None
 
@@ -1368,6 +1397,9 @@ def prepared_lines_sql(
     else:
         value = "CAST(NULL AS DOUBLE)"
     cancelled = dialect.matches("order_key", "^[Cc][0-9]+$") if roles.order is not None else "FALSE"
+    if roles.credit_notes:  # a credit note's lines are returns, their amounts positive
+        credit = dialect.matches("lower(status_text)", CREDIT_NOTE)
+        cancelled = f"({cancelled} OR COALESCE({credit}, FALSE))"
     excluded = (
         "upper(trim(item)) IN ("
         + ", ".join(_literal(i.strip().upper()) for i in exclude_items)
@@ -2083,6 +2115,7 @@ def order_summary(
         currencies=plan.currencies,
         placeholder_customers=plan.placeholders,
         events=roles.events,
+        credit_notes=roles.credit_notes,
         amount_converted=plan.converted,
     )
 

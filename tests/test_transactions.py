@@ -1068,3 +1068,28 @@ def test_an_event_log_counts_only_its_purchase_events(tmp_path: Path) -> None:
     summary = totals.summary
     assert summary.events and summary.void_lines == n - len(bought)
     assert summary.unkept_customers == 20 - bought["user_id"].nunique()  # only browsed
+
+
+def test_credit_notes_are_returns_whatever_the_sign_of_their_amounts(tmp_path: Path) -> None:
+    """An ERP's 'Credit Memo' lines carry positive amounts: 54,007 of credits were added."""
+    n = 60
+    documents = ["Invoice", "Invoice", "Invoice", "Credit Memo"] * (n // 4)
+    lines = pd.DataFrame(
+        {
+            "Document Type": documents,
+            "Document No.": [
+                f"{'SCM' if d == 'Credit Memo' else 'SI'}-{1000 + k}"
+                for k, d in enumerate(documents)
+            ],
+            "Posting Date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+            "Sell-to Customer No.": [f"C{k % 10:04d}" for k in range(n)],
+            "Amount": [100.0] * n,
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.status == "Document Type" and plan.roles.credit_notes
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.return_lines == n // 4
+    assert totals.summary.returned_value == pytest.approx(100.0 * n / 4)
+    assert totals.frame["monetary"].sum() == pytest.approx(100.0 * (n - n // 4) - 100.0 * n / 4)
+    assert totals.summary.void_lines == 0
