@@ -73,7 +73,6 @@ from reportgen.transactions import (
     OrderPlan,
     Source,
     aggregation_sql,
-    any_line_left_out,
     as_text,
     attribute_names,
     customer_sql,
@@ -87,6 +86,7 @@ from reportgen.transactions import (
     summary_sql,
     suspect_items,
     suspect_items_sql,
+    totals_sql,
     unkept_customers_sql,
 )
 
@@ -333,24 +333,23 @@ def aggregate_spark_orders(
     reference: date = options.as_of or (last + timedelta(days=1))
     reference_sql = f"DATE '{reference.isoformat()}'"
     exclude = options.exclude_items
-    stats_row = spark.sql(
-        summary_sql(roles, day, exclude_items=exclude, dialect=SPARK).replace(
-            "{reference}", reference_sql
-        )
-    ).collect()[0]
+    attributes = attribute_names(plan)
+    # One pass over the lines, by customer: the totals, the summary's counts and the
+    # customers with no kept line are all read from it (persisted: read three times).
+    spark.sql(
+        aggregation_sql(
+            roles, day, exclude_items=exclude, dialect=SPARK, attributes=attributes
+        ).replace("{reference}", reference_sql)
+    ).persist().createOrReplaceTempView("reportgen_groups")
+    stats_row = spark.sql(summary_sql("reportgen_groups")).collect()[0]
     stats = dict(zip(STAT_NAMES, list(stats_row), strict=True))
     suspects: tuple[Any, ...] = ()
     if roles.item is not None:
-        share_sql, listed_sql = suspect_items_sql(roles, day, exclude_items=exclude, dialect=SPARK)
-        share = spark.sql(share_sql).collect()[0][0]
-        suspects = suspect_items(share, spark.sql(listed_sql).collect() if share else [])
-    totals = spark.sql(
-        aggregation_sql(
-            roles, day, exclude_items=exclude, dialect=SPARK, attributes=attribute_names(plan)
-        ).replace("{reference}", reference_sql)
+        listed_sql = suspect_items_sql(roles, exclude_items=exclude, dialect=SPARK)
+        suspects = suspect_items(spark.sql(listed_sql).collect())
+    spark.sql(totals_sql("reportgen_groups", attributes)).createOrReplaceTempView(
+        "reportgen_totals"
     )
-    # Read twice (the counts, then the customers): computed once.
-    totals.persist().createOrReplaceTempView("reportgen_totals")
     customers = spark.sql(_customer_columns_sql(reference_sql, plan))
     money = ", monetary, purchases, returns" if roles.has_money else ""
     left_out = left_out_customers(
@@ -361,12 +360,7 @@ def aggregate_spark_orders(
         roles.has_money,
     )
     kept = int(spark.sql("SELECT COUNT(*) FROM reportgen_totals").collect()[0][0]) - len(left_out)
-    unkept = 0
-    if any_line_left_out(stats):
-        unkept_sql = unkept_customers_sql(
-            roles, day, exclude_items=exclude, dialect=SPARK, totals="reportgen_totals"
-        )
-        unkept = int(spark.sql(unkept_sql.replace("{reference}", reference_sql)).collect()[0][0])
+    unkept = int(spark.sql(unkept_customers_sql("reportgen_groups")).collect()[0][0])
     if kept == 0:
         raise DataError(
             f"No customer in {source.name} has a purchase left to analyse "

@@ -1386,8 +1386,9 @@ def prepared_lines_sql(
     ``order_key``, ``item``) and numbers (``quantity``, ``price``, ``amount``), and
     ``copies`` (how many identical lines were merged). ``parsed`` adds the day (``day``
     is the SQL that gives it: a parse of ``date_text``, or a column of ``source`` that
-    holds it already) and the line's value and flags; ``kept`` is what the aggregation
-    counts, with the customer ``attributes`` (their SQL names in ``lines``).
+    holds it already) and the line's value and flags; ``marked`` adds the purchase, the
+    net value and ``kept`` (1 for a line the per-customer totals count); the customer
+    ``attributes`` (their SQL names in ``lines``) are carried along.
     """
     carried = "".join(f", {name}" for name in attributes)
     if roles.amount is not None:
@@ -1438,13 +1439,51 @@ flagged AS (
               ELSE 'ok' END AS status
   FROM parsed
 ),
-kept AS (
-  SELECT customer, day, item, is_return{carried},
+marked AS (
+  SELECT flagged.*,
          COALESCE(order_key, CAST(day AS {dialect.text_type})) AS purchase,
-         CASE WHEN is_return = 1 THEN -abs(value) ELSE value END AS net
+         CASE WHEN is_return = 1 THEN -abs(value) ELSE value END AS net,
+         CASE WHEN status = 'ok' AND customer IS NOT NULL AND day < {{reference}}
+              THEN 1 ELSE 0 END AS kept
   FROM flagged
-  WHERE status = 'ok' AND customer IS NOT NULL AND day < {{reference}}
 )"""
+
+
+# What the summary counts, as (name, the aggregate over a group of ``marked`` lines, how
+# the groups' values combine: SUM, MIN, MAX, or MONEY for an exact sum shown as a float).
+# Counted per customer in aggregation_sql's one pass, then added up by summary_sql: the
+# lines are read once, and integer and exact decimal sums do not depend on the grouping.
+_STATS = (
+    ("lines_read", "SUM(copies)", "SUM"),
+    ("distinct_lines", "COUNT(*)", "SUM"),
+    ("first_day", "MIN(day)", "MIN"),
+    ("last_day", "MAX(day)", "MAX"),
+    ("no_customer_lines", "SUM(CASE WHEN customer IS NULL THEN 1 ELSE 0 END)", "SUM"),
+    (
+        "no_customer_value",
+        "SUM(CASE WHEN customer IS NULL AND status = 'ok' THEN value ELSE 0 END)",
+        "MONEY",
+    ),
+    ("no_date_lines", "SUM(CASE WHEN status = 'no_date' THEN 1 ELSE 0 END)", "SUM"),
+    ("bad_price_lines", "SUM(CASE WHEN status = 'bad_price' THEN 1 ELSE 0 END)", "SUM"),
+    ("zero_value_lines", "SUM(CASE WHEN status = 'ok' AND value = 0 THEN 1 ELSE 0 END)", "SUM"),
+    ("excluded_lines", "SUM(CASE WHEN status = 'excluded' THEN 1 ELSE 0 END)", "SUM"),
+    ("excluded_value", "SUM(CASE WHEN status = 'excluded' THEN value ELSE 0 END)", "MONEY"),
+    ("void_lines", "SUM(CASE WHEN status = 'void' THEN 1 ELSE 0 END)", "SUM"),
+    ("void_value", "SUM(CASE WHEN status = 'void' THEN value ELSE 0 END)", "MONEY"),
+    ("return_lines", "SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN 1 ELSE 0 END)", "SUM"),
+    (
+        "returned_value",
+        "SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN abs(value) ELSE 0 END)",
+        "MONEY",
+    ),
+    (
+        "after_lines",
+        "SUM(CASE WHEN status = 'ok' AND day >= {reference} THEN 1 ELSE 0 END)",
+        "SUM",
+    ),
+)
+STAT_NAMES = tuple(name for name, _, _ in _STATS)
 
 
 def aggregation_sql(
@@ -1456,15 +1495,19 @@ def aggregation_sql(
     source: str = "lines",
     attributes: Sequence[str] = (),
 ) -> str:
-    """The ONE query from order lines to customers (placeholders: ``{reference}``).
+    """The ONE query over the order lines (placeholders: ``{reference}``): every line,
+    grouped by customer (the lines without a customer are one group).
 
-    Per customer: first and last purchase day, frequency (distinct orders, or distinct
-    purchase days without an order column; returns are not orders), net spend
-    (purchases minus returns), purchases, returns, the last 12 months' net spend,
-    distinct items and lines, and each of the customer ``attributes`` (the smallest
-    value: the attribute is the same in nearly all of a customer's lines, and MIN is
-    the same on every engine and every run). Days are turned into recency and tenure in
-    pandas, so no date arithmetic differs between engines.
+    Per customer, over its kept lines: first and last purchase day, frequency (distinct
+    orders, or distinct purchase days without an order column; returns are not orders),
+    net spend (purchases minus returns), purchases, returns, the last 12 months' net
+    spend, distinct items, each of the customer ``attributes`` (the smallest value: the
+    attribute is the same in nearly all of a customer's lines, and MIN is the same on
+    every engine and every run) and ``lines`` (kept lines; 0 for a customer none of
+    whose lines is kept). Days are turned into recency and tenure in pandas, so no date
+    arithmetic differs between engines. Then, as ``stat_<name>``, the group's share of
+    each count the summary makes (``_STATS``): totals_sql, summary_sql and
+    unkept_customers_sql read this one result, not the lines again.
     """
     ctes = prepared_lines_sql(
         roles,
@@ -1474,89 +1517,56 @@ def aggregation_sql(
         source=source,
         attributes=attributes,
     )
-    described = "".join(f"       MIN({name}) AS {name},\n" for name in attributes)
+
+    def kept(expression: str) -> str:  # the expression on kept lines, NULL on the others
+        return f"CASE WHEN kept = 1 THEN {expression} END"
+
+    described = "".join(f"       MIN({kept(name)}) AS {name},\n" for name in attributes)
     # Without an order column a purchase is a (customer, day): the day is the order.
     purchase = "purchase" if roles.order is not None else f"CAST(day AS {dialect.text_type})"
     window_start = dialect.add_days("{reference}", -REVENUE_WINDOW_DAYS)
+    stats = "".join(f",\n       {aggregate} AS stat_{name}" for name, aggregate, _ in _STATS)
     return f"""WITH {ctes}
 SELECT customer,
-       MIN(CASE WHEN is_return = 0 THEN day END) AS first_day,
-       MAX(CASE WHEN is_return = 0 THEN day END) AS last_day,
-       COUNT(DISTINCT CASE WHEN is_return = 0 THEN {purchase} END) AS frequency,
-       {money_sum("net")} AS monetary,
-       {money_sum("CASE WHEN is_return = 0 THEN net ELSE 0 END")} AS purchases,
-       {money_sum("CASE WHEN is_return = 1 THEN -net ELSE 0 END")} AS returns,
-       {money_sum(f"CASE WHEN day >= {window_start} THEN net ELSE 0 END")} AS last_12_months,
-       COUNT(DISTINCT CASE WHEN is_return = 0 THEN item END) AS distinct_items,
-{described}       COUNT(*) AS lines
-FROM kept
+       MIN({kept("CASE WHEN is_return = 0 THEN day END")}) AS first_day,
+       MAX({kept("CASE WHEN is_return = 0 THEN day END")}) AS last_day,
+       COUNT(DISTINCT {kept(f"CASE WHEN is_return = 0 THEN {purchase} END")}) AS frequency,
+       {money_sum(kept("net"))} AS monetary,
+       {money_sum(kept("CASE WHEN is_return = 0 THEN net ELSE 0 END"))} AS purchases,
+       {money_sum(kept("CASE WHEN is_return = 1 THEN -net ELSE 0 END"))} AS returns,
+       {money_sum(kept(f"CASE WHEN day >= {window_start} THEN net ELSE 0 END"))}
+           AS last_12_months,
+       COUNT(DISTINCT {kept("CASE WHEN is_return = 0 THEN item END")}) AS distinct_items,
+{described}       COUNT({kept("1")}) AS lines{stats}
+FROM marked
 GROUP BY customer"""
 
 
-def summary_sql(
-    roles: Roles,
-    day: str,
-    *,
-    exclude_items: Sequence[str] = (),
-    dialect: Dialect = DUCKDB,
-    source: str = "lines",
-) -> str:
-    """What happened to the lines: counts and values per reason a line was left out."""
-    ctes = prepared_lines_sql(
-        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+def totals_sql(groups: str, attributes: Sequence[str] = ()) -> str:
+    """The per-customer totals (one row per customer with a kept line) from
+    ``aggregation_sql``'s result, stored as ``groups``."""
+    described = "".join(f"{name}, " for name in attributes)
+    return (
+        "SELECT customer, first_day, last_day, frequency, monetary, purchases, returns, "
+        f"last_12_months, distinct_items, {described}lines FROM {groups} WHERE lines > 0"
     )
-    return f"""WITH {ctes}
-SELECT SUM(copies) AS lines_read,
-       COUNT(*) AS distinct_lines,
-       MIN(day) AS first_day,
-       MAX(day) AS last_day,
-       SUM(CASE WHEN customer IS NULL THEN 1 ELSE 0 END) AS no_customer_lines,
-       {money_sum("CASE WHEN customer IS NULL AND status = 'ok' THEN value ELSE 0 END")}
-           AS no_customer_value,
-       SUM(CASE WHEN status = 'no_date' THEN 1 ELSE 0 END) AS no_date_lines,
-       SUM(CASE WHEN status = 'bad_price' THEN 1 ELSE 0 END) AS bad_price_lines,
-       SUM(CASE WHEN status = 'ok' AND value = 0 THEN 1 ELSE 0 END) AS zero_value_lines,
-       SUM(CASE WHEN status = 'excluded' THEN 1 ELSE 0 END) AS excluded_lines,
-       {money_sum("CASE WHEN status = 'excluded' THEN value ELSE 0 END")} AS excluded_value,
-       SUM(CASE WHEN status = 'void' THEN 1 ELSE 0 END) AS void_lines,
-       {money_sum("CASE WHEN status = 'void' THEN value ELSE 0 END")} AS void_value,
-       SUM(CASE WHEN status = 'ok' AND is_return = 1 THEN 1 ELSE 0 END) AS return_lines,
-       {money_sum("CASE WHEN status = 'ok' AND is_return = 1 THEN abs(value) ELSE 0 END")}
-           AS returned_value,
-       SUM(CASE WHEN status = 'ok' AND day >= {{reference}} THEN 1 ELSE 0 END) AS after_lines
-FROM flagged"""
 
 
-def any_line_left_out(values: Mapping[str, Any]) -> bool:
-    """Whether ``summary_sql``'s counts leave any line out but for want of a customer (only
-    then can a customer have lines and none kept: unkept_customers_sql is worth running)."""
-    reasons = ("no_date_lines", "bad_price_lines", "excluded_lines", "void_lines", "after_lines")
-    return any(values[name] for name in reasons)
+def summary_sql(groups: str) -> str:
+    """What happened to the lines (``STAT_NAMES``: counts and values per reason a line was
+    left out), added up from ``aggregation_sql``'s result, stored as ``groups``."""
+    combined = {"SUM": "SUM({})", "MIN": "MIN({})", "MAX": "MAX({})", "MONEY": money_sum("{}")}
+    columns = ",\n       ".join(
+        f"{combined[how].format('stat_' + name)} AS {name}" for name, _, how in _STATS
+    )
+    return f"SELECT {columns}\nFROM {groups}"
 
 
-def unkept_customers_sql(
-    roles: Roles,
-    day: str,
-    *,
-    exclude_items: Sequence[str] = (),
-    dialect: Dialect = DUCKDB,
-    source: str = "lines",
-    totals: str,
-) -> str:
+def unkept_customers_sql(groups: str) -> str:
     """How many customers have lines but none kept (every order cancelled, excluded, after
     the reference date or without a date): they are in no table of the report, so the
-    data-quality section counts them. ``totals`` is the per-customer table's name.
-    Only the customers of lines left out are compared with it: those are few."""
-    ctes = prepared_lines_sql(
-        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
-    )
-    return f"""WITH {ctes},
-unkept AS (
-  SELECT DISTINCT customer FROM flagged
-  WHERE customer IS NOT NULL AND NOT (status = 'ok' AND day IS NOT NULL AND day < {{reference}})
-)
-SELECT COUNT(*) FROM unkept
-WHERE NOT EXISTS (SELECT 1 FROM {totals} WHERE {totals}.customer = unkept.customer)"""
+    data-quality section counts them. ``groups`` holds ``aggregation_sql``'s result."""
+    return f"SELECT COUNT(*) FROM {groups} WHERE customer IS NOT NULL AND lines = 0"
 
 
 # --- running it on DuckDB -----------------------------------------------------------------
@@ -1600,7 +1610,6 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
             "LEFT JOIN dates ON lines.date_text = dates.date_text"
         )
         day = "parsed_day"
-        stats_sql = summary_sql(roles, day, exclude_items=options.exclude_items, source="dated")
         first = connection.execute("SELECT MAX(parsed_day) FROM dates").fetchone()
         assert first is not None
         if first[0] is None:
@@ -1611,26 +1620,22 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         last_day: date = first[0]
         reference = options.as_of or (last_day + timedelta(days=1))
         reference_sql = f"DATE '{reference.isoformat()}'"
-        stats = connection.execute(stats_sql.replace("{reference}", reference_sql)).fetchone()
-        assert stats is not None
+        attributes = attribute_names(plan)
         query = aggregation_sql(
-            roles,
-            day,
-            exclude_items=options.exclude_items,
-            source="dated",
-            attributes=attribute_names(plan),
+            roles, day, exclude_items=options.exclude_items, source="dated", attributes=attributes
         )
+        # The one pass over the lines after staging: totals, summary and unkept customers.
         connection.execute(
-            "CREATE TEMP TABLE totals AS " + query.replace("{reference}", reference_sql)
+            "CREATE TEMP TABLE customer_groups AS " + query.replace("{reference}", reference_sql)
         )
-        frame = connection.execute("SELECT * FROM totals").df()
-        unkept: tuple[Any, ...] | None = (0,)
-        if any_line_left_out(dict(zip(STAT_NAMES, stats, strict=True))):
-            unkept_sql = unkept_customers_sql(
-                roles, day, exclude_items=options.exclude_items, source="dated", totals="totals"
-            )
-            unkept = connection.execute(unkept_sql.replace("{reference}", reference_sql)).fetchone()
-        suspects = _suspect_items(connection, roles, day, options.exclude_items)
+        stats = connection.execute(summary_sql("customer_groups")).fetchone()
+        assert stats is not None
+        frame = connection.execute(totals_sql("customer_groups", attributes)).df()
+        unkept = connection.execute(unkept_customers_sql("customer_groups")).fetchone()
+        suspects: tuple[SuspectItem, ...] = ()
+        if roles.item is not None:
+            listed = suspect_items_sql(roles, exclude_items=options.exclude_items)
+            suspects = suspect_items(connection.execute(listed).fetchall())
     except duckdb.Error as error:
         raise DataError(
             f"Cannot read {plan.source.path.name} as order lines: {str(error).splitlines()[0]}"
@@ -1893,55 +1898,43 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
 
 def suspect_items_sql(
     roles: Roles,
-    day: str,
     *,
     exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
     source: str = "lines",
-) -> tuple[str, str]:
-    """Two queries: the share of item codes with a digit (over the staged ``lines``), then
-    the codes without one.
+) -> str:
+    """One query over the staged ``lines``: the most common item codes without a digit,
+    each with ``share``, the share of all distinct item codes that have one.
 
     Item codes that look unlike the rest (no digit where most codes have digits) are
-    postage, fees and manual adjustments; the second query lists the most common.
+    postage, fees and manual adjustments. Whether an item is excluded depends on its code
+    only, so one group per code says it; no day is needed (no date is parsed).
     """
-    share = (
-        f"SELECT AVG(CASE WHEN {dialect.matches('item', '[0-9]')} THEN 1.0 ELSE 0.0 END) "
-        "FROM (SELECT DISTINCT item FROM lines WHERE item IS NOT NULL) AS items"
-    )
     ctes = prepared_lines_sql(
-        roles, day, exclude_items=exclude_items, dialect=dialect, source=source
+        roles, "CAST(NULL AS DATE)", exclude_items=exclude_items, dialect=dialect, source=source
     ).replace("{reference}", "DATE '9999-12-31'")
-    listed = f"""WITH {ctes}
-SELECT item, SUM(copies) AS lines, {money_sum("COALESCE(value, 0)")} AS value
-FROM flagged
-WHERE item IS NOT NULL AND excluded = 0 AND NOT {dialect.matches("item", "[0-9]")}
-GROUP BY item
+    return f"""WITH {ctes},
+items AS (
+  SELECT item, MAX(excluded) AS excluded, SUM(copies) AS lines,
+         {money_sum("COALESCE(value, 0)")} AS value,
+         CASE WHEN {dialect.matches("item", "[0-9]")} THEN 1.0 ELSE 0.0 END AS coded
+  FROM flagged
+  WHERE item IS NOT NULL
+  GROUP BY item
+),
+shared AS (SELECT items.*, AVG(coded) OVER () AS share FROM items)
+SELECT item, lines, value, share
+FROM shared
+WHERE excluded = 0 AND coded = 0
 ORDER BY lines DESC, item
 LIMIT {SHOWN_SUSPECT_ITEMS}"""
-    return share, listed
 
 
-def suspect_items(share: float | None, rows: Sequence[Sequence[Any]]) -> tuple[SuspectItem, ...]:
-    """The suspect items from the two queries' results (none when codes are not coded)."""
-    if share is None or share < CODED_ITEMS_SHARE:
+def suspect_items(rows: Sequence[Sequence[Any]]) -> tuple[SuspectItem, ...]:
+    """The suspect items from suspect_items_sql's rows (none when codes are not coded)."""
+    if not rows or rows[0][3] is None or rows[0][3] < CODED_ITEMS_SHARE:
         return ()
-    return tuple(SuspectItem(str(item), int(lines), float(value)) for item, lines, value in rows)
-
-
-def _suspect_items(
-    connection: Any, roles: Roles, day: str, exclude_items: Sequence[str]
-) -> tuple[SuspectItem, ...]:
-    if roles.item is None:
-        return ()
-    share_sql, listed_sql = suspect_items_sql(
-        roles, day, exclude_items=exclude_items, source="dated"
-    )
-    shares = connection.execute(share_sql).fetchone()
-    share = shares[0] if shares else None
-    if share is None or share < CODED_ITEMS_SHARE:
-        return ()
-    return suspect_items(share, connection.execute(listed_sql).fetchall())
+    return tuple(SuspectItem(str(item), int(lines), float(value)) for item, lines, value, _ in rows)
 
 
 def _customer_totals(
@@ -2039,26 +2032,6 @@ def left_out_customers(totals: pd.DataFrame, has_money: bool) -> pd.DataFrame:
         table["returns"] = left["returns"].astype(float).fillna(0.0).round(2).to_numpy()
     table["last_purchase"] = pd.to_datetime(left["last_day"]).dt.date.to_numpy()
     return table
-
-
-STAT_NAMES = (
-    "lines_read",
-    "distinct_lines",
-    "first_day",
-    "last_day",
-    "no_customer_lines",
-    "no_customer_value",
-    "no_date_lines",
-    "bad_price_lines",
-    "zero_value_lines",
-    "excluded_lines",
-    "excluded_value",
-    "void_lines",
-    "void_value",
-    "return_lines",
-    "returned_value",
-    "after_lines",
-)
 
 
 def order_summary(

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -1093,3 +1094,83 @@ def test_credit_notes_are_returns_whatever_the_sign_of_their_amounts(tmp_path: P
     assert totals.summary.returned_value == pytest.approx(100.0 * n / 4)
     assert totals.frame["monetary"].sum() == pytest.approx(100.0 * (n - n // 4) - 100.0 * n / 4)
     assert totals.summary.void_lines == 0
+
+
+def test_the_summary_counted_per_customer_adds_up_to_the_lines_counted_one_by_one(
+    tmp_path: Path,
+) -> None:
+    # The summary's counts are made per customer in the same pass as the totals, then
+    # added up: checked here against every line counted directly, in exact decimals.
+    rng = np.random.default_rng(14)
+    size = 3000
+    frame = pd.DataFrame(
+        {
+            "InvoiceNo": [
+                ("C" if rng.random() < 0.1 else "") + str(500000 + rng.integers(0, 900))
+                for _ in range(size)
+            ],
+            "StockCode": rng.choice(["10001", "10002", "20003", "POST", "FEE", "30004"], size),
+            "Quantity": rng.choice([-3, 0, 1, 2, 5, 12], size),
+            "InvoiceDate": [
+                f"{rng.integers(1, 32):02d}/{rng.integers(1, 13):02d}/2011" for _ in range(size)
+            ],
+            "UnitPrice": rng.choice([-1.0, 0.0, 0.01, 0.85, 2.55, 3.39, 19.99], size),
+            "CustomerID": rng.choice([*(str(17000 + n) for n in range(40)), None], size),
+        }
+    )
+    unkept = pd.DataFrame(  # customers with lines, none kept: after as_of, excluded
+        [
+            ["500001", "10001", 1, "20/11/2011", 2.55, "99998"],
+            ["500002", "POST", 1, "02/01/2011", 5.0, "99999"],
+        ],
+        columns=frame.columns,
+    )
+    frame = pd.concat([frame, frame.iloc[:200], unkept], ignore_index=True)  # and duplicates
+    options = OrderOptions(as_of=date(2011, 11, 15), exclude_items=("POST",))
+    plan = plan_orders(_write(tmp_path, frame), options)
+    assert plan is not None
+    totals = aggregate_orders(plan, options)
+    summary = totals.summary
+
+    lines = frame.drop_duplicates()
+    day = pd.to_datetime(lines["InvoiceDate"], format="%d/%m/%Y", errors="coerce")
+    value = pd.Series(
+        [
+            Decimal(str(quantity)) * Decimal(str(price))
+            for quantity, price in zip(lines["Quantity"], lines["UnitPrice"], strict=True)
+        ],
+        index=lines.index,
+    )
+    status = np.select(
+        [lines["StockCode"] == "POST", lines["UnitPrice"] <= 0, day.isna()],
+        ["excluded", "bad_price", "no_date"],
+        default="ok",
+    )
+    ok = pd.Series(status == "ok", index=lines.index)
+    returned = lines["InvoiceNo"].str.startswith("C") | (lines["Quantity"] < 0) | (value < 0)
+    no_customer = lines["CustomerID"].isna()
+    as_of = pd.Timestamp(options.as_of)
+    kept = ok & ~no_customer & (day < as_of)
+
+    def money(mask: pd.Series, values: pd.Series = value) -> float:
+        return float(sum(values[mask], Decimal(0)))
+
+    assert summary.lines_read == len(frame)
+    assert summary.duplicate_lines == len(frame) - len(lines)
+    assert (summary.first_date, summary.last_date) == (day.min().date(), day.max().date())
+    assert summary.no_customer_lines == no_customer.sum()
+    assert summary.no_customer_value == money(no_customer & ok)
+    assert summary.no_date_lines == (status == "no_date").sum()
+    assert summary.bad_price_lines == (status == "bad_price").sum()
+    assert summary.zero_value_lines == (ok & (value == 0)).sum()
+    assert summary.excluded_lines == (status == "excluded").sum()
+    assert summary.return_lines == (ok & returned).sum()
+    assert summary.returned_value == money(ok & returned, value.abs())
+    assert summary.after_reference_lines == (ok & (day >= as_of)).sum()
+    customers = set(lines.loc[~no_customer, "CustomerID"])
+    assert summary.unkept_customers == len(customers - set(lines.loc[kept, "CustomerID"]))
+    assert summary.unkept_customers > 0
+    net = value.where(~returned, -value.abs())
+    for customer in totals.frame.index:
+        mine = kept & (lines["CustomerID"] == customer)
+        assert totals.frame.loc[customer, "monetary"] == pytest.approx(money(mine, net))
