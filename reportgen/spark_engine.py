@@ -88,6 +88,7 @@ from reportgen.transactions import (
     suspect_items_sql,
     totals_sql,
     unkept_customers_sql,
+    valued_lines_sql,
 )
 
 log = logging.getLogger(__name__)
@@ -318,9 +319,7 @@ def aggregate_spark_orders(
     """
     roles = plan.roles
     source.frame.createOrReplaceTempView("reportgen_source")
-    spark.sql(
-        _staging_sql(plan, whole_dates=options.date_format is not None)
-    ).createOrReplaceTempView("lines")
+    spark.sql(_staging_sql(plan, options)).createOrReplaceTempView("lines")
     spark.catalog.cacheTable("lines")
     order, interpretation = _date_order(spark, plan, options.date_format)
     day = date_expression(options.date_format, order, SPARK)
@@ -332,21 +331,19 @@ def aggregate_spark_orders(
         )
     reference: date = options.as_of or (last + timedelta(days=1))
     reference_sql = f"DATE '{reference.isoformat()}'"
-    exclude = options.exclude_items
     attributes = attribute_names(plan)
     # One pass over the lines, by customer: the totals, the summary's counts and the
     # customers with no kept line are all read from it (persisted: read three times).
     spark.sql(
-        aggregation_sql(
-            roles, day, exclude_items=exclude, dialect=SPARK, attributes=attributes
-        ).replace("{reference}", reference_sql)
+        aggregation_sql(roles, day, dialect=SPARK, attributes=attributes).replace(
+            "{reference}", reference_sql
+        )
     ).persist().createOrReplaceTempView("reportgen_groups")
     stats_row = spark.sql(summary_sql("reportgen_groups")).collect()[0]
     stats = dict(zip(STAT_NAMES, list(stats_row), strict=True))
     suspects: tuple[Any, ...] = ()
     if roles.item is not None:
-        listed_sql = suspect_items_sql(roles, exclude_items=exclude, dialect=SPARK)
-        suspects = suspect_items(spark.sql(listed_sql).collect())
+        suspects = suspect_items(spark.sql(suspect_items_sql(dialect=SPARK)).collect())
     spark.sql(totals_sql("reportgen_groups", attributes)).createOrReplaceTempView(
         "reportgen_totals"
     )
@@ -416,9 +413,11 @@ def _customer_columns_sql(reference: str, plan: OrderPlan) -> str:
     return f"SELECT {', '.join(columns)} FROM reportgen_totals WHERE {_positive(has_money)}"
 
 
-def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
-    """transactions._stage_lines in Spark SQL: the role columns, duplicates merged."""
+def _staging_sql(plan: OrderPlan, options: OrderOptions) -> str:
+    """transactions._stage_lines in Spark SQL: the role columns, duplicates merged, each
+    line valued and flagged (transactions.valued_lines_sql)."""
     roles = plan.roles
+    whole_dates = options.date_format is not None
     missing = ", ".join(_literal(text) for text in (*MISSING_TEXT, *EXTRA_MISSING))
 
     def column(name: str) -> str:
@@ -454,7 +453,7 @@ def _staging_sql(plan: OrderPlan, *, whole_dates: bool) -> str:
     if plan.line_id is not None:  # as transactions._stage_lines
         staged += f", {text(plan.line_id)} AS line_key"
         line_key = ", line_key"
-    return f"""SELECT customer, date_text, order_key, item, status_text, quantity, price,
+    distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, quantity, price,
        amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
@@ -466,6 +465,13 @@ FROM (
 ) AS source
 GROUP BY customer, date_text, order_key, item, status_text, quantity, price,
          amount{kept}{line_key}"""
+    return valued_lines_sql(
+        distinct_lines,
+        roles,
+        exclude_items=options.exclude_items,
+        dialect=SPARK,
+        attributes=attributes,
+    )
 
 
 def _date_order(spark: Any, plan: OrderPlan, date_format: str | None) -> tuple[str | None, str]:

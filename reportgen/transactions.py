@@ -1371,24 +1371,24 @@ def placeholder_customers(values: pd.Series) -> tuple[str, ...]:
     return tuple(str(text) for text in counts.index[chosen])
 
 
-def prepared_lines_sql(
+def valued_lines_sql(
+    distinct_lines: str,
     roles: Roles,
-    day: str,
     *,
     exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
-    source: str = "lines",
     attributes: Sequence[str] = (),
 ) -> str:
-    """The common table expressions over ``lines`` shared by every query.
+    """The staged ``lines`` as every later query reads them, from ``distinct_lines`` (a
+    query: the role columns as text, ``customer``, ``date_text``, ``order_key``, ``item``,
+    ``status_text``, and numbers, ``quantity``, ``price``, ``amount``, one row per
+    distinct line with ``copies``, how many identical lines were merged).
 
-    ``lines`` holds the role columns as text (``customer``, ``date_text``,
-    ``order_key``, ``item``) and numbers (``quantity``, ``price``, ``amount``), and
-    ``copies`` (how many identical lines were merged). ``parsed`` adds the day (``day``
-    is the SQL that gives it: a parse of ``date_text``, or a column of ``source`` that
-    holds it already) and the line's value and flags; ``marked`` adds the purchase, the
-    net value and ``kept`` (1 for a line the per-customer totals count); the customer
-    ``attributes`` (their SQL names in ``lines``) are carried along.
+    What a line is worth and why it may be left out are worked out here, once per
+    distinct line, and the raw numbers and status are not kept: ``value`` (exact
+    decimal), ``is_return`` (1: a cancellation, a negative quantity or value) and
+    ``held`` (1 excluded item, 2 void status, 3 price not above 0, else 0). The table
+    is narrower (at fifty million lines it is read back from disk by each later query).
     """
     carried = "".join(f", {name}" for name in attributes)
     if roles.amount is not None:
@@ -1418,23 +1418,44 @@ def prepared_lines_sql(
         )
     else:
         void = "FALSE"
+    return f"""SELECT customer, date_text, order_key, item{carried}, copies, value,
+       CAST(CASE WHEN {cancelled} OR quantity < 0 OR value < 0 THEN 1 ELSE 0 END AS TINYINT)
+           AS is_return,
+       CAST(CASE WHEN {excluded} THEN 1 WHEN {void} THEN 2 WHEN {bad_price} THEN 3 ELSE 0 END
+           AS TINYINT) AS held
+FROM (
+  SELECT merged.*, {exact_money(value)} AS value FROM ({distinct_lines}) AS merged
+) AS valued"""
+
+
+def prepared_lines_sql(
+    day: str,
+    *,
+    dialect: Dialect = DUCKDB,
+    source: str = "lines",
+    attributes: Sequence[str] = (),
+) -> str:
+    """The common table expressions over ``lines`` (valued_lines_sql) shared by every query.
+
+    ``parsed`` adds the day (``day`` is the SQL that gives it: a parse of ``date_text``,
+    or a column of ``source`` that holds it already); ``flagged`` the line's ``status``
+    (why it is left out, or 'ok'); ``marked`` adds the purchase, the net value and
+    ``kept`` (1 for a line the per-customer totals count); the customer ``attributes``
+    (their SQL names in ``lines``) are carried along.
+    """
+    carried = "".join(f", {name}" for name in attributes)
     return f"""
 parsed AS (
-  SELECT customer, date_text, order_key, item, status_text, quantity, price, copies{carried},
-         {day} AS day,
-         {exact_money(value)} AS value,
-         CASE WHEN {cancelled} THEN 1 ELSE 0 END AS cancelled,
-         CASE WHEN {excluded} THEN 1 ELSE 0 END AS excluded,
-         CASE WHEN {void} THEN 1 ELSE 0 END AS void,
-         CASE WHEN {bad_price} THEN 1 ELSE 0 END AS bad_price
+  SELECT customer, date_text, order_key, item, copies{carried}, value, is_return, held,
+         {day} AS day
   FROM {source}
 ),
 flagged AS (
   SELECT parsed.*,
-         CASE WHEN cancelled = 1 OR quantity < 0 OR value < 0 THEN 1 ELSE 0 END AS is_return,
-         CASE WHEN excluded = 1 THEN 'excluded'
-              WHEN void = 1 THEN 'void'
-              WHEN bad_price = 1 THEN 'bad_price'
+         CASE WHEN held = 1 THEN 1 ELSE 0 END AS excluded,
+         CASE WHEN held = 1 THEN 'excluded'
+              WHEN held = 2 THEN 'void'
+              WHEN held = 3 THEN 'bad_price'
               WHEN day IS NULL THEN 'no_date'
               ELSE 'ok' END AS status
   FROM parsed
@@ -1490,7 +1511,6 @@ def aggregation_sql(
     roles: Roles,
     day: str,
     *,
-    exclude_items: Sequence[str] = (),
     dialect: Dialect = DUCKDB,
     source: str = "lines",
     attributes: Sequence[str] = (),
@@ -1509,14 +1529,7 @@ def aggregation_sql(
     each count the summary makes (``_STATS``): totals_sql, summary_sql and
     unkept_customers_sql read this one result, not the lines again.
     """
-    ctes = prepared_lines_sql(
-        roles,
-        day,
-        exclude_items=exclude_items,
-        dialect=dialect,
-        source=source,
-        attributes=attributes,
-    )
+    ctes = prepared_lines_sql(day, dialect=dialect, source=source, attributes=attributes)
 
     def kept(expression: str) -> str:  # the expression on kept lines, NULL on the others
         return f"CASE WHEN kept = 1 THEN {expression} END"
@@ -1595,9 +1608,7 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         with _readable(plan.source) as relation_sql:
             if plan.source.frame is not None:
                 connection.register("frame_source", _text_frame(plan.source.frame))
-            _stage_lines(
-                connection, relation_sql, plan, whole_dates=options.date_format is not None
-            )
+            _stage_lines(connection, relation_sql, plan, options)
         order, interpretation = _date_order(connection, plan, options.date_format)
         # Each distinct date text is parsed once, not once per line.
         connection.execute(
@@ -1621,9 +1632,7 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         reference = options.as_of or (last_day + timedelta(days=1))
         reference_sql = f"DATE '{reference.isoformat()}'"
         attributes = attribute_names(plan)
-        query = aggregation_sql(
-            roles, day, exclude_items=options.exclude_items, source="dated", attributes=attributes
-        )
+        query = aggregation_sql(roles, day, source="dated", attributes=attributes)
         # The one pass over the lines after staging: totals, summary and unkept customers.
         connection.execute(
             "CREATE TEMP TABLE customer_groups AS " + query.replace("{reference}", reference_sql)
@@ -1634,8 +1643,7 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         unkept = connection.execute(unkept_customers_sql("customer_groups")).fetchone()
         suspects: tuple[SuspectItem, ...] = ()
         if roles.item is not None:
-            listed = suspect_items_sql(roles, exclude_items=options.exclude_items)
-            suspects = suspect_items(connection.execute(listed).fetchall())
+            suspects = suspect_items(connection.execute(suspect_items_sql()).fetchall())
     except duckdb.Error as error:
         raise DataError(
             f"Cannot read {plan.source.path.name} as order lines: {str(error).splitlines()[0]}"
@@ -1753,15 +1761,15 @@ def _typed_numbers(connection: Any, relation: str, plan: OrderPlan) -> frozenset
     )
 
 
-def _stage_lines(
-    connection: Any, relation: str, plan: OrderPlan, *, whole_dates: bool = False
-) -> None:
-    """The one pass over the file: role columns, missing markers as NULL, duplicates merged.
+def _stage_lines(connection: Any, relation: str, plan: OrderPlan, options: OrderOptions) -> None:
+    """The one pass over the file: role columns, missing markers as NULL, duplicates merged,
+    each line valued and flagged (valued_lines_sql).
 
-    Only the date part of a date and time is kept (unless ``whole_dates``: a configured
-    date_format reads the whole text): days are all the analysis uses, and short texts
-    keep the table of ten million lines small enough to stay in memory.
+    Only the date part of a date and time is kept (unless a configured date_format reads
+    the whole text): days are all the analysis uses, and short texts keep the table of
+    ten million lines small enough to stay in memory.
     """
+    whole_dates = options.date_format is not None
     roles, source = plan.roles, plan.source
     missing = ", ".join(_literal(text) for text in (*MISSING_TEXT, *EXTRA_MISSING))
 
@@ -1800,10 +1808,8 @@ def _stage_lines(
     if plan.line_id is not None:  # numbered lines are never copies of each other
         staged += f", {text(plan.line_id)} AS line_key"
         line_key = ", line_key"
-    connection.execute(
-        f"""CREATE TEMP TABLE lines AS
-SELECT customer, date_text, order_key, item, status_text, quantity, price, amount{kept},
-       COUNT(*) AS copies
+    distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, quantity, price,
+       amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
@@ -1814,7 +1820,10 @@ FROM (
 ) AS source
 GROUP BY customer, date_text, order_key, item, status_text, quantity, price,
          amount{kept}{line_key}"""
+    valued = valued_lines_sql(
+        distinct_lines, roles, exclude_items=options.exclude_items, attributes=attributes
     )
+    connection.execute(f"CREATE TEMP TABLE lines AS {valued}")
 
 
 def _date_order(
@@ -1896,13 +1905,7 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
     return None, "no day in the column is above 12."
 
 
-def suspect_items_sql(
-    roles: Roles,
-    *,
-    exclude_items: Sequence[str] = (),
-    dialect: Dialect = DUCKDB,
-    source: str = "lines",
-) -> str:
+def suspect_items_sql(*, dialect: Dialect = DUCKDB, source: str = "lines") -> str:
     """One query over the staged ``lines``: the most common item codes without a digit,
     each with ``share``, the share of all distinct item codes that have one.
 
@@ -1910,9 +1913,9 @@ def suspect_items_sql(
     postage, fees and manual adjustments. Whether an item is excluded depends on its code
     only, so one group per code says it; no day is needed (no date is parsed).
     """
-    ctes = prepared_lines_sql(
-        roles, "CAST(NULL AS DATE)", exclude_items=exclude_items, dialect=dialect, source=source
-    ).replace("{reference}", "DATE '9999-12-31'")
+    ctes = prepared_lines_sql("CAST(NULL AS DATE)", dialect=dialect, source=source).replace(
+        "{reference}", "DATE '9999-12-31'"
+    )
     return f"""WITH {ctes},
 items AS (
   SELECT item, MAX(excluded) AS excluded, SUM(copies) AS lines,

@@ -28,6 +28,7 @@ from reportgen.transactions import (
     date_expression,
     decide_date_order,
     plan_orders,
+    valued_lines_sql,
 )
 
 
@@ -283,6 +284,7 @@ def test_superstore_like_order_ids_are_not_cancellations(tmp_path: Path) -> None
 def test_the_spark_dialect_uses_no_duckdb_only_function() -> None:
     roles = Roles(customer="c", date="d", quantity="q", price="p", order="o", item="i")
     sql = aggregation_sql(roles, date_expression(None, "dmy", SPARK), dialect=SPARK)
+    sql += valued_lines_sql("SELECT * FROM staged", roles, dialect=SPARK)
     for duckdb_only in ("try_strptime", "regexp_matches", "'g')", "INTERVAL"):
         assert duckdb_only not in sql
     assert "to_date(" in sql and "RLIKE" in sql and "date_add(" in sql
