@@ -201,9 +201,6 @@ def clean_table(
         frame,
         customer_ids,
         [c for c in frame.columns if c != id_column and kinds[c] == "numeric"],
-        # The Spark engine sets apart on every row only the 0s (spark_engine.
-        # cleaned_customers): a blank read as no purchase in its sample alone would not be.
-        blanks=settings.engine != "spark",
     )
     if never_bought:
         notes.extend(never_bought.notes)
@@ -1190,7 +1187,7 @@ class _NeverBought:
 
 
 def _leave_out_never_bought(
-    frame: pd.DataFrame, customer_ids: pd.Series, numeric: Sequence[str], *, blanks: bool = True
+    frame: pd.DataFrame, customer_ids: pd.Series, numeric: Sequence[str]
 ) -> tuple[pd.DataFrame, pd.Series, _NeverBought | None]:
     """Set apart the customers with no purchase in every purchase-history column (roles.
     purchase_history_columns), when there are NEVER_BOUGHT_MIN of them or more.
@@ -1198,14 +1195,14 @@ def _leave_out_never_bought(
     Sign-ups who never ordered are prospects: clustered with the customers they become
     "low spenders" told to come back, and they drag every average down. No purchase is
     a 0, or a blank in a column where a blank plainly means none
-    (blank_means_no_purchase; not without ``blanks``); elsewhere a missing value is not
+    (blank_means_no_purchase); elsewhere a missing value is not
     a 0. Returns the frame and IDs without them, and what was set apart.
     """
     columns = roles.purchase_history_columns(numeric)
     if not columns:
         return frame, customer_ids, None
     values = frame[columns].apply(pd.to_numeric, errors="coerce")
-    blank = [c for c in columns if blanks and blank_means_no_purchase(values[c])]
+    blank = [c for c in columns if blank_means_no_purchase(values[c])]
     none = (values == 0) | (values.isna() & values.columns.isin(blank))
     never = none.all(axis=1).to_numpy()
     if never.sum() < NEVER_BOUGHT_MIN or never.all():

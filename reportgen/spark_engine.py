@@ -890,16 +890,28 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
     never_bought = None
     if clean.quality.never_bought_columns:
         columns = clean.quality.never_bought_columns
+        # A blank means no purchase where the sample said so (cleaning.
+        # blank_means_no_purchase) and no row of all of them holds a 0 or less.
+        blank = list(clean.quality.never_bought_blank)
+        if blank:
+            lowest = frame.agg(
+                *(
+                    F.min(F.col(f"`{c}`").cast("double")).alias(f"__low{i}")
+                    for i, c in enumerate(blank)
+                )
+            ).first()
+            blank = [c for i, c in enumerate(blank) if (lowest[f"__low{i}"] or 1.0) > 0]
         never = F.lit(True)
         for column in columns:
-            never = never & F.coalesce(F.col(f"`{column}`").cast("double") == 0, F.lit(False))
+            none = F.coalesce(F.col(f"`{column}`").cast("double") == 0, F.lit(column in blank))
+            never = never & none
         frame = frame.withColumn("__never", never).persist()
         identifier = F.col(f"`{clean.id_column}`") if clean.id_column else F.col(_KEY)
         never_bought = to_pandas(
             frame.where("__never")
             .select(identifier.cast("string").alias("customer_id"))
             .orderBy("customer_id")
-        ).assign(reason=never_bought_reason(columns))
+        ).assign(reason=never_bought_reason(columns, blank))
         frame = frame.where("NOT __never").drop("__never")
     measures = [c for c in clean.feature_columns if clean.is_measure(c)]
     if measures:

@@ -221,6 +221,22 @@ def test_customers_who_never_bought_are_set_apart_by_both_engines(
         assert list(result.not_segmented["customer_id"]) == [f"C{n:04d}" for n in range(600, 660)]
 
 
+def test_a_blank_purchase_history_means_never_bought_on_both_engines(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A CRM leaves non-buyers' revenue blank (HubSpot): both engines set them apart."""
+    table = shop_customers(never=60, buyers=600).drop(columns="Total Orders")
+    table["Total Spent"] = table["Total Spent"].where(table["Total Spent"] > 0)
+    path = tmp_path / "contacts.csv"
+    table.to_csv(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    _agree(local, on_spark)
+    for result in (local, on_spark):
+        assert result.report.quality.never_bought == 60
+        assert set(result.not_segmented["reason"]) == {"never bought: Total Spent is blank"}
+
+
 def test_a_spark_dataframe_is_segmented_in_its_session(spark: Any) -> None:
     frame = spark.read.option("header", True).option("inferSchema", True).csv(str(SAMPLE_DATA))
     result = reportgen.segment(
