@@ -637,3 +637,14 @@ def test_long_standing_customers_who_stopped_buying_are_won_back_first() -> None
     # Loyalty members who joined long ago and last visited long ago: not "ask for referrals".
     assert recommend(levels(tenure=1.2, recency=1.0), RULES).rule == "Lapsing customers"
     assert recommend(levels(tenure=1.2, recency=-0.6), RULES).rule == "Long-standing customers"
+
+
+def test_crm_deals_are_not_discount_deals() -> None:
+    """HubSpot's 'Number of Associated Deals' (sales opportunities) got "Serve them with
+    promotions, but protect margin", the advice for discount hunters."""
+    crm = FeatureLevel(
+        "Number of Associated Deals", "number of associated deals", 3.4, 2.1, 1.2, "high"
+    )
+    assert recommend((crm, *levels(revenue=0.3)), RULES).rule != "Deal seekers"
+    ifood = FeatureLevel("NumDealsPurchases", "deals purchases", 5.0, 2.3, 1.4, "high")
+    assert recommend((ifood, *levels(revenue=-0.2)), RULES).rule == "Deal seekers"
