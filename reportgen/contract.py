@@ -884,11 +884,13 @@ class Report:
 
 @dataclass(frozen=True)
 class SuspectItem:
-    """An item code that looks unlike the rest (postage, fees, manual adjustments)."""
+    """An item code that looks unlike the rest (postage, fees, manual adjustments), or a
+    gift card (its sale is not spend on products)."""
 
     code: str
     lines: int
     value: float
+    gift_card: bool = False
 
 
 @dataclass(frozen=True)

@@ -488,9 +488,24 @@ def order_quality(
             f"{count:,} {plural(count, 'customer')} had lines but none left after the "
             f"exclusions above ({why}): they are in no segment and not in not_segmented.csv."
         )
-    if summary.suspect_items:
-        listed = ", ".join(f"{item.code} ({item.lines:,} lines)" for item in summary.suspect_items)
-        codes = ", ".join(f'"{item.code}"' for item in summary.suspect_items)
+    gifts = [item for item in summary.suspect_items if item.gift_card]
+    if gifts:
+        listed = ", ".join(
+            f"{item.code} ({item.lines:,} {plural(item.lines, 'line')}, worth {item.value:,.2f})"
+            for item in gifts
+        )
+        codes = ", ".join(f'"{item.code}"' for item in gifts)
+        notes.append(
+            f"Gift cards are sold in this file: {listed}. Their sale is counted as the buyer's "
+            "spend, and what is bought with them is counted again when they are redeemed. To "
+            f"leave the sales out, add to the config file: exclude_items = [{codes}]."
+        )
+    others = [item for item in summary.suspect_items if not item.gift_card]
+    if others:
+        listed = ", ".join(
+            f"{item.code} ({item.lines:,} {plural(item.lines, 'line')})" for item in others
+        )
+        codes = ", ".join(f'"{item.code}"' for item in others)
         notes.append(
             f"These item codes look unlike the rest (no digit, where most codes have one) and "
             f"may be postage, fees or adjustments rather than products: {listed}. If so, add "

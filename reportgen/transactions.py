@@ -73,6 +73,12 @@ MOSTLY_FILLED = 0.5
 # A column is a date / a number when this share of its filled values reads as one.
 DATE_SHARE = 0.95
 NUMBER_SHARE = 0.95
+# An item that is a gift card: its sale is not spend on products (what is bought with it
+# is counted again when it is redeemed).
+GIFT_CARD = (
+    r"gift.?card|giftcard|e-?gift|gift.?voucher|gift.?certificate|gutschein|carte.?cadeau"
+    r"|tarjeta.?regalo"
+)
 # Item codes unlike the rest: codes without a digit where this share of codes has one.
 CODED_ITEMS_SHARE = 0.8
 SHOWN_SUSPECT_ITEMS = 8
@@ -1920,24 +1926,29 @@ def suspect_items_sql(*, dialect: Dialect = DUCKDB, source: str = "lines") -> st
 items AS (
   SELECT item, MAX(excluded) AS excluded, SUM(copies) AS lines,
          {money_sum("COALESCE(value, 0)")} AS value,
-         CASE WHEN {dialect.matches("item", "[0-9]")} THEN 1.0 ELSE 0.0 END AS coded
+         CASE WHEN {dialect.matches("item", "[0-9]")} THEN 1.0 ELSE 0.0 END AS coded,
+         CASE WHEN {dialect.matches("lower(item)", GIFT_CARD)} THEN 1 ELSE 0 END AS gift
   FROM flagged
   WHERE item IS NOT NULL
   GROUP BY item
 ),
 shared AS (SELECT items.*, AVG(coded) OVER () AS share FROM items)
-SELECT item, lines, value, share
+SELECT item, lines, value, share, gift
 FROM shared
-WHERE excluded = 0 AND coded = 0
-ORDER BY lines DESC, item
+WHERE excluded = 0 AND (coded = 0 OR gift = 1)
+ORDER BY gift DESC, lines DESC, item
 LIMIT {SHOWN_SUSPECT_ITEMS}"""
 
 
 def suspect_items(rows: Sequence[Sequence[Any]]) -> tuple[SuspectItem, ...]:
-    """The suspect items from suspect_items_sql's rows (none when codes are not coded)."""
-    if not rows or rows[0][3] is None or rows[0][3] < CODED_ITEMS_SHARE:
-        return ()
-    return tuple(SuspectItem(str(item), int(lines), float(value)) for item, lines, value, _ in rows)
+    """The suspect items from suspect_items_sql's rows: gift cards, and codes without a
+    digit where most codes have one (none of those when codes are not coded)."""
+    coded = bool(rows) and rows[0][3] is not None and rows[0][3] >= CODED_ITEMS_SHARE
+    return tuple(
+        SuspectItem(str(item), int(lines), float(value), gift_card=bool(gift))
+        for item, lines, value, _, gift in rows
+        if gift or coded
+    )
 
 
 def _customer_totals(

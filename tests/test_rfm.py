@@ -753,3 +753,15 @@ def test_shares_in_sentences_never_round_to_a_wrong_none_or_all() -> None:
         "over 99%",
         "100%",
     ]
+
+
+def test_gift_cards_get_their_own_note_with_the_config_line(tmp_path: Path) -> None:
+    rows = [("A", "2024-01-05", "Latte", 4.5), ("A", "2024-02-05", "eGift Card", 50.0)]
+    rows += [("B", "2024-02-11", "Bagel", 3.0), ("B", "2024-03-11", "Latte", 4.5)]
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Item", "Amount"])
+    _, summary = _order_summary(lines, tmp_path)
+    notes = order_quality(summary, ("recency_days",), ()).notes
+    (note,) = [note for note in notes if "Gift cards" in note]
+    assert "eGift Card (1 line, worth 50.00)" in note
+    assert 'exclude_items = ["eGift Card"]' in note
+    assert not any("look unlike the rest" in note for note in notes)

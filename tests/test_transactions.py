@@ -159,6 +159,26 @@ def test_suspect_item_codes_are_listed_with_the_config_line(tmp_path: Path) -> N
     assert [item.code for item in suspects] == ["POST"]
 
 
+def test_gift_cards_are_listed_even_among_named_items(tmp_path: Path) -> None:
+    """Square sold 120,737.50 of eGift Cards, counted as spend without a word."""
+    n = 60
+    items = ["Latte", "Croissant", "eGift Card", "Latte", "Bagel"] * (n // 5)
+    lines = pd.DataFrame(
+        {
+            "Customer ID": [f"C{k % 12}" for k in range(n)],
+            "Date": [f"2024-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+            "Item": items,
+            "Net Sales": [50.0 if item == "eGift Card" else 4.5 for item in items],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.item == "Item"
+    summary = aggregate_orders(plan, OrderOptions()).summary
+    # Names, not codes: only the gift card is suspect, with what it is worth.
+    assert [(item.code, item.gift_card) for item in summary.suspect_items] == [("eGift Card", True)]
+    assert summary.suspect_items[0].value == pytest.approx(50.0 * n / 5)
+
+
 def test_as_of_sets_the_reference_date_and_leaves_later_lines_out(tmp_path: Path) -> None:
     plan = plan_orders(_write(tmp_path, _retail_lines()), OrderOptions())
     assert plan is not None
