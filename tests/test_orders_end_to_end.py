@@ -193,3 +193,30 @@ def test_customers_not_segmented_are_written_for_the_crm_and_never_left_stale(
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     assert not (out / "not_segmented.csv").exists()
+
+
+def test_an_event_log_says_events_were_read_and_only_purchases_count(tmp_path: Path) -> None:
+    events = ["product_view", "add_to_cart", "product_view", "purchase"]
+    n = 1_200
+    log = pd.DataFrame(
+        {
+            "user_id": [f"user_{k % 150:04d}" for k in range(n)],
+            "event_type": [
+                events[(k // 150) % 4] if k % 150 < 120 else "product_view" for k in range(n)
+            ],
+            "event_time": [f"2024-0{1 + k % 9}-{10 + k % 19} 10:00:00" for k in range(n)],
+        }
+    )
+    path = tmp_path / "events.csv"
+    log.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    page = " ".join((out / "report.html").read_text(encoding="utf-8").split())
+    buyers = log.loc[log["event_type"] == "purchase", "user_id"].nunique()
+    assert (
+        "1,200 events were read, of which only purchases count (event_type), as "
+        f"{buyers} customers who bought (30 more only browsed)" in page
+    )
+    email = (out / "email" / "message.txt").read_text(encoding="utf-8")
+    assert "from 1,200 events, purchases only" in email
