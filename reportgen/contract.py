@@ -1017,15 +1017,18 @@ class RfmSegment:
     median_monetary: float | None
     returned_share: float | None
     last_12_months: float | None
-    # The share of its customers past twice their own usual interval between purchases,
-    # and the median own interval in days of those who have one (rfm.repeat_buyers); None
-    # when none of them has one.
+    # The share of its customers past twice their usual interval between purchases, and
+    # the median interval in days they are judged against (rfm.judged_intervals); None
+    # when none of them is judged.
     overdue_share: float | None = None
     usual_interval: float | None = None
     # The share of its customers with a rhythm of their own who are not overdue.
     steady_share: float | None = None
-    # The share of its customers with a rhythm of their own (rfm.repeat_buyers).
+    # The share of its customers whose last purchase is judged (rfm.judged_intervals):
+    # those with a rhythm of their own and the second-time buyers held to the store's.
     rhythm_share: float | None = None
+    # The share of its customers who bought twice, held to the store's usual interval.
+    second_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -1054,6 +1057,10 @@ class RfmSummary:
     # qualifier of active groups' segments that mostly went quiet; "" where none has it.
     in_rhythm_name: str = ""
     gone_quiet_qualifier: str = ""
+    # The median own interval between purchases of the customers who have one, in days
+    # (rfm.store_interval), and whether second-time buyers were held to it.
+    usual_interval: float | None = None
+    second_time_judged: bool = False
 
     @property
     def anonymous_share(self) -> float:

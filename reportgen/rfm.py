@@ -11,7 +11,8 @@ group of the grid (``rfm_group``); a segment is named after the group that holds
 majority of its customers; without one it is mixed, named after its largest groups
 ("Loyal / At risk / Hibernating"), each of which gets its own action. Advice follows
 each customer's buying rhythm too: a customer is overdue past twice their own usual
-interval between purchases (``usual_intervals``), because quintile scores call the least
+interval between purchases (``usual_intervals``; a second-time buyer's is the store's,
+``judged_intervals``), because quintile scores call the least
 recent 40% lapsed in any business. The grid and the playbook are in rfm.toml.
 """
 
@@ -279,13 +280,47 @@ def repeat_buyers(customers: pd.DataFrame) -> np.ndarray:
     return (customers["frequency"].to_numpy(dtype=float) >= RHYTHM_PURCHASES) & (span > 0)
 
 
+def second_time_buyers(customers: pd.DataFrame) -> np.ndarray:
+    """Whether each customer bought again, on another day, but too few times for a rhythm
+    of their own (repeat_buyers)."""
+    if "tenure_days" not in customers:
+        return np.zeros(len(customers), dtype=bool)
+    span = (customers["tenure_days"] - customers["recency_days"]).to_numpy(dtype=float)
+    return (span > 0) & ~repeat_buyers(customers)
+
+
+def store_interval(intervals: np.ndarray) -> float | None:
+    """The usual interval between purchases of the customers who have one of their own
+    (usual_intervals): the median; None when nobody has one."""
+    known = intervals[~np.isnan(intervals)]
+    return float(np.median(known)) if len(known) else None
+
+
+def judged_intervals(customers: pd.DataFrame, intervals: np.ndarray) -> np.ndarray:
+    """The interval each customer's last purchase is judged against: their own
+    (usual_intervals), or for second-time buyers the store's (store_interval); NaN for
+    customers who bought once.
+
+    A second-time buyer's one gap is no rhythm (two orders 480 days apart say nothing
+    about a silence of 883 days), but they did come back, so they are held to the pace
+    of the customers who have one: on long histories quintile scores call two orders 440
+    days ago "Loyal" (WooCommerce), and without this they would never be overdue. A
+    one-order customer is held to nothing: they have no pace to fall behind.
+    """
+    judged = intervals.copy()
+    usual = store_interval(intervals)
+    if usual is not None:
+        judged[second_time_buyers(customers)] = usual
+    return judged
+
+
 def overdue(customers: pd.DataFrame, intervals: np.ndarray) -> np.ndarray:
-    """Whether each customer's last purchase lies more than OVERDUE_FACTOR of their own
-    usual intervals ago. False for customers without a rhythm of their own
-    (repeat_buyers): a one-order customer has not "gone quiet", whatever others do."""
+    """Whether each customer's last purchase lies more than OVERDUE_FACTOR of the given
+    intervals (judged_intervals) ago. False where the interval is missing: a one-order
+    customer has not "gone quiet", whatever others do."""
     recency = customers["recency_days"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        return (recency > OVERDUE_FACTOR * intervals) & repeat_buyers(customers)
+        return (recency > OVERDUE_FACTOR * intervals) & ~np.isnan(intervals)
 
 
 def quintile_scores(values: pd.Series, *, higher_is_better: bool = True) -> pd.Series:
@@ -699,13 +734,17 @@ def describe_segments(
     by_name = {group.name: group for group in grid.groups}
     groups = [by_name[mix[0].name] for mix in mixes]
     mixed = [mix[0].share <= MAJORITY for mix in mixes]
-    intervals = usual_intervals(customers)
+    own_intervals = usual_intervals(customers)
+    intervals = judged_intervals(customers, own_intervals)
     late = overdue(customers, intervals)
-    # Customers who still buy at a pace of their own: one-purchase customers have none.
-    own = repeat_buyers(customers)
-    steady = own & ~late
+    judged = ~np.isnan(intervals)
+    second = second_time_buyers(customers) & judged
+    usual = store_interval(own_intervals)
+    # Customers who still buy at a pace of their own: a second-time buyer who is not
+    # overdue is no regular yet.
+    steady = repeat_buyers(customers) & ~late
     rhythms = [
-        _rhythm(intervals, own, late, steady, labels == index) for index in range(len(mixes))
+        _rhythm(intervals, judged, late, steady, labels == index) for index in range(len(mixes))
     ]
     actions = [
         _rhythm_action(group, *rhythm, grid) for group, rhythm in zip(groups, rhythms, strict=True)
@@ -740,7 +779,8 @@ def describe_segments(
             overdue_share=overdue_share,
             steady_share=steady_share,
             usual_interval=usual_interval,
-            rhythm_share=float(own[inside].mean()) if overdue_share is not None else None,
+            rhythm_share=float(judged[inside].mean()) if overdue_share is not None else None,
+            second_share=float(second[inside].mean()) if overdue_share is not None else None,
         )
         rows.append(row)
         rule = f"RFM playbook: {group.name}"
@@ -760,7 +800,7 @@ def describe_segments(
             parts = _part_actions(
                 row.mix,
                 own_groups[inside],
-                own[inside],
+                judged[inside],
                 late[inside],
                 steady[inside],
                 intervals[inside],
@@ -773,7 +813,7 @@ def describe_segments(
             replace(
                 segment,
                 name=name,
-                description=_description(group, row, summary, adjusted),
+                description=_description(group, row, summary, adjusted, usual),
                 recommendation=Recommendation(
                     rule=rule,
                     action=action,
@@ -816,6 +856,8 @@ def describe_segments(
         at_risk_basis=basis,
         in_rhythm_name=grid.rhythm["in_rhythm_name"] if "in rhythm" in states else "",
         gone_quiet_qualifier=grid.rhythm["gone_quiet_qualifier"] if "gone quiet" in states else "",
+        usual_interval=usual,
+        second_time_judged=bool(second.any()),
     )
 
 
@@ -1012,19 +1054,20 @@ def _segment_row(
 
 def _rhythm(
     intervals: np.ndarray,
-    own: np.ndarray,
+    judged: np.ndarray,
     late: np.ndarray,
     steady: np.ndarray,
     inside: np.ndarray,
 ) -> tuple[float | None, float | None, float | None]:
     """Some customers' overdue share and steady share (of all of them), and the median
-    interval of those with a rhythm of their own (``own``); all None when none has one."""
-    if not (own & inside).any():
+    interval they are judged against (judged_intervals) of those who have one
+    (``judged``); all None when none has one."""
+    if not (judged & inside).any():
         return None, None, None
     return (
         float(late[inside].mean()),
         float(steady[inside].mean()),
-        float(np.median(intervals[inside & own])),
+        float(np.median(intervals[inside & judged])),
     )
 
 
@@ -1071,7 +1114,7 @@ def _rhythm_action(
 def _part_actions(
     mix: Sequence[RfmGroupShare],
     own_groups: np.ndarray,
-    own: np.ndarray,
+    judged: np.ndarray,
     late: np.ndarray,
     steady: np.ndarray,
     intervals: np.ndarray,
@@ -1087,7 +1130,7 @@ def _part_actions(
     """
 
     def action_for(group: Group, inside: np.ndarray) -> tuple[str, bool]:
-        return _rhythm_action(group, *_rhythm(intervals, own, late, steady, inside), grid)
+        return _rhythm_action(group, *_rhythm(intervals, judged, late, steady, inside), grid)
 
     shown = _part_shares(mix)
     actions = [action_for(by_name[s.name], own_groups == s.name) for s in shown]
@@ -1136,7 +1179,11 @@ def _parts_rest(
 
 
 def _description(
-    group: Group, row: RfmSegment, summary: OrderSummary, rhythm_adjusted: bool
+    group: Group,
+    row: RfmSegment,
+    summary: OrderSummary,
+    rhythm_adjusted: bool,
+    usual: float | None,
 ) -> str:
     orders = "order" if summary.has_orders else "purchase day"
     days, count = round(row.median_recency), round(row.median_frequency)
@@ -1167,20 +1214,25 @@ def _description(
         text += f"; {format_percent(row.revenue_share)} of revenue"
     text += "."
     judged = row.rhythm_share if row.rhythm_share is not None else 1.0
-    # Customers who bought too few times have no rhythm to judge: a segment mostly of
-    # them gets no sentence about it, the others say on how many it is judged.
+    # Customers who bought once have no pace to judge: a segment mostly of them gets no
+    # sentence about it, the others say on how many it is judged and against what.
     if row.overdue_share is not None and row.usual_interval is not None and judged >= PART_SHARE:
         share = _share_text(row.overdue_share)
-        interval = f"median {round(row.usual_interval):,} days"
+        basis = "their usual" if row.second_share else "their own usual"
+        notes = [f"median {round(row.usual_interval):,} days"]
+        if row.second_share and usual is not None:
+            twice = f"{RHYTHM_PURCHASES - 1} {orders}s"
+            notes.append(
+                f"the {format_percent(row.second_share)} with {twice} are held to the "
+                f"{round(usual):,} days usual for customers with {RHYTHM_PURCHASES}+"
+            )
         whom = ""
         if judged < RHYTHM_SHOWN:
             whom = " of the segment"
-            interval += (
-                f"; only the {format_percent(judged)} with {RHYTHM_PURCHASES}+ {orders}s have one"
-            )
+            notes.append(f"the {format_percent(1 - judged)} who bought once are not judged")
         text += (
-            f" {share[0].upper()}{share[1:]}{whom} are overdue: past twice their own usual "
-            f"interval between {orders}s ({interval})."
+            f" {share[0].upper()}{share[1:]}{whom} are overdue: past twice {basis} "
+            f"interval between {orders}s ({'; '.join(notes)})."
         )
     return text
 

@@ -35,12 +35,14 @@ from reportgen.rfm import (
     days_between_purchases,
     describe_segments,
     grid_path,
+    judged_intervals,
     load_grid,
     order_quality,
     overdue,
     quintile_scores,
     rfm_features,
     rfm_scores,
+    store_interval,
     usual_intervals,
 )
 from reportgen.transactions import OrderOptions, aggregate_orders, plan_orders
@@ -245,21 +247,24 @@ def _named_from_cells(
     summary: OrderSummary,
     interval: float | None = None,
     population: int | None = None,
+    purchases: list[int] | None = None,
 ) -> tuple[SegmentProfile, RfmSummary]:
     """One segment whose customers sit in the given (R, F) cells, named on the grid.
 
     With ``interval``, every customer bought every ``interval`` days until their last
-    purchase (F purchases); without it the table has no tenure, so no buying rhythm.
+    purchase (F purchases, or ``purchases``); without it the table has no tenure, so no
+    buying rhythm.
     With ``population``, the cells are a sample of a segment of that many customers (its
     profile's size, as the Spark engine gives it).
     """
     count = len(cells)
     scores = pd.DataFrame({"r": [r for r, _ in cells], "f": [f for _, f in cells]})
     recency = [400 - 70 * r for r, _ in cells]
+    frequency = purchases or [f for _, f in cells]
     rhythm = (
         {
             "tenure_days": [
-                days + interval * (f - 1) for days, (_, f) in zip(recency, cells, strict=True)
+                days + interval * (f - 1) for days, f in zip(recency, frequency, strict=True)
             ]
         }
         if interval is not None
@@ -269,8 +274,8 @@ def _named_from_cells(
         {
             **rhythm,
             "recency_days": recency,
-            "frequency": [f for _, f in cells],
-            "monetary": [100.0 * f for _, f in cells],
+            "frequency": frequency,
+            "monetary": [100.0 * f for f in frequency],
             "average_order_value": [100.0] * count,
             "returned_share": [0.0] * count,
             "last_12_months": [0.0] * count,
@@ -423,6 +428,53 @@ def test_usual_intervals_are_each_customers_own_rhythm_or_none() -> None:
     nobody_repeats = customers.assign(frequency=1)
     assert np.isnan(usual_intervals(nobody_repeats)).all()
     assert np.isnan(usual_intervals(customers.drop(columns="tenure_days"))).all()
+
+
+def test_second_time_buyers_are_held_to_the_pace_of_customers_with_a_rhythm() -> None:
+    customers = pd.DataFrame(
+        {
+            # Own intervals 40 and 60 (median 50); two purchases 480 days apart; one
+            # purchase; two purchases on one day.
+            "tenure_days": [100, 130, 900, 30, 10],
+            "recency_days": [20, 10, 420, 30, 10],
+            "frequency": [3, 3, 2, 1, 2],
+        }
+    )
+    own = usual_intervals(customers)
+    assert store_interval(own) == 50.0
+    judged = judged_intervals(customers, own)
+    # The second-time buyer's one gap (480 days) is no rhythm: they are held to the
+    # store's 50 days and are overdue 420 days on; one purchase (or one day) is not judged.
+    assert judged[:3].tolist() == [40.0, 60.0, 50.0] and np.isnan(judged[3:]).all()
+    assert overdue(customers, judged).tolist() == [False, False, True, False, False]
+    # Nobody with a rhythm of their own: nobody is judged.
+    assert np.isnan(judged_intervals(customers, np.full(5, np.nan))).all()
+    assert store_interval(np.full(5, np.nan)) is None
+
+
+def test_a_loyal_segment_of_second_time_buyers_long_ago_has_gone_quiet(tmp_path: Path) -> None:
+    # Relative scores call two orders 190 days ago Loyal (R 3, F 4 where most customers
+    # bought once; WooCommerce: median 440 days, 2 orders): the store's repeat buyers buy
+    # every 30 days, so these customers have gone quiet.
+    _, summary = _order_summary(_planted_lines()[0], tmp_path)
+    grid = load_grid(DEFAULT_GRID)
+    cells = [(3, 4)] * 8 + [(5, 5)] * 2
+    purchases = [2] * 8 + [3] * 2
+    segment, rfm = _named_from_cells(cells, summary, interval=30, purchases=purchases)
+    row = rfm.segments[0]
+    assert row.overdue_share == 0.8 and row.second_share == 0.8 and row.rhythm_share == 1.0
+    assert segment.recommendation.action.startswith("80% have gone quiet")
+    assert "the 80% with 2 orders are held to the 30 days usual for customers with 3+" in (
+        segment.description
+    )
+    assert segment.name == f"Loyal ({grid.rhythm['gone_quiet_qualifier']})"
+    assert rfm.usual_interval == 30 and rfm.second_time_judged
+    # Second-time buyers inside their pace are not overdue; nor do they count as steady
+    # regulars who would turn a lapsed group into "Infrequent regulars".
+    cells = [(1, 2)] * 8 + [(5, 3)] * 2
+    segment, rfm = _named_from_cells(cells, summary, interval=400)
+    assert rfm.segments[0].overdue_share == 0 and rfm.segments[0].steady_share == 0.2
+    assert segment.name != grid.rhythm["in_rhythm_name"]
 
 
 def test_days_between_purchases_are_whole_days_rounded_half_up() -> None:
