@@ -65,8 +65,14 @@ from reportgen.wide import cap_features
 
 log = logging.getLogger(__name__)
 
-# Words that make a column of a few whole numbers a quantity rather than a code.
+# Words that make a column of a few whole numbers a quantity rather than a code: counts
+# and durations, and rating scales (Mailchimp's MEMBER_RATING 1-5 is engagement, more
+# or less of it, not five kinds of subscriber).
 _QUANTITY_WORDS = {
+    "rating",
+    "ratings",
+    "stars",
+    "engagement",
     "tenure",
     "months",
     "years",
@@ -841,6 +847,10 @@ _FIRST_WORDS = {
     "acquisition",
     "acquired",
     "onboarded",
+    # A mailing list's sign-up: Mailchimp's OPTIN_TIME, 'Subscribed On'.
+    "optin",
+    "opted",
+    "subscribed",
 }
 _BIRTH_WORDS = {"birth", "born", "dob", "birthday", "birthdate"}
 # A date that says when a record was changed, not what the customer did: 'LAST_CHANGED',

@@ -352,6 +352,29 @@ def test_few_whole_numbers_named_as_a_quantity_are_a_measure(tmp_path, make_sett
     assert result.kinds["TENURE"] == "numeric" and result.kinds["Region"] == "code"
 
 
+def test_a_rating_scale_is_a_measure_and_a_mailing_list_optin_is_tenure(
+    tmp_path, make_settings
+) -> None:
+    """Mailchimp's MEMBER_RATING (1-5, engagement) was a code, 'description only', and the
+    audience was segmented on 'optin time' alone ('High optin time: treat as valuable')."""
+    rng = np.random.default_rng(8)
+    signed_up = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 900, 80), unit="D")
+    frame = pd.DataFrame(
+        {
+            "Email Address": [f"p{n}@example.org" for n in range(80)],
+            "MEMBER_RATING": rng.integers(1, 6, 80),
+            "Stars": rng.integers(1, 6, 80),
+            "OPTIN_TIME": signed_up.strftime("%Y-%m-%d %H:%M:%S"),
+            "Store": rng.integers(1, 6, 80),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.kinds["MEMBER_RATING"] == result.kinds["Stars"] == "numeric"
+    assert result.kinds["Store"] == "code"
+    assert "MEMBER_RATING" in result.feature_columns
+    assert result.short_names["OPTIN_TIME (days)"] == "tenure"
+
+
 def test_a_date_with_a_time_of_day_becomes_tenure_not_a_category(tmp_path, make_settings):
     """iFood's Dt_Customer ("4/9/2012 0:00") was profiled as 77 categories."""
     enrolled = [f"{(i % 12) + 1}/{(i % 28) + 1}/2012 0:00" for i in range(40)]
