@@ -24,7 +24,9 @@ has stability >= 0.75 and whose smallest segment holds at least 2% of customers.
 that k passes only narrowly (by less than NEAR_TIE) and the next smaller passing k has
 the better silhouette, the two are a near-tie and the smaller one is chosen. When no k
 passes, the customers do not fall into sharply separated groups: the k that comes
-closest to passing is chosen (near-ties again by silhouette) and the report says so.
+closest to passing is chosen (near-ties again by silhouette) and the report says so;
+but when every k of the range leaves a segment under 2% and the split in two passes,
+the two groups are chosen.
 With last month's k, that k is kept unless it now fails and another k passes. Larger k
 is preferred because the silhouette and the elbow favour coarse splits ("high spenders,
 low spenders") that tell a manager nothing new; the tests above guard against
@@ -155,7 +157,11 @@ def choose_k(
     rated = [s for s in scores if s.silhouette is not None]
     silhouette_k = max(rated, key=lambda s: s.silhouette or 0.0).k
     in_range = [s for s in rated if k_min <= s.k <= k_max] or rated
+    split = _by_k(rated).get(2)
     rule_k, rule_reason = decide_k(in_range)
+    two_instead = _two_groups_instead(in_range, split)
+    if two_instead:
+        rule_k, rule_reason = two_instead
     chosen_k, reason, k_change = rule_k, rule_reason, None
     if forced_k is not None:
         chosen_k, reason = forced_k, _forced_reason(_by_k(scores)[forced_k], rule_k, in_range)
@@ -163,7 +169,7 @@ def choose_k(
         chosen_k, reason, k_change = _month_to_month(
             _by_k(rated)[previous_k], rule_k, rule_reason, in_range, previous_period
         )
-    sharp = any(score.passes for score in in_range)
+    sharp = any(score.passes for score in in_range) or two_instead is not None
     return KChoice(
         scores=tuple(scores),
         elbow_k=elbow_k,
@@ -179,7 +185,7 @@ def choose_k(
         k_max=in_range[-1].k,
         rule_k=rule_k,
         sharp=sharp,
-        structure_note=None if sharp else _no_sharp_groups(chosen_k, in_range, _by_k(rated).get(2)),
+        structure_note=None if sharp else _no_sharp_groups(chosen_k, in_range, split),
         previous_k=previous_k,
         k_change=k_change,
         splits=splits,
@@ -236,6 +242,25 @@ def decide_k(scores: Sequence[KScore]) -> tuple[int, str]:
         f"No number of segments from {scores[0].k} to {scores[-1].k} passed the tests for "
         f"well-separated groups, so we chose {best.k}, the closest to passing: "
         f"{_evidence(best)}."
+    )
+
+
+def _two_groups_instead(scores: Sequence[KScore], split: KScore | None) -> tuple[int, str] | None:
+    """k = 2 and why, when every k of the range leaves a segment too small to act on
+    (under MIN_SEGMENT_SHARE) while the two-group split passes every test; else None.
+
+    The closest-to-passing k would then have a segment of a handful of customers with
+    its own advice (hotel bookings: 7 segments, three of 1% or less, beside a split in
+    two that passes).
+    """
+    if split is None or not split.passes or split.k >= scores[0].k:
+        return None
+    if any(_smallest_share(score) >= MIN_SEGMENT_SHARE for score in scores):
+        return None
+    return 2, (
+        f"Every number of segments from {scores[0].k} to {scores[-1].k} leaves a segment "
+        f"under {MIN_SEGMENT_SHARE * 100:g}% of customers, too few to act on, while the "
+        f"customers fall sharply into two groups ({_brief(split)}): we chose those 2."
     )
 
 
@@ -564,8 +589,15 @@ def _evidence(score: KScore) -> str:
         f"({_against(strength, PREDICTION_STRENGTH_THRESHOLD)}), weakest segment's "
         f"stability {_num_against(score.stability, STABILITY_THRESHOLD)} "
         f"({_against(stability, STABILITY_THRESHOLD)}), "
-        f"smallest segment {_smallest_share(score):.0%} of customers"
+        f"smallest segment {_share(score)} of customers"
     )
+
+
+def _share(score: KScore) -> str:
+    """The smallest segment's share; to a tenth of a percent under MIN_SEGMENT_SHARE, so
+    that 0.6% does not read as a 1% just short of the 2% rule."""
+    share = _smallest_share(score)
+    return f"{share:.1%}" if share < MIN_SEGMENT_SHARE else f"{share:.0%}"
 
 
 def _brief(score: KScore) -> str:
@@ -573,7 +605,7 @@ def _brief(score: KScore) -> str:
     return (
         f"prediction strength {_num(score.prediction_strength)}, weakest segment's "
         f"stability {_num(score.stability)}, smallest segment "
-        f"{_smallest_share(score):.0%} of customers"
+        f"{_share(score)} of customers"
     )
 
 

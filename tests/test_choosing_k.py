@@ -215,6 +215,20 @@ def test_without_a_passing_k_the_closest_is_chosen() -> None:
     assert "prediction strength 0.75 (short of 0.8)" in reason
 
 
+def test_two_sharp_groups_beat_finer_splits_that_all_leave_a_handful_of_customers() -> None:
+    """Hotel bookings: 7 segments "closest to passing", three of 1% or less, each with
+    advice of its own, while the split in two passed every test."""
+    rng = np.random.default_rng(3)
+    groups = [rng.normal(centre, 0.4, size=(600, 2)) for centre in ((0, 0), (8, 0))]
+    # A few far-off customers: every finer split gives them a segment of their own.
+    stray = rng.normal((4, 30), 0.3, size=(6, 2))
+    choice = choose_k(matrix(np.vstack([*groups, stray])), k_max=6, seed=1)
+    assert all(not choice.score(k).passes for k in range(3, 7))
+    assert choice.chosen_k == 2 and choice.sharp and choice.structure_note is None
+    assert choice.reason.startswith("Every number of segments from 3 to 6 leaves a segment under")
+    assert choice.reason.endswith("we chose those 2.")
+
+
 @pytest.fixture(scope="module")
 def five_groups() -> tuple[FeatureMatrix, KChoice]:
     """Five separated groups, and the choice for them without last month's k."""
