@@ -369,12 +369,69 @@ def _across_name(ranked: Sequence[FeatureLevel], shown: int) -> str:
     return f"{head}, led by {', '.join(named)}" if named else head
 
 
+# Which way a measure says a customer is worth more to the business, for a segment's
+# "overall" level: more is better for what customers spend, buy, use and how long they
+# stay; less for how long they have been gone and what they complain about or cancel.
+# Anything else (age, a price on the shelf, a customer-type code, a 0/1 flag) says
+# nothing about worth: averaging every feature as "more is better" called segments with
+# many past cancellations, a high customer-type code or a high brand price "valuable"
+# and a low code "stop mailing" (review 7: hotel bookings, Caravan, yogurt panel).
+_BETTER_WORDS = frozenset(
+    {
+        "spend", "spending", "spent", "mnt", "amount", "amt", "revenue", "sales", "monetary",
+        "ltv", "clv", "value", "income", "salary", "balance", "deposit", "deposits",
+        "turnover", "profit", "margin", "payments", "charges", "bill", "purchases",
+        "purchase", "orders", "transactions", "trans", "frequency", "tenure", "seniority",
+        "loyalty", "points", "rating", "premium", "premiums", "stays", "nights", "trips",
+        "flights", "rentals", "miles", "mrr", "arr", "acv", "arpu", "seats", "licenses",
+        "licences",
+    }
+)  # fmt: skip
+_WORSE_WORDS = frozenset(
+    {
+        "recency", "inactive", "inactivity", "complaint", "complaints", "complain",
+        "cancellation", "cancellations", "cancelled", "canceled", "returns", "returned",
+        "debt", "overdue", "arrears", "delinquency", "delinquencies", "defaults", "claims",
+    }
+)  # fmt: skip
+# Contacts with customer service are trouble, not engagement: 'number_customer_service_calls'.
+_SERVICE_WORDS = frozenset({"service", "support", "helpdesk"})
+
+
+def worth_direction(level: FeatureLevel) -> int:
+    """+1 when more of the measure makes a customer worth more to the business (spend,
+    orders, visits, tenure), -1 when less does (days since the last purchase,
+    complaints), 0 when it says nothing either way (age, a price, a code)."""
+    parts = set(roles.words(level.column)) | set(level.short_name.split())
+    if parts & _WORSE_WORDS or parts & _SERVICE_WORDS:
+        return -1
+    if (
+        parts & _BETTER_WORDS
+        or roles.names_product_spend(level.column)
+        or roles.names_engagement(level.column)
+    ):
+        return 1
+    return 0
+
+
+def overall_level(levels: Sequence[FeatureLevel]) -> Level | None:
+    """How much the segment is worth to the business on the measures that say so
+    (worth_direction), their z-scores averaged the right way round; None when no
+    segmenting measure counts what customers are worth (spend, orders, tenure...):
+    complaints or cancellations alone call for service, not for "stop mailing"."""
+    directed = [(worth_direction(level), level.z) for level in levels]
+    if not any(sign > 0 for sign, _ in directed):
+        return None
+    return level_of(float(np.mean([sign * z for sign, z in directed if sign])))
+
+
 def recommend(levels: Sequence[FeatureLevel], rules: Sequence[Rule]) -> Recommendation:
     """Return the first rule's advice whose conditions the segment's levels meet."""
     known = _words_of(levels)
     known |= {level.short_name: level.level for level in levels}
     known |= {level.column: level.level for level in levels}
-    known["overall"] = level_of(float(np.mean([level.z for level in levels])))
+    if (overall := overall_level(levels)) is not None:
+        known["overall"] = overall
     strongest = max(levels, key=lambda level: abs(level.z))
     known["strongest"] = strongest.level
     if roles.names_product_spend(strongest.column):

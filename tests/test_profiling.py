@@ -112,18 +112,35 @@ def test_a_segment_high_on_most_measures_is_named_by_its_overall_level() -> None
 def test_recommendations_match_the_first_rule() -> None:
     assert recommend(levels(income=1.2, spending=1.8), RULES).rule == "Affluent big spenders"
     assert recommend(levels(income=-1.0, spending=-0.9), RULES).rule == "Careful economisers"
-    assert recommend(levels(visits=1.0, spend=0.9), RULES).rule == "Above-average customers"
-    assert recommend(levels(visits=0.1, spend=-0.2), RULES).rule == "Typical customers"
+    assert recommend(levels(orders=1.0, spend=0.9), RULES).rule == "Above-average customers"
+    assert recommend(levels(orders=0.1, spend=-0.2), RULES).rule == "Typical customers"
     advice = recommend(levels(income=1.0, spending=-1.0), RULES)
     assert all([advice.action, advice.campaign, advice.retention, advice.products])
 
 
+def test_overall_counts_only_the_measures_that_say_what_a_customer_is_worth() -> None:
+    """Review 7: a high customer-type code (Caravan's MOSTYPE) and many past cancellations
+    (hotel bookings) were "Treat as valuable", a low code "stop mailing"."""
+    for code in (1.4, -1.8):
+        assert recommend(levels(MOSTYPE=code), RULES).rule.startswith(("Stand-out", "Low "))
+    cancelled = recommend(levels(previous_cancellations=1.6, adr=0.2), RULES)
+    assert cancelled.rule == "Stand-out previous_cancellations"
+    # Counted the right way round: recent buyers who spend are above average...
+    assert recommend(levels(spend=0.9, recency=-0.9), RULES).rule == "Above-average customers"
+    # ... and spenders who complain a lot are not.
+    assert recommend(levels(spend=1.0, complaints=1.2), RULES).rule != "Above-average customers"
+    # Calls to customer service are trouble, not engagement.
+    calls = recommend(levels(total_charges=0.6, number_customer_service_calls=1.9), RULES)
+    assert calls.rule != "Above-average customers"
+    assert recommend(levels(MonthlyCharges=0.8, tenure=0.7), RULES).rule != "Typical customers"
+
+
 def test_very_levels_in_a_rule_match_only_themselves() -> None:
     """Shopify's high and very high spenders were both told "Treat as valuable"."""
-    assert recommend(levels(visits=1.0, spend=0.9), RULES).rule == "Above-average customers"
-    assert recommend(levels(visits=2.1, spend=1.9), RULES).rule == "Top customers"
-    assert recommend(levels(visits=-0.8, spend=-0.9), RULES).rule == "Below-average customers"
-    assert recommend(levels(visits=-1.8, spend=-1.9), RULES).rule == "Least engaged"
+    assert recommend(levels(orders=1.0, spend=0.9), RULES).rule == "Above-average customers"
+    assert recommend(levels(orders=2.1, spend=1.9), RULES).rule == "Top customers"
+    assert recommend(levels(orders=-0.8, spend=-0.9), RULES).rule == "Below-average customers"
+    assert recommend(levels(orders=-1.8, spend=-1.9), RULES).rule == "Least engaged"
     # "high" still matches "very high": the affluent rule holds for the very affluent.
     assert recommend(levels(income=2.5, spending=1.8), RULES).rule == "Affluent big spenders"
 
@@ -316,7 +333,9 @@ def test_segments_matching_no_named_rule_get_advice_about_their_strongest_featur
     advice = recommend(levels(recency=0.2, loan_balance=1.4, visits=-0.6), RULES)
     assert advice.rule == "Stand-out loan_balance"
     assert "their loan_balance, higher than most" in advice.action and "{" not in advice.products
-    assert recommend(levels(recency=-0.9, tenure=0.3), RULES).rule == "Low recency"
+    # Recently active (low recency) with some tenure: above average on what they are worth.
+    assert recommend(levels(recency=-0.9, tenure=0.3), RULES).rule == "Above-average customers"
+    assert recommend(levels(recency=-0.9, age=0.3), RULES).rule == "Low recency"
 
 
 def test_codes_and_answers_say_which_column_they_belong_to() -> None:
