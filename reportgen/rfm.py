@@ -1220,7 +1220,8 @@ def _description(
         share = _share_text(row.overdue_share)
         basis = "their usual" if row.second_share else "their own usual"
         notes = [f"median {round(row.usual_interval):,} days"]
-        if row.second_share and usual is not None:
+        # A handful of second-time buyers is not worth the words on page 1.
+        if row.second_share and row.second_share >= PART_SHARE and usual is not None:
             twice = f"{RHYTHM_PURCHASES - 1} {orders}s"
             notes.append(
                 f"the {format_percent(row.second_share)} with {twice} are held to the "
