@@ -242,6 +242,8 @@ def _rfm_summary(rfm: RfmSummary | None) -> dict[str, Any] | None:
         "at_risk_groups": list(rfm.risk_groups),
         "customers_at_risk": rfm.customers_at_risk,
         "overdue_customers_at_risk": rfm.overdue_at_risk,
+        # The days between purchases second-time buyers are held to (rfm.store_interval).
+        "usual_days_between_purchases": rfm.usual_interval,
         "revenue_at_risk_last_12_months": rfm.revenue_at_risk,
         "lifetime_revenue_at_risk": rfm.lifetime_at_risk,
         "headline": rfm.at_risk_basis,

@@ -595,6 +595,9 @@ def test_a_lapsed_base_never_shows_a_zero_revenue_at_risk(tmp_path: Path) -> Non
     assert behaviour["headline"] == "lifetime"
     assert f"{behaviour['lifetime_revenue_at_risk']:,.0f}" == lifetime
     assert behaviour["reference_date"] == "2027-01-01"
+    # The interval second-time buyers are held to: the median of the repeat buyers' own.
+    usual = segments["days_between_purchases"].median()
+    assert behaviour["usual_days_between_purchases"] == pytest.approx(usual, abs=1)
     for segment in summary["segments"]:
         for part in segment["recommendations"]["parts"]:
             assert part["action"] in html.replace("&#39;", "'")
