@@ -1290,9 +1290,21 @@ DUCKDB = Dialect("duckdb")
 SPARK = Dialect("spark")
 
 
+# strftime directives and the Spark (Java) pattern letters that read the same text.
+JAVA_PATTERNS = {"%Y": "yyyy", "%y": "yy", "%m": "M", "%d": "d", "%H": "H", "%M": "mm", "%S": "ss"}
+
+
 def _java_format(fmt: str) -> str:
-    table = {"%Y": "yyyy", "%y": "yy", "%m": "M", "%d": "d", "%H": "H", "%M": "mm", "%S": "ss"}
-    return re.sub(r"%[YymdHMS]", lambda match: table[match.group(0)], fmt)
+    """A strftime format as a Spark datetime pattern; letters that are no directive
+    ('T' in %Y-%m-%dT%H:%M) are quoted, as Java would read them as pattern letters."""
+    return "".join(
+        JAVA_PATTERNS.get(piece, piece)
+        if piece.startswith("%")
+        else f"'{piece}'"
+        if piece.isalpha()
+        else piece.replace("'", "''")
+        for piece in re.findall(r"%.|[A-Za-z]+|[^%A-Za-z]+", fmt)
+    )
 
 
 def _literal(text: str) -> str:

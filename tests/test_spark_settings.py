@@ -17,7 +17,14 @@ from reportgen.cli import main
 from reportgen.config import SAMPLE_DATA
 from reportgen.errors import SettingsError
 from reportgen.settings import read_config, resolve_settings
-from reportgen.transactions import DUCKDB, SPARK, Roles, aggregation_sql, date_expression
+from reportgen.transactions import (
+    DUCKDB,
+    SPARK,
+    Roles,
+    _java_format,
+    aggregation_sql,
+    date_expression,
+)
 
 
 def test_the_spark_table_gives_the_master_and_the_conf(tmp_path: Path) -> None:
@@ -66,6 +73,12 @@ def test_the_spark_dialect_escapes_what_spark_unescapes() -> None:
     sql = aggregation_sql(roles, date_expression(None, "dmy", SPARK), dialect=SPARK)
     assert "VARCHAR" not in sql and "CAST(day AS STRING)" in sql
     assert "try_to_date(" in sql and r"^\\s*" in sql
+
+
+def test_a_date_format_becomes_a_spark_pattern() -> None:
+    """Letters that are no directive are quoted: Java would read 'T' as a pattern letter."""
+    assert _java_format("%Y-%m-%dT%H:%M") == "yyyy-M-d'T'H:mm"
+    assert _java_format("%d/%m/%y") == "d/M/yy"
 
 
 def _without_pyspark(monkeypatch: pytest.MonkeyPatch) -> None:
