@@ -54,6 +54,8 @@ from reportgen.contract import (
     ColumnReport,
     ColumnRole,
     DataQuality,
+    DateReading,
+    DerivedMeasure,
     Outcome,
     Table,
 )
@@ -145,13 +147,19 @@ _HEAD_ROWS = 10_000
 
 
 def clean_table(
-    table: Table, settings: Settings, known_kinds: Mapping[str, ColumnKind] | None = None
+    table: Table,
+    settings: Settings,
+    known_kinds: Mapping[str, ColumnKind] | None = None,
+    latest: Mapping[str, pd.Timestamp] | None = None,
 ) -> CleanTable:
     """Assign column roles, derive measures, drop duplicates and fill missing values.
 
     Args:
         known_kinds: kinds decided by an earlier model (its measures and categories), kept
             so that a measure with few distinct values this month stays a measure.
+        latest: the latest date of date columns over more rows than the table holds (the
+            Spark engine's every customer, when the table is its sample): days and ages
+            are counted to it instead of the table's own latest date.
 
     Raises:
         SettingsError: a column named in the settings is not in the table.
@@ -175,7 +183,10 @@ def clean_table(
         frame = frame.take(np.flatnonzero(~duplicated.to_numpy()))
     frame = _drop_total_lines(frame, notes)
     date_names: dict[str, str] = {}
-    frame = _derive_measures(frame, settings, details, kinds, notes, date_names)
+    derived: list[DerivedMeasure] = []
+    frame = _derive_measures(
+        frame, settings, details, kinds, notes, date_names, derived, latest or {}
+    )
     # After deriving, so that "Age (from Year_Birth)" can be named like any column.
     _check_named_columns(frame.columns, settings, table)
     frame, blanks = _read_numbers_in_text(frame, settings, details)
@@ -394,6 +405,7 @@ def clean_table(
         outcomes=roles_found.outcomes,
         uncapped=uncapped,
         not_segmented=never_bought.table if never_bought else None,
+        derived=tuple(derived),
     )
 
 
@@ -756,6 +768,8 @@ def _derive_measures(
     kinds: dict[str, ColumnKind],
     notes: list[str],
     date_names: dict[str, str],
+    derived: list[DerivedMeasure],
+    latest_known: Mapping[str, pd.Timestamp],
 ) -> pd.DataFrame:
     """Replace date columns by the days to the latest date, and birth years and birth
     dates by age.
@@ -763,15 +777,17 @@ def _derive_measures(
     A date's order of day and month is decided from the whole column, as for order
     lines; when no value tells, the dates are read day-first and a note says how to
     set ``date_format`` if that is wrong. ``date_names`` receives the short names of the
-    day counts whose dates say what they measure (date_measure_name).
+    day counts whose dates say what they measure (date_measure_name); ``derived`` each
+    measure made, with how (what the Spark engine makes again over every customer). A
+    column's latest date is ``latest_known``'s when given.
     """
     named = {*settings.features, *settings.profile, settings.id_column}
     guessed: list[str] = []
-    births = [
-        column
+    births: dict[str, DateReading | None] = {
+        column: None
         for column in frame.columns
         if column not in named and _is_birth_year(column, frame[column])
-    ]
+    }
     # The table's own time: ages as of its latest date (iFood's 2014 customers were not
     # 12 years older then), or the report's year when it has no dates.
     latest_dates: list[pd.Timestamp] = []
@@ -788,27 +804,33 @@ def _derive_measures(
             # A workbook's own dates (or a Parquet file's): nothing to decide.
             if isinstance(values.dtype, pd.DatetimeTZDtype):
                 values = values.dt.tz_localize(None)
-            read: tuple[pd.Series, str, bool] | None = (values, "dates", False)
+            read: tuple[pd.Series, str, bool, DateReading] | None = (
+                values,
+                "dates",
+                False,
+                DateReading(None),
+            )
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
             read = _parse_dates(values, settings.date_format, mixed=not on_spark)
         else:
             read = None
         if read is not None:
-            dates, reading, ambiguous = read
+            dates, reading, ambiguous, how = read
             if _names_birth(column):
                 # A birth date is an age, like a birth year: the year is enough.
                 frame = frame.assign(**{column: dates.dt.year.astype(float)})
-                births.append(column)
+                births[column] = how
                 details[column].append(f"read as {reading}")
                 if ambiguous:
                     guessed.append(column)
                 continue
-            latest = dates.max()
+            latest = latest_known.get(column, dates.max())
             tenure_column = f"{column} (days)"
             measured[tenure_column] = date_measure_name(column)
             frame = frame.assign(**{tenure_column: (latest - dates).dt.days})
             frame = frame.drop(columns=column)
             latest_dates.append(latest)
+            derived.append(DerivedMeasure(tenure_column, column, how, latest=latest))
             kinds[column] = "date"
             details[column].append(
                 f"read as {reading}; replaced by {tenure_column!r}: days to the latest date "
@@ -818,8 +840,11 @@ def _derive_measures(
             if ambiguous:
                 guessed.append(column)
     date_names.update({c: name for c, name in measured.items() if name})
-    for column in births:
-        frame = _birth_year_to_age(frame, column, latest_dates, settings.period, details, kinds)
+    for column, birth in births.items():
+        frame, year = _birth_year_to_age(
+            frame, column, latest_dates, settings.period, details, kinds
+        )
+        derived.append(DerivedMeasure(f"Age (from {column})", column, birth, year=year))
     if guessed:
         notes.append(
             f"No date in {_names(guessed)} has a day above 12, so whether "
@@ -968,9 +993,11 @@ def _birth_year_to_age(
     period: str,
     details: dict[str, list[str]],
     kinds: dict[str, ColumnKind],
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, int]:
     """Replace a birth-year column by the age in the year of the table's latest date (the
-    report's year when the table has no dates); implausible years become missing."""
+    report's year when the table has no dates); implausible years become missing.
+
+    Returns the table and the year."""
     values = frame[column]
     dated = bool(latest_dates) and not pd.isna(max(latest_dates))
     year = max(latest_dates).year if dated else int(period[:4])
@@ -987,7 +1014,7 @@ def _birth_year_to_age(
     when = "the year of the table's latest date" if dated else "the report's year"
     details[column].append(f"replaced by {age_column!r}: age in {year}, {when}")
     details[age_column] = []
-    return frame
+    return frame, year
 
 
 def _names(columns: list[str]) -> str:
@@ -1011,15 +1038,16 @@ def _is_birth_year(column: str, values: pd.Series) -> bool:
 
 def _parse_dates(
     values: pd.Series, date_format: str | None, *, mixed: bool = True
-) -> tuple[pd.Series, str, bool] | None:
+) -> tuple[pd.Series, str, bool, DateReading] | None:
     """Read a text column as dates, with or without a time of day, or return None.
 
-    Returns the dates, how they were read (for the data-quality note) and whether the
-    order of day and month was a guess. The order is decided from every distinct date
-    in the column by transactions.decide_date_order, the rule order lines follow; when
-    it cannot tell, day-first is assumed. A configured ``date_format`` wins where it
-    reads the column. With ``mixed``, a column in more than one format is read value by
-    value (read_text_dates).
+    Returns the dates, how they were read (for the data-quality note), whether the
+    order of day and month was a guess, and the reading (for the Spark engine, which
+    reads every customer's so). The order is decided from every distinct date in the
+    column by transactions.decide_date_order, the rule order lines follow; when it
+    cannot tell, day-first is assumed. A configured ``date_format`` wins where it reads
+    the column. With ``mixed``, a column in more than one format is read value by value
+    (read_text_dates).
     """
     # Look at the first values only: testing millions of names or genders costs seconds.
     head = values.head(5_000).dropna().astype(str).str.strip().head(200)
@@ -1035,8 +1063,9 @@ def _parse_dates(
     rows = np.bincount(codes[present], minlength=len(distinct_values))
     text = pd.Series(distinct_values, dtype=object).astype(str).str.strip()
 
-    def spread(dates: pd.Series) -> pd.Series | None:
-        """The dates of every row, or None when too few values read as dates."""
+    def spread(how: DateReading) -> pd.Series | None:
+        """The dates of every row read so, or None when too few values read as dates."""
+        dates = read_dates(text, how)
         if rows[dates.notna().to_numpy()].sum() < _NUMERIC_SHARE * present.sum():
             return None
         every = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
@@ -1047,33 +1076,79 @@ def _parse_dates(
     if date_format is not None:
         # One date_format serves every date column: with or without its time of day.
         date_only = date_format.split()[0] if date_format.split() else date_format
-        for candidate, form in ((text, date_format), (parts, date_format), (parts, date_only)):
-            parsed = spread(pd.to_datetime(candidate, format=form, errors="coerce"))
+        for how in (
+            DateReading(date_format),
+            DateReading(date_format, part=True),
+            DateReading(date_only, part=True),
+        ):
+            parsed = spread(how)
             if parsed is not None:
-                return parsed, f"dates with date_format {date_format!r}", False
+                return parsed, f"dates with date_format {date_format!r}", False, how
     distinct = [str(part) for part in parts.dropna().unique()]
     if not distinct:
         return None
     if mixed and _date_forms(parts).sum() > 1:
         # Several formats in one column (Excel dates beside dates pasted as text).
-        each = read_text_dates(text, rows)
-        parsed = None if each is None else spread(each[0])
-        if each is not None and parsed is not None:
-            forms = "; ".join(f"{count:,} {how}" for count, how in each[1])
-            return parsed, f"dates in more than one format, each read by its own: {forms}", False
+        several = _mixed_reading(parts)
+        parsed = None if several is None else spread(several[0])
+        if several is not None and parsed is not None:
+            forms = "; ".join(
+                f"{count:,} {how}" for count, how in _form_counts(parts, rows, several[1])
+            )
+            return (
+                parsed,
+                f"dates in more than one format, each read by its own: {forms}",
+                False,
+                several[0],
+            )
     order, reading = transactions.decide_date_order(distinct)
     ambiguous = order is None
     if order is None:
         order = "dmy"
         reading = f"day-first dates (dd/mm/yyyy), a guess: {reading.rstrip('.')}"
     dashed = parts.str.replace(r"[/.]", "-", regex=True)
-    date_format = _ORDER_FORMATS[order]
+    how = DateReading(_order_format(order, dashed), part=True, dashed=True)
+    parsed = spread(how)
+    return None if parsed is None else (parsed, reading, ambiguous, how)
+
+
+def _order_format(order: str, dashed: pd.Series) -> str:
+    """The strftime format of dashed date parts in ``order``: %y when most years have
+    two digits."""
+    form = _ORDER_FORMATS[order]
     if order in ("dmy", "mdy"):
         years = dashed.str.extract(r"-(\d+)$", expand=False).str.len()
         if not years.dropna().empty and years.mode().iloc[0] == 2:
-            date_format = date_format.replace("%Y", "%y")
-    parsed = spread(pd.to_datetime(dashed, format=date_format, errors="coerce"))
-    return None if parsed is None else (parsed, reading, ambiguous)
+            form = form.replace("%Y", "%y")
+    return form
+
+
+def read_dates(text: pd.Series, how: DateReading) -> pd.Series:
+    """Stripped texts read as dates as ``how`` says; NaT where one does not read.
+
+    The one reading of text dates in pandas; spark_engine.date_value is the same in
+    Spark SQL.
+    """
+    if how.format is None:
+        return pd.to_datetime(text, errors="coerce")
+    value = text.str.extract(_DATE_PART, expand=False) if how.part else text
+    if how.dashed:
+        value = value.str.replace(r"[/.]", "-", regex=True)
+    if not how.mixed:
+        return pd.to_datetime(value, format=how.format, errors="coerce")
+    iso, compact, other = _forms(value)
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for forms, form in ((iso, "%Y-%m-%d"), (compact, "%Y%m%d"), (other, how.format)):
+        if forms.any():
+            dates[forms] = pd.to_datetime(value[forms], format=form, errors="coerce")
+    return dates
+
+
+def _forms(dashed: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Which dashed date parts are year-month-day (ISO), compact, or neither."""
+    iso = dashed.str.match(r"\d{4}-", na=False)
+    compact = dashed.str.fullmatch(r"\d{8}", na=False)
+    return iso, compact, dashed.notna() & ~iso & ~compact
 
 
 def _date_forms(parts: pd.Series) -> pd.Series:
@@ -1091,6 +1166,36 @@ def _date_forms(parts: pd.Series) -> pd.Series:
     )
 
 
+def _mixed_reading(parts: pd.Series) -> tuple[DateReading, str] | None:
+    """How date parts written in more than one format are read, and how the parts that
+    are neither ISO nor compact are (decide_date_order's sentence); None when their
+    order of day and month cannot be told: beside dates in another format, no guess."""
+    dashed = parts.str.replace(r"[/.]", "-", regex=True)
+    other = _forms(dashed)[2]
+    if not other.any():
+        return DateReading("%Y-%m-%d", part=True, dashed=True, mixed=True), ""
+    order, reading = transactions.decide_date_order([str(p) for p in parts[other].unique()])
+    if order is None:
+        return None
+    form = _order_format(order, dashed[other])
+    return DateReading(form, part=True, dashed=True, mixed=True), reading
+
+
+def _form_counts(parts: pd.Series, rows: np.ndarray | None, other: str) -> list[tuple[int, str]]:
+    """How many values are in each form of a column in several (for the note)."""
+    iso, compact, others = _forms(parts.str.replace(r"[/.]", "-", regex=True))
+    weights = pd.Series(1 if rows is None else rows, index=parts.index)
+    return [
+        (int(weights[forms].sum()), said)
+        for forms, said in (
+            (iso, "year-month-day (ISO)"),
+            (compact, "compact (YYYYMMDD)"),
+            (others, other),
+        )
+        if forms.any()
+    ]
+
+
 def read_text_dates(
     text: pd.Series, rows: np.ndarray | None = None
 ) -> tuple[pd.Series, list[tuple[int, str]]] | None:
@@ -1106,32 +1211,12 @@ def read_text_dates(
         when the order of day and month of the values that are neither ISO nor compact
         cannot be told.
     """
-    parts = text.astype(str).str.strip().str.extract(_DATE_PART, expand=False)
-    dashed = parts.str.replace(r"[/.]", "-", regex=True)
-    iso = dashed.str.match(r"\d{4}-", na=False)
-    compact = dashed.str.fullmatch(r"\d{8}", na=False)
-    other = parts.notna() & ~iso & ~compact
-    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-    weights = pd.Series(1 if rows is None else rows, index=text.index)
-    readings: list[tuple[int, str]] = []
-    for forms, form, said in (
-        (iso, "%Y-%m-%d", "year-month-day (ISO)"),
-        (compact, "%Y%m%d", "compact (YYYYMMDD)"),
-    ):
-        if forms.any():
-            dates[forms] = pd.to_datetime(dashed[forms], format=form, errors="coerce")
-            readings.append((int(weights[forms].sum()), said))
-    if other.any():
-        order, reading = transactions.decide_date_order([str(p) for p in parts[other].unique()])
-        if order is None:
-            return None
-        form = _ORDER_FORMATS[order]
-        years = dashed[other].str.extract(r"-(\d+)$", expand=False).str.len()
-        if order in ("dmy", "mdy") and not years.dropna().empty and years.mode().iloc[0] == 2:
-            form = form.replace("%Y", "%y")
-        dates[other] = pd.to_datetime(dashed[other], format=form, errors="coerce")
-        readings.append((int(weights[other].sum()), reading))
-    return dates, readings
+    text = text.astype(str).str.strip()
+    parts = text.str.extract(_DATE_PART, expand=False)
+    mixed = _mixed_reading(parts)
+    if mixed is None:
+        return None
+    return read_dates(text, mixed[0]), _form_counts(parts, rows, mixed[1])
 
 
 def _read_sentinels(

@@ -159,6 +159,44 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class DateReading:
+    """How a column's values are read as dates, as cleaning decided from them.
+
+    Decided once (cleaning._parse_dates) and applied by both engines: cleaning.read_dates
+    in pandas, spark_engine.date_value in Spark SQL.
+
+    ``format`` is None for values that are dates already (a workbook's or a Parquet
+    file's); otherwise the strftime format of the stripped text, or of its date part
+    (``part``: cleaning._DATE_PART, any time of day dropped), whose separators "/" and
+    "." are made "-" first when ``dashed``. With ``mixed``, a part in year-month-day
+    (ISO) or compact (YYYYMMDD) form is read as such and only the others with ``format``.
+    """
+
+    format: str | None
+    part: bool = False
+    dashed: bool = False
+    mixed: bool = False
+
+
+@dataclass(frozen=True)
+class DerivedMeasure:
+    """A measure cleaning made from a column, with what it took to make it.
+
+    ``column`` ('Dt_Customer (days)', 'Age (from Year_Birth)') is made from ``source``:
+    with ``latest``, the days from each date to that one (the latest date of the
+    column); otherwise the age in ``year`` of a birth year (``reading`` None) or of a
+    birth date's year, None where the year is implausible. The Spark engine makes it
+    again over every customer (spark_engine.derived_columns).
+    """
+
+    column: str
+    source: str
+    reading: DateReading | None
+    latest: pd.Timestamp | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True)
 class CleanTable:
     """The cleaned customers: one row per customer kept, no missing values."""
 
@@ -178,6 +216,8 @@ class CleanTable:
     # The customers left out of the segments, with the reason (customer_id, reason):
     # those who never bought. None when there are none.
     not_segmented: pd.DataFrame | None = None
+    # The measures derived from dates and birth years, in the order they were made.
+    derived: tuple[DerivedMeasure, ...] = ()
 
     def display(self, column: str) -> str:
         """The column's name as charts and tables show it (with its unit, if configured)."""

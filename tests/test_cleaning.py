@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportgen.cleaning import clean_table, short_name
+from reportgen.cleaning import clean_table, read_dates, short_name
+from reportgen.contract import DateReading
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import load_table
 from reportgen.settings import Settings
@@ -774,3 +775,47 @@ def test_a_placeholder_profile_is_not_a_customer(tmp_path, make_settings) -> Non
         "1 row stands for no one in particular ('WALK-IN, GUEST')" in n
         for n in result.quality.notes
     )
+
+
+def test_how_dates_were_read_is_recorded_and_counted_to_a_given_latest_date(
+    tmp_path: Path, make_settings
+) -> None:
+    """The reading decided from the values is kept (the Spark engine applies it to every
+    customer) and read_dates gives the very dates cleaning counted; with ``latest`` (every
+    customer's latest date, for a sample) days and ages count to it."""
+    rng = np.random.default_rng(12)
+    n = 120
+    days = pd.Timestamp("2013-01-01") + pd.to_timedelta(rng.integers(0, 600, n), unit="D")
+    times = days + pd.to_timedelta(rng.integers(0, 1440, n), unit="min")
+    frame = pd.DataFrame(
+        {
+            "Customer ID": [f"C{k}" for k in range(n)],
+            "Dt_Customer": days.strftime("%d-%m-%y"),  # day-first, two-digit years
+            "Last Order Date": times.strftime("%Y-%m-%d %H:%M"),
+            "First Purchase": [
+                day.strftime("%Y-%m-%d") if k % 2 else day.strftime("%d.%m.%Y")
+                for k, day in enumerate(days)
+            ],
+            "Year_Birth": rng.integers(1950, 2000, n),
+            "Spend": rng.gamma(2, 100, n).round(2),
+        }
+    )
+    path = write_csv(tmp_path / "t.csv", frame)
+    result = clean_table(load_table(path), make_settings(path))
+    readings = {m.source: m.reading for m in result.derived}
+    assert readings == {
+        "Dt_Customer": DateReading("%d-%m-%y", part=True, dashed=True),
+        "Last Order Date": DateReading("%Y-%m-%d", part=True, dashed=True),
+        "First Purchase": DateReading("%d-%m-%Y", part=True, dashed=True, mixed=True),
+        "Year_Birth": None,
+    }
+    for measure in result.derived:
+        if measure.reading is not None:
+            read = read_dates(frame[measure.source].astype(str), measure.reading)
+            assert measure.latest == read.max() == days.max()
+            assert result.frame[measure.column].tolist() == (read.max() - read).dt.days.tolist()
+    assert [m.year for m in result.derived if m.reading is None] == [days.max().year]
+    later = pd.Timestamp("2016-02-03 10:00")
+    given = clean_table(load_table(path), make_settings(path), latest={"Dt_Customer": later})
+    assert given.frame["Dt_Customer (days)"].tolist() == (later - days).days.tolist()
+    assert given.frame["Age (from Year_Birth)"].tolist() == (2016 - frame["Year_Birth"]).tolist()
