@@ -792,15 +792,11 @@ def _derive_measures(
     # 12 years older then), or the report's year when it has no dates.
     latest_dates: list[pd.Timestamp] = []
     measured: dict[str, str | None] = {}
-    # The Spark engine derives no measure from a date (spark_engine.cleaned_customers
-    # refuses such a feature): its timestamps and dates in mixed formats stay described,
-    # as before they were read here.
-    on_spark = settings.engine == "spark"
     for column in list(frame.columns):
         values = frame[column]
         if column in named or column in births:
             continue
-        if pd.api.types.is_datetime64_any_dtype(values) and not on_spark:
+        if pd.api.types.is_datetime64_any_dtype(values):
             # A workbook's own dates (or a Parquet file's): nothing to decide.
             if isinstance(values.dtype, pd.DatetimeTZDtype):
                 values = values.dt.tz_localize(None)
@@ -811,7 +807,7 @@ def _derive_measures(
                 DateReading(None),
             )
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            read = _parse_dates(values, settings.date_format, mixed=not on_spark)
+            read = _parse_dates(values, settings.date_format)
         else:
             read = None
         if read is not None:
@@ -1037,7 +1033,7 @@ def _is_birth_year(column: str, values: pd.Series) -> bool:
 
 
 def _parse_dates(
-    values: pd.Series, date_format: str | None, *, mixed: bool = True
+    values: pd.Series, date_format: str | None
 ) -> tuple[pd.Series, str, bool, DateReading] | None:
     """Read a text column as dates, with or without a time of day, or return None.
 
@@ -1046,15 +1042,16 @@ def _parse_dates(
     reads every customer's so). The order is decided from every distinct date in the
     column by transactions.decide_date_order, the rule order lines follow; when it
     cannot tell, day-first is assumed. A configured ``date_format`` wins where it reads
-    the column. With ``mixed``, a column in more than one format is read value by value
+    the column. A column in more than one format is read value by value
     (read_text_dates).
     """
     # Look at the first values only: testing millions of names or genders costs seconds.
     head = values.head(5_000).dropna().astype(str).str.strip().head(200)
     if head.empty or not head.str.contains(r"\d", regex=True).all():
         return None
-    if transactions.date_kind(head) is None and (
-        not mixed or head.str.match(_DATE_TEXT).mean() < transactions.DATE_SHARE
+    if (
+        transactions.date_kind(head) is None
+        and head.str.match(_DATE_TEXT).mean() < transactions.DATE_SHARE
     ):
         return None
     # Each distinct text is read once: a date column repeats a few thousand days.
@@ -1087,7 +1084,7 @@ def _parse_dates(
     distinct = [str(part) for part in parts.dropna().unique()]
     if not distinct:
         return None
-    if mixed and _date_forms(parts).sum() > 1:
+    if _date_forms(parts).sum() > 1:
         # Several formats in one column (Excel dates beside dates pasted as text).
         several = _mixed_reading(parts)
         parsed = None if several is None else spread(several[0])

@@ -2,12 +2,13 @@
 
 In Spark, over every row: reading (Parquet folders and globs, CSV, s3a:// and other
 URIs), the row and line counts, the order-line -> customer aggregation (the SQL of
-``transactions.py`` in its Spark dialect), the filling of gaps and capping of outliers
-in the features, the standardization statistics, the final K-Means on every customer
-(Lloyd's iterations as Spark aggregations, from the best centres of the driver's
-restarts, as the local engine does above 50,000 customers), each segment's size, means
-and medians, the RFM scores, and the customer -> segment table (Parquet, partitioned
-by segment).
+``transactions.py`` in its Spark dialect), the measures cleaning derives from dates and
+birth years (read as the sample's cleaning decided, counted to the latest date of every
+row), the filling of gaps and capping of outliers in the features, the standardization
+statistics, the final K-Means on every customer (Lloyd's iterations as Spark
+aggregations, from the best centres of the driver's restarts, as the local engine does
+above 50,000 customers), each segment's size, means and medians, the RFM scores, and the
+customer -> segment table (Parquet, partitioned by segment).
 
 Not MLlib's KMeans: pyspark.ml's KMeans cannot start from given centres, and its
 single k-means|| start found another local optimum than the local engine's 20
@@ -51,6 +52,8 @@ from reportgen.contract import (
     CleanTable,
     ColumnReport,
     DataQuality,
+    DateReading,
+    DerivedMeasure,
     FeatureMatrix,
     Population,
     SavedModel,
@@ -63,7 +66,10 @@ from reportgen.errors import DataError, SettingsError
 from reportgen.rfm import RHYTHM_PURCHASES
 from reportgen.settings import DEFAULT_SPARK_MASTER, Settings
 from reportgen.transactions import (
+    _SQL_DATE_PART,
+    CENTURY_PIVOT,
     EXTRA_MISSING,
+    JAVA_PATTERNS,
     MISSING_TEXT,
     PLACEHOLDER_CUSTOMERS,
     SPARK,
@@ -72,6 +78,7 @@ from reportgen.transactions import (
     OrderOptions,
     OrderPlan,
     Source,
+    _java_format,
     aggregation_sql,
     as_text,
     attribute_names,
@@ -214,6 +221,7 @@ def read_input(spark: Any, settings: Settings) -> SparkInput:
                 .option("nullValue", "")
                 .csv(source)
             )
+            frame = _dates_as_text(reader, frame, source)
         else:
             frame = reader.parquet(location)
     except Exception as error:  # Spark's AnalysisException and Java's errors
@@ -229,6 +237,37 @@ def read_input(spark: Any, settings: Settings) -> SparkInput:
     )
     kind = "CSV" if csv else "Parquet"
     return SparkInput(frame, settings.input_path.name, f"{kind}, read by Spark", sha256)
+
+
+def _dates_as_text(reader: Any, frame: Any, source: Any) -> Any:
+    """The CSV read again with the columns Spark inferred as dates or timestamps as text.
+
+    pandas reads a CSV's dates as text, and cleaning reads text dates by their date part
+    (any time of day dropped); Spark's timestamps would count the hours. Reading with
+    the inferred schema, these columns made text, costs no second pass over the file.
+    """
+    from pyspark.sql.types import (
+        DateType,
+        StringType,
+        StructField,
+        StructType,
+        TimestampNTZType,
+        TimestampType,
+    )
+
+    dated = (DateType, TimestampType, TimestampNTZType)
+    fields = frame.schema.fields
+    if not any(isinstance(field.dataType, dated) for field in fields):
+        return frame
+    schema = StructType(
+        [
+            StructField(field.name, StringType(), True)
+            if isinstance(field.dataType, dated)
+            else field
+            for field in fields
+        ]
+    )
+    return reader.schema(schema).csv(source)
 
 
 def spark_input(frame: Any, name: str = "Spark DataFrame") -> SparkInput:
@@ -475,8 +514,6 @@ GROUP BY customer, date_text, order_key, item, status_text, quantity, price,
 
 
 def _date_order(spark: Any, plan: OrderPlan, date_format: str | None) -> tuple[str | None, str]:
-    from reportgen.transactions import _SQL_DATE_PART  # the one pattern both engines use
-
     if date_format is not None:
         return None, f"read with date_format {date_format!r}"
     rows = spark.sql(
@@ -839,45 +876,175 @@ def customer_rows(frame: Any) -> tuple[Any, int, int]:
     return merged, int(rows_read), int(rows_read - distinct)
 
 
+def without_total_lines(frame: Any) -> Any:
+    """The rows but a spreadsheet's total line (cleaning.TOTAL_LABELS), which is no
+    customer. Spark rows have no last rows to look at: any row whose first filled cell
+    says so is left out."""
+    from pyspark.sql import functions as F
+
+    from reportgen.cleaning import TOTAL_LABELS
+
+    first_filled = F.lower(
+        F.trim(F.coalesce(*(F.col(f"`{c}`").cast("string") for c in frame.columns if c != _KEY)))
+    )
+    return frame.where(
+        first_filled.isNull() | ~F.regexp_replace(first_filled, ":$", "").isin(*TOTAL_LABELS)
+    )
+
+
+# --- measures derived from dates and birth years ----------------------------------------------
+
+
+def date_value(column: str, how: DateReading) -> str:
+    """cleaning.read_dates in Spark SQL: the column's values as TIMESTAMP_NTZ (the times
+    on the wall, as pandas holds them), NULL where a value does not read.
+
+    Raises:
+        SettingsError: date_format has a directive Spark cannot read with.
+    """
+    quoted = f"`{column.replace('`', '``')}`"
+    if how.format is None:
+        return f"try_cast({quoted} AS TIMESTAMP_NTZ)"
+    value = f"trim(CAST({quoted} AS STRING))"
+    if how.part:
+        value = f"nullif({SPARK.extract(value, _SQL_DATE_PART)}, '')"
+    if how.dashed:
+        value = SPARK.replace_all(value, "[/.]", "-")
+    if not how.mixed:
+        return _parsed(value, how.format)
+    # cleaning._forms: ISO and compact parts by their own form, the others by the format.
+    return (
+        f"CASE WHEN {SPARK.matches(value, '^[0-9]{4}-')} THEN {_parsed(value, '%Y-%m-%d')} "
+        f"WHEN {SPARK.matches(value, '^[0-9]{8}$')} THEN {_parsed(value, '%Y%m%d')} "
+        f"ELSE {_parsed(value, how.format)} END"
+    )
+
+
+def _parsed(value: str, form: str) -> str:
+    """SQL: ``value`` parsed with the strftime format ``form``, as pandas parses it.
+
+    Raises:
+        SettingsError: ``form`` (a date_format) has a directive Spark cannot read with.
+    """
+    unknown = sorted(set(re.findall(r"%.", form)) - JAVA_PATTERNS.keys())
+    if unknown:
+        raise SettingsError(
+            f"date_format {form!r} uses {', '.join(unknown)}, which the Spark engine cannot "
+            f"read dates with (it reads {' '.join(JAVA_PATTERNS)}): write date_format with "
+            "those, or use the local engine (--engine local)."
+        )
+    pattern = _java_format(form)
+    parsed = f"CAST(try_to_timestamp({value}, {_literal(pattern)}) AS TIMESTAMP_NTZ)"
+    if "%y" in form:
+        # Spark reads a two-digit year as 20yy; Python as 19yy from CENTURY_PIVOT on.
+        parsed = (
+            f"CASE WHEN year({parsed}) >= {2000 + CENTURY_PIVOT} "
+            f"THEN {parsed} - INTERVAL 100 YEARS ELSE {parsed} END"
+        )
+    return parsed
+
+
+def latest_dates(frame: Any, derived: Sequence[DerivedMeasure]) -> dict[str, pd.Timestamp]:
+    """The latest date of each column that cleaning counts days to, over every row.
+
+    Raises:
+        DataError: Spark reads no date of a column in which the sample's cleaning did.
+    """
+    from pyspark.sql import functions as F
+
+    dated = {
+        m.source: date_value(m.source, m.reading)
+        for m in derived
+        if m.latest is not None and m.reading is not None
+    }
+    if not dated:
+        return {}
+    row = frame.agg(
+        *(F.max(F.expr(value)).alias(f"l{i}") for i, value in enumerate(dated.values()))
+    ).first()
+    latest = {}
+    for index, source in enumerate(dated):
+        value = row[f"l{index}"]
+        if value is None:
+            raise DataError(
+                f"Spark reads no date in {source!r}, in which the sample's cleaning read "
+                "dates; set date_format in the config file, or use the local engine."
+            )
+        latest[source] = pd.Timestamp(value)
+    return latest
+
+
+def derived_columns(frame: Any, derived: Sequence[DerivedMeasure], wanted: Sequence[str]) -> Any:
+    """Make again over every row the measures cleaning derived that are ``wanted``
+    (cleaning._derive_measures): the days from each date to the column's latest date,
+    in whole days as pandas counts them (a time of day later than the latest's takes one
+    off); an age in the measure's year, missing where the year is implausible."""
+    from pyspark.sql import functions as F
+
+    from reportgen.cleaning import EARLIEST_BIRTH_YEAR, OLDEST_AGE
+
+    made = []
+    for measure in derived:
+        if measure.column not in wanted:
+            continue
+        quoted = f"`{measure.source.replace('`', '``')}`"
+        if measure.latest is not None and measure.reading is not None:
+            latest = measure.latest
+            seconds = latest.hour * 3600 + latest.minute * 60 + latest.second
+            seconds += latest.microsecond / 1e6
+            day = date_value(measure.source, measure.reading)
+            made.append(
+                F.expr(
+                    f"CAST(datediff(DATE '{latest:%Y-%m-%d}', CAST({day} AS DATE)) - CASE WHEN "
+                    f"{seconds:.6f} < hour({day}) * 3600 + minute({day}) * 60 + "
+                    f"date_part('SECOND', {day}) THEN 1 ELSE 0 END AS DOUBLE)"
+                ).alias(measure.column)
+            )
+        elif measure.year is not None:
+            born = (
+                f"try_cast({quoted} AS DOUBLE)"
+                if measure.reading is None
+                else f"CAST(year({date_value(measure.source, measure.reading)}) AS DOUBLE)"
+            )
+            made.append(
+                F.expr(
+                    f"CASE WHEN {born} < {EARLIEST_BIRTH_YEAR} OR {measure.year} - {born} > "
+                    f"{OLDEST_AGE} THEN NULL ELSE {measure.year} - {born} END"
+                ).alias(measure.column)
+            )
+    return frame.select("*", *made) if made else frame
+
+
 def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd.DataFrame | None]:
     """Apply the sample's cleaning decisions to every customer in Spark.
 
-    Rows without an ID are left out and one row is kept per ID (the first); customers
-    who never bought are set apart when the sample's were (their IDs and reasons are
-    returned); missing
-    feature values are filled with the median (measures) or the most common value
-    (categories) of all customers, and extreme measures capped at cleaning's bounds.
+    The features cleaning derived from dates and birth years are made again
+    (derived_columns); rows without an ID are left out and one row is kept per ID (the
+    first); customers who never bought are set apart when the sample's were (their IDs
+    and reasons are returned); missing feature values are filled with the median
+    (measures) or the most common value (categories) of all customers, and extreme
+    measures capped at cleaning's bounds.
     The median and the 1st and 99th percentiles are exact, interpolated as pandas does,
     up to EXACT_QUANTILES_LIMIT rows, and within 1/100,000 of the rank beyond.
 
     Raises:
-        SettingsError: a feature is made by cleaning (a tenure from a date, an age from a
-            birth year), which the Spark engine does not derive.
+        SettingsError: a feature is made by cleaning in a way Spark does not repeat, or a
+            date_format has a directive Spark cannot read dates with.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from reportgen.cleaning import (
-        OUTLIER_REACH,
-        TOTAL_LABELS,
-        never_bought_reason,
-        placeholder_columns,
-    )
+    from reportgen.cleaning import OUTLIER_REACH, never_bought_reason, placeholder_columns
 
+    frame = without_total_lines(frame)
+    frame = derived_columns(frame, clean.derived, clean.feature_columns)
     for column in clean.feature_columns:
         if column not in frame.columns:
             raise SettingsError(
-                f"Feature {column!r} is derived by cleaning, which the Spark engine does not "
-                "do: add it to the table, leave it out of the features, or use the local engine."
+                f"Feature {column!r} is made by cleaning in a way the Spark engine does not "
+                "repeat: add it to the table, leave it out of the features, or use the local "
+                "engine."
             )
-    # A spreadsheet's total line (cleaning.TOTAL_LABELS) is no customer. Spark rows have
-    # no last rows to look at: any row whose first filled cell says so is left out.
-    first_filled = F.lower(
-        F.trim(F.coalesce(*(F.col(f"`{c}`").cast("string") for c in frame.columns if c != _KEY)))
-    )
-    frame = frame.where(
-        first_filled.isNull() | ~F.regexp_replace(first_filled, ":$", "").isin(*TOTAL_LABELS)
-    )
     # Rows that stand for no one (cleaning._drop_placeholder_customers), by the same columns.
     for column in placeholder_columns(frame.columns, clean.id_column):
         written = F.lower(F.trim(F.col(f"`{column}`").cast("string")))
@@ -1001,7 +1168,12 @@ def prepare(settings: Settings, source: SparkInput, previous_model: Any = None) 
     sample = seeded_sample(rows, SAMPLE_SIZE, settings.seed).drop(columns=[_KEY])
     table = Table(sample, Path(source.name), source.sha256, source.description)
     kinds = previous_model.feature_kinds() if previous_model is not None else None
-    clean = clean_table(table, dataclasses.replace(settings, ignore=()), kinds)
+    sample_settings = dataclasses.replace(settings, ignore=())
+    clean = clean_table(table, sample_settings, kinds)
+    latest = latest_dates(without_total_lines(rows), clean.derived)
+    if any(m.latest != latest.get(m.source, m.latest) for m in clean.derived):
+        # Days and ages as of every customer's latest date, not the sample's: cleaned again.
+        clean = clean_table(table, sample_settings, kinds, latest)
     cleaned, never_bought = cleaned_customers(rows, clean, rows_read - duplicates)
     customers = cleaned.persist()
     count = customers.count()

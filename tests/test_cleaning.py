@@ -719,9 +719,13 @@ def test_a_workbooks_dates_are_dates_also_when_some_are_text(tmp_path: Path, mak
     assert roles(result)["Customer Since"][0] == roles(result)["Last Order"][0] == "date"
     assert result.frame["Last Order (days)"].tolist() == list((days.max() - days).days)
     assert result.short_names["Customer Since (days)"] == "tenure"
-    # The Spark engine derives no measure from a date: its timestamps stay described.
+    # The Spark engine's sample reads them alike and records how, for every customer.
     on_spark = clean_table(table, make_settings(path, engine="spark"))
-    assert roles(on_spark)["Customer Since"][0] == "categorical"
+    assert roles(on_spark)["Customer Since"][0] == roles(on_spark)["Last Order"][0] == "date"
+    assert {measure.source: measure.reading for measure in on_spark.derived} == {
+        "Customer Since": DateReading(None),
+        "Last Order": DateReading(None),  # loading read the text ones
+    }
 
 
 def test_a_record_keeping_date_is_no_recency_and_is_left_out(tmp_path: Path, make_settings):

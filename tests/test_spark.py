@@ -264,3 +264,121 @@ def test_the_command_reads_a_parquet_folder(spark: Any, tmp_path: Path) -> None:
     missing = CliRunner().invoke(main, [*command[:1], str(tmp_path / "nowhere"), *command[2:]])
     assert missing.exit_code == 1
     assert "Traceback" not in missing.output and "Spark cannot read" in missing.output
+
+
+def _dated_customers(n: int, seed: int = 11) -> pd.DataFrame:
+    """A customer table (iFood-like) with dates and birth years: three groups by income
+    and spending, the dates and ages less tied to them (no near-copies)."""
+    rng = np.random.default_rng(seed)
+    group = np.arange(n) % 3
+    signup = pd.Timestamp("2012-08-01") + pd.to_timedelta(
+        np.array([0, 200, 400])[group] + rng.integers(0, 300, n), unit="D"
+    )
+    last = pd.Timestamp("2014-01-01") + pd.to_timedelta(
+        np.array([10, 40, 70])[group] * 1440 + rng.integers(0, 60 * 1440, n), unit="min"
+    )
+    years = rng.integers(1945, 2000, n).astype(float)
+    years[:3] = [1893, 1899, np.nan]  # implausible (before 1900) and missing
+    born = pd.Timestamp("1955-01-01") + pd.to_timedelta(rng.integers(0, 40 * 365, n), unit="D")
+    signup_text = list(signup.strftime("%d-%m-%Y"))
+    signup_text[5] = "00-00-0000"  # no date: missing, then filled like any gap
+    return pd.DataFrame(
+        {
+            "ID": [f"K{i:05d}" for i in range(n)],
+            "Dt_Customer": signup_text,  # day-first
+            "Last Order Date": list(last.strftime("%Y-%m-%d %H:%M:%S")),  # ISO with a time
+            "Year_Birth": years,
+            "Date of Birth": list(born.strftime("%Y-%m-%d")),
+            "Income": (np.array([30_000, 60_000, 90_000])[group] * rng.normal(1, 0.08, n)).round(),
+            "MntWines": (np.array([100, 400, 700])[group] * rng.normal(1, 0.35, n)).round(),
+        }
+    )
+
+
+def test_dates_and_birth_years_of_a_customer_table_give_the_same_segments(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Days to the latest date and ages are derived by both engines, with the same numbers
+    (the Spark engine refused such a table before)."""
+    path = tmp_path / "customers.csv"
+    _dated_customers(300).to_csv(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    local.save(tmp_path / "local")
+    on_spark.save(tmp_path / "spark")
+    mine = (tmp_path / "local" / "segments.csv").read_text()
+    assert (tmp_path / "spark" / "segments.csv").read_text() == mine
+    summary = json.loads((tmp_path / "spark" / "summary.json").read_text())
+    expected = json.loads((tmp_path / "local" / "summary.json").read_text())
+    derived = [
+        "Dt_Customer (days)",
+        "Last Order Date (days)",
+        "Age (from Year_Birth)",
+        "Age (from Date of Birth)",
+    ]
+    assert set(derived) <= set(expected["features"])
+    assert summary["features"] == expected["features"]
+    assert summary["input"] == expected["input"]
+    for theirs, ours in zip(summary["segments"], expected["segments"], strict=True):
+        assert theirs["size"] == ours["size"]
+        for feature in expected["features"]:
+            assert np.isclose(theirs["feature_means"][feature], ours["feature_means"][feature])
+    for feature in expected["features"]:
+        assert np.isclose(
+            summary["population_means"][feature], expected["population_means"][feature]
+        )
+
+
+def test_days_are_counted_to_the_latest_date_of_every_customer_not_the_samples(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a sample smaller than the table, every customer's days and ages are the local
+    engine's on the whole table: Parquet timestamps with a time of day, and dates in two
+    formats (ISO beside day-first) included."""
+    from reportgen import spark_engine
+    from reportgen.cleaning import clean_table
+    from reportgen.loading import load_table
+    from reportgen.settings import resolve_settings
+
+    table = _dated_customers(240).drop(columns=["Last Order Date", "Date of Birth"])
+    rng = np.random.default_rng(4)
+    visits = pd.Timestamp("2014-03-01") + pd.to_timedelta(
+        rng.integers(0, 90 * 1440, len(table)), unit="min"
+    )
+    # A timestamp (in microseconds, as Spark reads Parquet's), one missing.
+    table["Last Visit"] = visits.where(np.arange(len(table)) != 7).astype("datetime64[us]")
+    first = pd.Timestamp("2011-01-01") + pd.to_timedelta(rng.integers(0, 900, len(table)), "D")
+    table["First Purchase"] = [
+        day.strftime("%Y-%m-%d") if n % 3 else day.strftime("%d.%m.%Y")
+        for n, day in enumerate(first)
+    ]
+    path = tmp_path / "customers.parquet"
+    table.to_parquet(path, index=False)
+    monkeypatch.setattr(spark_engine, "SAMPLE_SIZE", 60)
+    settings = resolve_settings(path, None, {"engine": "spark", "period": "2026-11"})
+    prepared = spark_engine.prepare(
+        settings, spark_engine.spark_input(spark.read.parquet(str(path)))
+    )
+    local = clean_table(load_table(path), resolve_settings(path, None, {"period": "2026-11"}))
+    sampled = set(prepared.clean.customer_ids)
+    assert len(sampled) == 60
+    # The latest visit is not in the sample: the test tells the two latest dates apart.
+    assert table.loc[table["ID"].isin(sampled), "Last Visit"].max() < visits.max()
+    assert prepared.clean.feature_columns == local.feature_columns
+    derived = [m.column for m in local.derived]
+    assert set(derived) == {
+        "Dt_Customer (days)",
+        "Last Visit (days)",
+        "First Purchase (days)",
+        "Age (from Year_Birth)",
+    }
+    assert set(derived) <= set(local.feature_columns)
+    everyone = spark_engine.to_pandas(prepared.customers.select("ID", *derived)).set_index("ID")
+    expected = local.frame.set_index(local.customer_ids)[derived]
+    assert everyone.index.sort_values().equals(expected.index.sort_values())
+    assert np.allclose(everyone.loc[expected.index], expected)
+    # The sample's values, which choose k and describe the segments, are the same numbers
+    # (but its gaps, filled with the sample's medians: rows 0-7 have one).
+    sample = prepared.clean.frame.set_index(prepared.clean.customer_ids)[derived]
+    sample = sample[sample.index > "K00007"]
+    assert np.allclose(sample, expected.loc[sample.index])

@@ -15,6 +15,7 @@ import reportgen
 from reportgen import spark_engine
 from reportgen.cli import main
 from reportgen.config import SAMPLE_DATA
+from reportgen.contract import DateReading
 from reportgen.errors import SettingsError
 from reportgen.settings import read_config, resolve_settings
 from reportgen.transactions import (
@@ -75,10 +76,13 @@ def test_the_spark_dialect_escapes_what_spark_unescapes() -> None:
     assert "try_to_date(" in sql and r"^\\s*" in sql
 
 
-def test_a_date_format_becomes_a_spark_pattern() -> None:
-    """Letters that are no directive are quoted: Java would read 'T' as a pattern letter."""
+def test_a_date_format_becomes_a_spark_pattern_or_is_refused_saying_why() -> None:
+    """Letters that are no directive are quoted ('T'); a directive Spark's patterns do not
+    mirror (%b: month names) stops the run (exit 2) instead of reading no date."""
     assert _java_format("%Y-%m-%dT%H:%M") == "yyyy-M-d'T'H:mm"
     assert _java_format("%d/%m/%y") == "d/M/yy"
+    with pytest.raises(SettingsError, match=r"date_format '%d %b %Y' uses %b.*--engine local"):
+        spark_engine.date_value("Signed Up", DateReading("%d %b %Y"))
 
 
 def _without_pyspark(monkeypatch: pytest.MonkeyPatch) -> None:
