@@ -993,6 +993,14 @@ class OrderSummary:
     credit_notes: bool = False
     # The amount is already in one currency (transactions.OrderPlan.converted).
     amount_converted: bool = False
+    # The status is a sales pipeline's stage: only won deals are sales.
+    pipeline: bool = False
+    # The status column's values in the first status_sample_lines lines: (value, lines,
+    # counted as a sale), most lines first.
+    status_values: tuple[tuple[str, int, bool], ...] = ()
+    status_sample_lines: int = 0
+    # Columns named as a status that were not read, each with why.
+    unused_statuses: tuple[tuple[str, str], ...] = ()
 
     @property
     def mixed_currencies(self) -> bool:

@@ -438,7 +438,7 @@ def order_quality(
             f"{which}{value}: left out (anonymous or guest purchases)."
         )
     if summary.return_lines:
-        credit = f", or a credit note in {summary.role('status')}" if summary.credit_notes else ""
+        credit = f", or a credit note in {summary.role('document')}" if summary.credit_notes else ""
         notes.append(
             f"{summary.return_lines:,} lines are returns or cancellations (a negative quantity "
             f"or amount, or a C-prefixed invoice{credit}), worth {summary.returned_value:,.2f}: "
@@ -475,7 +475,7 @@ def order_quality(
     if summary.duplicate_lines and not summary.has_orders and summary.has_money:
         copies = summary.duplicate_lines
         read = ", ".join(
-            column for role, column in summary.roles if role not in ("status", "order")
+            column for role, column in summary.roles if role not in ("status", "document", "order")
         )
         repeat = plural(copies, "line repeats", "lines repeat")
         was = "was" if copies == 1 else "were"
@@ -504,6 +504,13 @@ def order_quality(
             f"{seen} are left out: this is a log of events, and only purchases count. "
             "Customers with no purchase are in no segment (counted below)."
         )
+    elif summary.void_lines and summary.pipeline:
+        worth = f", worth {summary.void_value:,.2f}," if summary.has_money else ""
+        notes.append(
+            f"{summary.role('status')} is a sales pipeline: only won deals are sales. "
+            f"{summary.void_lines:,} {plural(summary.void_lines, 'line')} of lost or open "
+            f"deals{worth} {plural(summary.void_lines, 'is', 'are')} left out."
+        )
     elif summary.void_lines:
         seen = f" ({', '.join(summary.void_statuses)})" if summary.void_statuses else ""
         worth = f", worth {summary.void_value:,.2f}," if summary.has_money else ""
@@ -512,6 +519,10 @@ def order_quality(
             f"not happen or has not happened yet{seen}{worth} are left out: not purchases. "
             "Other statuses are counted as sales."
         )
+    if summary.status_values and not summary.events:
+        notes.append(_status_values_note(summary))
+    for column, why in summary.unused_statuses:
+        notes.append(f"{column} is named like a status but is not read: {why}.")
     if summary.unkept_customers:
         count = summary.unkept_customers
         why = (
@@ -614,7 +625,33 @@ _SOURCE_ROLES: dict[str, tuple[ColumnKind, str]] = {
     "quantity": ("numeric", "times the price: the value of the line"),
     "price": ("numeric", "times the quantity (if any): the value of the line"),
     "status": ("categorical", "lines whose status says the sale did not happen are left out"),
+    "document": ("categorical", "a credit note's lines are returns, whatever their sign"),
 }
+
+
+# The status values listed in the data-quality section, most lines first.
+SHOWN_STATUSES = 10
+
+
+def _status_values_note(summary: OrderSummary) -> str:
+    """The status column's values with their lines, and which count as sales."""
+
+    def listed(sale: bool) -> str:
+        chosen = [(value, lines) for value, lines, ok in summary.status_values if ok == sale]
+        shown = ", ".join(f"{value} ({lines:,})" for value, lines in chosen[:SHOWN_STATUSES])
+        return shown + (", …" if len(chosen) > SHOWN_STATUSES else "")
+
+    sales, others = listed(True), listed(False)
+    counted = sum(lines for _, lines, _ in summary.status_values)
+    scope = (
+        f" in the first {summary.status_sample_lines:,} lines ({counted:,} with a value)"
+        if summary.status_sample_lines < summary.lines_read
+        else f" ({counted:,} lines with a value)"
+    )
+    parts = [f"counted as sales: {sales or 'none'}"]
+    if others:
+        parts.append(f"not sales: {others}")
+    return f"{summary.role('status')} values{scope}: " + "; ".join(parts) + "."
 
 
 def _source_columns(summary: OrderSummary, profile: Sequence[str]) -> list[ColumnReport]:
@@ -631,6 +668,8 @@ def _source_columns(summary: OrderSummary, profile: Sequence[str]) -> list[Colum
                 note = f"a quantity below 0 marks a return ({amount} is the line's value)"
             elif roles[column] == "price" and amount:
                 note = f"a price of 0 or less leaves the line out ({amount} is the line's value)"
+            elif roles[column] == "status" and summary.pipeline:
+                note = "a sales pipeline's stage: only won deals are sales"
             missing = summary.no_date_lines if roles[column] == "date" else 0
             reports.append(ColumnReport(column, kind, "source", missing, note))
         elif column == summary.line_id:

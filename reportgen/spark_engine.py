@@ -362,7 +362,11 @@ def aggregate_spark_orders(
     spark.catalog.cacheTable("lines")
     order, interpretation = _date_order(spark, plan, options.date_format)
     day = date_expression(options.date_format, order, SPARK)
-    last = spark.sql(f"SELECT MAX({day}) FROM lines").collect()[0][0]
+    # Lines that are no sale (open deals closing next year) set no reference date.
+    last, counted = spark.sql(
+        f"SELECT MAX({day}), MAX(CASE WHEN held <> 2 THEN {day} END) FROM lines"
+    ).collect()[0]
+    last = counted if counted is not None and roles.status is not None else last
     if last is None:
         raise DataError(
             f"No date in {roles.date!r} of {source.name} could be read; set date_format in "
@@ -492,17 +496,17 @@ def _staging_sql(plan: OrderPlan, options: OrderOptions) -> str:
     if plan.line_id is not None:  # as transactions._stage_lines
         staged += f", {text(plan.line_id)} AS line_key"
         line_key = ", line_key"
-    distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, quantity, price,
-       amount{kept}, COUNT(*) AS copies
+    distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, document_text,
+       quantity, price, amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
-         {text(roles.status)} AS status_text,
+         {text(roles.status)} AS status_text, {text(roles.document)} AS document_text,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount{staged}
   FROM reportgen_source
 ) AS source
-GROUP BY customer, date_text, order_key, item, status_text, quantity, price,
+GROUP BY customer, date_text, order_key, item, status_text, document_text, quantity, price,
          amount{kept}{line_key}"""
     return valued_lines_sql(
         distinct_lines,

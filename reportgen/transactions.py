@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -133,11 +134,34 @@ PLACEHOLDER_LINES_RATIO = 5
 # A status (lower-cased) that says the sale did not happen: Cancelled, canceled, Voided,
 # Refunded, Declined, Payment failed, Rejected, unavailable; Storniert, annulé, anulado;
 # or has not happened yet or never will: a skipped or erroring subscription charge, an
-# order pending or on hold for payment, unpaid, a draft, an abandoned checkout, a denied
-# check-in. Not a partial refund (Shopify's partially_refunded): most of that sale stands.
+# order pending or on hold for payment (Magento's 'holded'), unpaid, a draft, an
+# abandoned checkout, a denied check-in, a lost deal; a till's parked sale (Vend's SAVED,
+# 'parked') or lay-by (not paid yet), a quotation or estimate; an airline ticket's CNLD
+# (cancelled). Not a partial refund (Shopify's partially_refunded): most of that sale
+# stands. German, French, Spanish and Italian words for the same: abgelehnt (declined),
+# ausstehend (pending), fehlgeschlagen, erstattet, Entwurf, verloren; refusé, en attente,
+# remboursé, échoué, brouillon, perdu; rechazado, pendiente, reembolsado, fallido,
+# borrador, perdido; rifiutato, in attesa, rimborsato.
+# Decided NOT to be void (they are sales): an airline's NOSH (a no-show keeps the fare)
+# and TKTD (ticketed, paid); an invoice that is open or AUTHORISED (sent, unpaid: billed);
+# 'offen' / 'open' (an open order or invoice), except in a sales pipeline, where only won
+# deals count (WON_STAGE); 'closed' is a sale (Vend, Shopify) unless the same column has
+# a separate 'complete' status (Magento: closed = refunded), see closed_refunds.
 VOID_STATUS = (
     r"cancel|void|refund|declin|reject|fail|storn|annul|anul|unavailab"
-    r"|skip|error|pending|on.?hold|unpaid|draft|abandon|denied"
+    r"|skip|error|pending|on.?hold|^hold|holded|unpaid|not.?paid|draft|abandon|denied|lost"
+    r"|abgelehnt|ausstehend|abgebrochen|fehlgeschlagen|erstattet|entwurf|unbezahlt|verloren"
+    r"|refus|en attente|rembours|[eé]chou|brouillon|perdu"
+    r"|rechaz|pendiente|reembols|fallid|borrador|perdid|rifiut|in attesa|rimbors"
+    r"|^saved$|parked|lay.?by|layaway|quotation|^quote|estimate|^cnld$|^cncl$|^cxl$"
+)
+# A sales pipeline's stage (Salesforce 'Closed Won', HubSpot 'closedwon'): only a won deal
+# is a sale; lost deals and open stages (Prospecting, Qualification, Negotiation) are not.
+WON_STAGE = r"won(?:[^a-z]|$)|gewonnen|gagn[eé]|ganad|vinto"
+# A column is a pipeline when, besides a won stage, it has a lost or an open stage.
+OPEN_STAGE = (
+    r"lost|verloren|perdu|perdid|prospect|qualif|proposal|negotiat|discovery|appointment"
+    r"|contract.?sent|presentation|needs.?analysis|value.?proposition|perception"
 )
 PARTIAL_STATUS = "partial"
 # An event log's purchase events (lower-cased): GA4's and Kaggle's 'purchase',
@@ -153,9 +177,23 @@ CREDIT_NOTE = r"credit.?(?:memo|note)|gutschrift|avoir|nota de cr|abono|creditno
 _DOCUMENT_TYPE_NAMES = ("documenttype", "doctype", "belegart", "invoicetype", "transactiontype")
 # An event type column is named so: 'event', 'event_type', 'action', 'activity'.
 _EVENT_NAMES = ("event", "action", "activity", "interaction", "behavio")
-# A status column is named so (not "State": a US state is a place), or a check-in's
-# 'Result' (Granted / Denied).
-_STATUS_NAMES = ("status", "statut", "result")
+# A status column is named so, or a check-in's 'Result' (Granted / Denied), a CRM's
+# 'Stage', an order's 'state' (Magento); a "State" that is a US state has no status among
+# its values, and a column is only a status when some value says a sale did not happen.
+_STATUS_NAMES = (
+    "status",
+    "statut",
+    "result",
+    "stage",
+    "state",
+    "stato",
+    "estado",
+    "etat",
+    "zustand",
+    "phase",
+)
+# A type column ('Type', 'Typ', 'Transaction Type') is a status when its values are.
+_TYPE_NAMES = ("type", "typ", "transactiontype", "art")
 
 _HINTS: dict[str, tuple[str, ...]] = {
     # English first; then the usual words of German, French, Spanish, Italian, Dutch and
@@ -328,9 +366,19 @@ class Roles:
     # The status is an event log's event type (view, cart, purchase): only lines whose
     # event is a purchase (PURCHASE_EVENT) are purchases.
     events: bool = False
-    # The status is a document type (Invoice, Credit Memo): a credit note's lines are
-    # returns (CREDIT_NOTE), whatever the sign of their amounts.
-    credit_notes: bool = False
+    # A document type column (Invoice, Credit Memo), beside any status: a credit note's
+    # lines are returns (CREDIT_NOTE), whatever the sign of their amounts.
+    document: str | None = None
+    # The status is a sales pipeline's stage: only won deals (WON_STAGE) are sales.
+    pipeline: bool = False
+    # Statuses (lower-cased) decided from the column's values to be no sale either:
+    # 'closed' beside 'complete' (Magento's refunded orders).
+    void_values: tuple[str, ...] = ()
+
+    @property
+    def credit_notes(self) -> bool:
+        """Whether a document type column marks credit notes (their lines are returns)."""
+        return self.document is not None
 
     @property
     def has_money(self) -> bool:
@@ -348,6 +396,7 @@ class Roles:
             "price": self.price,
             "amount": self.amount,
             "status": self.status,
+            "document": self.document,
         }
         return {role: column for role, column in pairs.items() if column is not None}
 
@@ -398,6 +447,11 @@ class OrderPlan:
     # The amount is a column converted to one currency ('Converted Amount', 'Amount (LCY)'),
     # chosen because the currency column has several codes.
     converted: bool = False
+    # The status column's values in the first lines (status_values), how many lines those
+    # were, and the status-named columns not read, with why (unused_statuses).
+    status_values: tuple[tuple[str, int, bool], ...] = ()
+    sample_lines: int = 0
+    unused_statuses: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -564,6 +618,9 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         placeholders=placeholder_customers(head[roles.customer]),
         attributes=customer_attributes(head, roles, others),
         line_id=line_id_column(head, roles, others),
+        status_values=status_values(head, roles),
+        sample_lines=len(head),
+        unused_statuses=unused_statuses(head, roles),
     )
 
 
@@ -751,6 +808,12 @@ def _share(values: pd.Series, pattern: re.Pattern[str]) -> float:
     return float(present.str.match(pattern.pattern).mean())
 
 
+def fold_accents(text: str) -> str:
+    """``text`` without accents: decomposed (NFKD), the combining marks dropped."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -848,14 +911,28 @@ def _detect_roles(
         taken.add(chosen)
         return chosen
 
-    # The date of the order: the first date column, preferring an order or invoice date.
+    # The date of the order: the first date column, preferring an order or invoice date;
+    # a closing or completion date beats a creation date when it is filled as often (a
+    # deal is a sale when it closes: Salesforce's Close Date, not its Created Date).
+    created = [c for c in dates if any(h in _key(c) for h in _CREATED_DATES)]
+    filled = max((head[c].notna().mean() for c in created), default=1.0)
+
+    def closing(column: str) -> bool:
+        return (
+            bool(created)
+            and any(h in _key(column) for h in _CLOSING_DATES)
+            and head[column].notna().mean() >= 0.95 * filled
+        )
+
     date_columns = sorted(
         dates,
         key=lambda c: (
             0
-            if any(h in _key(c) for h in ("order", "invoice", "purchase", "transaction", "created"))
+            if closing(c)
+            or any(h in _key(c) for h in ("order", "invoice", "purchase", "transaction", "created"))
             else 1,
             1 if any(h in _key(c) for h in ("ship", "deliver", "due", "birth", "signup")) else 0,
+            0 if closing(c) else 1,
             columns.index(c),
         ),
     )
@@ -863,17 +940,33 @@ def _detect_roles(
     if date_column:
         taken.add(date_column)
     non_dates = [c for c in columns if c not in dates]
-    order = pick("order", [c for c in non_dates if not _hinted(c, "customer")])
-    item = pick("item", [c for c in non_dates if not _hinted(c, "customer")])
-    status = given.status or _status_column(head, [c for c in non_dates if c not in taken])
-    if status is None:
-        status = _event_column(head, [c for c in non_dates if c not in taken])
-    if status is None:
-        status = _document_type_column(head, [c for c in non_dates if c not in taken])
+    # A status named after the order or ticket ('Order Status', 'Ticket Status') is neither.
+    codes = [
+        c
+        for c in non_dates
+        if not _hinted(c, "customer")
+        and not (_status_named(c) and head[c].nunique() <= MAX_STATUS_VALUES)
+    ]
+    order = pick("order", codes)
+    item = pick("item", codes)
+    # Three slots, each applied: a status (the sale did not happen), an event type (only
+    # purchases count) and a document type (credit notes are returns). Xero has a Status
+    # (DRAFT, VOIDED) and a Type ('Sales credit note').
+    free = [c for c in non_dates if c not in taken]
+    status = given.status
+    document = None
+    if status is not None and _document_type_column(head, [status]) == status:
+        document, status = status, None  # a configured status that holds credit notes
+    elif status is None:
+        status = _status_column(head, free) or _event_column(head, free)
     events = status is not None and _event_column(head, [status]) == status
-    credit_notes = status is not None and _document_type_column(head, [status]) == status
-    if status is not None:
-        taken.add(status)
+    if document is None:
+        document = _document_type_column(head, [c for c in free if c != status])
+    pipeline = status is not None and not events and _is_pipeline(head[status])
+    void_values: tuple[str, ...] = ()
+    if status is not None and not events and not pipeline:
+        void_values = closed_refunds(head[status])
+    taken.update(c for c in (status, document) if c is not None)
     customer = given.customer
     others: tuple[str, ...] = ()
     unnamed = all(_key(c).startswith("column") for c in columns)  # no header line
@@ -963,10 +1056,25 @@ def _detect_roles(
         price = None  # an amount per line is given: no need to multiply
     evidence["date_kind"] = dates.get(date_column) if date_column else None
     roles = Roles(
-        customer, date_column, amount, quantity, price, order, item, status, events, credit_notes
+        customer,
+        date_column,
+        amount,
+        quantity,
+        price,
+        order,
+        item,
+        status,
+        events,
+        document,
+        pipeline,
+        void_values,
     )
     return roles, evidence, others
 
+
+# A creation date, and the closing or completion dates that beat it (_detect_roles).
+_CREATED_DATES = ("created", "creation", "opened", "erstellt")
+_CLOSING_DATES = ("close", "closing", "completed", "completion", "won", "abschluss")
 
 _CURRENCY_NAMES = ("currency", "curr", "waehrung", "wahrung", "devise", "moneda", "valuta")
 
@@ -1010,11 +1118,11 @@ def _void_statuses(head: pd.DataFrame, roles: Roles) -> tuple[str, ...]:
     if roles.status is None:
         return ()
     values = head[roles.status].dropna().astype(str).str.strip()
-    if roles.events:
-        others = values[~values.str.lower().str.contains(PURCHASE_EVENT, regex=True)]
+    others = values[~is_sale_status(values, roles).to_numpy(dtype=bool)]
+    if roles.events or roles.pipeline:
         counts = others.value_counts().sort_index().sort_values(ascending=False, kind="stable")
         return tuple(counts.index)
-    return tuple(sorted(set(values[_is_void(values)])))
+    return tuple(sorted(set(others)))
 
 
 def _is_void(values: pd.Series) -> pd.Series:
@@ -1023,14 +1131,102 @@ def _is_void(values: pd.Series) -> pd.Series:
     return lower.str.contains(VOID_STATUS, regex=True) & ~lower.str.contains(PARTIAL_STATUS)
 
 
+def _status_named(column: str) -> bool:
+    return any(name in _key(column) for name in _STATUS_NAMES)
+
+
 def _status_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
-    """The first column named as a status with a value that says a sale did not happen."""
+    """The first column named as a status with a value that says a sale did not happen,
+    or that is a sales pipeline (Closed Won, Closed Lost, Prospecting); or a type column
+    ('Type', 'Typ') whose values are such statuses (not refunds: those are returns)."""
     for column in columns:
-        if not any(name in _key(column) for name in _STATUS_NAMES):
-            continue
-        if _is_void(head[column].dropna().astype(str)).any():
-            return column
+        values = head[column].dropna().astype(str)
+        if _status_named(column):
+            if _is_void(values).any() or _is_pipeline(values):
+                return column
+        elif _key(column) in _TYPE_NAMES:
+            refunds = _folded(values).str.contains(r"refund|rembours|reembols|erstatt|credit")
+            if (_is_void(values) & ~refunds).any():
+                return column
     return None
+
+
+def _folded(values: pd.Series) -> pd.Series:
+    """Lower-cased, stripped text without accents (Rückzahlung -> ruckzahlung)."""
+    return values.astype(str).str.strip().map(fold_accents).str.lower()
+
+
+def _is_pipeline(values: pd.Series) -> bool:
+    """Whether a status column is a sales pipeline: a won stage and a lost or open one."""
+    lower = values.dropna().astype(str).str.lower()
+    return bool(
+        lower.str.contains(WON_STAGE, regex=True).any()
+        and lower.str.contains(OPEN_STAGE, regex=True).any()
+    )
+
+
+def closed_refunds(values: pd.Series) -> tuple[str, ...]:
+    """('closed',) when a status column has 'closed' beside a 'complete' status: the order
+    was completed and then refunded (Magento). Alone, 'closed' is a finished sale (Vend)."""
+    lower = set(values.dropna().astype(str).str.strip().str.lower())
+    if "closed" in lower and any(value.startswith("complete") for value in lower):
+        return ("closed",)
+    return ()
+
+
+def is_sale_status(values: pd.Series, roles: Roles) -> pd.Series:
+    """Whether each value of the status column counts as a sale, as the SQL decides."""
+    lower = values.astype(str).str.strip().str.lower()
+    if roles.events:
+        return lower.str.contains(PURCHASE_EVENT, regex=True)
+    if roles.pipeline:
+        return lower.str.contains(WON_STAGE, regex=True)
+    return ~(_is_void(values.astype(str)) | lower.isin(roles.void_values))
+
+
+def status_values(head: pd.DataFrame, roles: Roles) -> tuple[tuple[str, int, bool], ...]:
+    """The status column's values in the first lines: (value, lines, counts as a sale),
+    most lines first."""
+    if roles.status is None:
+        return ()
+    values = head[roles.status].dropna().astype(str).str.strip()
+    counts = values.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    sale = is_sale_status(pd.Series(counts.index, dtype=object), roles)
+    return tuple(
+        (str(value), int(count), bool(ok))
+        for value, count, ok in zip(counts.index, counts, sale, strict=True)
+    )
+
+
+# A status-named column with more values than this in the first lines is no status.
+MAX_STATUS_VALUES = 30
+
+
+def unused_statuses(head: pd.DataFrame, roles: Roles) -> tuple[tuple[str, str], ...]:
+    """Columns named as a status (Status, Stage; not 'State', often a place) that are not
+    read, each with why: their values in the first lines say no line is other than a sale."""
+    found = []
+    used = set(roles.used().values())
+    for column in head.columns:
+        key = _key(column)
+        if column in used or not any(
+            name in key for name in ("status", "statut", "stage", "phase")
+        ):
+            continue
+        values = head[column].dropna().astype(str).str.strip()
+        if values.empty or values.nunique() > MAX_STATUS_VALUES or _is_number(values):
+            continue
+        counts = values.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+        shown = ", ".join(str(value) for value in counts.index[:6])
+        more = ", …" if len(counts) > 6 else ""
+        why = (
+            f"none of its values ({shown}{more}) says a sale did not happen, so every line "
+            "counts as a sale"
+        )
+        if roles.status is not None:
+            why += f"; {roles.status} is the status read"
+        found.append((str(column), why))
+    return tuple(found)
 
 
 def _document_type_column(head: pd.DataFrame, columns: Sequence[str]) -> str | None:
@@ -1399,8 +1595,8 @@ def valued_lines_sql(
 ) -> str:
     """The staged ``lines`` as every later query reads them, from ``distinct_lines`` (a
     query: the role columns as text, ``customer``, ``date_text``, ``order_key``, ``item``,
-    ``status_text``, and numbers, ``quantity``, ``price``, ``amount``, one row per
-    distinct line with ``copies``, how many identical lines were merged).
+    ``status_text``, ``document_text``, and numbers, ``quantity``, ``price``, ``amount``,
+    one row per distinct line with ``copies``, how many identical lines were merged).
 
     What a line is worth and why it may be left out are worked out here, once per
     distinct line, and the raw numbers and status are not kept: ``value`` (exact
@@ -1416,8 +1612,8 @@ def valued_lines_sql(
     else:
         value = "CAST(NULL AS DOUBLE)"
     cancelled = dialect.matches("order_key", "^[Cc][0-9]+$") if roles.order is not None else "FALSE"
-    if roles.credit_notes:  # a credit note's lines are returns, their amounts positive
-        credit = dialect.matches("lower(status_text)", CREDIT_NOTE)
+    if roles.document is not None:  # a credit note's lines are returns, their amounts positive
+        credit = dialect.matches("lower(document_text)", CREDIT_NOTE)
         cancelled = f"({cancelled} OR COALESCE({credit}, FALSE))"
     excluded = (
         "upper(trim(item)) IN ("
@@ -1429,11 +1625,17 @@ def valued_lines_sql(
     bad_price = "price <= 0" if roles.price is not None else "FALSE"
     if roles.events:  # an event log: anything but a purchase event is no purchase
         void = f"NOT COALESCE({dialect.matches('lower(status_text)', PURCHASE_EVENT)}, FALSE)"
+    elif roles.pipeline:  # a sales pipeline: only won deals are sales
+        # A blank stage is no deal (a report's Total line): the status decides nothing.
+        void = f"COALESCE(NOT {dialect.matches('lower(status_text)', WON_STAGE)}, FALSE)"
     elif roles.status is not None:
         void = (
             f"COALESCE({dialect.matches('lower(status_text)', VOID_STATUS)} "
             f"AND NOT {dialect.matches('lower(status_text)', PARTIAL_STATUS)}, FALSE)"
         )
+        if roles.void_values:
+            listed = ", ".join(_literal(value) for value in roles.void_values)
+            void = f"({void} OR COALESCE(lower(trim(status_text)) IN ({listed}), FALSE))"
     else:
         void = "FALSE"
     return f"""SELECT customer, date_text, order_key, item{carried}, copies, value,
@@ -1647,6 +1849,12 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
                 'date_format in the config file (e.g. date_format = "%d/%m/%Y").'
             )
         last_day: date = first[0]
+        if roles.status is not None:
+            # Lines that are no sale (open deals closing next year) set no reference date.
+            counted = connection.execute(
+                "SELECT MAX(parsed_day) FROM dated WHERE held <> 2"
+            ).fetchone()
+            last_day = counted[0] if counted and counted[0] is not None else last_day
         reference = options.as_of or (last_day + timedelta(days=1))
         reference_sql = f"DATE '{reference.isoformat()}'"
         attributes = attribute_names(plan)
@@ -1826,17 +2034,17 @@ def _stage_lines(connection: Any, relation: str, plan: OrderPlan, options: Order
     if plan.line_id is not None:  # numbered lines are never copies of each other
         staged += f", {text(plan.line_id)} AS line_key"
         line_key = ", line_key"
-    distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, quantity, price,
-       amount{kept}, COUNT(*) AS copies
+    distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, document_text,
+       quantity, price, amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
-         {text(roles.status)} AS status_text,
+         {text(roles.status)} AS status_text, {text(roles.document)} AS document_text,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount{staged}
   FROM {relation}
 ) AS source
-GROUP BY customer, date_text, order_key, item, status_text, quantity, price,
+GROUP BY customer, date_text, order_key, item, status_text, document_text, quantity, price,
          amount{kept}{line_key}"""
     valued = valued_lines_sql(
         distinct_lines, roles, exclude_items=options.exclude_items, attributes=attributes
@@ -2116,6 +2324,10 @@ def order_summary(
         events=roles.events,
         credit_notes=roles.credit_notes,
         amount_converted=plan.converted,
+        pipeline=roles.pipeline,
+        status_values=plan.status_values,
+        status_sample_lines=plan.sample_lines,
+        unused_statuses=plan.unused_statuses,
     )
 
 
@@ -2181,7 +2393,11 @@ def order_config(plan: OrderPlan, config_path: Path | None = None) -> str:
         "",
         f"input = {json.dumps(where)}",
         'input_kind = "orders"',
-        *(f"{role} = {json.dumps(column)}" for role, column in plan.roles.used().items()),
+        *(
+            f"{role} = {json.dumps(column)}"
+            for role, column in plan.roles.used().items()
+            if role != "document"  # found again from its values on every run
+        ),
         "",
         '# date_format = "%d/%m/%Y"  # only when the day/month order cannot be decided',
         '# as_of = "YYYY-MM-DD"      # the reference date; default: the day after the last date',

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from reportgen.errors import DataError, SettingsError
-from reportgen.rfm import customer_table
+from reportgen.rfm import customer_table, order_quality
 from reportgen.transactions import (
     NET_NEGATIVE,
     RETURNS_ONLY,
@@ -1110,7 +1110,7 @@ def test_credit_notes_are_returns_whatever_the_sign_of_their_amounts(tmp_path: P
         }
     )
     plan = plan_orders(_write(tmp_path, lines), OrderOptions())
-    assert plan is not None and plan.roles.status == "Document Type" and plan.roles.credit_notes
+    assert plan is not None and plan.roles.document == "Document Type" and plan.roles.credit_notes
     totals = aggregate_orders(plan, OrderOptions())
     assert totals.summary.return_lines == n // 4
     assert totals.summary.returned_value == pytest.approx(100.0 * n / 4)
@@ -1196,3 +1196,108 @@ def test_the_summary_counted_per_customer_adds_up_to_the_lines_counted_one_by_on
     for customer in totals.frame.index:
         mine = kept & (lines["CustomerID"] == customer)
         assert totals.frame.loc[customer, "monetary"] == pytest.approx(money(mine, net))
+
+
+def test_a_void_status_and_a_document_type_are_both_applied(tmp_path: Path) -> None:
+    """Xero: Status DRAFT/VOIDED leaves lines out AND Type 'Sales credit note' (positive
+    amounts) makes lines returns; one slot used to hide the other (credit notes added)."""
+    statuses = ["PAID", "PAID", "AUTHORISED", "VOIDED", "DRAFT", "PAID"] * 10
+    types = ["Sales invoice"] * 5 + ["Sales credit note"]
+    lines = pd.DataFrame(
+        {
+            "EmailAddress": [f"accounts@company{k % 10}.example" for k in range(60)],
+            "InvoiceNumber": [f"INV-{k:05d}" for k in range(60)],
+            "InvoiceDate": [f"{1 + k % 28:02d}/0{1 + k % 9}/2025" for k in range(60)],
+            "SubTotal": [100.0] * 60,
+            "Status": statuses,
+            "Type": types * 10,
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None
+    assert plan.roles.status == "Status" and plan.roles.document == "Type"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.void_lines == 20  # VOIDED and DRAFT
+    assert totals.summary.return_lines == 10  # the credit notes (all PAID)
+    assert totals.frame["monetary"].sum() == pytest.approx(100.0 * (30 - 10))
+
+
+def test_a_sales_pipeline_counts_won_deals_only_dated_by_their_close(tmp_path: Path) -> None:
+    """Salesforce's Stage: Closed Lost and open stages (Prospecting, Negotiation) are no
+    sale; the Close Date dates a deal, and open deals closing next year set no reference."""
+    stages = ["Closed Won", "Closed Lost", "Prospecting", "Negotiation/Review"] * 15
+    rows = []
+    for k, stage in enumerate(stages):
+        close = (
+            f"2026-0{1 + k % 9}-15"
+            if stage in ("Prospecting", "Negotiation/Review")
+            else (f"2025-0{1 + k % 9}-10")
+        )
+        rows.append((f"Account {k % 12}", stage, 1000.0 + k, "2024-01-05", close))
+    rows.append(("", "", sum(row[2] for row in rows), "", ""))  # the report's Total line
+    lines = pd.DataFrame(
+        rows, columns=["Account Name", "Stage", "Amount", "Created Date", "Close Date"]
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None
+    assert plan.roles.status == "Stage" and plan.roles.pipeline
+    assert plan.roles.date == "Close Date"
+    totals = aggregate_orders(plan, OrderOptions())
+    won = lines[lines["Stage"] == "Closed Won"]
+    assert totals.summary.void_lines == 45  # the Total line has no stage: not a lost deal
+    assert totals.summary.no_customer_lines == 1
+    assert totals.frame["monetary"].sum() == pytest.approx(won["Amount"].sum())
+    assert len(totals.frame) == won["Account Name"].nunique()
+    assert totals.summary.reference_date == date(2025, 9, 11)  # the last won close + 1
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "void"),
+    [
+        ("Status", ["Abgeschlossen", "Abgeschlossen", "Abgelehnt", "Ausstehend"], 2),
+        ("state", ["complete", "processing", "canceled", "holded", "closed"], 3),
+        ("Status", ["CLOSED", "CLOSED", "SAVED", "LAYBY", "VOIDED"], 3),
+        ("Estado", ["Pagado", "Pagado", "Rechazado", "Pendiente"], 2),
+        ("Statut", ["Payé", "Payé", "Refusé", "En attente"], 2),
+    ],
+)
+def test_statuses_in_other_names_and_languages_leave_their_lines_out(
+    tmp_path: Path, column: str, values: list[str], void: int
+) -> None:
+    """German (Abgelehnt, Ausstehend), Magento's state (holded; closed beside complete is
+    refunded), a till's parked and lay-by sales, Spanish and French; Vend's CLOSED alone
+    is a finished sale."""
+    n = len(values) * 12
+    lines = pd.DataFrame(
+        {
+            "Customer": [f"C{k % 15}" for k in range(n)],
+            "Date": [f"2025-0{1 + k % 9}-{10 + k % 18}" for k in range(n)],
+            "Amount": [10.0] * n,
+            column: values * 12,
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.status == column
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.void_lines == void * 12
+    listed = {value: sale for value, _, sale in totals.summary.status_values}
+    assert sum(not sale for sale in listed.values()) == void
+    notes = " ".join(order_quality(totals.summary, ("recency_days",), ()).notes)
+    assert f"{column} values ({n:,} lines with a value): counted as sales: {values[0]}" in notes
+
+
+def test_a_status_named_column_that_is_not_read_says_why(tmp_path: Path) -> None:
+    n = 40
+    lines = pd.DataFrame(
+        {
+            "Customer": [f"C{k % 10}" for k in range(n)],
+            "Date": [f"2025-0{1 + k % 9}-1{k % 10}" for k in range(n)],
+            "Amount": [10.0] * n,
+            "Ticket Status": ["Solved", "Open"] * (n // 2),
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.status is None
+    totals = aggregate_orders(plan, OrderOptions())
+    notes = " ".join(order_quality(totals.summary, ("recency_days",), ()).notes)
+    assert "Ticket Status is named like a status but is not read: none of its values" in notes
