@@ -207,6 +207,15 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "consumer",
         "patron",
         "household",
+        # A loyalty or member card's number, a frequent flyer's (FFP) number, a passenger.
+        "cardnumber",
+        "cardno",
+        "cardnr",
+        "cardid",
+        "kartennummer",
+        "ffp",
+        "frequentflyer",
+        "passenger",
         "account",
         "user",
         "cust",
@@ -275,6 +284,8 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "importo",
         "bedrag",
         "valor",
+        # What a traveller paid: an airline booking's Base Fare.
+        "fare",
     ),
     "quantity": (
         "quantity",
@@ -815,11 +826,13 @@ def fold_accents(text: str) -> str:
 
 
 def _key(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """The name lower-cased, accents folded, letters and digits only ('Währung' ->
+    'wahrung'): without the fold the ä was dropped ('whrung') and matched no word."""
+    return re.sub(r"[^a-z0-9]", "", fold_accents(name).lower())
 
 
 def _words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", name)
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", fold_accents(name))
     return [word for word in re.split(r"[^a-z0-9]+", spaced.lower()) if word]
 
 
@@ -873,6 +886,14 @@ def number_sql(value: str, column: str, plan: OrderPlan, dialect: Dialect) -> st
     else:
         digits = dialect.replace_all(value, rf"{CURRENCY}|[\s,()]", "")
     return f"{sign} * TRY_CAST({digits} AS DOUBLE)"
+
+
+def _money_like(values: pd.Series) -> bool:
+    """Numbers with decimals or a currency ('CHF 59.93', '12.50'): money, never a code."""
+    present = values.dropna().astype(str)
+    if present.empty or not _is_number(present):
+        return False
+    return _has_decimals(present) or _share(present, re.compile(rf".*(?:{CURRENCY})")) > 0.5
 
 
 def _has_decimals(values: pd.Series) -> bool:
@@ -940,6 +961,7 @@ def _detect_roles(
     if date_column:
         taken.add(date_column)
     non_dates = [c for c in columns if c not in dates]
+    # An "order number" with decimals or a currency is money ('Basket Value (CHF)').
     # A status named after the order or ticket ('Order Status', 'Ticket Status') is neither.
     codes = [
         c
@@ -947,7 +969,7 @@ def _detect_roles(
         if not _hinted(c, "customer")
         and not (_status_named(c) and head[c].nunique() <= MAX_STATUS_VALUES)
     ]
-    order = pick("order", codes)
+    order = pick("order", [c for c in codes if not _money_like(head[c])])
     item = pick("item", codes)
     # Three slots, each applied: a status (the sale did not happen), an event type (only
     # purchases count) and a document type (credit notes are returns). Xero has a Status

@@ -1301,3 +1301,59 @@ def test_a_status_named_column_that_is_not_read_says_why(tmp_path: Path) -> None
     totals = aggregate_orders(plan, OrderOptions())
     notes = " ".join(order_quality(totals.summary, ("recency_days",), ()).notes)
     assert "Ticket Status is named like a status but is not read: none of its values" in notes
+
+
+def test_accented_names_are_matched_after_folding(tmp_path: Path) -> None:
+    """PayPal's German 'Währung' lost its ä ('whrung') and matched no currency name: three
+    currencies were added up with no warning."""
+    n = 60
+    lines = pd.DataFrame(
+        {
+            "Datum": [f"{1 + k % 28:02d}.0{1 + k % 9}.2025" for k in range(n)],
+            "Absender E-Mail-Adresse": [f"kunde{k % 12}@example.de" for k in range(n)],
+            "Währung": ["EUR", "EUR", "USD", "GBP"] * (n // 4),
+            "Brutto": ["12,50"] * n,
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.currencies == ("Währung", "EUR", "GBP", "USD")
+
+
+def test_an_order_hinted_column_of_money_is_the_amount_not_the_order(tmp_path: Path) -> None:
+    """A loyalty ledger's 'Basket Value (CHF)' ("basket" hints an order) was the order
+    number: two baskets of equal value were one visit, and there was no money."""
+    n = 80
+    lines = pd.DataFrame(
+        {
+            "Card Number": [f"6280 7843 3141 {9600 + k % 15}" for k in range(n)],
+            "Transaction Date": [f"2025-0{1 + k % 9}-{10 + k % 19} 10:00" for k in range(n)],
+            "Basket Value (CHF)": [f"CHF {20 + k % 7}.{k % 10}5" for k in range(n)],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None
+    assert plan.roles.customer == "Card Number"
+    assert plan.roles.order is None and plan.roles.amount == "Basket Value (CHF)"
+
+
+def test_a_frequent_flyer_number_is_the_customer_and_a_ticket_status_no_order(
+    tmp_path: Path,
+) -> None:
+    """An airline's PNR export: FFP Number is the flyer, 'Ticket Status' (CNLD cancelled)
+    a status, not an order number ("ticket" hints an order), and Base Fare the amount."""
+    n = 90
+    lines = pd.DataFrame(
+        {
+            "PNR": [f"X{k:05d}" for k in range(n)],
+            "FFP Number": [f"{932865000 + k % 20}" for k in range(n)],
+            "Booking Date": [f"2025-0{1 + k % 9}-{10 + k % 19}" for k in range(n)],
+            "Base Fare": [f"{200 + k}.50" for k in range(n)],
+            "Ticket Status": ["FLWN", "FLWN", "TKTD", "CNLD", "NOSH", "FLWN"] * (n // 6),
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None
+    assert plan.roles.customer == "FFP Number" and plan.roles.amount == "Base Fare"
+    assert plan.roles.status == "Ticket Status" and plan.roles.order is None
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.void_lines == n // 6  # CNLD; a no-show keeps its fare
