@@ -1001,6 +1001,18 @@ class OrderSummary:
     status_sample_lines: int = 0
     # Columns named as a status that were not read, each with why.
     unused_statuses: tuple[tuple[str, str], ...] = ()
+    # Lines with neither a customer nor a date: a report's Total and footer lines.
+    footer_lines: int = 0
+    # Identical lines of one order, each counted (two of the same item in one order).
+    repeated_in_order_lines: int = 0
+    # Lines of another level of the export's rows (role 'level'), left out: their count,
+    # value, the line types dropped (or, with level_children, lines with a parent), and
+    # the line types kept.
+    level_lines: int = 0
+    level_value: float = 0.0
+    level_drop: tuple[str, ...] = ()
+    level_children: bool = False
+    level_kept: tuple[str, ...] = ()
 
     @property
     def mixed_currencies(self) -> bool:

@@ -469,7 +469,26 @@ def order_quality(
             "not as spend."
         )
     if summary.no_date_lines:
-        notes.append(f"{summary.no_date_lines:,} lines have no readable date and are left out.")
+        notes.append(
+            f"{summary.no_date_lines:,} {plural(summary.no_date_lines, 'line has', 'lines have')} "
+            "no readable date and "
+            f"{plural(summary.no_date_lines, 'is', 'are')} left out."
+        )
+    if summary.footer_lines:
+        notes.append(
+            f"{summary.footer_lines:,} {plural(summary.footer_lines, 'line has', 'lines have')} "
+            "neither a customer nor a date: the export's total or footer lines (or empty "
+            "rows), left out."
+        )
+    if summary.level_lines:
+        notes.append(_level_note(summary))
+    if summary.repeated_in_order_lines:
+        count = summary.repeated_in_order_lines
+        notes.append(
+            f"{count:,} {plural(count, 'line repeats', 'lines repeat')} another line of the "
+            "same order in every column read: each is counted, as the same item bought "
+            "more than once in one order."
+        )
     # Without money, purchases are counted by day: merging lines of one day changes
     # nothing. Lines are merged on the columns read, not on the whole line.
     if summary.duplicate_lines and not summary.has_orders and summary.has_money:
@@ -559,6 +578,15 @@ def order_quality(
         )
     if summary.not_positive_customers:
         notes.append(_not_segmented_note(summary))
+        everyone = summary.customers + summary.not_positive_customers
+        unpaid = summary.not_positive_customers - summary.zero_spend_customers
+        if summary.has_money and unpaid > NET_NEGATIVE_SHARE * everyone:
+            notes.append(
+                f"Check the negative lines: {unpaid / everyone:.0%} of the customers have "
+                "returns as large as their purchases or returns only. Negative lines that "
+                "are payments of a bill, transfers or balance moves are not returns; if "
+                "they are, leave them out of the export (or exclude them) and run again."
+            )
     if summary.other_customer_columns:
         notes.append(
             f"{', '.join(summary.other_customer_columns)} identifies the same customers as "
@@ -626,7 +654,37 @@ _SOURCE_ROLES: dict[str, tuple[ColumnKind, str]] = {
     "price": ("numeric", "times the quantity (if any): the value of the line"),
     "status": ("categorical", "lines whose status says the sale did not happen are left out"),
     "document": ("categorical", "a credit note's lines are returns, whatever their sign"),
+    "level": ("categorical", "the row structure: lines of another level are left out"),
 }
+
+# More than this share of the customers with no positive net spend is a warning sign.
+NET_NEGATIVE_SHARE = 0.10
+
+
+def _level_note(summary: OrderSummary) -> str:
+    """What the export's row structure (the 'level' role) left out, and why."""
+    column = summary.role("level")
+    count = summary.level_lines
+    lines = f"{count:,} {plural(count, 'line')}"
+    worth = f", worth {summary.level_value:,.2f}," if summary.has_money else ""
+    are = plural(count, "is", "are")
+    if summary.level_children:
+        return (
+            f"{lines} with a {column}{worth} {are} part of another line (a product's chosen "
+            "variant under its parent): not sales of their own, left out."
+        )
+    dropped = ", ".join(summary.level_drop)
+    if summary.level_kept:
+        kept = ", ".join(summary.level_kept)
+        return (
+            f"{column} splits the rows into levels: the {kept} lines are the items and are "
+            f"read; {lines} of {dropped}{worth} {are} left out (their totals repeat the items "
+            "or they are payments), so no sale is counted twice."
+        )
+    return (
+        f"{lines} whose {column} says payment or transfer ({dropped}){worth} {are} left "
+        "out: paying the bill or moving money, not purchases and not returns."
+    )
 
 
 # The status values listed in the data-quality section, most lines first.

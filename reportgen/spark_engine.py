@@ -497,17 +497,18 @@ def _staging_sql(plan: OrderPlan, options: OrderOptions) -> str:
         staged += f", {text(plan.line_id)} AS line_key"
         line_key = ", line_key"
     distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, document_text,
-       quantity, price, amount{kept}, COUNT(*) AS copies
+       level_text, quantity, price, amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
          {text(roles.status)} AS status_text, {text(roles.document)} AS document_text,
+         {text(roles.level)} AS level_text,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount{staged}
   FROM reportgen_source
 ) AS source
-GROUP BY customer, date_text, order_key, item, status_text, document_text, quantity, price,
-         amount{kept}{line_key}"""
+GROUP BY customer, date_text, order_key, item, status_text, document_text, level_text,
+         quantity, price, amount{kept}{line_key}"""
     return valued_lines_sql(
         distinct_lines,
         roles,

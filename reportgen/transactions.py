@@ -385,6 +385,14 @@ class Roles:
     # Statuses (lower-cased) decided from the column's values to be no sale either:
     # 'closed' beside 'complete' (Magento's refunded orders).
     void_values: tuple[str, ...] = ()
+    # The export's row structure (structure_of): a line-type column whose ``level_drop``
+    # values are another level than the items (Vend's Sale totals and Payments beside its
+    # Sale Lines) or payments of the bill (a card's PAY rows); or, with ``children``, a
+    # parent ID: a line with a parent is part of another line (Magento's configurable
+    # products). Those lines are left out.
+    level: str | None = None
+    level_drop: tuple[str, ...] = ()
+    children: bool = False
 
     @property
     def credit_notes(self) -> bool:
@@ -408,6 +416,7 @@ class Roles:
             "amount": self.amount,
             "status": self.status,
             "document": self.document,
+            "level": self.level,
         }
         return {role: column for role, column in pairs.items() if column is not None}
 
@@ -463,6 +472,8 @@ class OrderPlan:
     status_values: tuple[tuple[str, int, bool], ...] = ()
     sample_lines: int = 0
     unused_statuses: tuple[tuple[str, str], ...] = ()
+    # The line-type values kept (Roles.level): the items ('Sale Line').
+    level_kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -613,6 +624,8 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         if column is not None and column not in decimal_comma and _is_formatted_money(head[column])
     )
     assert roles.customer is not None
+    level, drop, children, kept = structure_of(head, roles)
+    roles = replace(roles, level=level, level_drop=drop, children=children)
     return OrderPlan(
         source=source,
         roles=roles,
@@ -632,7 +645,117 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         status_values=status_values(head, roles),
         sample_lines=len(head),
         unused_statuses=unused_statuses(head, roles),
+        level_kept=kept,
     )
+
+
+# A line type's values that are payments of a bill or transfers, not purchases (a card
+# issuer's PAY 'PAYMENT - THANK YOU', a bank transfer, a withdrawal), when their amounts
+# are negative; not refunds (Rückzahlung is a refund: a return).
+PAYMENT_ROWS = (
+    r"^pay$|^pymt$|payment|settlement|transfer|withdraw|abbuchung|uberweisung|auszahlung"
+    r"|virement|retrait|^paiement"
+)
+REFUND_ROWS = r"refund|ruckzahlung|erstattung|return|rembours|reembols|^ref$"
+# A line-type column has at most this many values in the first lines.
+MAX_LEVELS = 8
+# Two levels: the totals of one level equal the sum of the other's lines in this share
+# of the orders that have both.
+LEVEL_MATCH_SHARE = 0.9
+
+
+def _line_values(head: pd.DataFrame, roles: Roles) -> pd.Series:
+    """Each first line's money, roughly (for comparing levels; signs and ratios hold)."""
+
+    def parse(column: str) -> pd.Series:
+        text = head[column].fillna("").astype(str)
+        text = text.str.replace(r"[^\d.,-]", "", regex=True)
+        comma_decimal = text.str.contains(r",\d{1,2}$", regex=True)
+        text = text.where(~comma_decimal, text.str.replace(".", "").str.replace(",", "."))
+        return pd.to_numeric(text.str.replace(",", ""), errors="coerce")
+
+    if roles.amount is not None:
+        return parse(roles.amount)
+    if roles.price is not None:
+        price = parse(roles.price)
+        return price * parse(roles.quantity) if roles.quantity is not None else price
+    return pd.Series(np.nan, index=head.index)
+
+
+def structure_of(
+    head: pd.DataFrame, roles: Roles
+) -> tuple[str | None, tuple[str, ...], bool, tuple[str, ...]]:
+    """The export's row structure: (column, line types left out, parent ID?, kept types).
+
+    - A parent ID ('parent_item_id'), filled on some lines: those lines are parts of
+      another line (Magento's simple child of a configurable product), not sales.
+    - A line-type column ('Line Type', 'Record Type') with a level whose lines, one per
+      order, equal the sum of another level's lines in the same order (Vend's Sale row is
+      the total of its Sale Lines): the items are kept, every other type left out.
+    - A type or code column with a value that says payment or transfer whose amounts
+      are negative (a card's PAY 'PAYMENT - THANK YOU'): the holder paying the bill, not
+      a return.
+    """
+    taken = set(roles.used().values())
+    free = [c for c in head.columns if c not in taken]
+    for column in free:
+        filled = head[column].notna().mean()
+        if "parent" in _key(column) and 0 < filled < 1:
+            return column, (), True, ()
+    values = _line_values(head, roles)
+    if values.notna().sum() == 0:
+        return None, (), False, ()
+    for column in free:
+        written = head[column].dropna().astype(str).str.strip()
+        if not 2 <= written.nunique() <= MAX_LEVELS or _is_number(written):
+            continue
+        if roles.order is not None and (levels := _levels(head, roles.order, column, values)):
+            items = levels[1]
+            drop = tuple(sorted(v for v in written.unique() if v != items))
+            return column, drop, False, (items,)
+    for column in free:
+        written = head[column].dropna().astype(str).str.strip()
+        if not 2 <= written.nunique() <= MAX_LEVELS * 4 or _is_number(written):
+            continue
+        folded = _folded(written)
+        paying = folded.str.contains(PAYMENT_ROWS, regex=True) & ~folded.str.contains(
+            REFUND_ROWS, regex=True
+        )
+        paid: list[str] = []
+        for value in sorted(written[paying].unique()):
+            amounts = values[written.index[written == value]].dropna()
+            if len(amounts) and (amounts < 0).mean() >= 0.9:
+                paid.append(str(value))
+        if paid:
+            return column, tuple(paid), False, ()
+    return None, (), False, ()
+
+
+def _levels(
+    head: pd.DataFrame, order: str, column: str, values: pd.Series
+) -> tuple[str, str] | None:
+    """(total type, item type) when one type's line per order is the sum of another's."""
+    frame = pd.DataFrame(
+        {"order": head[order], "type": head[column].astype("string").str.strip(), "v": values}
+    ).dropna(subset=["order", "type"])
+    per = frame.groupby(["order", "type"])["v"].agg(["sum", "size"]).reset_index()
+    kinds = list(per["type"].unique())
+    for total in kinds:
+        tops = per[per["type"] == total].set_index("order")
+        if tops.empty or (tops["size"] > 1).mean() > 0.05:
+            continue
+        for items in kinds:
+            if items == total:
+                continue
+            parts = per[per["type"] == items].set_index("order")
+            both = tops.index.intersection(parts.index)
+            if len(both) < 10:
+                continue
+            a, b = tops.loc[both, "sum"], parts.loc[both, "sum"]
+            close = (a - b).abs() <= np.maximum(0.05, 0.01 * a.abs())
+            if (a.abs() > 0).mean() > 0.5 and close.mean() >= LEVEL_MATCH_SHARE:
+                return str(total), str(items)
+    return None
 
 
 _LINE_ID_WORDS = {"row", "line", "id", "no", "nr", "number", "key", "index", "position"}
@@ -1623,7 +1746,8 @@ def valued_lines_sql(
     What a line is worth and why it may be left out are worked out here, once per
     distinct line, and the raw numbers and status are not kept: ``value`` (exact
     decimal), ``is_return`` (1: a cancellation, a negative quantity or value) and
-    ``held`` (1 excluded item, 2 void status, 3 price not above 0, else 0). The table
+    ``held`` (1 excluded item, 2 void status, 3 price not above 0, 4 another level of the
+    export's rows, else 0). The table
     is narrower (at fifty million lines it is read back from disk by each later query).
     """
     carried = "".join(f", {name}" for name in attributes)
@@ -1645,6 +1769,17 @@ def valued_lines_sql(
         else "FALSE"
     )
     bad_price = "price <= 0" if roles.price is not None else "FALSE"
+    if roles.children:  # a part of another line (its parent): not a sale of its own
+        other_level = "level_text IS NOT NULL"
+    elif roles.level_drop:
+        listed = ", ".join(_literal(value) for value in roles.level_drop)
+        other_level = f"COALESCE(level_text IN ({listed}), FALSE)"
+    else:
+        other_level = "FALSE"
+    # With an order column, identical lines are items bought twice in one order (two
+    # flat whites on one receipt): each copy counts. Without one they may be one line
+    # exported twice, and count once.
+    copies = " * copies" if roles.order is not None else ""
     if roles.events:  # an event log: anything but a purchase event is no purchase
         void = f"NOT COALESCE({dialect.matches('lower(status_text)', PURCHASE_EVENT)}, FALSE)"
     elif roles.pipeline:  # a sales pipeline: only won deals are sales
@@ -1663,10 +1798,10 @@ def valued_lines_sql(
     return f"""SELECT customer, date_text, order_key, item{carried}, copies, value,
        CAST(CASE WHEN {cancelled} OR quantity < 0 OR value < 0 THEN 1 ELSE 0 END AS TINYINT)
            AS is_return,
-       CAST(CASE WHEN {excluded} THEN 1 WHEN {void} THEN 2 WHEN {bad_price} THEN 3 ELSE 0 END
-           AS TINYINT) AS held
+       CAST(CASE WHEN {excluded} THEN 1 WHEN {other_level} THEN 4 WHEN {void} THEN 2
+                 WHEN {bad_price} THEN 3 ELSE 0 END AS TINYINT) AS held
 FROM (
-  SELECT merged.*, {exact_money(value)} AS value FROM ({distinct_lines}) AS merged
+  SELECT merged.*, {exact_money(value)}{copies} AS value FROM ({distinct_lines}) AS merged
 ) AS valued"""
 
 
@@ -1698,6 +1833,7 @@ flagged AS (
          CASE WHEN held = 1 THEN 'excluded'
               WHEN held = 2 THEN 'void'
               WHEN held = 3 THEN 'bad_price'
+              WHEN held = 4 THEN 'level'
               WHEN day IS NULL THEN 'no_date'
               ELSE 'ok' END AS status
   FROM parsed
@@ -1721,13 +1857,29 @@ _STATS = (
     ("distinct_lines", "COUNT(*)", "SUM"),
     ("first_day", "MIN(day)", "MIN"),
     ("last_day", "MAX(day)", "MAX"),
-    ("no_customer_lines", "SUM(CASE WHEN customer IS NULL THEN 1 ELSE 0 END)", "SUM"),
+    # A line with neither a customer nor a date is a report's Total or footer line.
+    (
+        "footer_lines",
+        "SUM(CASE WHEN customer IS NULL AND date_text IS NULL THEN 1 ELSE 0 END)",
+        "SUM",
+    ),
+    (
+        "no_customer_lines",
+        "SUM(CASE WHEN customer IS NULL AND date_text IS NOT NULL THEN 1 ELSE 0 END)",
+        "SUM",
+    ),
     (
         "no_customer_value",
         "SUM(CASE WHEN customer IS NULL AND status = 'ok' THEN value ELSE 0 END)",
         "MONEY",
     ),
-    ("no_date_lines", "SUM(CASE WHEN status = 'no_date' THEN 1 ELSE 0 END)", "SUM"),
+    (
+        "no_date_lines",
+        "SUM(CASE WHEN status = 'no_date' AND customer IS NOT NULL THEN 1 ELSE 0 END)",
+        "SUM",
+    ),
+    ("level_lines", "SUM(CASE WHEN status = 'level' THEN copies ELSE 0 END)", "SUM"),
+    ("level_value", "SUM(CASE WHEN status = 'level' THEN value ELSE 0 END)", "MONEY"),
     ("bad_price_lines", "SUM(CASE WHEN status = 'bad_price' THEN 1 ELSE 0 END)", "SUM"),
     ("zero_value_lines", "SUM(CASE WHEN status = 'ok' AND value = 0 THEN 1 ELSE 0 END)", "SUM"),
     ("excluded_lines", "SUM(CASE WHEN status = 'excluded' THEN 1 ELSE 0 END)", "SUM"),
@@ -2057,17 +2209,18 @@ def _stage_lines(connection: Any, relation: str, plan: OrderPlan, options: Order
         staged += f", {text(plan.line_id)} AS line_key"
         line_key = ", line_key"
     distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, document_text,
-       quantity, price, amount{kept}, COUNT(*) AS copies
+       level_text, quantity, price, amount{kept}, COUNT(*) AS copies
 FROM (
   SELECT {customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
          {text(roles.status)} AS status_text, {text(roles.document)} AS document_text,
+         {text(roles.level)} AS level_text,
          {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
          {number(roles.amount)} AS amount{staged}
   FROM {relation}
 ) AS source
-GROUP BY customer, date_text, order_key, item, status_text, document_text, quantity, price,
-         amount{kept}{line_key}"""
+GROUP BY customer, date_text, order_key, item, status_text, document_text, level_text,
+         quantity, price, amount{kept}{line_key}"""
     valued = valued_lines_sql(
         distinct_lines, roles, exclude_items=options.exclude_items, attributes=attributes
     )
@@ -2305,9 +2458,11 @@ def order_summary(
     the customers left out (``left_out_customers``), counted by reason."""
     reasons = left_out["reason"].value_counts()
     roles = plan.roles
+    copies = int((values["lines_read"] or 0) - (values["distinct_lines"] or 0))
     return OrderSummary(
         lines_read=int(values["lines_read"] or 0),
-        duplicate_lines=int((values["lines_read"] or 0) - (values["distinct_lines"] or 0)),
+        duplicate_lines=0 if roles.order is not None else copies,
+        repeated_in_order_lines=copies if roles.order is not None else 0,
         customers=customers,
         roles=tuple(roles.used().items()),
         reason=plan.reason,
@@ -2319,6 +2474,12 @@ def order_summary(
         no_customer_lines=int(values["no_customer_lines"] or 0),
         no_customer_value=float(values["no_customer_value"] or 0.0),
         no_date_lines=int(values["no_date_lines"] or 0),
+        footer_lines=int(values["footer_lines"] or 0),
+        level_lines=int(values["level_lines"] or 0),
+        level_value=float(values["level_value"] or 0.0),
+        level_drop=roles.level_drop,
+        level_children=roles.children,
+        level_kept=plan.level_kept,
         bad_price_lines=int(values["bad_price_lines"] or 0),
         zero_value_lines=int(values["zero_value_lines"] or 0),
         excluded_lines=int(values["excluded_lines"] or 0),
@@ -2418,7 +2579,7 @@ def order_config(plan: OrderPlan, config_path: Path | None = None) -> str:
         *(
             f"{role} = {json.dumps(column)}"
             for role, column in plan.roles.used().items()
-            if role != "document"  # found again from its values on every run
+            if role not in ("document", "level")  # found again from the values on every run
         ),
         "",
         '# date_format = "%d/%m/%Y"  # only when the day/month order cannot be decided',

@@ -820,3 +820,19 @@ def test_gift_cards_get_their_own_note_with_the_config_line(tmp_path: Path) -> N
     assert "eGift Card (1 line, worth 50.00)" in note
     assert 'exclude_items = ["eGift Card"]' in note
     assert not any("look unlike the rest" in note for note in notes)
+
+
+def test_many_customers_with_no_positive_net_spend_is_a_warning(tmp_path: Path) -> None:
+    """Card postings whose bill payments were netted as returns: 103 of 500 holders were
+    dropped without a word beyond the count."""
+    rows = []
+    for k in range(20):
+        rows += [(f"C{k}", "2024-01-05", 50.0), (f"C{k}", "2024-02-05", 30.0)]
+        if k % 4 == 0:  # a quarter pay back more than they bought
+            rows.append((f"C{k}", "2024-03-05", -100.0))
+    rows.append(("C1", "not a date", 5.0))
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount"])
+    _, summary = _order_summary(lines, tmp_path)
+    notes = order_quality(summary, ("recency_days",), ()).notes
+    assert any(note.startswith("Check the negative lines: 25% of the customers") for note in notes)
+    assert "1 line has no readable date and is left out." in notes

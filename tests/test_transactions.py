@@ -105,9 +105,9 @@ def test_rfm_equals_an_independent_pandas_computation(tmp_path: Path) -> None:
     options = OrderOptions(exclude_items=("post",))
     totals = aggregate_orders(plan, options)
 
-    # The same numbers, computed independently with pandas.
-    frame = lines.drop_duplicates()
-    frame = frame[frame["CustomerID"].fillna("").ne("")]
+    # The same numbers, computed independently with pandas. The two identical lines of
+    # invoice 536365 are the item bought twice in one order: both count.
+    frame = lines[lines["CustomerID"].fillna("").ne("")]
     frame = frame[(frame["UnitPrice"] > 0) & (frame["StockCode"] != "POST")]
     frame = frame.assign(
         day=pd.to_datetime(frame["InvoiceDate"], format="%d/%m/%Y %H:%M").dt.normalize(),
@@ -130,7 +130,7 @@ def test_rfm_equals_an_independent_pandas_computation(tmp_path: Path) -> None:
     summary = totals.summary
     assert summary.reference_date == date(2010, 12, 22)
     assert summary.lines_read == 16
-    assert summary.duplicate_lines == 1
+    assert summary.duplicate_lines == 0 and summary.repeated_in_order_lines == 1
     assert summary.no_customer_lines == 2
     assert summary.no_customer_value == pytest.approx(2 * 24 * 3.75)
     assert summary.bad_price_lines == 1
@@ -147,8 +147,8 @@ def test_returns_are_netted_not_counted_as_orders(tmp_path: Path) -> None:
     assert plan is not None
     customer = aggregate_orders(plan, OrderOptions()).frame.loc["17850"]
     assert customer["frequency"] == 2  # 536365 and 536366; C536379 is not an order
-    assert customer["returned_share"] == pytest.approx(
-        2 * 2.55 / (6 * 2.55 + 6 * 3.39 + 6 * 1.85), abs=1e-4
+    assert customer["returned_share"] == pytest.approx(  # 71053 bought twice in 536365
+        2 * 2.55 / (6 * 2.55 + 2 * 6 * 3.39 + 6 * 1.85), abs=1e-4
     )
 
 
@@ -1155,11 +1155,16 @@ def test_the_summary_counted_per_customer_adds_up_to_the_lines_counted_one_by_on
     summary = totals.summary
 
     lines = frame.drop_duplicates()
+    # With an order column, identical lines are the same item bought again: each counts.
+    written = frame.apply(lambda column: column.map(str)).agg("|".join, axis=1)
+    copies = written[lines.index].map(written.value_counts())
     day = pd.to_datetime(lines["InvoiceDate"], format="%d/%m/%Y", errors="coerce")
     value = pd.Series(
         [
-            Decimal(str(quantity)) * Decimal(str(price))
-            for quantity, price in zip(lines["Quantity"], lines["UnitPrice"], strict=True)
+            Decimal(str(quantity)) * Decimal(str(price)) * int(copy)
+            for quantity, price, copy in zip(
+                lines["Quantity"], lines["UnitPrice"], copies, strict=True
+            )
         ],
         index=lines.index,
     )
@@ -1178,11 +1183,12 @@ def test_the_summary_counted_per_customer_adds_up_to_the_lines_counted_one_by_on
         return float(sum(values[mask], Decimal(0)))
 
     assert summary.lines_read == len(frame)
-    assert summary.duplicate_lines == len(frame) - len(lines)
+    assert summary.duplicate_lines == 0
+    assert summary.repeated_in_order_lines == len(frame) - len(lines)
     assert (summary.first_date, summary.last_date) == (day.min().date(), day.max().date())
     assert summary.no_customer_lines == no_customer.sum()
     assert summary.no_customer_value == money(no_customer & ok)
-    assert summary.no_date_lines == (status == "no_date").sum()
+    assert summary.no_date_lines == ((status == "no_date") & ~no_customer).sum()
     assert summary.bad_price_lines == (status == "bad_price").sum()
     assert summary.zero_value_lines == (ok & (value == 0)).sum()
     assert summary.excluded_lines == (status == "excluded").sum()
@@ -1245,7 +1251,7 @@ def test_a_sales_pipeline_counts_won_deals_only_dated_by_their_close(tmp_path: P
     totals = aggregate_orders(plan, OrderOptions())
     won = lines[lines["Stage"] == "Closed Won"]
     assert totals.summary.void_lines == 45  # the Total line has no stage: not a lost deal
-    assert totals.summary.no_customer_lines == 1
+    assert totals.summary.footer_lines == 1  # no customer, no date: the Total line
     assert totals.frame["monetary"].sum() == pytest.approx(won["Amount"].sum())
     assert len(totals.frame) == won["Account Name"].nunique()
     assert totals.summary.reference_date == date(2025, 9, 11)  # the last won close + 1
@@ -1357,3 +1363,85 @@ def test_a_frequent_flyer_number_is_the_customer_and_a_ticket_status_no_order(
     assert plan.roles.status == "Ticket Status" and plan.roles.order is None
     totals = aggregate_orders(plan, OrderOptions())
     assert totals.summary.void_lines == n // 6  # CNLD; a no-show keeps its fare
+
+
+def test_a_line_type_with_totals_and_items_is_read_at_one_level(tmp_path: Path) -> None:
+    """Vend: a 'Sale' row (the total), its 'Sale Line' rows (the items) and a 'Payment'
+    row per receipt; every sale was counted twice. Two identical items in one receipt
+    (two flat whites) are two purchases, not a duplicate."""
+    rows = []
+    for receipt in range(40):
+        customer = f"C{receipt % 16}"
+        day = f"2025-0{1 + receipt % 9}-{10 + receipt % 19} 09:00:00"
+        items = [("Flat white", 4.5), ("Flat white", 4.5), ("Muffin", 3.0 + receipt % 3)]
+        total = sum(price for _, price in items)
+        rows.append((day, 100 + receipt, "Sale", customer, "", total))
+        rows += [(day, 100 + receipt, "Sale Line", customer, n, p) for n, p in items]
+        rows.append((day, 100 + receipt, "Payment", customer, "", None))
+    lines = pd.DataFrame(
+        rows,
+        columns=["Date", "Receipt Number", "Line Type", "Customer Code", "Product", "Subtotal"],
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.level == "Line Type"
+    assert plan.roles.level_drop == ("Payment", "Sale") and plan.level_kept == ("Sale Line",)
+    totals = aggregate_orders(plan, OrderOptions())
+    sales = lines[lines["Line Type"] == "Sale"]
+    assert totals.frame["monetary"].sum() == pytest.approx(sales["Subtotal"].sum())
+    assert totals.summary.level_lines == 80 and totals.summary.duplicate_lines == 0
+    notes = " ".join(order_quality(totals.summary, ("recency_days",), ()).notes)
+    assert "Line Type splits the rows into levels: the Sale Line lines are the items" in notes
+
+
+def test_child_lines_of_a_parent_are_not_sales_of_their_own(tmp_path: Path) -> None:
+    """Magento: a configurable product is a parent row and a simple child row repeating
+    its price (parent_item_id set): the child doubled the money."""
+    rows = []
+    for order in range(60):
+        email = f"buyer{order % 12}@example.com"
+        day = f"2025-0{1 + order % 9}-{10 + order % 19}"
+        rows.append((100000 + order, day, email, 3 * order + 1, None, "configurable", 49.9))
+        rows.append((100000 + order, day, email, 3 * order + 2, 3 * order + 1, "simple", 49.9))
+        rows.append((100000 + order, day, email, 3 * order + 3, None, "simple", 10.0))
+    lines = pd.DataFrame(
+        rows,
+        columns=[
+            "increment_id",
+            "created_at",
+            "customer_email",
+            "item_id",
+            "parent_item_id",
+            "product_type",
+            "row_total",
+        ],
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.level == "parent_item_id" and plan.roles.children
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.frame["monetary"].sum() == pytest.approx(60 * (49.9 + 10.0))
+    assert totals.summary.level_lines == 60
+
+
+def test_bill_payments_are_neither_purchases_nor_returns(tmp_path: Path) -> None:
+    """A card issuer's postings: PAY 'PAYMENT - THANK YOU' rows (negative) are the holder
+    paying the bill; netted as returns they wiped out most customers' spend. REF rows are
+    merchant refunds, netted."""
+    rows = []
+    for k in range(120):
+        account = f"{1001598100 + k % 10}"
+        day = f"{1 + k % 28:02d}/0{1 + k % 9}/2025"
+        rows.append((account, day, "NETFLIX.COM", 20.0, "PUR"))
+        if k % 3 == 0:
+            rows.append((account, day, "PAYMENT - THANK YOU", -60.0, "PAY"))
+        if k % 20 == 0:
+            rows.append((account, day, "NETFLIX.COM", -5.0, "REF"))
+    lines = pd.DataFrame(
+        rows,
+        columns=["Account Number", "Posting Date", "Description", "Amount", "Transaction Code"],
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.level is not None
+    totals = aggregate_orders(plan, OrderOptions())
+    assert len(totals.frame) == 10
+    assert totals.frame["monetary"].sum() == pytest.approx(120 * 20.0 - 6 * 5.0)
+    assert totals.summary.return_lines == 6 and totals.summary.level_lines == 40
