@@ -1013,6 +1013,9 @@ class OrderSummary:
     level_drop: tuple[str, ...] = ()
     level_children: bool = False
     level_kept: tuple[str, ...] = ()
+    # A payment export's account holder: its address, the column naming the customer on
+    # its lines, and its lines among the first lines (transactions.account_holder).
+    account_holder: tuple[str, str, int] | None = None
 
     @property
     def mixed_currencies(self) -> bool:

@@ -480,6 +480,15 @@ def order_quality(
             "neither a customer nor a date: the export's total or footer lines (or empty "
             "rows), left out."
         )
+    if summary.account_holder is not None:
+        holder, other, lines = summary.account_holder
+        notes.append(
+            f"{holder} is the account holder, not a customer: it is on one side of nearly "
+            f"every line ({summary.role('customer')} on {lines:,} of the first lines, "
+            f"{other} on most others). On its own lines the customer is {other} (a refund "
+            "goes to the buyer), and lines with no one on the other side (transfers, "
+            "currency conversions) have no customer."
+        )
     if summary.level_lines:
         notes.append(_level_note(summary))
     if summary.repeated_in_order_lines:

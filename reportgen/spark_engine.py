@@ -83,6 +83,7 @@ from reportgen.transactions import (
     as_text,
     attribute_names,
     customer_sql,
+    customer_text,
     date_expression,
     decide_date_order,
     left_out_customers,
@@ -480,7 +481,7 @@ def _staging_sql(plan: OrderPlan, options: OrderOptions) -> str:
         return number_sql(column(name), name, plan, SPARK)
 
     assert roles.customer is not None  # a plan always has one (plan_from_head)
-    customer = customer_sql(column(roles.customer), plan.placeholders)
+    customer = customer_sql(customer_text(plan, column), plan.placeholders)
     if plan.float_ids:
         customer = SPARK.replace_all(customer, r"\.0$", "")
     date_text = text(roles.date)

@@ -277,6 +277,7 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "paid",
         "net",
         "gross",
+        "brutto",
         "betrag",
         "umsatz",
         "montant",
@@ -474,6 +475,9 @@ class OrderPlan:
     unused_statuses: tuple[tuple[str, str], ...] = ()
     # The line-type values kept (Roles.level): the items ('Sale Line').
     level_kept: tuple[str, ...] = ()
+    # The account holder of a payment export (account_holder): its address, the column
+    # that names the customer on its lines, and its lines in the first lines.
+    holder: tuple[str, str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -624,8 +628,10 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         if column is not None and column not in decimal_comma and _is_formatted_money(head[column])
     )
     assert roles.customer is not None
+    customer = roles.customer
     level, drop, children, kept = structure_of(head, roles)
     roles = replace(roles, level=level, level_drop=drop, children=children)
+    holder = account_holder(head, customer)
     return OrderPlan(
         source=source,
         roles=roles,
@@ -646,7 +652,53 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         sample_lines=len(head),
         unused_statuses=unused_statuses(head, roles),
         level_kept=kept,
+        holder=holder,
     )
+
+
+# The account holder is on one side of at least this share of a payment export's lines.
+HOLDER_SHARE = 0.9
+
+
+def account_holder(head: pd.DataFrame, customer: str) -> tuple[str, str, int] | None:
+    """The owner of a payment account's export, if the money flows both ways.
+
+    PayPal's activity download: on a payment the buyer is the sender and the shop the
+    recipient; on a refund, a withdrawal or a currency conversion the shop is the sender.
+    The shop is then on one side or the other of (nearly) every line: it is the account
+    holder, not a customer, and on its own lines the customer is the other side.
+    Returns (the holder as written, the other side's column, the holder's lines among
+    the first lines), or None.
+    """
+    values = head[customer].astype("string").str.strip()
+    counts = values.value_counts()
+    if counts.empty:
+        return None
+    holder = str(counts.index[0])
+    mine = values.eq(holder).fillna(False)
+    if not 0.05 <= mine.mean() < 0.95:
+        return None
+    for other in head.columns:
+        if other == customer or not _hinted(other, "customer"):
+            continue
+        side = head[other].astype("string").str.strip()
+        theirs = side.eq(holder).fillna(False)
+        both_ways = (mine | theirs).mean() >= HOLDER_SHARE and not (mine & theirs).any()
+        if both_ways and side[mine].notna().any():
+            return holder, str(other), int(mine.sum())
+    return None
+
+
+def customer_text(plan: OrderPlan, column: Any) -> str:
+    """SQL: a line's customer text before customer_sql, from ``column`` (a function from a
+    column name to its trimmed text in the engine's SQL): on the account holder's lines,
+    the other side (account_holder)."""
+    assert plan.roles.customer is not None
+    text = column(plan.roles.customer)
+    if plan.holder is None:
+        return str(text)
+    holder, other, _ = plan.holder
+    return f"CASE WHEN {text} = {_literal(holder)} THEN {column(other)} ELSE {text} END"
 
 
 # A line type's values that are payments of a bill or transfers, not purchases (a card
@@ -2192,7 +2244,9 @@ def _stage_lines(connection: Any, relation: str, plan: OrderPlan, options: Order
         return number_sql(value, column, plan, DUCKDB)
 
     assert roles.customer is not None  # a plan always has one (plan_from_head)
-    customer = customer_sql(f"trim({_column_sql(source, roles.customer)})", plan.placeholders)
+    customer = customer_sql(
+        customer_text(plan, lambda name: f"trim({_column_sql(source, name)})"), plan.placeholders
+    )
     if plan.float_ids:
         customer = f"regexp_replace({customer}, '\\.0$', '')"
     date_text = text(roles.date)
@@ -2504,6 +2558,7 @@ def order_summary(
         currency=plan.currency,
         currencies=plan.currencies,
         placeholder_customers=plan.placeholders,
+        account_holder=plan.holder,
         events=roles.events,
         credit_notes=roles.credit_notes,
         amount_converted=plan.converted,

@@ -1445,3 +1445,36 @@ def test_bill_payments_are_neither_purchases_nor_returns(tmp_path: Path) -> None
     assert len(totals.frame) == 10
     assert totals.frame["monetary"].sum() == pytest.approx(120 * 20.0 - 6 * 5.0)
     assert totals.summary.return_lines == 6 and totals.summary.level_lines == 40
+
+
+def test_a_payment_accounts_holder_is_not_a_customer(tmp_path: Path) -> None:
+    """PayPal's activity: the shop sends refunds (Absender = the shop, the buyer the
+    recipient) and currency conversions; it became a customer with all the refunds, and
+    the buyers' refunds were never netted. Brutto (gross) is what the buyer paid."""
+    rows = []
+    for k in range(60):
+        buyer = f"kunde{k % 15}@example.de"
+        day = f"{1 + k % 28:02d}.0{1 + k % 9}.2025"
+        rows.append((day, "Zahlung", buyer, "shop@example.de", "100,00", "97,00"))
+        if k % 6 == 0:
+            rows.append((day, "Rückzahlung", "shop@example.de", buyer, "-40,00", "-39,00"))
+        if k % 5 == 0:
+            rows.append((day, "Umrechnung", "shop@example.de", "", "-12,00", "-12,00"))
+    lines = pd.DataFrame(
+        rows,
+        columns=[
+            "Datum",
+            "Typ",
+            "Absender E-Mail-Adresse",
+            "Empfänger E-Mail-Adresse",
+            "Brutto",
+            "Netto",
+        ],
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.amount == "Brutto"
+    assert plan.holder == ("shop@example.de", "Empfänger E-Mail-Adresse", 22)
+    totals = aggregate_orders(plan, OrderOptions())
+    assert "shop@example.de" not in totals.frame.index and len(totals.frame) == 15
+    assert totals.frame["monetary"].sum() == pytest.approx(60 * 100.0 - 10 * 40.0)
+    assert totals.summary.no_customer_lines == 12  # the conversions: no one on the other side
