@@ -1137,12 +1137,16 @@ def _detect_roles(
         taken.add(date_column)
     non_dates = [c for c in columns if c not in dates]
     # An "order number" with decimals or a currency is money ('Basket Value (CHF)').
-    # A status named after the order or ticket ('Order Status', 'Ticket Status') is neither.
+    # A status or document type named after the order, ticket or document ('Order
+    # Status', 'Ticket Status', 'Belegart') is neither an order nor an item.
     codes = [
         c
         for c in non_dates
         if not _hinted(c, "customer")
-        and not (_status_named(c) and head[c].nunique() <= MAX_STATUS_VALUES)
+        and not (
+            (_status_named(c) or any(name in _key(c) for name in _DOCUMENT_TYPE_NAMES))
+            and head[c].nunique() <= MAX_STATUS_VALUES
+        )
     ]
     order = pick("order", [c for c in codes if not _money_like(head[c])])
     item = pick("item", codes)

@@ -382,3 +382,63 @@ def test_days_are_counted_to_the_latest_date_of_every_customer_not_the_samples(
     sample = prepared.clean.frame.set_index(prepared.clean.customer_ids)[derived]
     sample = sample[sample.index > "K00007"]
     assert np.allclose(sample, expected.loc[sample.index])
+
+
+def test_status_document_structure_and_account_holder_agree(spark: Any, tmp_path: Path) -> None:
+    """Review 7's rules in the shared SQL: a German status, a document type's credit notes,
+    a line type's payment rows and a payment account's holder, on both engines."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for n in range(400):
+        buyer = f"kunde{rng.integers(0, 40)}@example.de"
+        day = f"{rng.integers(1, 29):02d}.{rng.integers(1, 13):02d}.2025"
+        status = rng.choice(["Abgeschlossen", "Abgeschlossen", "Abgelehnt", "Ausstehend"])
+        document = "Gutschrift" if n % 11 == 0 else "Rechnung"
+        amount = f"{rng.lognormal(4, 1):.2f}".replace(".", ",")
+        rows.append((day, "Zahlung", status, document, buyer, "shop@example.de", amount))
+        if n % 7 == 0:
+            rows.append(
+                (
+                    day,
+                    "Rückzahlung",
+                    "Abgeschlossen",
+                    "Rechnung",
+                    "shop@example.de",
+                    buyer,
+                    "-10,00",
+                )
+            )
+        if n % 13 == 0:
+            rows.append(
+                (
+                    day,
+                    "Abbuchung Bankkonto",
+                    "Abgeschlossen",
+                    "Rechnung",
+                    "shop@example.de",
+                    "",
+                    "-500,00",
+                )
+            )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "Datum",
+            "Typ",
+            "Status",
+            "Belegart",
+            "Absender E-Mail",
+            "Empfänger E-Mail",
+            "Brutto",
+        ],
+    )
+    path = tmp_path / "aktivitaet.parquet"
+    frame.to_parquet(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
+    assert local_rfm is not None and spark_rfm is not None
+    orders = local_rfm.orders
+    assert orders.void_lines > 0 and orders.return_lines > 0 and orders.level_lines == 31
+    assert orders.account_holder is not None and orders.credit_notes
+    _same_counts(spark_rfm.orders, orders)

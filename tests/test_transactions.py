@@ -1478,3 +1478,21 @@ def test_a_payment_accounts_holder_is_not_a_customer(tmp_path: Path) -> None:
     assert "shop@example.de" not in totals.frame.index and len(totals.frame) == 15
     assert totals.frame["monetary"].sum() == pytest.approx(60 * 100.0 - 10 * 40.0)
     assert totals.summary.no_customer_lines == 12  # the conversions: no one on the other side
+
+
+def test_a_document_type_named_after_the_document_is_no_order_number(tmp_path: Path) -> None:
+    """'Belegart' (document type; "beleg" hints an order) was taken as the order number,
+    so its credit notes ('Gutschrift') were never returns."""
+    n = 44
+    lines = pd.DataFrame(
+        {
+            "Kundennummer": [f"K{k % 11:03d}" for k in range(n)],
+            "Datum": [f"{1 + k % 28:02d}.0{1 + k % 9}.2025" for k in range(n)],
+            "Belegart": ["Rechnung", "Rechnung", "Rechnung", "Gutschrift"] * (n // 4),
+            "Betrag": ["100,00"] * n,
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.document == "Belegart" and plan.roles.order is None
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.return_lines == n // 4
