@@ -796,6 +796,12 @@ def _date_note(summary: OrderSummary) -> str:
     if summary.first_date and summary.last_date:
         span = f" from {summary.first_date:%Y-%m-%d} to {summary.last_date:%Y-%m-%d}"
     how = "as given (as_of)" if summary.as_of_given else "the day after the last date"
+    if (
+        not summary.as_of_given
+        and summary.last_date is not None
+        and summary.reference_date <= summary.last_date
+    ):  # lines that are no sale (open deals closing later) set no reference date
+        how = "the day after the last sale's date (later lines are not sales)"
     return (
         f"Dates in {summary.role('date')} were read as {summary.date_interpretation}; "
         f"they run{span}. Reference date: {summary.reference_date:%Y-%m-%d}, {how}."

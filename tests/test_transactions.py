@@ -1255,6 +1255,8 @@ def test_a_sales_pipeline_counts_won_deals_only_dated_by_their_close(tmp_path: P
     assert totals.frame["monetary"].sum() == pytest.approx(won["Amount"].sum())
     assert len(totals.frame) == won["Account Name"].nunique()
     assert totals.summary.reference_date == date(2025, 9, 11)  # the last won close + 1
+    notes = order_quality(totals.summary, ("recency_days",), ()).notes
+    assert "Reference date: 2025-09-11, the day after the last sale's date" in notes[1]
 
 
 @pytest.mark.parametrize(
