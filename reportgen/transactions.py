@@ -2059,12 +2059,14 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
             if plan.source.frame is not None:
                 connection.register("frame_source", _text_frame(plan.source.frame))
             _stage_lines(connection, relation_sql, plan, options)
-        order, interpretation = _date_order(connection, plan, options.date_format)
+        connection.execute(f"CREATE TEMP TABLE line_sets AS {LINE_SETS_SQL}")
+        texts = "(SELECT date_text FROM line_sets WHERE by_date = 1)"
+        order, interpretation = _date_order(connection, plan, options.date_format, texts)
         # Each distinct date text is parsed once, not once per line.
         connection.execute(
             "CREATE TEMP TABLE dates AS SELECT date_text, "
             f"{date_expression(options.date_format, order)} AS parsed_day "
-            "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
+            f"FROM {texts} AS texts"
         )
         connection.execute(
             "CREATE TEMP VIEW dated AS SELECT lines.*, dates.parsed_day FROM lines "
@@ -2099,7 +2101,9 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         unkept = connection.execute(unkept_customers_sql("customer_groups")).fetchone()
         suspects: tuple[SuspectItem, ...] = ()
         if roles.item is not None:
-            suspects = suspect_items(connection.execute(suspect_items_sql()).fetchall())
+            suspects = suspect_items(
+                connection.execute(suspect_items_sql(grouped="line_sets")).fetchall()
+            )
     except duckdb.Error as error:
         raise DataError(
             f"Cannot read {plan.source.path.name} as order lines: {str(error).splitlines()[0]}"
@@ -2286,16 +2290,16 @@ GROUP BY customer, date_text, order_key, item, status_text, document_text, level
 
 
 def _date_order(
-    connection: Any, plan: OrderPlan, date_format: str | None
+    connection: Any, plan: OrderPlan, date_format: str | None, texts: str
 ) -> tuple[str | None, str]:
-    """Decide the order of the date parts from every distinct date in the column."""
+    """Decide the order of the date parts from every distinct date in the column (``texts``:
+    a relation of the distinct ``date_text``)."""
     column = plan.roles.date
     if date_format is not None:
         return None, f"read with date_format {date_format!r}"
     # Distinct texts first: a few thousand regular expressions instead of one per line.
     rows = connection.execute(
-        f"SELECT DISTINCT {DUCKDB.extract('date_text', _SQL_DATE_PART)} "
-        "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
+        f"SELECT DISTINCT {DUCKDB.extract('date_text', _SQL_DATE_PART)} FROM {texts} AS texts"
     ).fetchall()
     parts = [row[0] for row in rows if row[0]]
     if not parts:
@@ -2364,26 +2368,41 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
     return None, "no day in the column is above 12."
 
 
-def suspect_items_sql(*, dialect: Dialect = DUCKDB, source: str = "lines") -> str:
+def suspect_items_sql(
+    *, dialect: Dialect = DUCKDB, source: str = "lines", grouped: str | None = None
+) -> str:
     """One query over the staged ``lines``: the most common item codes without a digit,
     each with ``share``, the share of all distinct item codes that have one.
 
     Item codes that look unlike the rest (no digit where most codes have digits) are
     postage, fees and manual adjustments. Whether an item is excluded depends on its code
-    only, so one group per code says it; no day is needed (no date is parsed).
+    only, so one group per code says it; no day is needed (no date is parsed). With
+    ``grouped`` (a table of line_sets_sql), the per-item groups are read from it instead
+    of the lines.
     """
-    ctes = prepared_lines_sql("CAST(NULL AS DATE)", dialect=dialect, source=source).replace(
-        "{reference}", "DATE '9999-12-31'"
-    )
-    return f"""WITH {ctes},
-items AS (
+    if grouped is not None:
+        groups = (
+            "SELECT item, item_excluded AS excluded, item_lines AS lines, "
+            f"CAST(item_value AS DOUBLE) AS value FROM {grouped} "
+            "WHERE by_item = 1 AND item IS NOT NULL"
+        )
+        ctes = f"grouped AS ({groups})"
+    else:
+        prepared = prepared_lines_sql("CAST(NULL AS DATE)", dialect=dialect, source=source)
+        ctes = f"""{prepared.replace("{reference}", "DATE '9999-12-31'")},
+grouped AS (
   SELECT item, MAX(excluded) AS excluded, SUM(copies) AS lines,
-         {money_sum("COALESCE(value, 0)")} AS value,
-         CASE WHEN {dialect.matches("item", "[0-9]")} THEN 1.0 ELSE 0.0 END AS coded,
-         CASE WHEN {dialect.matches("lower(item)", GIFT_CARD)} THEN 1 ELSE 0 END AS gift
+         {money_sum("COALESCE(value, 0)")} AS value
   FROM flagged
   WHERE item IS NOT NULL
   GROUP BY item
+)"""
+    return f"""WITH {ctes},
+items AS (
+  SELECT item, excluded, lines, value,
+         CASE WHEN {dialect.matches("item", "[0-9]")} THEN 1.0 ELSE 0.0 END AS coded,
+         CASE WHEN {dialect.matches("lower(item)", GIFT_CARD)} THEN 1 ELSE 0 END AS gift
+  FROM grouped
 ),
 shared AS (SELECT items.*, AVG(coded) OVER () AS share FROM items)
 SELECT item, lines, value, share, gift
@@ -2391,6 +2410,19 @@ FROM shared
 WHERE excluded = 0 AND (coded = 0 OR gift = 1)
 ORDER BY gift DESC, lines DESC, item
 LIMIT {SHOWN_SUSPECT_ITEMS}"""
+
+
+LINE_SETS_SQL = """SELECT CAST(GROUPING(item) AS TINYINT) AS by_date, date_text,
+       CAST(GROUPING(date_text) AS TINYINT) AS by_item, item,
+       MAX(CASE WHEN held = 1 THEN 1 ELSE 0 END) AS item_excluded,
+       SUM(copies) AS item_lines, SUM(COALESCE(value, 0)) AS item_value
+FROM lines
+GROUP BY GROUPING SETS ((date_text), (item))"""
+"""DuckDB: ONE read of the staged ``lines`` for what is grouped by date text or by item
+and read before or beside the customer pass: each distinct date text (``by_date = 1``:
+the dates are parsed and their order decided from these rows) and each item's
+exclusion, lines and exact value (``by_item = 1``: suspect_items_sql reads them). Before,
+three queries read ``lines`` for these (at fifty million lines, back from disk)."""
 
 
 def suspect_items(rows: Sequence[Sequence[Any]]) -> tuple[SuspectItem, ...]:
