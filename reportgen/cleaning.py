@@ -537,8 +537,22 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             for column in frame.columns
             if column not in explicit and (outcome := roles.outcome_of(str(column), frame[column]))
         )
+    events: tuple[Outcome, ...] = ()
+    if settings.outcomes is None and not outcomes:
+        events = tuple(
+            outcome
+            for column in frame.columns
+            if column not in explicit
+            and (outcome := roles.event_outcome(str(column), frame[column]))
+        )
+        outcomes = events
     for outcome in outcomes:
         how = "as configured" if settings.outcomes is not None else "by its name and values"
+        if outcome in events:
+            how = (
+                "it looks like one: two values, and they or the name say something happened "
+                "to the customer; set outcomes in the config if it is not"
+            )
         details[outcome.column].append(
             f"a result to explain ({how}): never a feature; the report shows the share "
             f"of {outcome.positive!r} in each segment"
@@ -546,10 +560,10 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
     explicit |= {outcome.column for outcome in outcomes}
     candidates = [str(column) for column in frame.columns if column not in explicit]
     for column in candidates:
-        if roles.model_output_by_name(column):
+        if model := roles.model_output(column, frame[column]):
             left_out[column] = (
-                "left out: named like a model's output (classifier, prediction, "
-                "probability), not a customer's behaviour"
+                f"left out: {model}, not a customer's behaviour; segmenting on what a model "
+                "said would only give its answer back"
             )
     named_models = set(left_out)
     pairs = roles.probability_pairs(

@@ -16,9 +16,16 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   only as the whole name or before flag/value/yn; or exactly ``y``), and no word such
   as group, time, segment or score ("Target Group" is treatment/control). Never a
   feature; the report shows its rate in each segment.
-- model output or leak: a name such as classifier, naive_bayes, prediction, proba; a
-  fractional column that sums to 1 on every row with one so named; or a measure
-  correlated with an outcome at |r| >= 0.9. Left out. Two shares that sum to 1 with no
+- outcome by weaker evidence, only when no name above says outcome: two values that
+  are an outcome themselves (good/bad, approved/declined, accepted/rejected), or yes/no
+  under a name saying an event happened to the customer (Purchase, default, claim,
+  fraud, approved, cancelled), not a count, amount, date or consent of it.
+- model output or leak: a name such as classifier, naive_bayes, prediction, proba,
+  propensity; a score, decile or percentile named by nothing else or by what it
+  predicts (score_v3, Storno-Score); an old cluster label (Cluster_2023) or numbered
+  segment; a fractional column that sums to 1 on every row with one so named; a
+  measure correlated with an outcome at |r| >= 0.9; or one whose AUC for an outcome is
+  at least 0.85 (a call's duration once the answer is known). Left out. Two shares that sum to 1 with no
   model name (share_online + share_store) are behaviour: the first is a feature, the
   second is described, not segmented on.
 - part of a date: a name made of a date part (Day, Month, Year, Quarter, Week, Weekday,
@@ -52,6 +59,17 @@ CUSTOMER_ID_UNIQUE_SHARE = 0.9
 MAX_OUTCOME_VALUES = 5
 REDUNDANT_CORRELATION = 0.9
 LEAK_CORRELATION = 0.9
+# A measure that on its own ranks customers with the outcome above those without this
+# often (the AUC) nearly determines it: a call's duration once the answer is known, the
+# spend of an applicant whose card was refused. A behaviour that merely goes with the
+# outcome stays (tenure and churn: AUC about 0.74 on the Telco table). Measured on the
+# seeded sample, and only with this many customers on either side.
+LEAK_AUC = 0.85
+MIN_LEAK_CLASS = 30
+# Unless one side mostly sits at one value: 0 logins for every churned account, 1 seat
+# for every free trial. That is the state the outcome leaves them in, which the outcome's
+# rate in each segment shows; the measure still tells the other customers apart.
+LEAK_ONE_VALUE = 0.5
 PRODUCT_CORRELATION = 0.97
 SUM_CORRELATION = 0.995
 # Correlations are measured on at most this many rows (a seeded sample): enough for
@@ -193,7 +211,37 @@ _MODEL_WORDS = {
     "probability",
     "probabilities",
     "logit",
+    "propensity",
 }
+# A score, decile or percentile is a model's output when the name says nothing else
+# ("score_v3", "Decile") or says what it predicts ("Storno-Score", "churn_score",
+# "Risk Score"); "Spending Score (1-100)" or "Credit Score" measure the customer.
+_RANK_WORDS = {"score", "scores", "decile", "deciles", "percentile", "percentiles", "quantile"}
+_PREDICTED_WORDS = {
+    "churn",
+    "attrition",
+    "storno",
+    "lapse",
+    "cancel",
+    "cancellation",
+    "default",
+    "risk",
+    "fraud",
+    "response",
+    "conversion",
+    "purchase",
+    "buy",
+    "upsell",
+    "uplift",
+    "lead",
+    "model",
+    "predictive",
+    "ml",
+    "ai",
+}
+# A cluster label, or a numbered segment, left by an earlier segmentation ("Cluster_2023").
+_CLUSTER_WORDS = {"cluster", "clusters", "kmeans"}
+_SEGMENT_WORDS = {"segment", "seg", "segmentation"}
 # Outcome words, by whether more of the outcome is bad news, good news or neither.
 _OUTCOME_STEMS: tuple[tuple[str, OutcomePolarity], ...] = (
     ("churn", "bad"),
@@ -208,6 +256,76 @@ _OUTCOME_STEMS: tuple[tuple[str, OutcomePolarity], ...] = (
     ("outcome", "neutral"),
 )
 _GENERIC_OUTCOME_STEMS = {"target", "label", "outcome"}
+# Events that happen to a customer, for a yes/no column under a name no stem above
+# knows ("Purchase" of the caravan policy, "default", "fraud", "approved"). Weaker
+# evidence than the stems above: used only when none of those names an outcome, so that
+# a bank-marketing table's "default" (credit in default) stays a description beside y.
+_EVENT_WORDS: dict[str, OutcomePolarity] = {
+    "purchase": "good",
+    "purchased": "good",
+    "bought": "good",
+    "default": "bad",
+    "defaulted": "bad",
+    "claim": "bad",
+    "claimed": "bad",
+    "fraud": "bad",
+    "fraudulent": "bad",
+    "approved": "good",
+    "accepted": "good",
+    "rejected": "bad",
+    "declined": "bad",
+    "denied": "bad",
+    "cancelled": "bad",
+    "canceled": "bad",
+    "lapsed": "bad",
+    "storniert": "bad",
+    "renewed": "good",
+}
+# Words that make such a name a count, an amount, a date or a place, not an event.
+_NOT_EVENT_WORDS = {
+    "num",
+    "number",
+    "count",
+    "total",
+    "sum",
+    "amount",
+    "amt",
+    "value",
+    "days",
+    "date",
+    "time",
+    "rate",
+    "avg",
+    "mean",
+    "qty",
+    "quantity",
+    "last",
+    "first",
+    "previous",
+    "prev",
+    "address",
+    "method",
+    "channel",
+    # consent, not an event: "Accepts Email Marketing", "Opt-in accepted"
+    "accepts",
+    "opt",
+    "optin",
+    "consent",
+    "marketing",
+    "email",
+    "sms",
+    "newsletter",
+}
+# Two values that are themselves an outcome, under any name ("Status": good/bad), with
+# the value that is the event.
+_OUTCOME_VALUE_PAIRS: tuple[tuple[frozenset[str], str, OutcomePolarity], ...] = (
+    (frozenset({"good", "bad"}), "bad", "bad"),
+    (frozenset({"approved", "declined"}), "approved", "good"),
+    (frozenset({"approved", "rejected"}), "approved", "good"),
+    (frozenset({"approved", "denied"}), "approved", "good"),
+    (frozenset({"accepted", "rejected"}), "accepted", "good"),
+    (frozenset({"accepted", "declined"}), "accepted", "good"),
+)
 _FLAG_WORDS = {"flag", "value", "yn", "ind"}
 _RESPONSE_WORDS = {"response", "responded", "responder"}
 # A name with one of these is about an outcome, not the outcome itself.
@@ -735,6 +853,45 @@ def outcome_of(
     return Outcome(column=column, positive=positive, label=label, polarity=polarity)
 
 
+def event_outcome(column: str, values: pd.Series) -> Outcome | None:
+    """Describe a two-valued column as an outcome by weaker evidence, or None.
+
+    Either its two values are an outcome themselves (good/bad, approved/declined,
+    accepted/rejected), whatever the name; or they are yes/no (true/false, 1/0) and the
+    name says an event happened to the customer (Purchase, default, claim, fraud,
+    approved, cancelled, renewed) and is not a count, an amount or a date of it. Ordinary
+    yes/no attributes (PhoneService, Partner, Dependents, HasCrCard) name no event.
+    Used only when no column's name says outcome (outcome_of).
+    """
+    parts = words(column)
+    if not parts or _NOT_OUTCOME_WORDS & set(parts):
+        return None
+    named = bool(set(parts) & _EVENT_WORDS.keys()) and not _NOT_EVENT_WORDS & set(parts)
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if numeric and not named:
+        return None  # outcome pairs are words; a number needs an event name
+    # Two values among the first rows first: most columns are ruled out without
+    # counting (or writing as text) millions of values.
+    if values.head(_HEAD_ROWS).nunique() > 2 or values.nunique() != 2:
+        return None
+    counts = _category_counts(values)
+    names = [str(value) for value in counts.index]
+    lowered = frozenset(name.lower() for name in names)
+    for pair, event, polarity in _OUTCOME_VALUE_PAIRS:
+        if lowered == pair:
+            positive = next(name for name in names if name.lower() == event)
+            return Outcome(column, positive, f"{column} = {positive}", polarity)
+    if not named or not lowered <= _YES | _NO:
+        return None
+    for word in parts:
+        if (happened := _EVENT_WORDS.get(word)) is not None:
+            yes = [name for name in names if name.lower() in _YES]
+            if len(yes) != 1:
+                return None
+            return Outcome(column, yes[0], _label(column, yes[0], names), happened)
+    return None
+
+
 def configured_outcome(column: str, values: pd.Series) -> Outcome:
     """An outcome the config names: its positive value guessed, else the rarer value."""
     detected = outcome_of(column, values, outcome_polarity(column) or "neutral")
@@ -791,9 +948,44 @@ def _label(column: str, positive: str, values: Sequence[str]) -> str:
     return label[0].upper() + label[1:] if label else column
 
 
-def model_output_by_name(column: str) -> bool:
-    """Whether a name says a model made the column (classifier, prediction, proba...)."""
-    return bool(_MODEL_WORDS & set(words(column)))
+def model_output_by_name(column: str, values: pd.Series | None = None) -> bool:
+    """Whether a name says a model made the column (see model_output)."""
+    return model_output(column, values) is not None
+
+
+def model_output(column: str, values: pd.Series | None = None) -> str | None:
+    """Say why a column is a model's output, by its name, or None.
+
+    A name with classifier, prediction, proba, propensity...; a score, decile or
+    percentile named by nothing else or by what it predicts ("score_v3", "decile",
+    "Storno-Score", "churn_score"; not "Spending Score (1-100)" or "Credit Score"); an
+    earlier segmentation's label: any "cluster", or a "segment" whose values are numbers
+    ("Cluster_2023", "Segment" 1-5; not "Segment" Consumer/Corporate).
+    """
+    parts = words(column)
+    if _CLUSTER_WORDS & set(parts):
+        return "named like an earlier segmentation's cluster label"
+    if _MODEL_WORDS & set(parts):
+        return "named like a model's output (classifier, prediction, probability, propensity)"
+    if _RANK_WORDS & set(parts):
+        others = [
+            part
+            for part in parts
+            if part not in _RANK_WORDS and part not in ("v", "version") and not part.isdigit()
+        ]
+        if all(part in _PREDICTED_WORDS for part in others):
+            what = "by what it predicts" if others else "by nothing else"
+            return (
+                f"named like a model's score or rank (a score, decile or percentile named {what})"
+            )
+    if (
+        _SEGMENT_WORDS & set(parts)
+        and values is not None
+        and pd.api.types.is_numeric_dtype(values)
+        and not pd.api.types.is_bool_dtype(values)
+    ):
+        return "a numbered segment: an earlier segmentation's label"
+    return None
 
 
 def probability_pairs(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:
@@ -852,7 +1044,38 @@ def leaks(
                     f"(correlation {r:+.2f}), so it is a leftover of the outcome or a model, "
                     "not a behaviour"
                 )
+                continue
+            auc = separation(sample[column], target)
+            if auc is not None and auc >= LEAK_AUC:
+                found[column] = (
+                    f"left out: on its own it tells apart customers with {outcome.label} "
+                    f"from the others almost perfectly (AUC {auc:.2f}, where 0.5 is chance and 1 "
+                    "tells them apart completely), so it is likely known only after the "
+                    "outcome, or made from it; "
+                    "segments on it would restate the outcome"
+                )
     return found
+
+
+def separation(values: pd.Series, target: pd.Series) -> float | None:
+    """How well a measure alone tells a 1 from a 0 of ``target``: the AUC, 0.5 to 1.
+
+    The chance that a random customer with the outcome ranks above (or, for a measure
+    that falls with it, below) one without; ties count half. None with fewer than
+    MIN_LEAK_CLASS customers on either side: too few to tell a leak from chance.
+    """
+    both = pd.concat([values.astype(float), target.astype(float)], axis=1).dropna()
+    positives = int(both.iloc[:, 1].sum())
+    negatives = len(both) - positives
+    if min(positives, negatives) < MIN_LEAK_CLASS:
+        return None
+    for _, side in both.groupby(both.columns[1]):
+        if side.iloc[:, 0].value_counts(normalize=True).iloc[0] >= LEAK_ONE_VALUE:
+            return None
+    ranks = both.iloc[:, 0].rank().to_numpy()
+    hits = both.iloc[:, 1].to_numpy() == 1
+    auc = (ranks[hits].sum() - positives * (positives + 1) / 2) / (positives * negatives)
+    return float(max(auc, 1 - auc))
 
 
 def redundant(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, str]:

@@ -263,6 +263,83 @@ def test_columns_that_are_not_outcomes(name, values) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "values", "positive", "polarity"),
+    [
+        ("Purchase", ["No"] * 9 + ["Yes"], "Yes", "good"),  # the CoIL caravan policy
+        ("Status", ["good"] * 7 + ["bad"] * 3, "bad", "bad"),  # credit scoring
+        ("default", ["no"] * 9 + ["yes"], "yes", "bad"),
+        ("is_fraud", [0] * 9 + [1], "1", "bad"),
+        ("Application", ["approved"] * 6 + ["declined"] * 4, "approved", "good"),
+    ],
+)
+def test_a_yes_no_event_or_an_outcome_pair_looks_like_an_outcome(
+    name, values, positive, polarity
+) -> None:
+    outcome = roles.event_outcome(name, pd.Series(values * 20))
+    assert outcome is not None
+    assert (outcome.positive, outcome.polarity) == (positive, polarity)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PhoneService",
+        "Partner",
+        "Dependents",
+        "HasCrCard",
+        "Accepts Email Marketing",
+        "Loyalty Member",
+        "NumPurchases",
+        "Default Address Company",
+    ],
+)
+def test_ordinary_yes_no_attributes_are_not_outcomes(name: str) -> None:
+    assert roles.event_outcome(name, pd.Series(["Yes", "No"] * 50)) is None
+
+
+def test_an_event_outcome_is_taken_only_when_no_name_says_outcome(
+    tmp_path: Path, make_settings
+) -> None:
+    rows = np.arange(ROWS)
+    frame = measures().assign(Purchase=np.where(rows % 10 == 0, "Yes", "No"))
+    result = clean(tmp_path, frame, make_settings)
+    assert [(o.column, o.positive) for o in result.outcomes] == [("Purchase", "Yes")]
+    assert used_as(result)["Purchase"] == "outcome"
+    assert "it looks like one" in notes(result)["Purchase"]
+    # A bank-marketing table: y is the outcome; default (credit in default) describes.
+    bank = measures().assign(
+        default=np.where(rows % 7 == 0, "yes", "no"), y=np.where(rows % 9 == 0, "yes", "no")
+    )
+    assert [o.column for o in clean(tmp_path, bank, make_settings).outcomes] == ["y"]
+
+
+def test_a_measure_known_only_after_the_outcome_is_a_leak(tmp_path: Path, make_settings) -> None:
+    rng = np.random.default_rng(9)
+    frame = measures(1_000)
+    answered = rng.random(1_000) < 0.15
+    frame["y"] = np.where(answered, "yes", "no")
+    # A call's length: long when the client says yes (AUC about 0.9, r well under 0.9).
+    frame["duration"] = np.where(
+        answered, rng.gamma(4, 150, 1_000), rng.gamma(2, 90, 1_000)
+    ).round()
+    result = clean(tmp_path, frame, make_settings)
+    assert "duration" not in result.feature_columns
+    assert "AUC 0.9" in notes(result)["duration"]
+
+
+def test_a_measure_that_one_side_holds_at_one_value_is_not_a_leak(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(10)
+    frame = measures(1_000)
+    churned = rng.random(1_000) < 0.2
+    frame["Churned"] = np.where(churned, "Yes", "No")
+    frame["Seats"] = np.where(churned, 1, rng.integers(2, 40, 1_000))
+    result = clean(tmp_path, frame, make_settings)
+    assert "Seats" in result.feature_columns
+
+
+@pytest.mark.parametrize(
     "name",
     ["Target Group", "Response Time", "Private Label", "Churn Score", "Responsibility", "Label"],
 )
@@ -333,6 +410,36 @@ def test_model_outputs_are_found_by_name_but_a_spending_score_is_not() -> None:
     assert not roles.model_output_by_name("Spending Score (1-100)")
     assert not roles.model_output_by_name("Credit Score")
     assert not roles.model_output_by_name("Probation Months")
+
+
+@pytest.mark.parametrize(
+    "name", ["score_v3", "decile", "propensity", "Storno-Score", "churn_score", "Cluster_2023"]
+)
+def test_scores_deciles_propensities_and_old_cluster_labels_are_model_outputs(name: str) -> None:
+    assert roles.model_output_by_name(name, pd.Series([1, 2, 3]))
+
+
+@pytest.mark.parametrize(
+    "name", ["Spending Score (1-100)", "CreditScore", "Satisfaction Score", "Income decile"]
+)
+def test_a_score_that_measures_the_customer_is_not_a_model_output(name: str) -> None:
+    assert not roles.model_output_by_name(name, pd.Series([1, 2, 3]))
+
+
+def test_a_numbered_segment_is_an_old_label_but_a_named_segment_is_a_category() -> None:
+    assert roles.model_output_by_name("Segment", pd.Series([1, 2, 3]))
+    assert not roles.model_output_by_name("Segment", pd.Series(["Consumer", "Corporate"]))
+
+
+def test_a_leftover_score_and_decile_are_left_out_of_the_features(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(8)
+    frame = measures().assign(score_v3=rng.random(ROWS).round(3), decile=rng.integers(1, 11, ROWS))
+    result = clean(tmp_path, frame, make_settings)
+    assert result.feature_columns == ("Income", "Visits")
+    assert "named like a model's score or rank" in notes(result)["score_v3"]
+    assert used_as(result)["decile"] == "ignored"
 
 
 def test_fractions_summing_to_one_are_a_model_pair_but_one_hot_columns_are_not() -> None:
