@@ -191,6 +191,7 @@ def clean_table(
     _check_named_columns(frame.columns, settings, table)
     frame, blanks = _read_numbers_in_text(frame, settings, details)
     roles_found = _decide_roles(frame, settings, details)
+    _refuse_rows_of_occasions(frame, settings, roles_found, kinds, table)
     id_column = roles_found.id_column
     if id_column is None:
         notes.append(
@@ -481,6 +482,77 @@ class _Roles:
     codes: tuple[str, ...] = ()
     # Not segmented on, but described: the second of two shares that sum to 1.
     described: Mapping[str, str] = field(default_factory=dict)
+    # Whether the customer ID says whose rows they are (CustomerID, Guest ID), rather
+    # than numbering rows or coding them (rownames, a booking's PNR, a Transaction ID).
+    named_id: bool = False
+
+
+def _refuse_rows_of_occasions(
+    frame: pd.DataFrame,
+    settings: Settings,
+    found: _Roles,
+    kinds: Mapping[str, ColumnKind],
+    table: Table,
+) -> None:
+    """Stop when the rows are bookings or shopping trips, not one row per customer.
+
+    Only when no ID names the customer (row numbers, a booking code, no ID), the
+    table is not said to be customers (--input-kind customers) and no ID is configured:
+    either an ID-like column repeats and names no store, plan or branch ("FFP Number"
+    2,385 rows of 800 flyers, a panel's household id), or two or more columns describe
+    one stay or trip (arrival_date, lead_time, reserved_room_type) and no column names
+    the guest.
+
+    Raises:
+        DataError: with the column, the rows per value and what to do.
+    """
+    if settings.input_kind == "customers" or settings.id_column or found.named_id:
+        return
+    name = table.path.name
+    dates = [str(c) for c, kind in kinds.items() if kind == "date"]
+    instead = (
+        "If each row really is one customer, run with --input-kind customers "
+        '(input_kind = "customers" in the config).'
+    )
+    for column in frame.columns:
+        if column == found.id_column or column in settings.features:
+            continue
+        owner = roles.repeating_owner(str(column), frame[column])
+        if owner is None:
+            continue
+        distinct, rows, most = owner
+        by = (
+            f'Run them as order lines: --input-kind orders with customer = "{column}" '
+            f'and date = "{dates[0]}" (and amount, order, status as needed) in the '
+            "config; or aggregate"
+            if dates
+            else "Aggregate"
+        )
+        raise DataError(
+            f"The rows of {name} look like bookings or occasions of {column}, not "
+            f"customers: {column} repeats ({distinct:,} values in {rows:,} rows, "
+            f"{rows / distinct:.1f} rows each on average and up to {most:,} for one), while "
+            f"{_chosen_id(found)}. Segments of these rows would group occasions, not "
+            f"customers. {by} the rows to one per {column} before running. {instead}"
+        )
+    occasions = roles.occasion_columns(
+        [str(c) for c in table.frame.columns if c not in settings.ignore]
+    )
+    if len(occasions) >= roles.MIN_OCCASION_COLUMNS:
+        raise DataError(
+            f"The rows of {name} look like bookings, stays or trips, not customers: "
+            f"{', '.join(occasions[:4])} describe one occasion, and {_chosen_id(found)}. "
+            "A table of bookings without a guest or customer identifier cannot be "
+            "segmented by customer. Export one row per customer (a guest profile with "
+            "their stays, nights and spend), or bookings with the guest's ID to run as "
+            f"order lines (--input-kind orders). {instead}"
+        )
+
+
+def _chosen_id(found: _Roles) -> str:
+    if found.id_column is None:
+        return "no column names the customer"
+    return f"the only unique ID, {found.id_column}, numbers or codes the rows"
 
 
 def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, list[str]]) -> _Roles:
@@ -611,8 +683,19 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             "customers (a store, plan or branch): a category, described in each segment"
         )
     codes = (*codes, *shared)
+    chosen = by_column.get(id_column) if id_column else None
+    named_id = bool(settings.id_column) or (
+        chosen is not None
+        and roles.names_a_customer(chosen.column)
+        and not chosen.reason.startswith("row numbers")
+    )
     return _Roles(
-        id_column=id_column, outcomes=outcomes, left_out=left_out, codes=codes, described=described
+        id_column=id_column,
+        outcomes=outcomes,
+        left_out=left_out,
+        codes=codes,
+        described=described,
+        named_id=named_id,
     )
 
 

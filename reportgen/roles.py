@@ -25,9 +25,9 @@ Used by cleaning (stage 2). The rules, in the order they are applied:
   predicts (score_v3, Storno-Score); an old cluster label (Cluster_2023) or numbered
   segment; a fractional column that sums to 1 on every row with one so named; a
   measure correlated with an outcome at |r| >= 0.9; or one whose AUC for an outcome is
-  at least 0.85 (a call's duration once the answer is known). Left out. Two shares that sum to 1 with no
-  model name (share_online + share_store) are behaviour: the first is a feature, the
-  second is described, not segmented on.
+  at least 0.85 (a call's duration once the answer is known). Left out. Two shares
+  that sum to 1 with no model name (share_online + share_store) are behaviour: the
+  first is a feature, the second is described, not segmented on.
 - part of a date: a name made of a date part (Day, Month, Year, Quarter, Week, Weekday,
   "Month Name", "Day of Week", "Signup Month"...) with values in that part's range
   (1-31, 1-12 or month names, 1900-2100, 1-4 or Q1-Q4, 1-53, weekday numbers or
@@ -633,6 +633,200 @@ def is_shared_code(name: str, values: pd.Series) -> bool:
         return False
     present = values.dropna()
     return len(present) > 0 and present.nunique() < NAMED_ID_UNIQUE_SHARE * len(present)
+
+
+# What customers share, as an ID-like name that repeats ("Store ID", "Plan No", "Agent
+# Code"): a category. Any other repeating ID ("FFP Number", "household_id", "id") names
+# whose rows these are: a customer's bookings or shopping trips.
+_SHARED_WORDS = frozenset(
+    {
+        "store",
+        "shop",
+        "branch",
+        "plan",
+        "region",
+        "area",
+        "zone",
+        "location",
+        "site",
+        "outlet",
+        "warehouse",
+        "depot",
+        "product",
+        "sku",
+        "item",
+        "article",
+        "campaign",
+        "promo",
+        "promotion",
+        "offer",
+        "agent",
+        "rep",
+        "salesperson",
+        "seller",
+        "owner",
+        "team",
+        "department",
+        "dept",
+        "channel",
+        "category",
+        "segment",
+        "tier",
+        "group",
+        "class",
+        "type",
+        "country",
+        "state",
+        "city",
+        "zip",
+        "postal",
+        "postcode",
+        "vendor",
+        "supplier",
+        "brand",
+        "company",
+        "employer",
+        "org",
+        "organisation",
+        "organization",
+        "route",
+        "territory",
+        "district",
+        "market",
+        "program",
+        "programme",
+        "course",
+        "tariff",
+        "package",
+        "bundle",
+        "device",
+        "model",
+        "source",
+        "batch",
+        "version",
+        "language",
+        "currency",
+        "office",
+        "franchise",
+        "dealer",
+        "partner",
+        "broker",
+        "advisor",
+        "adviser",
+        "vermittler",
+        "filiale",
+        "bank",
+        "school",
+        "practice",
+        "clinic",
+        "doctor",
+        "manager",
+        "staff",
+        "employee",
+        "cashier",
+        "terminal",
+        "register",
+        "pos",
+        "machine",
+        "plant",
+        "facility",
+        "hotel",
+        "property",
+        "restaurant",
+        "venue",
+    }
+)
+# Rows that repeat an ID this many times on average are occasions of it, not customers.
+MIN_ROWS_PER_OWNER = 1.15
+# ...and it has at least this many values: fewer are groups, not people.
+MIN_OWNERS = 20
+# Words of columns that describe one stay, trip or booking, not a customer's history
+# ("arrival_date", "lead_time", "reserved_room_type", "Departure Date", "Ticket Status").
+_OCCASION_WORDS = frozenset(
+    {
+        "arrival",
+        "arrive",
+        "checkin",
+        "checkout",
+        "departure",
+        "depart",
+        "lead",
+        "reserved",
+        "reservation",
+        "booking",
+        "booked",
+        "ticket",
+        "flight",
+        "pnr",
+        "itinerary",
+        "boarding",
+    }
+)
+# ... unless the name sums up many of them ("Last Arrival", "Number of bookings").
+_HISTORY_WORDS = frozenset(
+    {
+        "first",
+        "last",
+        "latest",
+        "total",
+        "num",
+        "number",
+        "count",
+        "avg",
+        "average",
+        "mean",
+        "previous",
+        "prev",
+        "lifetime",
+        "sum",
+        "bookings",
+        "reservations",
+        "tickets",
+        "flights",
+    }
+)
+MIN_OCCASION_COLUMNS = 2
+_DATE_WORDS = frozenset({"date", "time", "day", "week", "month", "year", "quarter"})
+
+
+def names_a_shared_thing(name: str) -> bool:
+    """Whether an ID-like name says what customers share: a store, plan, branch, agent."""
+    return bool(_SHARED_WORDS & set(words(name)))
+
+
+def repeating_owner(name: str, values: pd.Series) -> tuple[int, int, int] | None:
+    """Whether an ID-like column names whose occasions the rows are; None if not.
+
+    Its values repeat (MIN_ROWS_PER_OWNER rows each on average, MIN_OWNERS values or
+    more) and its name is not a thing customers share (names_a_shared_thing).
+
+    Returns:
+        The number of values, of rows, and the most rows of one value.
+    """
+    if not is_id_name(name) or names_a_shared_thing(name) or _DATE_WORDS & set(words(name)):
+        return None
+    present = values.dropna()
+    if pd.api.types.is_bool_dtype(values) or (
+        pd.api.types.is_float_dtype(values) and not bool((present % 1 == 0).all())
+    ):
+        return None  # fractions are measures ("arrival_date_num" 2016.5), not IDs
+    distinct = int(present.nunique())
+    if distinct < MIN_OWNERS or len(present) < MIN_ROWS_PER_OWNER * distinct:
+        return None
+    return distinct, len(present), int(present.value_counts().iloc[0])
+
+
+def occasion_columns(names: Iterable[str]) -> list[str]:
+    """Columns named like one stay, trip or booking ('arrival_date', 'lead_time')."""
+    found = []
+    for name in names:
+        parts = set(words(name))
+        occasion = parts & _OCCASION_WORDS
+        if occasion == {"lead"} and "time" not in parts:
+            continue  # "Lead Status", "Lead Source": a CRM lead, not a booking's lead time
+        if occasion and not parts & _HISTORY_WORDS:
+            found.append(name)
+    return found
 
 
 def find_identifiers(frame: pd.DataFrame, skip: Iterable[str] = ()) -> list[Identifier]:

@@ -823,3 +823,75 @@ def test_how_dates_were_read_is_recorded_and_counted_to_a_given_latest_date(
     given = clean_table(load_table(path), make_settings(path), latest={"Dt_Customer": later})
     assert given.frame["Dt_Customer (days)"].tolist() == (later - days).days.tolist()
     assert given.frame["Age (from Year_Birth)"].tolist() == (2016 - frame["Year_Birth"]).tolist()
+
+
+# Rows that are bookings or occasions, not customers
+
+
+def _bookings(rows: int = 300, owner: str = "FFP Number", seed: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    flyers = rng.integers(10**8, 10**9, rows // 3)
+    return pd.DataFrame(
+        {
+            "PNR": [f"X{n:05d}" for n in range(rows)],  # a booking code: unique
+            owner: rng.choice(flyers, rows),
+            "Booking Date": pd.date_range("2025-01-01", periods=rows, freq="D").strftime(
+                "%Y-%m-%d"
+            ),
+            "Base Fare": rng.gamma(3, 100, rows).round(2),
+            "Miles": rng.integers(0, 3_000, rows),
+        }
+    )
+
+
+def test_rows_of_a_repeating_id_stop_with_what_to_do(tmp_path: Path, make_settings) -> None:
+    path = write_csv(tmp_path / "bookings.csv", _bookings())
+    with pytest.raises(DataError) as stop:
+        clean_table(load_table(path), make_settings(path))
+    message = str(stop.value)
+    assert "look like bookings or occasions of FFP Number" in message
+    assert "values in 300 rows" in message
+    assert 'customer = "FFP Number" and date = "Booking Date"' in message
+    assert "--input-kind customers" in message
+    # Said to be customers: segmented as before.
+    said = clean_table(load_table(path), make_settings(path, input_kind="customers"))
+    assert said.id_column == "PNR"
+
+
+def test_a_repeating_store_id_or_a_household_beside_a_customer_id_is_no_stop(
+    tmp_path: Path, make_settings
+) -> None:
+    stores = _bookings(owner="Store ID").rename(
+        columns={"PNR": "Ref", "Booking Date": "Signup Date"}
+    )
+    path = write_csv(tmp_path / "stores.csv", stores)
+    assert clean_table(load_table(path), make_settings(path)).id_column == "Ref"
+    households = _bookings(owner="Household ID").rename(columns={"PNR": "CustomerID"})
+    path = write_csv(tmp_path / "households.csv", households)
+    assert clean_table(load_table(path), make_settings(path)).id_column == "CustomerID"
+
+
+def test_bookings_without_a_guest_id_stop_but_guest_profiles_do_not(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(4)
+    rows = 300
+    bookings = pd.DataFrame(
+        {
+            "avg_price_per_room": rng.gamma(4, 30, rows).round(2),
+            "lead_time": rng.integers(0, 300, rows),
+            "adults": rng.integers(1, 4, rows),
+            "reserved_room_type": rng.choice(["a", "c", "d"], rows),
+            "arrival_date": pd.date_range("2016-07-01", periods=rows, freq="D").strftime(
+                "%Y-%m-%d"
+            ),
+        }
+    )
+    path = write_csv(tmp_path / "hotel.csv", bookings)
+    with pytest.raises(DataError, match=r"look like bookings, stays or trips.*lead_time"):
+        clean_table(load_table(path), make_settings(path))
+    guests = bookings.rename(
+        columns={"lead_time": "Avg Lead Time", "arrival_date": "Last Arrival Date"}
+    ).assign(**{"Guest ID": [f"G{n:05d}" for n in range(rows)]})
+    path = write_csv(tmp_path / "guests.csv", guests)
+    assert clean_table(load_table(path), make_settings(path)).id_column == "Guest ID"

@@ -10,7 +10,7 @@ import pytest
 from reportgen import roles
 from reportgen.cleaning import abbreviate, clean_table, short_name
 from reportgen.contract import CleanTable, Table
-from reportgen.errors import SettingsError
+from reportgen.errors import DataError, SettingsError
 from reportgen.loading import load_table
 from reportgen.settings import Settings
 
@@ -182,7 +182,10 @@ def test_a_member_number_repeated_on_every_purchase_is_never_a_feature(
     tmp_path: Path, make_settings
 ) -> None:
     frame = measures().assign(Member_number=np.arange(ROWS) % 40 + 1000)
-    result = clean(tmp_path, frame, make_settings)
+    # The rows are purchases, not customers: a stop that says so (review 7, class 3).
+    with pytest.raises(DataError, match=r"occasions of Member_number.*5\.0 rows each"):
+        clean(tmp_path, frame, make_settings)
+    result = clean(tmp_path, frame, make_settings, input_kind="customers")
     assert result.feature_columns == ("Income", "Visits")
     assert "values repeat (40 distinct in 200 rows)" in notes(result)["Member_number"]
 
