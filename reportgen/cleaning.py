@@ -91,6 +91,47 @@ _QUANTITY_WORDS = {
     "times",
     "previous",
 }
+# Counts of things a customer has or did, however few their values (AER's dependents
+# 0-6, ISLR's Cards 1-9, a hotel booking's adults or booking_changes): more or fewer of
+# them, not kinds. Only with three values or more: a 0/1 "Children" is a yes/no.
+_COUNT_WORDS = {
+    "cards",
+    "majorcards",
+    "changes",
+    "dependents",
+    "adults",
+    "children",
+    "babies",
+    "kids",
+    "calls",
+    "contacts",
+    "tickets",
+    "reports",
+    "claims",
+    "policies",
+    "accounts",
+    "loans",
+    "products",
+    "items",
+    "logins",
+    "sessions",
+    "seats",
+    "nights",
+    "stays",
+    "bookings",
+    "orders",
+    "transactions",
+    "members",
+    "persons",
+    "people",
+}
+# A whole name for a count by convention: UCI bank marketing's "campaign" (contacts
+# during this campaign).
+_COUNT_NAMES = {"campaign"}
+# The last word of a nominal code's name: "MOSTYPE" (CoIL's 40 customer subtypes),
+# "customer_type", "Subclass", "AgeGroup", "Product Category". Its numbers are labels,
+# however many: a category, never a measure.
+_NOMINAL_ENDINGS = ("type", "class", "group", "category")
 # A total that accrues over time, and the durations it accrues over (for gaps that are 0).
 _TOTAL_WORDS = {"total", "totals", "sum", "cumulative", "lifetime", "accumulated"}
 _DURATION_WORDS = {"tenure", "months", "days", "weeks", "years", "age", "seniority", "duration"}
@@ -311,6 +352,30 @@ def clean_table(
             raise DataError(
                 f"{table.path} holds one customer row; segmenting needs many customers. "
                 "Check that the whole table was exported."
+            )
+        codes = [
+            c
+            for c in usable
+            if kinds[c] == "code"
+            and pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])
+        ]
+        if codes:
+            nominal = [c for c in codes if names_nominal_code(c)]
+            which = (
+                f"{_names(nominal[:3])} {'is' if len(nominal) == 1 else 'are'} named like "
+                "a nominal code (type, class, group, category) and the others hold"
+                if nominal
+                else "they hold"
+            )
+            raise DataError(
+                f"{table.path} has no column that measures customers: its "
+                f"{len(codes):,} numeric column{'s are' if len(codes) > 1 else ' is'} read "
+                f"as codes (categories): {which} at most {MAX_CODES} whole numbers each. "
+                "Segments need at least one measure, and a code asked for with "
+                f"{settings.named('features')} is a category (one-hot encoded), not a "
+                "measure. Export a measure with the table (spend, tenure, a number of "
+                "policies written as a number) and run again."
             )
         if any(pd.api.types.is_numeric_dtype(frame[c]) for c in left_out):
             raise DataError(
@@ -1579,8 +1644,15 @@ def _kind(values: pd.Series, name: str = "") -> ColumnKind:
     if pd.api.types.is_bool_dtype(values):
         return "code"
     if pd.api.types.is_numeric_dtype(values):
+        parts = roles.words(name)
+        if names_nominal_code(name) and bool((values.dropna() % 1 == 0).all()):
+            return "code"
         # Tenure 6-12 months or 0-9 visits are quantities however few their values.
-        if _QUANTITY_WORDS & set(roles.words(name)):
+        if _QUANTITY_WORDS & set(parts):
+            return "numeric"
+        if (_COUNT_WORDS & set(parts) or name.strip().lower() in _COUNT_NAMES) and (
+            values.head(_HEAD_ROWS).nunique() > 2 or values.nunique() > 2
+        ):
             return "numeric"
         # More than MAX_CODES distinct values among the first rows already rule out a code,
         # without counting the distinct values of millions (an ID, a balance).
@@ -1591,6 +1663,18 @@ def _kind(values: pd.Series, name: str = "") -> ColumnKind:
             return "numeric"
         return "code" if bool((values.dropna() % 1 == 0).all()) else "numeric"
     return "categorical"
+
+
+def names_nominal_code(name: str) -> bool:
+    """Whether a name says its numbers label kinds ('MOSTYPE', 'customer_type'), not amounts.
+
+    The last word ends in type, class, group or category, and no word says a
+    quantity ('Type Count' is a count).
+    """
+    parts = roles.words(name)
+    if not parts or _QUANTITY_WORDS & set(parts) or _COUNT_WORDS & set(parts):
+        return False
+    return parts[-1].endswith(_NOMINAL_ENDINGS)
 
 
 def _role(

@@ -167,6 +167,13 @@ def grouped_by(report: Report) -> str:
     """What the customers were grouped by, as the summary says it (report and email)."""
     if report.rfm is None:
         names = [report.display(column) for column in report.feature_columns]
+        if len(names) == 1:
+            # Said plainly: the segments are ranges of one number, not groups found
+            # across several behaviours.
+            return (
+                f"one measure only, {names[0]}: each segment is a range of it, from low to "
+                "high, not a group found across several behaviours"
+            )
         if len(names) <= GROUPED_BY_SHOWN + 1:
             return ", ".join(names)
         # Page 1 is read, not scanned: the measures that tell the segments apart most are
@@ -243,6 +250,8 @@ def caution(segment: SegmentProfile) -> str:
 
 def segments_found(report: Report) -> str:
     """Page 1's label for the number of segments: honest when the groups are not sharp."""
+    if report.rfm is None and len(report.feature_columns) == 1:
+        return f"ranges of {report.display(report.feature_columns[0])} alone"
     if report.k_choice is None or report.k_choice.sharp:
         return "segments found"
     return "segments (tendencies, not sharp groups)"

@@ -310,7 +310,8 @@ def test_minus_one_for_never_and_a_day_of_the_month_are_not_measures(tmp_path, m
     assert "a day of the month" in reasons["day"]
     missing = {column.name: column.missing for column in result.quality.columns}
     assert missing["pdays"] == int((pdays == -1).sum())
-    assert result.feature_columns == ("balance",)
+    # campaign (contacts this campaign, 1-8) counts something: a measure, not a code.
+    assert result.feature_columns == ("balance", "campaign")
 
 
 def test_a_minus_one_zero_one_code_is_not_read_as_never(tmp_path, make_settings) -> None:
@@ -895,3 +896,44 @@ def test_bookings_without_a_guest_id_stop_but_guest_profiles_do_not(
     ).assign(**{"Guest ID": [f"G{n:05d}" for n in range(rows)]})
     path = write_csv(tmp_path / "guests.csv", guests)
     assert clean_table(load_table(path), make_settings(path)).id_column == "Guest ID"
+
+
+# Codes and counts
+
+
+def test_a_numbered_subtype_is_a_category_and_few_valued_counts_are_measures(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(11)
+    rows = 400
+    frame = pd.DataFrame(
+        {
+            "MOSTYPE": rng.integers(1, 42, rows),  # 40 customer subtypes: labels
+            "Income": rng.normal(50, 10, rows).round(1),
+            "dependents": rng.integers(0, 7, rows),
+            "Cards": rng.integers(1, 10, rows),
+            "campaign": rng.integers(1, 9, rows),
+            "Children": rng.integers(0, 2, rows),  # a yes/no, not a count
+        }
+    )
+    path = write_csv(tmp_path / "t.csv", frame)
+    result = clean_table(load_table(path), make_settings(path))
+    assert result.kinds["MOSTYPE"] == "code"
+    assert result.feature_columns == ("Income", "dependents", "Cards", "campaign")
+    assert result.kinds["Children"] == "code"
+
+
+def test_a_table_of_codes_alone_stops_and_names_the_nominal_code(
+    tmp_path: Path, make_settings
+) -> None:
+    rng = np.random.default_rng(12)
+    rows = 400
+    frame = pd.DataFrame(
+        {
+            "MOSTYPE": rng.integers(1, 42, rows),
+            **{f"M{n}": rng.integers(0, 10, rows) for n in range(5)},
+        }
+    )
+    path = write_csv(tmp_path / "t.csv", frame)
+    with pytest.raises(DataError, match=r"no column that measures customers.*MOSTYPE is named"):
+        clean_table(load_table(path), make_settings(path))

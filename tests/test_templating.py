@@ -12,6 +12,7 @@ from reportgen.templating import (
     bar_width,
     environment,
     grouped_by,
+    segments_found,
 )
 
 
@@ -111,6 +112,18 @@ def test_page_one_names_a_few_features_and_counts_the_rest() -> None:
         f"15 measures, most of all mnt14, mnt13, mnt12, mnt11, mnt10, mnt9 "
         f"(and {15 - GROUPED_BY_SHOWN} more)"
     )
+
+
+def test_page_one_says_plainly_when_one_measure_was_segmented_on() -> None:
+    report = SimpleNamespace(
+        rfm=None,
+        feature_columns=["MOSTYPE"],
+        features_by_separation=["MOSTYPE"],
+        display=lambda c: c,
+        k_choice=SimpleNamespace(sharp=True),
+    )
+    assert grouped_by(report).startswith("one measure only, MOSTYPE: each segment is a range")  # type: ignore[arg-type]
+    assert segments_found(report) == "ranges of MOSTYPE alone"  # type: ignore[arg-type]
 
 
 def test_features_by_separation_puts_the_measures_that_split_segments_first() -> None:
