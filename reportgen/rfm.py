@@ -925,7 +925,7 @@ def describe_segments(
             replace(
                 segment,
                 name=name,
-                description=_description(group, row, summary, adjusted, usual),
+                description=_description(group, row, summary, adjusted),
                 recommendation=Recommendation(
                     rule=rule,
                     action=action,
@@ -1196,8 +1196,13 @@ def _rhythm_action(
     steady_share: float | None,
     usual_interval: float | None,
     grid: Grid,
+    brief: bool = False,
 ) -> tuple[str, bool]:
     """The action for customers of a group, and whether their buying rhythm changed it.
+
+    ``brief``: a part of a mixed segment, whose gone-quiet sentence stands alone: with
+    each part's "For the others" the parts of one segment pushed the last segment off
+    page 1 (the group's own action is in the card's playbook).
 
     A group whose playbook assumes lapsed customers, when most of the customers are
     repeat buyers still at their usual pace (steady), gets the in-rhythm action instead;
@@ -1217,7 +1222,7 @@ def _rhythm_action(
         quiet = quiet[0].upper() + quiet[1:]
         # The group's own action "for the others" only when they are more than a handful
         # (Etsy's Loyal part: "96% have gone quiet ... For the others: upsell" was 1 of 28).
-        if overdue_share >= 1 - PART_SHARE:
+        if brief or overdue_share >= 1 - PART_SHARE:
             return quiet, True
         return f"{quiet} For the others: {action[0].lower()}{action[1:]}", True
     return action, False
@@ -1242,7 +1247,8 @@ def _part_actions(
     """
 
     def action_for(group: Group, inside: np.ndarray) -> tuple[str, bool]:
-        return _rhythm_action(group, *_rhythm(intervals, judged, late, steady, inside), grid)
+        rhythm = _rhythm(intervals, judged, late, steady, inside)
+        return _rhythm_action(group, *rhythm, grid, brief=True)
 
     shown = _part_shares(mix)
     actions = [action_for(by_name[s.name], own_groups == s.name) for s in shown]
@@ -1295,7 +1301,6 @@ def _description(
     row: RfmSegment,
     summary: OrderSummary,
     rhythm_adjusted: bool,
-    usual: float | None,
 ) -> str:
     orders = "order" if summary.has_orders else "purchase day"
     days, count = round(row.median_recency), round(row.median_frequency)
@@ -1327,18 +1332,12 @@ def _description(
     text += "."
     judged = row.rhythm_share if row.rhythm_share is not None else 1.0
     # Customers who bought once have no pace to judge: a segment mostly of them gets no
-    # sentence about it, the others say on how many it is judged and against what.
+    # sentence about it, the others say on how many it is judged. Who is held to the
+    # store's interval is the methodology's to say: page 1 has no room for it.
     if row.overdue_share is not None and row.usual_interval is not None and judged >= PART_SHARE:
         share = _share_text(row.overdue_share)
         basis = "their usual" if row.second_share else "their own usual"
         notes = [f"median {round(row.usual_interval):,} days"]
-        # A handful of second-time buyers is not worth the words on page 1.
-        if row.second_share and row.second_share >= PART_SHARE and usual is not None:
-            twice = f"{RHYTHM_PURCHASES - 1} {orders}s"
-            notes.append(
-                f"the {format_percent(row.second_share)} with {twice} are held to the "
-                f"{round(usual):,} days usual for customers with {RHYTHM_PURCHASES}+"
-            )
         whom = ""
         if judged < RHYTHM_SHOWN:
             whom = " of the segment"

@@ -464,7 +464,7 @@ def test_a_loyal_segment_of_second_time_buyers_long_ago_has_gone_quiet(tmp_path:
     row = rfm.segments[0]
     assert row.overdue_share == 0.8 and row.second_share == 0.8 and row.rhythm_share == 1.0
     assert segment.recommendation.action.startswith("80% have gone quiet")
-    assert "the 80% with 2 orders are held to the 30 days usual for customers with 3+" in (
+    assert "80% are overdue: past twice their usual interval between orders" in (
         segment.description
     )
     assert segment.name == f"Loyal ({grid.rhythm['gone_quiet_qualifier']})"
