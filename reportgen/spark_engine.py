@@ -86,11 +86,15 @@ from reportgen.transactions import (
     customer_text,
     date_expression,
     decide_date_order,
+    distinct_items_sql,
     left_out_customers,
+    line_columns_sql,
     number_sql,
     order_summary,
     plan_from_head,
+    read_lines_sql,
     refuse_customer_table_settings,
+    repeated_lines_sql,
     summary_sql,
     suspect_items,
     suspect_items_sql,
@@ -388,7 +392,13 @@ def aggregate_spark_orders(
     suspects: tuple[Any, ...] = ()
     if roles.item is not None:
         suspects = suspect_items(spark.sql(suspect_items_sql(dialect=SPARK)).collect())
-    spark.sql(totals_sql("reportgen_groups", attributes)).createOrReplaceTempView(
+    items = None
+    if roles.item is not None:
+        items = "reportgen_items"
+        spark.sql(
+            distinct_items_sql(day, dialect=SPARK).replace("{reference}", reference_sql)
+        ).createOrReplaceTempView(items)
+    spark.sql(totals_sql("reportgen_groups", attributes, items)).createOrReplaceTempView(
         "reportgen_totals"
     )
     customers = spark.sql(_customer_columns_sql(reference_sql, plan))
@@ -418,7 +428,12 @@ def aggregate_spark_orders(
         customers=kept,
         left_out=left_out,
     )
-    summary = dataclasses.replace(summary, unkept_customers=unkept)
+    repeated = 0
+    if roles.order is not None:
+        repeated = int(spark.sql(repeated_lines_sql()).collect()[0][0] or 0)
+    summary = dataclasses.replace(
+        summary, unkept_customers=unkept, repeated_in_order_lines=repeated
+    )
     return SparkOrders(customers, summary, roles.has_money, roles.item is not None, left_out)
 
 
@@ -484,32 +499,16 @@ def _staging_sql(plan: OrderPlan, options: OrderOptions) -> str:
     customer = customer_sql(customer_text(plan, column), plan.placeholders)
     if plan.float_ids:
         customer = SPARK.replace_all(customer, r"\.0$", "")
-    date_text = text(roles.date)
-    if not whole_dates and roles.date is not None:
-        date_text = f"split_part({date_text}, ' ', 1)"
+    columns = line_columns_sql(plan, customer, text, number, whole_dates=whole_dates)
     attributes = attribute_names(plan)
-    staged = "".join(
-        f", {text(column, markers=True)} AS {name}"
-        for column, name in zip(plan.attributes, attributes, strict=True)
+    distinct_lines = read_lines_sql(
+        columns,
+        "reportgen_source",
+        roles,
+        attributes=attributes,
+        numbered=plan.line_id is not None,
+        dialect=SPARK,
     )
-    kept = "".join(f", {name}" for name in attributes)
-    line_key = ""
-    if plan.line_id is not None:  # as transactions._stage_lines
-        staged += f", {text(plan.line_id)} AS line_key"
-        line_key = ", line_key"
-    distinct_lines = f"""SELECT customer, date_text, order_key, item, status_text, document_text,
-       level_text, quantity, price, amount{kept}, COUNT(*) AS copies
-FROM (
-  SELECT {customer} AS customer, {date_text} AS date_text,
-         {text(roles.order)} AS order_key, {text(roles.item)} AS item,
-         {text(roles.status)} AS status_text, {text(roles.document)} AS document_text,
-         {text(roles.level)} AS level_text,
-         {number(roles.quantity)} AS quantity, {number(roles.price)} AS price,
-         {number(roles.amount)} AS amount{staged}
-  FROM reportgen_source
-) AS source
-GROUP BY customer, date_text, order_key, item, status_text, document_text, level_text,
-         quantity, price, amount{kept}{line_key}"""
     return valued_lines_sql(
         distinct_lines,
         roles,

@@ -187,6 +187,35 @@ def test_money_formats_statuses_and_two_digit_years_agree(spark: Any, tmp_path: 
     _same_counts(spark_rfm.orders, local_rfm.orders)
 
 
+def test_repeated_lines_are_counted_alike_where_nulls_differ(spark: Any, tmp_path: Path) -> None:
+    """With an order column each line counts and the repeats are counted by a hash of the
+    line; Spark's hash skips NULLs, so two lines that differ only in which column is
+    empty must not be taken for one."""
+    rows = [
+        ["A1", "2024-03-01", "c1", "SKU1", None, "5"],  # quantity missing
+        ["A1", "2024-03-01", "c1", "SKU1", "5", None],  # price missing: another line
+        ["A2", "2024-03-02", "c1", "SKU2", "1", "9.5"],
+        ["A2", "2024-03-02", "c1", "SKU2", "1", "9.5"],  # a repeat
+        ["A2", "2024-03-02", "c1", "SKU2", "1", "9.5"],  # and another
+        ["A3", "2024-03-05", "c2", "SKU1", "2", "4"],
+        ["A4", "2024-03-06", "c3", "SKU3", "3", "2"],
+    ] + [  # customers with two orders each, so that the file reads as order lines
+        [f"B{n}", f"2024-0{1 + n % 2}-{1 + n % 28:02d}", f"d{n // 2}", "SKU4", "1", str(10 + n)]
+        for n in range(80)
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["Invoice", "InvoiceDate", "Customer", "StockCode", "Quantity", "Price"]
+    )
+    path = tmp_path / "lines.parquet"
+    frame.to_parquet(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False, k=2)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False, k=2)
+    local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
+    assert local_rfm is not None and spark_rfm is not None
+    assert local_rfm.orders.repeated_in_order_lines == 2
+    assert spark_rfm.orders.repeated_in_order_lines == 2
+
+
 def _same_counts(spark_summary: Any, local_summary: Any) -> None:
     """Every count of what happened to the lines, and every sum of money, exactly (money is
     summed as decimals by both engines)."""

@@ -1154,17 +1154,14 @@ def test_the_summary_counted_per_customer_adds_up_to_the_lines_counted_one_by_on
     totals = aggregate_orders(plan, options)
     summary = totals.summary
 
-    lines = frame.drop_duplicates()
-    # With an order column, identical lines are the same item bought again: each counts.
-    written = frame.apply(lambda column: column.map(str)).agg("|".join, axis=1)
-    copies = written[lines.index].map(written.value_counts())
+    # With an order column, identical lines are the same item bought again: each is a
+    # line of its own, in the counts as in the money.
+    lines = frame
     day = pd.to_datetime(lines["InvoiceDate"], format="%d/%m/%Y", errors="coerce")
     value = pd.Series(
         [
-            Decimal(str(quantity)) * Decimal(str(price)) * int(copy)
-            for quantity, price, copy in zip(
-                lines["Quantity"], lines["UnitPrice"], copies, strict=True
-            )
+            Decimal(str(quantity)) * Decimal(str(price))
+            for quantity, price in zip(lines["Quantity"], lines["UnitPrice"], strict=True)
         ],
         index=lines.index,
     )
@@ -1184,7 +1181,7 @@ def test_the_summary_counted_per_customer_adds_up_to_the_lines_counted_one_by_on
 
     assert summary.lines_read == len(frame)
     assert summary.duplicate_lines == 0
-    assert summary.repeated_in_order_lines == len(frame) - len(lines)
+    assert summary.repeated_in_order_lines == len(frame) - len(frame.drop_duplicates()) > 0
     assert (summary.first_date, summary.last_date) == (day.min().date(), day.max().date())
     assert summary.no_customer_lines == no_customer.sum()
     assert summary.no_customer_value == money(no_customer & ok)
