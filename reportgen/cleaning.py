@@ -656,6 +656,20 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             left_out[identifier.column] = (
                 f"left out: an identifier ({identifier.reason}), never a feature{also}"
             )
+    for column in frame.columns:
+        column = str(column)
+        if (
+            column not in left_out
+            and column != id_column
+            and column not in settings.features
+            and column not in settings.profile
+            and roles.names_an_order_number(column)
+        ):
+            # Basket numbers are not a behaviour: 'High transaction' segments meant nothing.
+            left_out[column] = (
+                "left out: named as an order, receipt or ticket number, which numbers "
+                "purchases and measures nothing about a customer"
+            )
     explicit = {*settings.features, *settings.profile, *left_out, id_column}
     if settings.outcomes is not None:
         for column in settings.outcomes:

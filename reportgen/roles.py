@@ -564,6 +564,22 @@ def is_id_name(name: str) -> bool:
     )
 
 
+# A column named as one order's number ('Transaction', 'Invoice', 'Bon', 'Receipt No'),
+# never a count of them ('Orders', 'Total Transactions').
+_ORDER_NOUNS = frozenset(
+    {"order", "transaction", "invoice", "receipt", "basket", "ticket", "bon", "voucher"}
+)
+
+
+def names_an_order_number(name: str) -> bool:
+    """Whether a name says its values number orders, receipts or tickets: the order noun
+    alone or before an ID suffix ('Transaction', 'Invoice No', 'ticket_number')."""
+    parts = words(name)
+    while parts and parts[-1] in _ID_SUFFIXES:
+        parts = parts[:-1]
+    return len(parts) == 1 and parts[0] in _ORDER_NOUNS
+
+
 _CODE_WORDS = {"code", "zip", "zipcode", "postal", "postcode", "postcodes", "plz", "cep", "phone"}
 
 

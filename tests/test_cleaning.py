@@ -937,3 +937,28 @@ def test_a_table_of_codes_alone_stops_and_names_the_nominal_code(
     path = write_csv(tmp_path / "t.csv", frame)
     with pytest.raises(DataError, match=r"no column that measures customers.*MOSTYPE is named"):
         clean_table(load_table(path), make_settings(path))
+
+
+def test_a_column_named_as_an_order_number_is_never_a_measure(
+    tmp_path: Path, make_settings
+) -> None:
+    """BreadBasket's 'Transaction' (basket numbers 1..100, 2-3 lines each) was segmented
+    on: '1 High transaction ... find out what it says about their needs'."""
+    rng = np.random.default_rng(5)
+    n = 120
+    frame = pd.DataFrame(
+        {
+            "CustomerID": [f"C{k:04d}" for k in range(n)],
+            "Transaction": [1 + k // 2 for k in range(n)],
+            "Ticket No": [500 + k // 3 for k in range(n)],
+            "Spend": rng.uniform(10, 900, n).round(2),
+            "Visits": rng.integers(1, 30, n),
+            # Counts of orders are measures, whatever the order word in their names.
+            "Orders": rng.integers(1, 12, n),
+            "Total Transactions": rng.integers(1, 40, n),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert "Transaction" not in result.feature_columns
+    assert "Ticket No" not in result.feature_columns
+    assert {"Spend", "Visits", "Orders", "Total Transactions"} <= set(result.feature_columns)
