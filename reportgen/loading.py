@@ -165,6 +165,10 @@ def _read_text(
     first_rows = list(csv.reader(text.splitlines()[:_SNIFF_LINES], delimiter=delimiter))
     skipped = title_lines(first_rows)
     header = first_rows[skipped] if first_rows else []
+    headerless = first_row_is_data(first_rows[skipped:])
+    if headerless:
+        # Numbers and dates are never column names: number the columns instead.
+        header = [f"column{position}" for position in range(1, len(header) + 1)]
     _check_header(header, path, unnamed_allowed=True)
     try:
         frame = pd.read_csv(
@@ -174,13 +178,24 @@ def _read_text(
             skipinitialspace=True,
             na_values=EXTRA_MISSING,
             skiprows=skipped,
+            header=None if headerless else "infer",
+            names=header if headerless else None,
         )
     except UnicodeDecodeError:
         raise DataError(f"Cannot decode {path}: save it as UTF-8 and try again.") from None
     except (pd.errors.ParserError, ValueError) as error:
         raise DataError(_parse_problem(path, delimiter, error)) from None
     description = f"{DELIMITER_NAMES[delimiter]}-separated text, {ENCODING_NAMES[encoding]}"
+    if headerless:
+        description += ", no header line"
     frame, notes = drop_unnamed_leftovers(frame, header, path)
+    if headerless:
+        shown = ", ".join(cell.strip() for cell in first_rows[skipped][:4])
+        notes = (
+            f"The first line ({shown}, ...) holds values, not column names: it was read as "
+            f"data and the columns are named column1 to column{len(header)}.",
+            *notes,
+        )
     frame, repeated = drop_repeated_headers(frame)
     if repeated:
         frame = _numbers_again(frame)
@@ -727,6 +742,51 @@ def _check_flat_parquet(path: Path) -> None:
                 f"Column {field.name!r} of {path} holds {kind} values (lists or records), not "
                 "one value per customer; flatten it into columns or leave it out of the export."
             )
+
+
+# A cell that is a value, not a column name: a number or a date (with a time).
+_VALUE_CELL = re.compile(
+    r"^[-+]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][-+]?\d+)?$"
+    r"|^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})(?:[ T]\d{1,2}:\d{2}.*)?$"
+)
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+# A column below the first row holds values when this share of its filled cells are.
+_VALUE_COLUMN_SHARE = 0.9
+_HEADER_SCAN = 200
+
+
+def first_row_is_data(rows: Sequence[Sequence[str]]) -> bool:
+    """Whether the first row is a line of data rather than the header.
+
+    Judged against the columns below it: a number or a date over a column of numbers or
+    dates is a value, and a name over such a column is a header's; cells over text
+    columns say nothing. The first row is data when some of its values sit over value
+    columns and none of its text does; or, without rows below, when every cell is a
+    value. A headerless order line with a product and an address ('141234,iPhone,1,700,
+    1/22/2019 21:25,"944 Walnut St ..."') was read as the header before.
+    """
+    if not rows:
+        return False
+    first = [cell.strip() for cell in rows[0]]
+    if all(_VALUE_CELL.match(cell) for cell in first if cell) and any(first):
+        return True
+    body = rows[1 : 1 + _HEADER_SCAN]
+    values = names = 0
+    for position, cell in enumerate(first):
+        if not cell:
+            continue
+        below = [row[position].strip() for row in body if position < len(row)]
+        below = [value for value in below if value]
+        if not below:
+            continue
+        share = sum(bool(_VALUE_CELL.match(value)) for value in below) / len(below)
+        if share < _VALUE_COLUMN_SHARE:
+            continue
+        if not _VALUE_CELL.match(cell):
+            names += 1
+        elif not (_YEAR.match(cell) and not all(_YEAR.match(value) for value in below)):
+            values += 1  # a year over other numbers is a name ('2019' over spend)
+    return values > 0 and names == 0
 
 
 def sniff_delimiter(text: str) -> str:

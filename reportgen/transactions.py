@@ -47,6 +47,7 @@ from reportgen.loading import (
     ENCODING_NAMES,
     EXTRA_MISSING,
     FORMATTED_MONEY,
+    first_row_is_data,
     sniff_delimiter,
     title_lines,
     title_note,
@@ -305,6 +306,9 @@ _HINTS: dict[str, tuple[str, ...]] = {
     ),
     "price": ("unitprice", "price", "preis", "prix", "precio", "prezzo", "prijs", "preco"),
 }
+# Hints too short to match inside a name, matched as whole words: a German till's 'Bon'
+# (receipt), never the 'bon' of 'Bonus'.
+_HINT_WORDS: dict[str, frozenset[str]] = {"order": frozenset({"bon"})}
 # Among several columns with a role's hint, prefer a code over a name or a description.
 _CODE_WORDS = ("id", "code", "no", "number", "num", "key", "nr", "sku")
 _AVOID_WORDS = ("name", "description", "desc", "date", "time", "type", "status", "mode")
@@ -922,7 +926,7 @@ def _sample(path: Path, sheet: str | None) -> tuple[Source, pd.DataFrame] | None
         fmt = "csv"
     if not rows or len(rows[0]) < 2 or b"\x00" in head[:4096]:
         return None
-    header = not all(_looks_like_value(cell) for cell in rows[0] if cell.strip())
+    header = not first_row_is_data(rows)
     names = header_names(rows[0]) if header else [f"column{i}" for i in range(1, len(rows[0]) + 1)]
     body = rows[1:] if header else rows
     width = len(names)
@@ -982,11 +986,6 @@ def _whitespace_fields(lines: Sequence[str]) -> bool:
     return len(widths) == 1 and widths.pop() >= 2
 
 
-def _looks_like_value(cell: str) -> bool:
-    cell = cell.strip()
-    return bool(_NUMBER.match(cell)) or any(p.match(cell) for p in _DATE_PATTERNS.values())
-
-
 def _share(values: pd.Series, pattern: re.Pattern[str]) -> float:
     present = values.dropna().astype(str)
     if present.empty:
@@ -1013,7 +1012,9 @@ def _words(name: str) -> list[str]:
 
 def _hinted(name: str, role: str) -> bool:
     key = _key(name)
-    return any(hint in key for hint in _HINTS[role])
+    return any(hint in key for hint in _HINTS[role]) or bool(
+        set(_words(name)) & _HINT_WORDS.get(role, frozenset())
+    )
 
 
 def _preference(name: str) -> tuple[int, int]:
@@ -1181,11 +1182,16 @@ def _detect_roles(
         # product number in a named table must not become the customer.
         # A bare 'id' beside a date (Lifetimes' date,id) is a customer when it repeats:
         # _repeats decides, and a per-row ID does not repeat.
-        candidates = (
-            hinted
-            or [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
-            or [c for c in id_like if _words(c) == ["id"]]
-        )
+        unnamed_ids = [c for c in id_like if unnamed and _is_unnamed_id(c, head[c])]
+        if unnamed and date_column is not None:
+            # Without names, a code whose repeats are the lines of one order (together,
+            # on one day) numbers orders: a headerless sales export's Order ID.
+            numbering = [c for c in unnamed_ids if _one_order_per_run(head, c, date_column)]
+            if numbering and order is None:
+                order = numbering[0]
+                taken.add(order)
+            unnamed_ids = [c for c in unnamed_ids if c not in numbering]
+        candidates = hinted or unnamed_ids or [c for c in id_like if _words(c) == ["id"]]
         if candidates:
             customer = _person(head, candidates)
             if customer != candidates[0]:
@@ -1522,18 +1528,75 @@ def _is_unnamed_id(name: str, values: pd.Series) -> bool:
     )
 
 
+# Words of a name that make an order-hinted column a count or a summary per customer
+# ('Transactions', 'Orders Count', 'Total Orders', 'Last Invoice'), not an order number.
+_NOT_ORDER_NUMBER_WORDS = frozenset(
+    {
+        "last", "first", "latest", "recent", "count", "counts", "ct", "cnt", "total",
+        "totals", "sum", "avg", "average", "mean", "freq", "frequency", "per", "days",
+        "since", "value", "amount", "orders", "transactions", "invoices", "receipts",
+        "baskets", "tickets", "bills",
+    }
+)  # fmt: skip
+# Lines of one order sit together: this share of the repeated numbers must be on
+# consecutive lines (a count per customer repeats all over the table).
+RUN_SHARE = 0.9
+# Or numbers that run in order down the lines (a till's receipts, one line each).
+SEQUENCE_SHARE = 0.9
+
+
 def _numbers_orders(head: pd.DataFrame, roles: Roles) -> bool:
     """Whether a dated table numbers its rows' orders: an order column of codes (not a
-    count), one per line or a few lines each. A customer table has no order number."""
+    count), one per line or a few lines each. A customer table has no order number.
+
+    Long, mostly distinct codes (an Amazon order ID) number orders whatever their
+    order; a till's or a bakery's short receipt numbers (1 ... 9,684, 2-3 lines each)
+    do when the lines of one number sit together or the numbers run in sequence.
+    """
     if roles.order is None or roles.date is None:
         return False
+    if set(_words(roles.order)) & _NOT_ORDER_NUMBER_WORDS:
+        return False
     codes = head[roles.order].dropna()
-    return (
-        len(codes) >= 20
-        and codes.nunique() >= 0.5 * len(codes)
-        and bool(codes.str.len().median() >= 5)
-        and not set(_words(roles.order)) & {"last", "first", "latest", "recent"}
+    if len(codes) < 20:
+        return False
+    if codes.nunique() >= 0.5 * len(codes) and bool(codes.str.len().median() >= 5):
+        return True
+    return _lines_run_together(codes) or _runs_in_sequence(codes)
+
+
+def _one_order_per_run(head: pd.DataFrame, column: str, date_column: str) -> bool:
+    """Whether a code repeats only as the lines of one order do: some value is on more
+    than one line, and each repeated value's lines are consecutive and on one day. A
+    customer's code repeats on other days (CDNOW); a customer table's never repeats."""
+    codes = head[column].dropna()
+    repeated = codes[codes.duplicated(keep=False)]
+    if repeated.empty:
+        return False
+    runs = codes.ne(codes.shift()).cumsum()[repeated.index]
+    days = head.loc[repeated.index, date_column].str.split(" ").str[0]
+    return bool(
+        (runs.groupby(repeated).nunique() == 1).all()
+        and (days.groupby(repeated).nunique() == 1).all()
     )
+
+
+def _lines_run_together(codes: pd.Series) -> bool:
+    """Whether codes repeat (at least 1.2 lines each) and each one's lines are consecutive."""
+    if len(codes) < 1.2 * codes.nunique():
+        return False
+    runs = codes.ne(codes.shift()).cumsum()
+    repeated = codes[codes.duplicated(keep=False)]
+    together = runs[repeated.index].groupby(repeated).nunique().eq(1)
+    return bool(together.mean() >= RUN_SHARE)
+
+
+def _runs_in_sequence(codes: pd.Series) -> bool:
+    """Whether whole numbers, nearly all distinct, rise (or fall) down the lines."""
+    if not codes.str.fullmatch(r"\d{1,12}").all() or codes.nunique() < 0.9 * len(codes):
+        return False
+    steps = np.diff(codes.astype("int64").to_numpy())
+    return bool((steps > 0).mean() >= SEQUENCE_SHARE or (steps < 0).mean() >= SEQUENCE_SHARE)
 
 
 def _repeats(evidence: Mapping[str, Any]) -> bool:

@@ -384,3 +384,24 @@ def test_money_mixing_numbers_and_formats_is_read_value_by_value(tmp_path: Path)
     # A value in no known format leaves the column as it is.
     frame, read = read_formatted_money(pd.DataFrame({"Spend": ["€ 885,28", "$1,234.50", "n.v."]}))
     assert not read and frame["Spend"].tolist() == ["€ 885,28", "$1,234.50", "n.v."]
+
+
+def test_a_first_line_of_data_is_not_taken_as_the_header(tmp_path: Path) -> None:
+    """A headerless CSV with a text column: numbers and dates over columns of numbers and
+    dates make the first line data; the columns are then numbered."""
+    rows = [
+        f"{1000 + k},Plan {'ABC'[k % 3]},{10 + k}.5,2024-01-{1 + k % 28:02d}" for k in range(30)
+    ]
+    path = tmp_path / "headerless.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    table = load_table(path)
+    assert list(table.frame.columns) == ["column1", "column2", "column3", "column4"]
+    assert len(table.frame) == 30 and table.frame["column1"].iloc[0] == 1000
+    assert "no header line" in table.description
+    # A header of names over the same columns stays the header, as do year names over
+    # numbers beside a name over codes.
+    path.write_text("Customer,Plan,Spend,Since\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert list(load_table(path).frame.columns) == ["Customer", "Plan", "Spend", "Since"]
+    years = [f"C{k},{k}.5,{k + 1}.5" for k in range(30)]
+    path.write_text("customer_id,2019,2020\n" + "\n".join(years) + "\n", encoding="utf-8")
+    assert list(load_table(path).frame.columns) == ["customer_id", "2019", "2020"]

@@ -1495,3 +1495,77 @@ def test_a_document_type_named_after_the_document_is_no_order_number(tmp_path: P
     assert plan is not None and plan.roles.document == "Belegart" and plan.roles.order is None
     totals = aggregate_orders(plan, OrderOptions())
     assert totals.summary.return_lines == n // 4
+
+
+def _till_baskets(n_baskets: int = 40) -> pd.DataFrame:
+    """A bakery's till export: short running receipt numbers, 1-3 items each, no buyer."""
+    rows = []
+    for basket in range(1, n_baskets + 1):
+        for item in range(1 + basket % 3):
+            rows.append(
+                {
+                    "Date": f"2016-10-{30 + basket // 30}",
+                    "Time": f"{9 + basket // 10:02d}:{basket % 60:02d}:00",
+                    "Transaction": str(basket),
+                    "Item": ["Bread", "Coffee", "Tea"][item],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_till_baskets_with_short_receipt_numbers_stop_without_a_customer(tmp_path: Path) -> None:
+    """BreadBasket_DMS (Date, Time, Transaction 1..9,684, Item) was segmented as 210
+    "customers" on the basket number and the day: short numbers with 2-3 lines each
+    failed the 'long, mostly distinct codes' test."""
+    path = _write(tmp_path, _till_baskets())
+    with pytest.raises(DataError, match=r"looks like an export of orders \(Transaction numbers"):
+        plan_orders(path, OrderOptions())
+    # One line per receipt, numbered in sequence: still receipts.
+    single = _till_baskets().drop_duplicates("Transaction").rename(columns={"Transaction": "Bon"})
+    with pytest.raises(DataError, match=r"no column says who bought"):
+        plan_orders(_write(tmp_path, single, "bons.csv"), OrderOptions())
+
+
+def test_a_count_of_transactions_in_a_customer_table_is_not_an_order_number(
+    tmp_path: Path,
+) -> None:
+    """A customer table's count of orders repeats (3, 5, 3 ...) but is no order number."""
+    rng = np.random.default_rng(3)
+    n = 80
+    frame = pd.DataFrame(
+        {
+            "Signup Date": pd.date_range("2020-01-01", periods=n).strftime("%Y-%m-%d"),
+            "Transactions": rng.integers(1, 9, n).astype(str),
+            "Spend": rng.uniform(10, 900, n).round(2),
+        }
+    )
+    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+    # Singular and without a count word: small numbers scattered over the table neither
+    # sit together nor run in sequence.
+    frame = frame.rename(columns={"Transactions": "Order"})
+    assert plan_orders(_write(tmp_path, frame, "order.csv"), OrderOptions()) is None
+
+
+def _headerless_sales(n_orders: int = 40) -> str:
+    """Kaggle 'Sales_January_2019' lines without their header line: order ID, product,
+    quantity, price, date, address; a few orders have two lines."""
+    lines = []
+    for k in range(n_orders):
+        order = 141234 + k
+        when = f"1/{1 + k % 28}/2019 {8 + k % 12}:{k % 60:02d}"
+        products = [("iPhone", 700)] + ([("Lightning Charging Cable", 14.95)] if k % 9 == 0 else [])
+        for product, price in products:
+            lines.append(f'{order},{product},1,{price},{when},"{k} Walnut St, Boston, MA 02215"')
+    return "\n".join(lines) + "\n"
+
+
+def test_a_headerless_order_export_is_not_read_with_its_first_line_as_header(
+    tmp_path: Path,
+) -> None:
+    """Its first order line became the header: 'Customers were grouped by 141234, 700,
+    1/22/2019 21:25 (days)'. Without a customer column it must stop as the same file with
+    its header does."""
+    path = tmp_path / "sales.csv"
+    path.write_text(_headerless_sales(), encoding="utf-8")
+    with pytest.raises(DataError, match=r"\(column1 numbers the orders, column5 dates them\)"):
+        plan_orders(path, OrderOptions())
