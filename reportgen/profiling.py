@@ -398,10 +398,37 @@ _WORSE_WORDS = frozenset(
 _SERVICE_WORDS = frozenset({"service", "support", "helpdesk"})
 
 
+# Cleaning replaces a date column by "<column> (days)": the days from it to the latest
+# date. Since a purchase, order or visit, that is recency (fewer is better) whatever
+# other words the name has: 'order_purchase_timestamp (days)' once counted as
+# "purchase", more is better, and the oldest buyers were "Treat as valuable".
+_DAYS_SUFFIX = " (days)"
+_EVENT_DATE_WORDS = frozenset(
+    {
+        "purchase", "purchased", "purchases", "order", "ordered", "orders", "visit",
+        "visited", "visits", "transaction", "transactions", "trans", "invoice", "invoiced",
+        "booking", "booked", "login", "logon", "activity", "active", "seen", "bought", "buy",
+        "payment", "paid", "last", "latest", "recent", "recency", "sale", "sales",
+    }
+)  # fmt: skip
+
+
+def _days_since_direction(level: FeatureLevel) -> int:
+    """The worth direction of days since a date: tenure for a sign-up or first purchase
+    (cleaning names it so), recency for a purchase, order or visit, else nothing."""
+    if level.short_name == "tenure":
+        return 1
+    source = level.column[: -len(_DAYS_SUFFIX)]
+    parts = set(roles.words(source)) | set(level.short_name.split())
+    return -1 if parts & _EVENT_DATE_WORDS else 0
+
+
 def worth_direction(level: FeatureLevel) -> int:
     """+1 when more of the measure makes a customer worth more to the business (spend,
     orders, visits, tenure), -1 when less does (days since the last purchase,
     complaints), 0 when it says nothing either way (age, a price, a code)."""
+    if level.column.endswith(_DAYS_SUFFIX):
+        return _days_since_direction(level)
     parts = set(roles.words(level.column)) | set(level.short_name.split())
     if parts & _WORSE_WORDS or parts & _SERVICE_WORDS:
         return -1

@@ -667,3 +667,25 @@ def test_crm_deals_are_not_discount_deals() -> None:
     assert recommend((crm, *levels(revenue=0.3)), RULES).rule != "Deal seekers"
     ifood = FeatureLevel("NumDealsPurchases", "deals purchases", 5.0, 2.3, 1.4, "high")
     assert recommend((ifood, *levels(revenue=-0.2)), RULES).rule == "Deal seekers"
+
+
+def test_days_since_a_purchase_date_are_recency_never_more_is_better() -> None:
+    """Olist orders read as a customer table: 'order_purchase_timestamp (days)' (days from
+    the purchase to the latest date) counted as 'purchase', more is better, so the oldest
+    buyers were 'Treat as valuable'."""
+    from reportgen.profiling import overall_level, worth_direction
+
+    def level(column: str, short: str, z: float) -> FeatureLevel:
+        return FeatureLevel(column, short, 50 + 10 * z, 50, z, level_of(z))
+
+    old_buyers = level("order_purchase_timestamp (days)", "order purchase timestamp", 1.5)
+    assert worth_direction(old_buyers) == -1
+    assert worth_direction(level("Last Visit (days)", "recency", 1.0)) == -1
+    # Days since a sign-up are tenure (more is better); since another date, nothing.
+    assert worth_direction(level("Dt_Customer (days)", "tenure", 1.0)) == 1
+    assert worth_direction(level("Contract End (days)", "contract end", 1.0)) == 0
+    assert worth_direction(level("Shipped (days)", "shipped", 1.0)) == 0
+    # Alone, long-ago buyers are below average, never "valuable".
+    assert overall_level([old_buyers]) is None
+    # A spend column's words still count as before.
+    assert worth_direction(level("purchases", "purchases", 1.0)) == 1
