@@ -1124,6 +1124,9 @@ class RfmSummary:
     # (rfm.store_interval), and whether second-time buyers were held to it.
     usual_interval: float | None = None
     second_time_judged: bool = False
+    # Every customer has one order: frequency tells nobody apart, and the customer key
+    # may be issued per order (Olist's customer_id).
+    one_order_each: bool = False
 
     @property
     def anonymous_share(self) -> float:

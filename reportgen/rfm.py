@@ -970,6 +970,7 @@ def describe_segments(
         gone_quiet_qualifier=grid.rhythm["gone_quiet_qualifier"] if "gone quiet" in states else "",
         usual_interval=usual,
         second_time_judged=bool(second.any()),
+        one_order_each=bool((customers["frequency"] <= 1).all()),
     )
 
 

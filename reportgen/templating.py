@@ -215,12 +215,21 @@ def never_bought(report: Report) -> str:
 
 
 def coverage(report: Report) -> str:
-    """What an order-line report's money leaves out or mixes: lines without a customer
-    holding a tenth of it or more, amounts in several currencies; "" when nothing."""
+    """What an order-line report's data leaves out or mixes: no customer with a second
+    order, lines without a customer holding a tenth of the money or more, amounts in
+    several currencies; "" when nothing."""
     rfm = report.rfm
     if rfm is None:
         return ""
     parts = []
+    if rfm.one_order_each:
+        parts.append(
+            f"No customer repeats: each of the {report.customers:,} customers has one order "
+            "in this file, so how often they buy cannot tell them apart. If your system "
+            "gives a new customer ID for each order (as Olist's customer_id), set customer "
+            '= "<column>" in the config file to the person\'s own ID (such as '
+            "customer_unique_id), or export it with the orders."
+        )
     if rfm.orders.mixed_currencies:
         currencies = ", ".join(rfm.orders.currencies[1:])
         parts.append(f"The money is in {currencies} added up as it is.")

@@ -602,7 +602,18 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
             '"<column>"), or export the orders with the customer ID or e-mail; if each row '
             "really is one customer, run with --input-kind customers."
         )
-    if not forced and (roles.customer is None or roles.date is None or not _repeats(evidence)):
+    if (
+        not forced
+        and roles.customer is not None
+        and roles.date is not None
+        and not _repeats(evidence)
+        and _numbers_orders(head, roles)
+    ):
+        # An order number and a date beside a customer that never repeats: still orders,
+        # each customer with one (Olist issues a customer_id per order; a first-order
+        # extract). A customer table has no order number per row.
+        evidence["no_repeats"] = True
+    elif not forced and (roles.customer is None or roles.date is None or not _repeats(evidence)):
         return None
     missing = [
         (role, key)
@@ -1671,7 +1682,15 @@ def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:
             f"a new ID for each order inside it)"
         )
     per = evidence.get("lines_per_customer")
-    if per and per < MIN_LINES_PER_CUSTOMER and evidence.get("returning_customers"):
+    if evidence.get("no_repeats"):
+        parts.append(
+            f"{roles.order} numbers the orders and {roles.customer} names who bought (no "
+            f"customer repeats in the first lines: every customer has one order, so "
+            "frequency cannot tell them apart; if your system gives a new customer ID for "
+            'each order, as Olist\'s customer_id is, set customer = "<column>" in the '
+            "config file to the person's ID, such as customer_unique_id)"
+        )
+    elif per and per < MIN_LINES_PER_CUSTOMER and evidence.get("returning_customers"):
         parts.append(
             f"{roles.customer} repeats on other days for {evidence['returning_customers']:,} "
             f"customers ({evidence['returning_share']:.0%}) in the first lines"

@@ -220,3 +220,28 @@ def test_an_event_log_says_events_were_read_and_only_purchases_count(tmp_path: P
     )
     email = (out / "email" / "message.txt").read_text(encoding="utf-8")
     assert "from 1,200 events, purchases only" in email
+
+
+def test_orders_whose_customers_never_repeat_say_so_on_page_one(tmp_path: Path) -> None:
+    """Olist's orders file gives every order a new customer_id: the report must say that
+    no customer repeats, not segment ranges of the purchase date as a customer table."""
+    n = 80
+    stamps = pd.Timestamp("2017-01-23") + pd.to_timedelta([(k * 37) % 560 for k in range(n)], "D")
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"{k * 7919 % 10**6:06d}e{k:025x}" for k in range(n)],
+            "customer_id": [f"{k * 104729 % 10**6:06d}c{k:025x}" for k in range(n)],
+            "order_status": "delivered",
+            "order_purchase_timestamp": stamps.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
+    path = tmp_path / "olist_orders.csv"
+    orders.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(path), "-o", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    page = " ".join((out / "report.html").read_text(encoding="utf-8").split())
+    assert f"{n} order lines were read as {n} customers" in page
+    assert f"No customer repeats: each of the {n} customers has one order in this file" in page
+    email = " ".join((out / "email" / "message.txt").read_text(encoding="utf-8").split())
+    assert "No customer repeats" in email

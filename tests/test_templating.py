@@ -148,9 +148,10 @@ def test_features_by_separation_puts_the_measures_that_split_segments_first() ->
 def test_coverage_says_what_the_money_leaves_out_or_mixes() -> None:
     from reportgen.templating import coverage
 
-    def report(mixed: bool, anonymous: float) -> SimpleNamespace:
+    def report(mixed: bool, anonymous: float, once: bool = False) -> SimpleNamespace:
         orders = SimpleNamespace(mixed_currencies=mixed, currencies=("Currency", "USD", "EUR"))
-        return SimpleNamespace(rfm=SimpleNamespace(orders=orders, anonymous_share=anonymous))
+        rfm = SimpleNamespace(orders=orders, anonymous_share=anonymous, one_order_each=once)
+        return SimpleNamespace(rfm=rfm, customers=1_250)
 
     assert coverage(report(False, 0.05)) == ""  # type: ignore[arg-type]
     assert coverage(report(True, 0.78)) == (  # type: ignore[arg-type]
@@ -158,6 +159,10 @@ def test_coverage_says_what_the_money_leaves_out_or_mixes() -> None:
         "guest purchases) hold 78% of the money: these segments describe the other 22%."
     )
     assert coverage(SimpleNamespace(rfm=None)) == ""  # type: ignore[arg-type]
+    # Nobody with a second order (Olist's per-order customer_id) is said first.
+    assert coverage(report(False, 0.05, once=True)).startswith(  # type: ignore[arg-type]
+        "No customer repeats: each of the 1,250 customers has one order in this file"
+    )
 
 
 def test_never_bought_says_whether_it_was_a_0_or_a_blank() -> None:

@@ -1569,3 +1569,42 @@ def test_a_headerless_order_export_is_not_read_with_its_first_line_as_header(
     path.write_text(_headerless_sales(), encoding="utf-8")
     with pytest.raises(DataError, match=r"\(column1 numbers the orders, column5 dates them\)"):
         plan_orders(path, OrderOptions())
+
+
+def _olist_orders(n: int = 50) -> pd.DataFrame:
+    """Olist's orders file: a new customer_id for every order, so no customer repeats."""
+    rng = np.random.default_rng(11)
+    stamps = pd.Timestamp("2017-01-23") + pd.to_timedelta(rng.integers(0, 560, n), unit="D")
+    return pd.DataFrame(
+        {
+            "order_id": [f"{rng.integers(16**6, 16**7):07x}e{k:024x}" for k in range(n)],
+            "customer_id": [f"{rng.integers(16**6, 16**7):07x}c{k:024x}" for k in range(n)],
+            "order_status": ["delivered"] * (n - 2) + ["shipped", "invoiced"],
+            "order_purchase_timestamp": stamps.strftime("%Y-%m-%d %H:%M:%S"),
+            "order_delivered_customer_date": [
+                None if k >= n - 2 else (stamps[k] + pd.Timedelta(days=9)).strftime("%Y-%m-%d")
+                for k in range(n)
+            ],
+        }
+    )
+
+
+def test_an_order_export_whose_customers_never_repeat_is_read_as_orders(tmp_path: Path) -> None:
+    """Olist orders (order_id, customer_id new per order, a purchase timestamp) was read
+    as a customer table and segmented on ranges of the purchase date."""
+    path = _write(tmp_path, _olist_orders())
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert plan.roles.customer == "customer_id" and plan.roles.order == "order_id"
+    assert plan.roles.date == "order_purchase_timestamp"
+    assert "no customer repeats" in plan.reason
+    assert 'customer = "<column>"' in plan.reason
+    totals = aggregate_orders(plan, OrderOptions())
+    assert len(totals.frame) == 50 and (totals.frame["frequency"] == 1).all()
+    # Without an order number a per-row ID beside a date stays a customer table.
+    assert (
+        plan_orders(
+            _write(tmp_path, _olist_orders().drop(columns="order_id"), "c.csv"), OrderOptions()
+        )
+        is None
+    )
