@@ -1552,6 +1552,8 @@ _NOT_ORDER_NUMBER_WORDS = frozenset(
 # Lines of one order sit together: this share of the repeated numbers must be on
 # consecutive lines (a count per customer repeats all over the table).
 RUN_SHARE = 0.9
+# Short order numbers count only when the first lines hold at least this many.
+MIN_ORDER_NUMBERS = 10
 # Or numbers that run in order down the lines (a till's receipts, one line each).
 SEQUENCE_SHARE = 0.9
 
@@ -1573,6 +1575,10 @@ def _numbers_orders(head: pd.DataFrame, roles: Roles) -> bool:
         return False
     if codes.nunique() >= 0.5 * len(codes) and bool(codes.str.len().median() >= 5):
         return True
+    # Short numbers: only many of them (a few channels or kinds sorted together are not
+    # orders), and only with a name that numbers rather than describes ('Order Type').
+    if codes.nunique() < MIN_ORDER_NUMBERS or _describes(roles.order):
+        return False
     return _lines_run_together(codes) or _runs_in_sequence(codes)
 
 

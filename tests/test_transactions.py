@@ -1544,6 +1544,11 @@ def test_a_count_of_transactions_in_a_customer_table_is_not_an_order_number(
     # sit together nor run in sequence.
     frame = frame.rename(columns={"Transactions": "Order"})
     assert plan_orders(_write(tmp_path, frame, "order.csv"), OrderOptions()) is None
+    # A few channels, the table sorted by them: together, but not order numbers.
+    channels = frame.drop(columns="Order").assign(
+        **{"Order Channel": ["web"] * 30 + ["phone"] * 25 + ["store"] * 25}
+    )
+    assert plan_orders(_write(tmp_path, channels, "channels.csv"), OrderOptions()) is None
 
 
 def _headerless_sales(n_orders: int = 40) -> str:
