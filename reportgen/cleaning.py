@@ -896,14 +896,16 @@ def short_name(column: str) -> str:
 
     Export abbreviations read badly in a segment's name: the marketing tables' "Mnt"
     (amount spent) becomes "spend" ('MntWines' -> 'wines spend'), count and amount
-    prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit'),
-    and so is a unit at the end ('annual_income_thousands' -> 'annual income').
+    prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit';
+    spelt out before "of": 'NumOfProducts' -> 'number of products'), and so is a unit at the end ('annual_income_thousands' -> 'annual income').
     """
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", without_units)  # MntWines -> Mnt Wines
     words = re.sub(r"[_\s]+", " ", spaced).lower().split(" ")
     if len(words) > 1 and words[0] in _SPEND_PREFIXES:
         words = [*words[1:], "spend"]
+    elif len(words) > 2 and words[0] in _DROPPED_PREFIXES and words[1] == "of":
+        words = ["amount" if words[0] == "amt" else "number", *words[1:]]  # "NumOfProducts"
     elif len(words) > 1 and words[0] in _DROPPED_PREFIXES:
         words = words[1:]
     if len(words) > 1 and words[-1] in _UNIT_SUFFIXES:

@@ -107,6 +107,10 @@ def test_short_names() -> None:
     assert short_name("NumStorePurchases") == "store purchases"
     assert short_name("Num") == "num"
     assert short_name("AMT_CREDIT") == "credit"  # an amount, not spending
+    # The prefix stands for a noun the rest needs (bank churn's "NumOfProducts").
+    assert short_name("NumOfProducts") == "number of products"
+    assert short_name("nb_of_visits") == "number of visits"
+    assert short_name("AmtOfLoans") == "amount of loans"
     assert short_name("(weird)") == "(weird)"
 
 
