@@ -897,7 +897,8 @@ def short_name(column: str) -> str:
     Export abbreviations read badly in a segment's name: the marketing tables' "Mnt"
     (amount spent) becomes "spend" ('MntWines' -> 'wines spend'), count and amount
     prefixes are dropped ('NumStorePurchases' -> 'store purchases', 'AMT_CREDIT' -> 'credit';
-    spelt out before "of": 'NumOfProducts' -> 'number of products'), and so is a unit at the end ('annual_income_thousands' -> 'annual income').
+    spelt out before "of": 'NumOfProducts' -> 'number of products'), and so is a unit at
+    the end ('annual_income_thousands' -> 'annual income').
     """
     without_units = re.sub(r"\s*[\(\[].*?[\)\]]", "", column).strip() or column
     spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", without_units)  # MntWines -> Mnt Wines

@@ -508,6 +508,9 @@ class FeatureLevel:
     # Its extreme values were capped for clustering (cleaning), so both averages count
     # them at the cap: they differ a little from the exploring section's plain mean.
     capped: bool = False
+    # A 0/1 flag (gym Group_visits, bank IsActiveMember): its averages are the shares of
+    # customers with the flag, shown as percentages ("100% vs 40%", not "1.0 vs 0.4").
+    flag: bool = False
 
 
 @dataclass(frozen=True)

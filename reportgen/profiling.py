@@ -183,6 +183,7 @@ def profile_segments(
     total = len(segmentation.labels)
     population_mean = features.values.mean(axis=0)
     measures = len(features.columns)
+    flags = {column for column in features.columns if is_flag(clean.frame[column])}
     feature_levels = [
         tuple(
             FeatureLevel(
@@ -194,6 +195,7 @@ def profile_segments(
                 level=level_of(_agreed_z(z, mean, pop_mean)),
                 display=features.display(index),
                 capped=column in clean.uncapped,
+                flag=column in flags,
             )
             for index, (column, mean, pop_mean, z) in enumerate(
                 zip(features.columns, centroid, population_mean, centre[:measures], strict=True)
@@ -723,14 +725,31 @@ def _numeric_profile(
     )
 
 
+def is_flag(values: pd.Series) -> bool:
+    """Whether a measure only ever holds 0 and 1 (both present): a yes/no flag."""
+    present = pd.unique(values.dropna())
+    return len(present) == 2 and set(present.tolist()) == {0, 1}
+
+
+def _level_text(level: FeatureLevel, first: bool) -> str:
+    """'age 31 vs 29 for all customers'; a flag as shares: '100% group visits (40% of all
+    customers)'."""
+    if level.flag:
+        everyone = "all customers" if first else "all"
+        return (
+            f"{level.segment_mean:.0%} {level.short_name} "
+            f"({level.population_mean:.0%} of {everyone})"
+        )
+    text = f"{level.short_name} {_number(level.segment_mean)} vs {_number(level.population_mean)}"
+    return f"{text} for all customers" if first else text
+
+
 def _description(levels: Sequence[FeatureLevel], demographics: Sequence[DemographicProfile]) -> str:
     top = sorted(levels, key=lambda level: -abs(level.z))[:NAMED_FEATURES]
     parts = [
-        f"{level.short_name} {_number(level.segment_mean)} vs {_number(level.population_mean)}"
-        for level in levels
-        if level in top
+        _level_text(level, first=not parts_before)
+        for parts_before, level in enumerate(level for level in levels if level in top)
     ]
-    parts[0] += " for all customers"
     notable = sorted((d for d in demographics if d.notable), key=lambda d: -d.distinctness)
     # Six service columns all saying "No internet service" for the same customers are
     # one fact: a figure already given (the same two shares) is not repeated.

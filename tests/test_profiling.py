@@ -380,6 +380,42 @@ def test_recency_is_named_by_what_its_days_mean() -> None:
     assert names == ["High logins, recently active", "Low logins, long inactive"]
 
 
+def test_a_yes_no_measure_is_described_by_its_shares() -> None:
+    """A 0/1 flag segmented on (the gym's Group_visits) read "Group visits 1.0 vs 0.4 for
+    all customers": its averages are shares of customers."""
+    frame = pd.DataFrame({"Income": [10.0, 12, 11, 90, 92, 91], "Group_visits": [1, 1, 1, 0, 0, 1]})
+    values = frame.to_numpy(dtype=float)
+    features = FeatureMatrix(
+        ("Income", "Group_visits"),
+        values,
+        (values - values.mean(axis=0)) / values.std(axis=0),
+        values.mean(axis=0),
+        values.std(axis=0),
+    )
+    clean = CleanTable(
+        frame,
+        pd.Series(range(6)),
+        None,
+        ("Income", "Group_visits"),
+        (),
+        {"Income": "income", "Group_visits": "group visits"},
+        DataQuality(6, 0, 6, (), ()),
+    )
+    segmentation = Segmentation(
+        np.array([1, 1, 1, 0, 0, 0]),
+        np.array([[91.0, 1 / 3], [11.0, 1.0]]),
+        features.scaled[[3, 0]],
+        (3, 3),
+        1,
+        (1, 2),
+    )
+    high, low = profile_segments(clean, features, segmentation, RULES)
+    assert [level.flag for level in low.features] == [False, True]
+    assert low.description.startswith(
+        "Income 11 vs 51 for all customers; 100% group visits (67% of all)"
+    )
+
+
 def test_descriptions_name_the_most_distinctive_columns_and_repeat_no_fact() -> None:
     from reportgen.contract import CategoryShare, DemographicProfile
     from reportgen.profiling import NOTABLE_SHARE_GAP, _description
