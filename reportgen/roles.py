@@ -620,7 +620,7 @@ def is_person_name(name: str) -> bool:
     if not parts or _FLAG_NAME_WORDS & set(parts):
         return False
     joined = "".join(parts)
-    if joined in ("name", "surname", "lastname", "firstname", "fullname", "customername"):
+    if joined in ("name", "names", "surname", "lastname", "firstname", "fullname", "customername"):
         return True
     if "name" in parts and (_PERSON_NAME_WORDS & set(parts) or parts[0] in _PERSON_WORDS):
         return True
@@ -956,6 +956,10 @@ def _identifier(column: str, values: pd.Series) -> Identifier | None:
         )
     text = present.astype(str)
     if text.str.contains(r"\s", regex=True).mean() > 1 - ID_UNIQUE_SHARE:
+        if unique and (is_person_name(column) or is_contact(column)):
+            # With no ID, a name or an e-mail that differs in every row is what a CRM can
+            # match segments.csv on; row numbers are not (agency churn's "Names").
+            return Identifier(column, "a person's name, different in every row", named, True, 1.0)
         return None  # names and notes: free text, not codes
     return Identifier(column, f"codes with {share:.0%} distinct values", named, unique, share)
 

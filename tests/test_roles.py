@@ -80,6 +80,24 @@ def test_columns_that_are_not_customer_ids_are_not_chosen(frame: pd.DataFrame) -
     assert roles.choose_customer_id(roles.find_identifiers(frame)) is None
 
 
+def test_without_an_id_a_unique_name_or_e_mail_names_the_customers() -> None:
+    """Agency churn had no ID but a different "Names" on every row: segments.csv listed
+    row numbers, which no CRM can match; notes and repeated names stay free text."""
+    people = [f"Person {n} Smith" for n in range(ROWS)]
+    for name in ("Names", "Customer Name", "Email Address"):
+        values = people if "mail" not in name else [f"p{n}@x.example" for n in range(ROWS)]
+        chosen = roles.choose_customer_id(
+            roles.find_identifiers(pd.DataFrame({name: values, **measures()}))
+        )
+        assert chosen is not None and chosen.column == name
+    repeated = [f"Person {n % 50} Smith" for n in range(ROWS)]
+    for frame in (
+        pd.DataFrame({"Names": repeated, **measures()}),
+        pd.DataFrame({"Notes": people, **measures()}),
+    ):
+        assert roles.choose_customer_id(roles.find_identifiers(frame)) is None
+
+
 def test_a_balance_in_cents_with_many_unique_values_is_not_an_identifier() -> None:
     rng = np.random.default_rng(2)
     cents = (np.exp(rng.normal(9, 1.5, ROWS)) * 100).astype(int)
