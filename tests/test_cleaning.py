@@ -248,11 +248,15 @@ def test_categories_alone_are_refused(tmp_path, make_settings):
 
 
 def test_a_free_text_feature_is_refused_as_neither_number_nor_category(tmp_path, make_settings):
-    names = [f"Customer {n}" for n in range(60)]
-    frame = pd.DataFrame({"CustomerID": range(60), "Income": np.arange(60.0), "Name": names})
+    notes = [f"Called on day {n}" for n in range(60)]
+    frame = pd.DataFrame({"CustomerID": range(60), "Income": np.arange(60.0), "Notes": notes})
     with pytest.raises(
-        DataError, match=r"'Name' .* not numeric .* too many different values \(60\)"
+        DataError, match=r"'Notes' .* not numeric .* too many different values \(60\)"
     ):
+        clean(tmp_path, frame, make_settings, features=("Income", "Notes"))
+    # A person's name, different in every row, identifies customers: refused as an ID.
+    frame = frame.rename(columns={"Notes": "Name"})
+    with pytest.raises(SettingsError, match=r"'Name', which is an identifier \(a person's name"):
         clean(tmp_path, frame, make_settings, features=("Income", "Name"))
 
 

@@ -409,7 +409,7 @@ def test_a_yes_no_measure_is_described_by_its_shares() -> None:
         1,
         (1, 2),
     )
-    high, low = profile_segments(clean, features, segmentation, RULES)
+    _, low = profile_segments(clean, features, segmentation, RULES)
     assert [level.flag for level in low.features] == [False, True]
     assert low.description.startswith(
         "Income 11 vs 51 for all customers; 100% group visits (67% of all)"
