@@ -226,9 +226,8 @@ def coverage(report: Report) -> str:
         parts.append(
             f"No customer repeats: each of the {report.customers:,} customers has one order "
             "in this file, so how often they buy cannot tell them apart. If your system "
-            "gives a new customer ID for each order (as Olist's customer_id), set customer "
-            '= "<column>" in the config file to the person\'s own ID (such as '
-            "customer_unique_id), or export it with the orders."
+            "gives each order a new customer ID, name the column that holds the person's "
+            "own ID in the config file (customer = ...), or export that ID with the orders."
         )
     if rfm.orders.mixed_currencies:
         currencies = ", ".join(rfm.orders.currencies[1:])

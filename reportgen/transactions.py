@@ -1692,9 +1692,9 @@ def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:
         parts.append(
             f"{roles.order} numbers the orders and {roles.customer} names who bought (no "
             f"customer repeats in the first lines: every customer has one order, so "
-            "frequency cannot tell them apart; if your system gives a new customer ID for "
-            'each order, as Olist\'s customer_id is, set customer = "<column>" in the '
-            "config file to the person's ID, such as customer_unique_id)"
+            "frequency cannot tell them apart; if your system gives each order a new "
+            "customer ID, name the column that holds the person's own ID in the config "
+            "file: customer = ...)"
         )
     elif per and per < MIN_LINES_PER_CUSTOMER and evidence.get("returning_customers"):
         parts.append(
