@@ -1130,6 +1130,11 @@ class RfmSummary:
     # Every customer has one order: frequency tells nobody apart, and the customer key
     # may be issued per order (Olist's customer_id).
     one_order_each: bool = False
+    # The calendar days the purchase dates cover (first to last, both counted), and
+    # whether that is under rfm.MIN_HISTORY_DAYS: then recency names no group, nobody is
+    # judged gone quiet and no revenue is at risk (rfm.short_history).
+    history_days: int | None = None
+    short_history: bool = False
 
     @property
     def anonymous_share(self) -> float:

@@ -247,6 +247,9 @@ def _rfm_summary(rfm: RfmSummary | None) -> dict[str, Any] | None:
         "revenue_at_risk_last_12_months": rfm.revenue_at_risk,
         "lifetime_revenue_at_risk": rfm.lifetime_at_risk,
         "headline": rfm.at_risk_basis,
+        # Days the purchases cover; under rfm.MIN_HISTORY_DAYS nothing is at risk.
+        "history_days": rfm.history_days,
+        "short_history": rfm.short_history,
         "top_10_percent_revenue_share": rfm.top10_share,
         "top_20_percent_revenue_share": rfm.top20_share,
         "net_revenue": rfm.total_revenue,

@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -104,6 +104,18 @@ _RHYTHM_TEXTS = (
 # customers at risk are worth (a lapsed base): page 1 shows their lifetime spend instead.
 NEGLIGIBLE_RECENT_SHARE = 0.05
 RhythmState = Literal["as named", "in rhythm", "gone quiet"]
+# Decision (review 8, class 4): purchase dates covering fewer calendar days than this
+# cannot tell a customer who has lapsed from one who simply has not needed to buy again
+# yet. Recency scores are quintiles, so someone is always in the bottom fifth: a file of
+# 93 minutes (one morning of Online Retail) named 8 of 14 customers "Hibernating: few
+# orders, long ago" and put 4,061 "at risk", and a 39-day bank extract had "Hibernating"
+# too. Below this span (short_history): recency is not segmented on, segments are named by
+# how often they buy (the grid's [[short_group]] entries in rfm.toml, no lapsed or at-risk
+# group), nobody is judged gone quiet or in rhythm, and page 1 says the history is too
+# short to tell who has lapsed instead of giving revenue at risk. 90 days: a quarter holds
+# at least one purchase cycle of most retail customers (the median usual interval on the
+# real exports tried was 20-70 days), and a monthly or weekly export does not.
+MIN_HISTORY_DAYS = 90
 
 FEATURES = ("recency_days", "frequency", "monetary")
 MONEY_MEASURES = ("monetary", "average_order_value")
@@ -154,6 +166,9 @@ class Grid:
     source: str
     # The texts that adjust advice to the customers' buying rhythm ([rhythm] in rfm.toml).
     rhythm: Mapping[str, str]
+    # The groups used instead when the history is too short to judge recency
+    # ([[short_group]] in rfm.toml, every R score; see MIN_HISTORY_DAYS).
+    short_groups: tuple[Group, ...] = ()
 
     def group(self, r: int, f: int) -> Group:
         """The group that holds cell (r, f)."""
@@ -163,6 +178,26 @@ class Grid:
     def risk_groups(self) -> tuple[str, ...]:
         """The groups whose revenue is at risk (At risk, Can't lose)."""
         return tuple(group.name for group in self.groups if group.risk)
+
+    def for_history(self, summary: OrderSummary) -> Grid:
+        """This grid, or its frequency-only groups when the history is too short to
+        judge recency (short_history)."""
+        if not short_history(summary) or not self.short_groups:
+            return self
+        return replace(self, groups=self.short_groups, short_groups=())
+
+
+def history_days(summary: OrderSummary) -> int | None:
+    """The calendar days the purchase dates cover, first and last day counted."""
+    if summary.first_date is None or summary.last_date is None:
+        return None
+    return (summary.last_date - summary.first_date).days + 1
+
+
+def short_history(summary: OrderSummary) -> bool:
+    """Whether the purchase dates cover fewer than MIN_HISTORY_DAYS days."""
+    days = history_days(summary)
+    return days is not None and days < MIN_HISTORY_DAYS
 
 
 def grid_path(rules_path: Path) -> Path:
@@ -182,32 +217,53 @@ def load_grid(path: Path) -> Grid:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise SettingsError(f"Cannot read the RFM grid {path}: {error}.") from None
-    entries = document.get("group", [])
+    groups = _groups(document.get("group", []), path, "Group")
+    _check_cells(groups, path)
+    short = _groups(document.get("short_group", []), path, "Short-history group", every_r=True)
+    if short:
+        _check_cells(short, path)
+    elif path != DEFAULT_GRID:
+        # A grid of one's own without them gets the bundled ones.
+        short = list(load_grid(DEFAULT_GRID).short_groups)
+    return Grid(tuple(groups), path.name, _rhythm_texts(document.get("rhythm"), path), tuple(short))
+
+
+def _groups(
+    entries: list[dict[str, Any]], path: Path, kind: str, every_r: bool = False
+) -> list[Group]:
+    """The groups of a grid file's [[group]] (or [[short_group]], which list f only and
+    hold every r; they are never at risk nor lapsed)."""
     groups = []
     for number, entry in enumerate(entries, start=1):
         name = entry.get("name")
         missing = [key for key in ("name", *_TEXTS) if not isinstance(entry.get(key), str)]
         if missing:
-            raise SettingsError(f"Group {number} in {path} needs text for: {', '.join(missing)}.")
-        r, f = entry.get("r"), entry.get("f")
+            raise SettingsError(f"{kind} {number} in {path} needs text for: {', '.join(missing)}.")
+        r: Any = list(SCORES) if every_r else entry.get("r")
+        f: Any = entry.get("f")
         if not all(
             isinstance(scores, list) and scores and all(s in SCORES for s in scores)
             for scores in (r, f)
         ):
             raise SettingsError(
-                f"Group {name!r} in {path}: r and f must list scores from 1 to 5, e.g. r = [4, 5]."
+                f"{kind} {name!r} in {path}: r and f must list scores from 1 to 5, e.g. r = [4, 5]."
             )
         cells = frozenset((int(a), int(b)) for a in r for b in f)
-        texts = {key: entry[key] for key in _TEXTS}
+        texts = {key: str(entry[key]) for key in _TEXTS}
         groups.append(
             Group(
                 str(name),
                 cells,
-                bool(entry.get("risk", False)),
+                not every_r and bool(entry.get("risk", False)),
                 texts,
-                bool(entry.get("lapsed", False)),
+                not every_r and bool(entry.get("lapsed", False)),
             )
         )
+    return groups
+
+
+def _check_cells(groups: Sequence[Group], path: Path) -> None:
+    """Every cell of the grid belongs to exactly one group."""
     for r in SCORES:
         for f in SCORES:
             owners = [group.name for group in groups if (r, f) in group.cells]
@@ -219,7 +275,6 @@ def load_grid(path: Path) -> Grid:
                     f"Cell R {r} F {f} of the RFM grid in {path} belongs to {problem}; "
                     "every cell must belong to exactly one group."
                 )
-    return Grid(tuple(groups), path.name, _rhythm_texts(document.get("rhythm"), path))
 
 
 def _rhythm_texts(table: object, path: Path) -> Mapping[str, str]:
@@ -355,7 +410,10 @@ def customer_table(
 
     ``period`` is the report's month (YYYY-MM): lines that end long before it are noted.
     """
-    features = tuple(column for column in FEATURES if column in customers)
+    # Recency says nothing over a short history (MIN_HISTORY_DAYS): segment on how often
+    # and how much customers buy.
+    dropped = ("recency_days",) if short_history(summary) else ()
+    features = tuple(column for column in FEATURES if column in customers and column not in dropped)
     measures = ("tenure_days", "average_order_value", "returned_share", "distinct_items")
     # Customer attributes (Segment, Country) describe segments as categories.
     attributes = tuple(column for column in summary.attributes if column in customers)
@@ -846,7 +904,10 @@ def describe_segments(
     by_name = {group.name: group for group in grid.groups}
     groups = [by_name[mix[0].name] for mix in mixes]
     mixed = [mix[0].share <= MAJORITY for mix in mixes]
-    own_intervals = usual_intervals(customers)
+    short = short_history(summary)
+    grid = grid.for_history(summary)
+    # A short history judges nobody's rhythm: a gap of hours says nothing of a pace.
+    own_intervals = np.full(len(customers), np.nan) if short else usual_intervals(customers)
     intervals = judged_intervals(customers, own_intervals)
     late = overdue(customers, intervals)
     judged = ~np.isnan(intervals)
@@ -941,7 +1002,7 @@ def describe_segments(
     at_risk = np.isin(own_groups, grid.risk_groups)
     revenue_at_risk = lifetime_at_risk = None
     basis: Literal["last_12_months", "lifetime", "none"] = "none"
-    if has_money:
+    if has_money and not short:
         revenue_at_risk = float(customers.loc[at_risk, "last_12_months"].sum())
         lifetime_at_risk = float(customers.loc[at_risk, "monetary"].sum())
         basis = at_risk_basis(revenue_at_risk, lifetime_at_risk)
@@ -971,6 +1032,8 @@ def describe_segments(
         usual_interval=usual,
         second_time_judged=bool(second.any()),
         one_order_each=bool((customers["frequency"] <= 1).all()),
+        history_days=history_days(summary),
+        short_history=short,
     )
 
 

@@ -1419,7 +1419,8 @@ def assignments(
     extra: tuple[str, ...] = ()
     if prepared.orders is not None:
         identifier = F.col(_KEY)
-        assigned = with_rfm_scores(assigned, load_grid(grid_path(settings.rules_path)))
+        grid = load_grid(grid_path(settings.rules_path)).for_history(prepared.orders.summary)
+        assigned = with_rfm_scores(assigned, grid)
         measures = ("recency_days", "frequency", "monetary")
         extra = (*(c for c in measures if c in assigned.columns), "rfm_score", "rfm_group")
         if "tenure_days" in assigned.columns:

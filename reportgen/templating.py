@@ -93,6 +93,9 @@ def environment() -> jinja2.Environment:
         column_names=column_names,
         caution=caution,
     )
+    from reportgen.rfm import MIN_HISTORY_DAYS
+
+    environment.globals["min_history_days"] = MIN_HISTORY_DAYS
     return environment
 
 
@@ -184,6 +187,10 @@ def grouped_by(report: Report) -> str:
             f"{len(names)} measures, most of all {', '.join(leading[:GROUPED_BY_SHOWN])} "
             f"(and {rest} more)"
         )
+    if report.rfm.short_history:
+        if report.rfm.orders.has_money:
+            return "how often they bought and how much they spent (frequency, monetary value)"
+        return "how often they bought (frequency)"
     if report.rfm.orders.has_money:
         return (
             "how recently and how often they bought and how much they spent "

@@ -26,6 +26,7 @@ from reportgen.errors import SettingsError
 from reportgen.formatting import format_percent
 from reportgen.rfm import (
     DEFAULT_GRID,
+    MIN_HISTORY_DAYS,
     NEGLIGIBLE_RECENT_SHARE,
     OVERDUE_FACTOR,
     SCORES,
@@ -35,6 +36,7 @@ from reportgen.rfm import (
     days_between_purchases,
     describe_segments,
     grid_path,
+    history_days,
     judged_intervals,
     load_grid,
     order_quality,
@@ -42,6 +44,7 @@ from reportgen.rfm import (
     quintile_scores,
     rfm_features,
     rfm_scores,
+    short_history,
     store_interval,
     usual_intervals,
 )
@@ -742,8 +745,8 @@ def test_copied_lines_without_an_order_number_are_said_to_be_a_guess(tmp_path: P
 def test_every_column_of_the_export_is_in_the_quality_table(tmp_path: Path) -> None:
     rows = [
         ("A", "2024-01-05", 10.0, "West", 2.5),
-        ("A", "2024-02-05", 12.0, "West", 1.0),
-        ("B", "2024-02-11", 15.0, "East", 0.5),
+        ("A", "2024-04-05", 12.0, "West", 1.0),
+        ("B", "2024-05-11", 15.0, "East", 0.5),
     ]
     lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount", "Region", "Profit"])
     frame, summary = _order_summary(lines, tmp_path)
@@ -836,3 +839,65 @@ def test_many_customers_with_no_positive_net_spend_is_a_warning(tmp_path: Path) 
     notes = order_quality(summary, ("recency_days",), ()).notes
     assert any(note.startswith("Check the negative lines: 25% of the customers") for note in notes)
     assert "1 line has no readable date and is left out." in notes
+
+
+def _one_morning_lines(seed: int = 5) -> pd.DataFrame:
+    """Order lines of 40 customers, all bought on one morning (1 to 6 invoices each)."""
+    rng = np.random.default_rng(seed)
+    rows, invoice = [], 500_000
+    for number in range(40):
+        for _ in range(int(rng.integers(1, 7))):
+            invoice += 1
+            minute = int(rng.integers(0, 120))
+            when = f"2010-12-01 {8 + minute // 60:02d}:{minute % 60:02d}"
+            price = round(float(rng.lognormal(3, 0.6)), 2)
+            rows.append((str(invoice), when, f"C{number:03d}", "85123A", 2, price))
+    columns = ["Invoice", "InvoiceDate", "Customer ID", "StockCode", "Quantity", "Price"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_a_history_too_short_names_nobody_lapsed_and_puts_no_revenue_at_risk(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "morning.csv"
+    _one_morning_lines().to_csv(source, index=False)
+    out = tmp_path / "out"
+    options = ["-o", str(out), "--period", "2010-12", "-k", "3", "--no-pdf"]
+    result = CliRunner().invoke(main, ["run", str(source), *options])
+    assert result.exit_code == 0, result.output
+    segments = pd.read_csv(out / "segments.csv", dtype={"customer_id": str})
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    html = " ".join((out / "report.html").read_text(encoding="utf-8").split())
+    grid = load_grid(DEFAULT_GRID)
+    recency_named = {group.name for group in grid.groups}
+    short_named = {group.name for group in grid.short_groups}
+    assert set(segments["rfm_group"]) <= short_named
+    assert not set(segments["rfm_group"]) & recency_named
+    for segment in summary["segments"]:
+        assert not any(name in segment["name"] for name in ("Hibernating", "lose", "At risk"))
+    behaviour = summary["purchase_behaviour"]
+    assert behaviour["short_history"] is True
+    assert behaviour["history_days"] == 1
+    assert behaviour["revenue_at_risk_last_12_months"] is None
+    assert behaviour["customers_at_risk"] == 0
+    assert "revenue at risk (last 12 months)" not in html
+    assert "too short a history to tell lapsed customers from active ones" in html
+    assert "gone quiet" not in html
+    assert "grouped by how often they bought and how much they spent" in html
+    # Recency over one morning separates nobody: segments are on orders and spend.
+    assert "days since last purchase" not in summary["segments"][0]["name"].lower()
+    model = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert "recency_days" not in json.dumps(model.get("features", model))
+
+
+def test_the_history_needed_to_judge_recency_is_min_history_days(tmp_path: Path) -> None:
+    lines = _one_morning_lines()
+    _, summary = _order_summary(lines, tmp_path)
+    first = pd.Timestamp("2024-01-01").date()
+    for days, short in ((MIN_HISTORY_DAYS - 1, True), (MIN_HISTORY_DAYS, False)):
+        last = first + pd.Timedelta(days=days - 1)
+        spanned = dataclasses.replace(summary, first_date=first, last_date=last)
+        assert history_days(spanned) == days
+        assert short_history(spanned) is short
+        grid = load_grid(DEFAULT_GRID).for_history(spanned)
+        assert any(group.lapsed for group in grid.groups) is not short
