@@ -983,6 +983,10 @@ class OrderSummary:
     void_statuses: tuple[str, ...] = ()
     # The currency the export writes its money in ("$"), when it says so.
     currency: str = ""
+    # Lines with fewer fields than the header (a separator missing, so every later value
+    # would shift into the next column): left out; and the first few (line number, text).
+    ragged_lines: int = 0
+    ragged_examples: tuple[tuple[int, str], ...] = ()
     # Customers with lines but none kept (all cancelled, excluded, undated or too late):
     # in no table of the report.
     unkept_customers: int = 0

@@ -526,6 +526,19 @@ def order_quality(
             f"{summary.zero_value_lines:,} purchases are worth 0: they count as visits, "
             "not as spend."
         )
+    if summary.ragged_lines:
+        count = summary.ragged_lines
+        quoted = "; ".join(f"line {line}: {text[:60]}" for line, text in summary.ragged_examples)
+        share = count / (count + summary.lines_read) if summary.lines_read else 1.0
+        more = "; …" if count > len(summary.ragged_examples) else ""
+        notes.append(
+            f"{count:,} {plural(count, 'line has', 'lines have')} fewer fields than the header "
+            f"({format_percent(share)} of the lines; {quoted}{more}): a separator is missing, "
+            "so their values would sit in the wrong columns (a country read as the customer). "
+            f"{plural(count, 'It is', 'They are')} left out with "
+            f"{plural(count, 'its', 'their')} money; fix the export to count "
+            f"{plural(count, 'it', 'them')}."
+        )
     if summary.no_date_lines:
         notes.append(
             f"{summary.no_date_lines:,} {plural(summary.no_date_lines, 'line has', 'lines have')} "

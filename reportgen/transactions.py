@@ -2410,8 +2410,43 @@ def _text_relation(source: Source, path: Path) -> str:
     return (
         f"read_csv({where}, all_varchar=true, header={str(source.header).lower()}, "
         f"skip={source.skip}, delim={_literal(source.delimiter)}, quote='\"', escape='\"', "
-        f"names=[{names}], null_padding=true, strict_mode=false)"
+        f"names=[{names}], {_RAGGED_READ})"
     )
+
+
+# Lines with fewer fields than the header are left out, not padded with NULLs: a missing
+# separator shifts every later value one column left (the price into the date, the
+# country into the customer: review 8 found "United Kingdom" as a customer and 9% of the
+# money gone to "no readable date"). ragged_lines counts them for the data-quality
+# section. Lines with more fields keep their first ones, as before.
+_RAGGED_READ = "null_padding=false, strict_mode=false, ignore_errors=true"
+# How many of the lines left out the data-quality section quotes.
+RAGGED_SHOWN = 3
+
+
+def ragged_lines(source: Source) -> tuple[int, tuple[tuple[int, str], ...]]:
+    """The lines of a delimited text source with fewer fields than the header, and the
+    first RAGGED_SHOWN of them (line number in the file, text): DuckDB reads the file
+    again, recording what it rejects."""
+    if source.format in ("frame", "parquet", "whitespace") or not source.columns:
+        return 0, ()
+    import duckdb
+
+    connection = duckdb.connect()
+    try:
+        with _readable(source) as relation:
+            relation = relation.removesuffix(")") + ", store_rejects=true)"
+            connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
+        rows = connection.execute(
+            "SELECT line, csv_line FROM reject_errors WHERE error_type = 'MISSING COLUMNS' "
+            "ORDER BY line"
+        ).fetchall()
+    except duckdb.Error:
+        return 0, ()
+    finally:
+        connection.close()
+    lines = sorted({(int(line), str(text)) for line, text in rows})
+    return len(lines), tuple(lines[:RAGGED_SHOWN])
 
 
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -2754,6 +2789,7 @@ def order_summary(
     (repeated_lines_sql) are counted by queries of their own: the engine sets them."""
     reasons = left_out["reason"].value_counts()
     roles = plan.roles
+    ragged, ragged_shown = ragged_lines(plan.source)
     copies = int((values["lines_read"] or 0) - (values["distinct_lines"] or 0))
     return OrderSummary(
         lines_read=int(values["lines_read"] or 0),
@@ -2797,6 +2833,8 @@ def order_summary(
         void_value=float(values["void_value"] or 0.0),
         void_statuses=plan.void_statuses,
         currency=plan.currency,
+        ragged_lines=ragged,
+        ragged_examples=ragged_shown,
         currencies=plan.currencies,
         placeholder_customers=plan.placeholders,
         account_holder=plan.holder,

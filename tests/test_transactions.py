@@ -1613,3 +1613,34 @@ def test_an_order_export_whose_customers_never_repeat_is_read_as_orders(tmp_path
         )
         is None
     )
+
+
+def test_a_line_missing_a_separator_is_left_out_and_counted_not_shifted(tmp_path: Path) -> None:
+    header = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+    lines = [header]
+    for number in range(30):
+        customer = 17000 + number % 6
+        lines.append(
+            f"{536000 + number},85123A,WHITE HEART,{1 + number % 4},2010-12-0{1 + number % 5} "
+            f"08:26,2.55,{customer},United Kingdom"
+        )
+    # The comma between Description and Quantity is missing: 7 fields, not 8.
+    lines.insert(
+        9, "536999,84879,GIN + TONIC DIET METAL   2,2010-12-01 09:00,1.25,16029,United Kingdom"
+    )
+    path = tmp_path / "lines.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    totals = aggregate_orders(plan, OrderOptions())
+    summary = totals.summary
+    assert "United Kingdom" not in set(totals.frame.index.astype(str))
+    assert "16029" not in set(totals.frame.index.astype(str))
+    assert summary.lines_read == 30
+    assert summary.no_date_lines == 0
+    assert summary.ragged_lines == 1
+    assert summary.ragged_examples[0][0] == 10
+    assert "GIN + TONIC" in summary.ragged_examples[0][1]
+    notes = " ".join(customer_table(totals.frame, summary).quality.notes)
+    assert "1 line has fewer fields than the header" in notes
+    assert "line 10: 536999,84879,GIN + TONIC" in notes
