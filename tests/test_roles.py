@@ -348,6 +348,41 @@ def test_a_measure_known_only_after_the_outcome_is_a_leak(tmp_path: Path, make_s
     assert "AUC 0.9" in notes(result)["duration"]
 
 
+@pytest.mark.parametrize(
+    ("name", "spread", "kept"),
+    [
+        # About 0.86 (the gym table's Lifetime, the bank campaign's call duration).
+        ("Lifetime", 0.95, True),
+        ("tenure_months", 0.95, True),
+        ("Visits", 0.95, True),
+        ("duration", 0.95, False),
+        ("Complaints", 0.95, False),
+        # About 0.96: a near-perfect separator, whatever its name, but tenure.
+        ("Visits", 0.6, False),
+        ("Lifetime", 0.6, True),
+        # About 0.99: even tenure.
+        ("Lifetime", 0.4, False),
+    ],
+)
+def test_a_strong_driver_is_no_leak_but_a_post_outcome_name_or_a_near_perfect_one_is(
+    tmp_path: Path, make_settings, name: str, spread: float, kept: bool
+) -> None:
+    rng = np.random.default_rng(11)
+    frame = measures(1_000)
+    churned = rng.random(1_000) < 0.3
+    frame["Churn"] = np.where(churned, 1, 0)
+    # Churners' values sit lower by 1.5 (log scale) than the others', with this spread.
+    frame[name] = np.exp(np.where(churned, 0.0, 1.5) + rng.normal(0, spread, 1_000)).round(2)
+    target = pd.Series(churned.astype(float))
+    auc = roles.separation(frame[name], target)
+    assert auc is not None
+    result = clean(tmp_path, frame, make_settings)
+    assert (name in result.feature_columns) is kept, (auc, notes(result).get(name))
+    if not kept:
+        how = "almost perfectly" if auc >= roles.LEAK_AUC else "strongly"
+        assert f"from the others {how} (AUC {auc:.2f}" in notes(result)[name]
+
+
 def test_a_measure_that_one_side_holds_at_one_value_is_not_a_leak(
     tmp_path: Path, make_settings
 ) -> None:
