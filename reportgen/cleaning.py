@@ -620,6 +620,30 @@ def _chosen_id(found: _Roles) -> str:
     return f"the only unique ID, {found.id_column}, numbers or codes the rows"
 
 
+def _without_copies(
+    frame: pd.DataFrame, outcomes: tuple[Outcome, ...], left_out: dict[str, str]
+) -> tuple[Outcome, ...]:
+    """The outcomes found, each once: one that marks the same customers as an earlier one
+    (Churn 0/1 and its text twin Churn_label Yes/No, or their reverse) is a copy, left out
+    with the reason, so page 1 and every action do not say it twice."""
+    kept: list[Outcome] = []
+    for outcome in outcomes:
+        twin = next(
+            ((other, how) for other in kept if (how := roles.same_outcome(frame, other, outcome))),
+            None,
+        )
+        if twin is None:
+            kept.append(outcome)
+            continue
+        other, how = twin
+        says = "the same customers as" if how == "same" else "exactly the customers not in"
+        left_out[outcome.column] = (
+            f"left out: a copy of the outcome {other.column} ({outcome.positive!r} marks "
+            f"{says} {other.positive!r} of {other.column} on every row), which is kept"
+        )
+    return tuple(kept)
+
+
 def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, list[str]]) -> _Roles:
     """Find the identifiers, the outcomes and the model outputs (see roles.py).
 
@@ -697,6 +721,9 @@ def _decide_roles(frame: pd.DataFrame, settings: Settings, details: dict[str, li
             and (outcome := roles.event_outcome(str(column), frame[column]))
         )
         outcomes = events
+    if settings.outcomes is None:
+        outcomes = _without_copies(frame, outcomes, left_out)
+        explicit |= set(left_out)
     for outcome in outcomes:
         how = "as configured" if settings.outcomes is not None else "by its name and values"
         if outcome in events:

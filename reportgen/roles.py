@@ -44,6 +44,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -1161,6 +1162,24 @@ def is_positive(values: pd.Series, outcome: Outcome) -> pd.Series:
     """1.0 where a row has the outcome's positive value, 0.0 where not, NaN where missing."""
     text = _as_text(values)
     return (text == outcome.positive).astype(float).where(values.notna())
+
+
+def same_outcome(
+    frame: pd.DataFrame, first: Outcome, second: Outcome
+) -> Literal["same", "reverse"] | None:
+    """Whether two outcomes mark the same customers on every row ("same": Churn 0/1 and
+    its text twin "Churn label" Yes/No), exactly the others ("reverse": Churned and
+    Stayed), or neither. Rows missing one must miss the other."""
+    a = is_positive(frame[first.column], first)
+    b = is_positive(frame[second.column], second)
+    if not a.isna().equals(b.isna()) or a.notna().sum() == 0:
+        return None
+    a, b = a.dropna(), b.dropna()
+    if (a == b).all():
+        return "same"
+    if (a == 1 - b).all():
+        return "reverse"
+    return None
 
 
 def _category_counts(values: pd.Series) -> pd.Series:

@@ -9,7 +9,7 @@ import pytest
 
 from reportgen import roles
 from reportgen.cleaning import abbreviate, clean_table, short_name
-from reportgen.contract import CleanTable, Table
+from reportgen.contract import CleanTable, Outcome, Table
 from reportgen.errors import DataError, SettingsError
 from reportgen.loading import load_table
 from reportgen.settings import Settings
@@ -731,3 +731,36 @@ def test_purchase_history_columns_are_lifetime_counts_and_totals() -> None:
     ]
     found = roles.purchase_history_columns(names)
     assert found == ["Total Orders", "total_spent", "NumWebPurchases", "order_count"]
+
+
+def test_an_outcome_and_its_text_twin_are_one_outcome(tmp_path: Path, make_settings) -> None:
+    rng = np.random.default_rng(12)
+    frame = measures(400)
+    churned = rng.random(400) < 0.3
+    frame["Churn"] = churned.astype(int)
+    frame["Churn_label"] = np.where(churned, "Yes", "No")
+    result = clean(tmp_path, frame, make_settings)
+    assert [o.column for o in result.outcomes] == ["Churn"]
+    assert "Churn_label" not in result.feature_columns
+    assert "a copy of the outcome Churn" in notes(result)["Churn_label"]
+    # An outcome that marks other customers is another outcome.
+    frame = frame.drop(columns="Churn_label")
+    frame["Exited"] = np.where(churned & (rng.random(400) < 0.5), "Yes", "No")
+    result = clean(tmp_path, frame, make_settings)
+    assert [o.column for o in result.outcomes] == ["Churn", "Exited"]
+
+
+def test_outcomes_that_mark_the_same_or_the_other_customers_are_told_apart() -> None:
+    churned = np.array([1, 0, 0, 1, 0] * 20)
+    frame = pd.DataFrame(
+        {
+            "a": churned,
+            "b": np.where(churned == 1, "Yes", "No"),
+            "c": np.where(churned == 1, "No", "Yes"),
+            "d": np.roll(churned, 1),
+        }
+    )
+    a = Outcome("a", "1", "a", "bad")
+    assert roles.same_outcome(frame, a, Outcome("b", "Yes", "b", "bad")) == "same"
+    assert roles.same_outcome(frame, a, Outcome("c", "Yes", "c", "bad")) == "reverse"
+    assert roles.same_outcome(frame, a, Outcome("d", "1", "d", "bad")) is None
