@@ -848,11 +848,37 @@ def title_note(rows: Sequence[Sequence[str]], skipped: int) -> str:
     )
 
 
+def _space_separated(path: Path, lines: int = 20) -> bool:
+    """Whether most of a text file's first non-blank lines hold two or more values
+    separated by spaces (and no tab, comma or semicolon)."""
+    try:
+        with path.open("r", encoding="utf-8", errors="replace") as file:
+            head = [line.strip() for _, line in zip(range(lines * 5), file, strict=False)]
+    except OSError:
+        return False
+    filled = [line for line in head if line][:lines]
+    spaced = [
+        line for line in filled if len(line.split()) >= 2 and not any(c in line for c in "\t,;")
+    ]
+    return bool(filled) and len(spaced) * 2 > len(filled)
+
+
 def _check_header(header: list[str], path: Path, *, unnamed_allowed: bool = False) -> None:
     """Refuse a header with fewer than two columns, repeated names or (unless allowed,
     for drop_unnamed_leftovers to judge by their content) unnamed columns."""
     names = [name.strip() for name in header]
     if len(names) < 2:
+        if _space_separated(path):
+            # Review 8: a fixed-width printout and a list of baskets were told to separate
+            # their columns "by commas, semicolons or tabs", which they cannot do by hand.
+            raise DataError(
+                f"{path} has no comma, semicolon or tab between its columns: its lines hold "
+                "values separated by spaces, like a fixed-width printout (print to file) or "
+                "a list of items per basket. Export the table from its source as CSV "
+                "(File > Save As > CSV, or the system's CSV export) with a header line, a "
+                "customer ID column and at least one measure, or order lines with a "
+                "customer, a date and an amount."
+            )
         raise DataError(
             f"{path} has only one column; a customer table needs an ID and at least one "
             "measure, separated by commas, semicolons or tabs."

@@ -80,6 +80,7 @@ from reportgen.transactions import (
     Source,
     _java_format,
     aggregation_sql,
+    ambiguous_dates_message,
     as_text,
     attribute_names,
     customer_sql,
@@ -534,11 +535,7 @@ def _date_order(spark: Any, plan: OrderPlan, date_format: str | None) -> tuple[s
         )
     order, interpretation = decide_date_order(parts)
     if order is None:
-        raise DataError(
-            f"Cannot tell whether the dates in {plan.roles.date!r} of {name} are day-first "
-            f"or month-first: {interpretation} Set date_format in the config file, e.g. "
-            'date_format = "%d/%m/%Y" (day first) or "%m/%d/%Y" (month first).'
-        )
+        raise DataError(ambiguous_dates_message(str(plan.roles.date), name, interpretation, parts))
     return order, interpretation
 
 

@@ -1813,12 +1813,50 @@ def date_expression(fmt: str | None, order: str | None, dialect: Dialect = DUCKD
             "compact"; separators are made "/" first, and any time of day is dropped.
     """
     if fmt is not None:
-        return dialect.parse_date("trim(date_text)", fmt)
+        text = "trim(date_text)"
+        if not any(directive in fmt for directive in _TIME_DIRECTIVES):
+            # A date-only format reads the date part of "12/1/10 8:26" (review 8: the
+            # suggested "%m/%d/%y" read no date at all).
+            text = dialect.replace_all(text, _SQL_TRAILING_TIME, "")
+        return dialect.parse_date(text, fmt)
     part = dialect.replace_all(dialect.extract("date_text", _SQL_DATE_PART), "[.-]", "/")
     if order in ("dmy", "mdy"):
         part = _four_digit_year(part, dialect)
     formats = {"ymd": "%Y/%m/%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y", "compact": "%Y%m%d"}
     return dialect.parse_date(part, formats[order or "ymd"])
+
+
+# A date_format without any of these reads the date part only: a time of day after it
+# (" 8:26", " 08:26:00.5 PM", "T08:26:00Z") is dropped first.
+_TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%p", "%f", "%z", "%Z", "%T", "%R", "%X", "%c")
+_SQL_TRAILING_TIME = r"[ T]+[0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?.*$"
+
+
+def date_format_choices(parts: Sequence[str]) -> tuple[str, str]:
+    """The day-first and month-first date_format that read these date parts: their
+    separator and year width ("12/1/10" -> "%d/%m/%y", "%m/%d/%y"); with date_expression
+    they read the dates with a time of day too."""
+    example = sorted(parts)[0] if parts else "1/1/2000"
+    separator = next((c for c in example if c in "/.-"), "/")
+    year = "%y" if len(re.split(r"[/.-]", example)[-1]) == 2 else "%Y"
+    return (
+        f"%d{separator}%m{separator}{year}",
+        f"%m{separator}%d{separator}{year}",
+    )
+
+
+def ambiguous_dates_message(
+    column: str, name: str, interpretation: str, parts: Sequence[str]
+) -> str:
+    """The stop for dates whose day-month order cannot be told, with the two settings
+    that read them."""
+    day_first, month_first = date_format_choices(parts)
+    return (
+        f"Cannot tell whether the dates in {column!r} of {name} are day-first or "
+        f"month-first: {interpretation} Set date_format in the config file: "
+        f'date_format = "{day_first}" (day first) or date_format = "{month_first}" '
+        "(month first)."
+    )
 
 
 # A two-digit year from this value on is read as 19xx, below it as 20xx (Python's
@@ -2549,9 +2587,7 @@ def _date_order(
     order, interpretation = decide_date_order(parts)
     if order is None:
         raise DataError(
-            f"Cannot tell whether the dates in {column!r} of {plan.source.path.name} are "
-            f"day-first or month-first: {interpretation} Set date_format in the config file, "
-            'e.g. date_format = "%d/%m/%Y" (day first) or "%m/%d/%Y" (month first).'
+            ambiguous_dates_message(str(column), plan.source.path.name, interpretation, parts)
         )
     return order, interpretation
 

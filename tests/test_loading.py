@@ -61,6 +61,15 @@ def test_utf8_bom_and_latin1_are_decoded(tmp_path: Path) -> None:
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
         (b"CustomerID,Income,Income\n1,2,3\n", "appears more than once"),
         (b"justone\n1\n2\n", "only one column"),
+        # A fixed-width printout (values with spaces inside) and a list of baskets: no
+        # separator to add by hand, so the remedy is an export as CSV.
+        (
+            b"InvoiceNo StockCode         Description Quantity\n"
+            b"   536365    85123A  WHITE HANGING HEART        6\n"
+            b"   536365     71053  WHITE METAL LANTERN        6\n",
+            "values separated by spaces, like a fixed-width printout .* Export the table",
+        ),
+        (b"\n0 1 2 3 4\n30 31 32\n33 34 35 36\n", "a list of items per basket"),
     ],
 )
 def test_bad_files_are_refused_with_the_reason(

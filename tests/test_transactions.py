@@ -1644,3 +1644,44 @@ def test_a_line_missing_a_separator_is_left_out_and_counted_not_shifted(tmp_path
     notes = " ".join(customer_table(totals.frame, summary).quality.notes)
     assert "1 line has fewer fields than the header" in notes
     assert "line 10: 536999,84879,GIN + TONIC" in notes
+
+
+def test_the_date_format_an_ambiguous_stop_suggests_reads_the_dates_with_their_time(
+    tmp_path: Path,
+) -> None:
+    import re
+
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    # Day and month both at most 12, two-digit years and a time: "12/1/10 8:26".
+    rows = []
+    for number in range(60):
+        month, day = 1 + number % 12, 1 + (number * 7) % 12
+        rows.append(
+            (
+                f"{536000 + number}",
+                f"{month}/{day}/10 {8 + number % 9}:{number % 60:02d}",
+                f"C{number % 15}",
+                2,
+                1.5 + number % 4,
+            )
+        )
+    lines = pd.DataFrame(
+        rows, columns=["InvoiceNo", "InvoiceDate", "CustomerID", "Quantity", "UnitPrice"]
+    )
+    source = _write(tmp_path, lines)
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["run", str(source), "-o", str(out), "--no-pdf"])
+    assert first.exit_code == 1
+    message = " ".join(first.output.split())
+    assert "Cannot tell whether the dates" in message
+    suggested = re.findall(r'date_format = "([^"]+)"', message)
+    assert suggested == ["%d/%m/%y", "%m/%d/%y"]
+    for fmt in suggested:
+        config = tmp_path / "config.toml"
+        config.write_text(f'date_format = "{fmt}"\n', encoding="utf-8")
+        run = ["run", str(source), "-o", str(out), "--no-pdf", "--config", str(config)]
+        result = CliRunner().invoke(main, run)
+        assert result.exit_code == 0, result.output
