@@ -2312,6 +2312,7 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
             if plan.source.frame is not None:
                 connection.register("frame_source", _text_frame(plan.source.frame))
             _stage_lines(connection, relation_sql, plan, options)
+        ragged, ragged_shown = ragged_lines(connection)
         connection.execute(f"CREATE TEMP TABLE line_sets AS {LINE_SETS_SQL}")
         texts = "(SELECT date_text FROM line_sets WHERE by_date = 1)"
         order, interpretation = _date_order(connection, plan, options.date_format, texts)
@@ -2380,6 +2381,8 @@ def aggregate_orders(plan: OrderPlan, options: OrderOptions) -> CustomerTotals:
         totals.summary,
         unkept_customers=int(unkept[0] or 0),
         repeated_in_order_lines=int(repeated[0] or 0),
+        ragged_lines=ragged,
+        ragged_examples=ragged_shown,
     )
     return replace(totals, summary=summary)
 
@@ -2455,36 +2458,28 @@ def _text_relation(source: Source, path: Path) -> str:
 # Lines with fewer fields than the header are left out, not padded with NULLs: a missing
 # separator shifts every later value one column left (the price into the date, the
 # country into the customer: review 8 found "United Kingdom" as a customer and 9% of the
-# money gone to "no readable date"). ragged_lines counts them for the data-quality
-# section. Lines with more fields keep their first ones, as before.
-_RAGGED_READ = "null_padding=false, strict_mode=false, ignore_errors=true"
+# money gone to "no readable date"). The read records them (store_rejects) and
+# ragged_lines counts them for the data-quality section, without a second read of the
+# file. Lines with more fields keep their first ones, as before.
+_RAGGED_READ = "null_padding=false, strict_mode=false, ignore_errors=true, store_rejects=true"
 # How many of the lines left out the data-quality section quotes.
 RAGGED_SHOWN = 3
 
 
-def ragged_lines(source: Source) -> tuple[int, tuple[tuple[int, str], ...]]:
-    """The lines of a delimited text source with fewer fields than the header, and the
-    first RAGGED_SHOWN of them (line number in the file, text): DuckDB reads the file
-    again, recording what it rejects."""
-    if source.format in ("frame", "parquet", "whitespace") or not source.columns:
-        return 0, ()
+def ragged_lines(connection: Any) -> tuple[int, tuple[tuple[int, str], ...]]:
+    """The lines of a delimited text file with fewer fields than the header, and the first
+    RAGGED_SHOWN of them (line number in the file, text), as the staging read on
+    ``connection`` recorded them (none for other sources: nothing was recorded)."""
     import duckdb
 
-    connection = duckdb.connect()
     try:
-        with _readable(source) as relation:
-            relation = relation.removesuffix(")") + ", store_rejects=true)"
-            connection.execute(f"SELECT count(*) FROM {relation}").fetchall()
         rows = connection.execute(
-            "SELECT line, csv_line FROM reject_errors WHERE error_type = 'MISSING COLUMNS' "
-            "ORDER BY line"
+            "SELECT DISTINCT line, csv_line FROM reject_errors "
+            "WHERE error_type = 'MISSING COLUMNS' ORDER BY line"
         ).fetchall()
-    except duckdb.Error:
+    except duckdb.Error:  # no text file was read: no reject table
         return 0, ()
-    finally:
-        connection.close()
-    lines = sorted({(int(line), str(text)) for line, text in rows})
-    return len(lines), tuple(lines[:RAGGED_SHOWN])
+    return len(rows), tuple((int(line), str(text)) for line, text in rows[:RAGGED_SHOWN])
 
 
 def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -2822,10 +2817,10 @@ def order_summary(
     """What happened to the lines, from ``summary_sql``'s row (by ``STAT_NAMES``), and
     the customers left out (``left_out_customers``), counted by reason. The customers
     with no kept line (unkept_customers_sql) and, with an order column, the repeated lines
-    (repeated_lines_sql) are counted by queries of their own: the engine sets them."""
+    (repeated_lines_sql) are counted by queries of their own, the lines a text file's read
+    left out (ragged_lines) by the read: the engine sets them."""
     reasons = left_out["reason"].value_counts()
     roles = plan.roles
-    ragged, ragged_shown = ragged_lines(plan.source)
     copies = int((values["lines_read"] or 0) - (values["distinct_lines"] or 0))
     return OrderSummary(
         lines_read=int(values["lines_read"] or 0),
@@ -2869,8 +2864,6 @@ def order_summary(
         void_value=float(values["void_value"] or 0.0),
         void_statuses=plan.void_statuses,
         currency=plan.currency,
-        ragged_lines=ragged,
-        ragged_examples=ragged_shown,
         currencies=plan.currencies,
         placeholder_customers=plan.placeholders,
         account_holder=plan.holder,
