@@ -497,8 +497,13 @@ def order_quality(
         )
     if summary.return_lines:
         credit = f", or a credit note in {summary.role('document')}" if summary.credit_notes else ""
+        returns = plural(
+            summary.return_lines,
+            "line is a return or cancellation",
+            "lines are returns or cancellations",
+        )
         notes.append(
-            f"{summary.return_lines:,} lines are returns or cancellations (a negative quantity "
+            f"{summary.return_lines:,} {returns} (a negative quantity "
             f"or amount, or a C-prefixed invoice{credit}), worth {summary.returned_value:,.2f}: "
             "they are netted against each customer's spend and not counted as orders."
         )
@@ -874,9 +879,15 @@ def _date_note(summary: OrderSummary) -> str:
     ):  # lines that are no sale (open deals closing later) set no reference date
         how = "the day after the last sale's date (later lines are not sales)"
     return (
-        f"Dates in {summary.role('date')} were read as {summary.date_interpretation}; "
+        f"Dates in {summary.role('date')} were {_read_as(summary.date_interpretation)}; "
         f"they run{span}. Reference date: {summary.reference_date:%Y-%m-%d}, {how}."
     )
+
+
+def _read_as(interpretation: str) -> str:
+    """'read as day first ...', or 'read with date_format ...' as it stands (not 'read as
+    read with')."""
+    return interpretation if interpretation.startswith("read ") else f"read as {interpretation}"
 
 
 def describe_segments(

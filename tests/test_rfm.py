@@ -901,3 +901,17 @@ def test_the_history_needed_to_judge_recency_is_min_history_days(tmp_path: Path)
         assert short_history(spanned) is short
         grid = load_grid(DEFAULT_GRID).for_history(spanned)
         assert any(group.lapsed for group in grid.groups) is not short
+
+
+def test_one_return_and_a_configured_date_format_read_as_plain_english(tmp_path: Path) -> None:
+    """Review 8: '1 lines are returns' and 'were read as read with date_format'."""
+    rows = [("A", "2024-01-05", 10.0), ("A", "2024-02-05", -4.0), ("B", "2024-02-11", 15.0)]
+    lines = pd.DataFrame(rows, columns=["Customer", "Date", "Amount"])
+    _, summary = _order_summary(lines, tmp_path)
+    notes = order_quality(summary, ("recency_days",), ()).notes
+    assert any(note.startswith("1 line is a return or cancellation (") for note in notes)
+    configured = dataclasses.replace(
+        summary, date_interpretation="read with date_format '%Y-%m-%d'"
+    )
+    text = " ".join(order_quality(configured, ("recency_days",), ()).notes)
+    assert "were read with date_format '%Y-%m-%d'" in text and "read as read" not in text
