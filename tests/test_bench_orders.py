@@ -27,3 +27,6 @@ def test_tiny_order_line_benchmark_prints_its_table(tmp_path: Path) -> None:
     (row,) = json.loads(results.read_text(encoding="utf-8"))
     assert row["lines"] == 3000
     assert "Aggregating order lines" in row["stages"]
+    # 3,000 lines has no target of its own: said so, never "nan s ... missed".
+    assert row["target_s"] is None and row["met"] is None
+    assert "no target at this size" in run.stdout and "nan" not in run.stdout
