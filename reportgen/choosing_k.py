@@ -49,7 +49,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from threadpoolctl import ThreadpoolController
 
-from reportgen.config import EVIDENCE_SAMPLE_SIZE, SILHOUETTE_SAMPLE_SIZE, STABILITY_RESAMPLES
+from reportgen.config import (
+    EVIDENCE_SAMPLE_SIZE,
+    MIN_SEGMENT_SHARE,
+    SILHOUETTE_SAMPLE_SIZE,
+    STABILITY_RESAMPLES,
+)
 from reportgen.contract import (
     FeatureMatrix,
     KChoice,
@@ -67,7 +72,6 @@ log = logging.getLogger(__name__)
 # The thresholds of the rule (see the module docstring).
 PREDICTION_STRENGTH_THRESHOLD = 0.8
 STABILITY_THRESHOLD = 0.75
-MIN_SEGMENT_SHARE = 0.02
 # Hennig's reading of a segment's bootstrap stability.
 HIGHLY_STABLE = 0.85
 DOUBTFUL = 0.6
@@ -144,12 +148,12 @@ def choose_k(
             strict=True,
         )
     )
-    scores, predictions = [], {}
+    scores, predictions, centres = [], {}, {}
     for k in ks:
         if k not in candidates:
             scores.append(KScore(k, results["inertia", k], None, None))
             continue
-        partial, predictions[k] = results["stability", k]
+        partial, predictions[k], centres[k] = results["stability", k]
         score = dataclasses.replace(partial, prediction_strength=results["strength", k])
         failures = _failures(score)
         scores.append(dataclasses.replace(score, passes=not failures, failures=failures))
@@ -193,7 +197,9 @@ def choose_k(
         prediction_strength_threshold=PREDICTION_STRENGTH_THRESHOLD,
         stability_threshold=STABILITY_THRESHOLD,
         min_segment_share=MIN_SEGMENT_SHARE,
-        resample_fits=ResampleFits(chosen_k, seed, _digest(points), tuple(predictions[chosen_k]))
+        resample_fits=ResampleFits(
+            chosen_k, seed, _digest(points), tuple(predictions[chosen_k]), centres[chosen_k]
+        )
         if chosen_k in predictions
         else None,
     )
@@ -376,16 +382,17 @@ def _evidence_job(
     resamples: Sequence[np.ndarray],
     job: tuple[str, int],
 ) -> Any:
-    """One job of the evidence for k: the fit on the sample with its scores and each
-    segment's bootstrap stability ("stability"), the prediction strength ("strength"),
-    or only the inertia for the elbow ("inertia")."""
+    """One job of the evidence for k: the fit on the sample with its scores, each
+    segment's bootstrap stability and the fit's centres ("stability"), the prediction
+    strength ("strength"), or only the inertia for the elbow ("inertia")."""
     kind, k = job
     if kind == "strength":
         return _prediction_strength(points, k, seed, splits)
     model = _fit(points, k, seed, _EVIDENCE_RESTARTS)
     if kind == "inertia":
         return float(model.inertia_)
-    return _score(points, model, k, seed, resamples)
+    score, predictions = _score(points, model, k, seed, resamples)
+    return score, predictions, model.cluster_centers_
 
 
 def _score(

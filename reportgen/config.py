@@ -47,6 +47,9 @@ EVIDENCE_SAMPLE_SIZE = 5_000
 SILHOUETTE_SAMPLE_SIZE = 2_500
 # Bootstrap resamples per k for each segment's stability (Hennig's clusterboot).
 STABILITY_RESAMPLES = 20
+# A segment smaller than this share of customers is too few to act on: a k that leaves
+# one fails (choosing_k), and the final fit avoids one the tests did not see (clustering).
+MIN_SEGMENT_SHARE = 0.02
 # Restarts for the final K-Means: enough that a different seed gives the same answer.
 FINAL_RESTARTS = 20
 # Above this many customers the restarts run on a seeded sample of this size, and one

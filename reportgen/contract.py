@@ -382,13 +382,17 @@ class KScore:
 
 @dataclass(frozen=True)
 class ResampleFits:
-    """What the bootstrap resamples' fits for one k predicted, for each resample: the
-    segment of every customer drawn into it (choosing_k), with what they were fitted on."""
+    """What the evidence for one k fitted (choosing_k): the centres of the fit on the
+    sample whose segments the tests describe, and what the bootstrap resamples' fits
+    predicted, for each resample: the segment of every customer drawn into it; with
+    what they were fitted on."""
 
     k: int
     seed: int
     sample_digest: str
     predictions: tuple[np.ndarray, ...]
+    # Standardized, one row per segment; the final fit may fall back on them (clustering).
+    centres: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

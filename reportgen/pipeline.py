@@ -445,10 +445,18 @@ def _segment(
     with _stage("Segmenting", f"k = {k_choice.chosen_k}"):
         from reportgen.clustering import fit_segments
 
-        segmentation = fit_segments(features, k_choice.chosen_k, seed=settings.seed)
+        segmentation = fit_segments(
+            features, k_choice.chosen_k, seed=settings.seed, examined=_examined(k_choice)
+        )
         if previous:
             segmentation = track_segments(previous.model, segmentation, features)
     return k_choice, segmentation, []
+
+
+def _examined(k_choice: KChoice) -> np.ndarray | None:
+    """The centres of the fit the evidence for the chosen k describes, if it was kept."""
+    fits = k_choice.resample_fits
+    return fits.centres if fits is not None and fits.k == k_choice.chosen_k else None
 
 
 def _choose_k(settings: Settings, features: FeatureMatrix, previous: PreviousRun | None) -> KChoice:
@@ -522,7 +530,9 @@ def _analyse_spark(
             _stage("Segmenting every customer in Spark", f"k = {k_choice.chosen_k}"),
             engine.spark_errors(source.name),
         ):
-            every = engine.segment_everyone(prepared, k_choice.chosen_k, settings.seed)
+            every = engine.segment_everyone(
+                prepared, k_choice.chosen_k, settings.seed, examined=_examined(k_choice)
+            )
             segmentation = engine.segmentation_of_sample(
                 features, every.centres, every.figures, every.order
             )

@@ -1244,16 +1244,18 @@ class SparkSegments:
     order: np.ndarray
 
 
-def segment_everyone(prepared: SparkPrepared, k: int, seed: int) -> SparkSegments:
+def segment_everyone(
+    prepared: SparkPrepared, k: int, seed: int, examined: np.ndarray | None = None
+) -> SparkSegments:
     """The final K-Means on every customer and each segment's figures.
 
     As the local engine does above 50,000 customers: the restarts run on the driver's
-    sample (clustering.fit_segments), then K-Means on every customer (in Spark) starts
-    from the sample's best centres.
+    sample (clustering.fit_segments, with the centres the evidence for k ``examined``),
+    then K-Means on every customer (in Spark) starts from the sample's best centres.
     """
     from reportgen.clustering import fit_segments, segment_order
 
-    start = fit_segments(prepared.features, k, seed=seed).centroids_scaled
+    start = fit_segments(prepared.features, k, seed=seed, examined=examined).centroids_scaled
     scaled, names = with_scaled(prepared.customers, prepared.stats)
     scaled = scaled.persist()
     centres = refine_centres(scaled, names, start)

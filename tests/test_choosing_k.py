@@ -430,6 +430,20 @@ def test_the_final_stability_reuses_the_chosen_ks_fits_only_when_they_match() ->
     )
 
 
+def test_the_chosen_ks_examined_centres_are_those_of_the_fit_its_shares_describe() -> None:
+    """The final fit falls back on these centres (clustering): they must give the segment
+    shares the report quotes for the chosen k."""
+    features = matrix(separated_blobs(4, seed=4))
+    choice = choose_k(features, k_max=6, seed=1)
+    assert choice.resample_fits is not None and choice.resample_fits.centres is not None
+    centres = choice.resample_fits.centres
+    assert centres.shape == (choice.chosen_k, features.scaled.shape[1])
+    nearest = ((features.scaled[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+    shares = sorted(np.bincount(nearest, minlength=choice.chosen_k) / len(nearest), reverse=True)
+    chosen = next(s for s in choice.scores if s.k == choice.chosen_k)
+    np.testing.assert_allclose(shares, chosen.segment_shares)
+
+
 def test_a_measure_just_short_of_its_threshold_is_not_rounded_onto_it() -> None:
     from reportgen.choosing_k import _num_against
 

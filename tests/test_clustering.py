@@ -65,3 +65,35 @@ def test_fitting_on_a_sample_then_all_rows_gives_the_full_fit() -> None:
     sampled = fit_segments(features, 5, seed=3, sample_size=500)
     assert adjusted_rand_score(full.labels, sampled.labels) >= 0.99
     assert np.abs(np.array(sampled.sizes) - np.array(full.sizes)).max() <= 0.01 * len(values)
+
+
+def two_groups_and_two_extremes() -> np.ndarray:
+    """Two groups of 100 and two customers far from both: with k = 3 the best fit gives
+    the two a segment of their own (1%); splitting the larger group does not."""
+    rng = np.random.default_rng(4)
+    groups = [rng.normal(centre, 1.0, (100, 2)) for centre in ((0, 0), (8, 0))]
+    return np.vstack([*groups, [[60.0, 60.0], [61.0, 59.0]]])
+
+
+def test_a_tiny_segment_the_tests_for_k_did_not_see_gives_way_to_the_examined_fit() -> None:
+    features = matrix(two_groups_and_two_extremes())
+    best = fit_segments(features, 3, seed=0)
+    assert min(best.sizes) == 2  # the extremes alone: 1% of customers
+    # The centres the evidence for k examined: the first group split, extremes in the second.
+    scaled = features.scaled
+    examined = np.array(
+        [scaled[:50].mean(axis=0), scaled[50:100].mean(axis=0), scaled[100:].mean(axis=0)]
+    )
+    kept = fit_segments(features, 3, seed=0, examined=examined)
+    assert min(kept.sizes) / len(scaled) >= 0.02
+    assert sorted(kept.sizes) != sorted(best.sizes)
+
+
+def test_the_examined_centres_change_nothing_when_every_segment_is_large_enough() -> None:
+    features = matrix(uneven_groups())
+    other = np.array([[0.0, 0.0], [1.0, 1.0], [-1.0, 1.0]])
+    first, second = (
+        fit_segments(features, 3, seed=0),
+        fit_segments(features, 3, seed=0, examined=other),
+    )
+    np.testing.assert_array_equal(first.labels, second.labels)
