@@ -292,11 +292,20 @@ _OUTCOME_STEMS: tuple[tuple[str, OutcomePolarity], ...] = (
     ("respon", "good"),
     ("converted", "good"),
     ("subscribed", "good"),
+    # Review 9: a cancellation or termination flag, and satisfaction or a would-recommend
+    # answer, are what a retention lead reads per segment.
+    ("cancel", "bad"),
+    ("terminat", "bad"),
+    ("satisf", "good"),
+    ("recommend", "good"),
     ("target", "neutral"),
     ("label", "neutral"),
     ("outcome", "neutral"),
 )
 _GENERIC_OUTCOME_STEMS = {"target", "label", "outcome"}
+# Stems that name an event: an outcome only when the name is not a count or date of it.
+_EVENT_STEMS = {"cancel", "terminat"}
+_COUNTED_WORDS = {"orders", "order", "items", "bookings", "calls", "times", "cnt", "n"}
 # Events that happen to a customer, for a yes/no column under a name no stem above
 # knows ("Purchase" of the caravan policy, "default", "fraud", "approved"). Weaker
 # evidence than the stems above: used only when none of those names an outcome, so that
@@ -1080,6 +1089,10 @@ def _names_outcome(stem: str, word: str, parts: list[str]) -> bool:
         return parts[0] == "left" or parts[-2:] in (["has", "left"], ["customer", "left"])
     if stem == "respon":
         return word in _RESPONSE_WORDS
+    if stem in _EVENT_STEMS:
+        # "Cancelled", "is_cancelled", "Terminated": not "Cancelled Orders" or
+        # "Cancellation Count", a count of them.
+        return not (_NOT_EVENT_WORDS | _COUNTED_WORDS) & set(parts)
     if stem in _GENERIC_OUTCOME_STEMS:
         return word == stem and (
             len(parts) == 1 or (len(parts) == 2 and parts[0] == stem and parts[1] in _FLAG_WORDS)
@@ -1199,7 +1212,9 @@ def _positive_value(column: str, counts: pd.Series) -> str | None:
     if len(yes) == 1 and all(name.lower() in _YES | _NO for name in names):
         return yes[0]
     stems = [stem for word in words(column) for stem, _ in _OUTCOME_STEMS if word.startswith(stem)]
-    by_stem = [name for name in names if any(stem in name.lower() for stem in stems)]
+    # A value with a word that starts with the stem: "satisfied", not "neutral or
+    # dissatisfied"; "Attrited Customer".
+    by_stem = [name for name in names if any(word.startswith(tuple(stems)) for word in words(name))]
     if len(by_stem) == 1:
         return by_stem[0]
     if len(names) == 2:

@@ -764,3 +764,29 @@ def test_outcomes_that_mark_the_same_or_the_other_customers_are_told_apart() -> 
     assert roles.same_outcome(frame, a, Outcome("b", "Yes", "b", "bad")) == "same"
     assert roles.same_outcome(frame, a, Outcome("c", "Yes", "c", "bad")) == "reverse"
     assert roles.same_outcome(frame, a, Outcome("d", "1", "d", "bad")) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "positive", "polarity"),
+    [
+        ("Cancelled", ["Yes", "No", "No", "No"], "Yes", "bad"),
+        ("is_terminated", ["1", "0", "0", "0"], "1", "bad"),
+        ("satisfaction", ["satisfied", "neutral or dissatisfied"] * 2, "satisfied", "good"),
+        ("Would recommend", ["no", "yes", "yes", "no"], "yes", "good"),
+    ],
+)
+def test_cancellation_termination_and_satisfaction_are_outcomes(
+    name: str, values: list[str], positive: str, polarity: str
+) -> None:
+    """Review 9: a loyalty table's cancellation and a survey's satisfaction were read as
+    plain categories, so no segment showed its rate."""
+    outcome = roles.outcome_of(name, pd.Series(values * 10))
+    assert outcome is not None
+    assert (outcome.positive, outcome.polarity) == (positive, polarity)
+
+
+@pytest.mark.parametrize(
+    "name", ["Cancelled Orders", "Cancellation Count", "Cancel Reason", "SatisfactionScore"]
+)
+def test_counts_reasons_and_scores_of_those_events_are_not_outcomes(name: str) -> None:
+    assert roles.outcome_of(name, pd.Series(["0", "1"] * 20)) is None
