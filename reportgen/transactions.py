@@ -615,6 +615,10 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         evidence["no_repeats"] = True
     elif not forced and (roles.customer is None or roles.date is None or not _repeats(evidence)):
         return None
+    if not forced and roles.order is None:
+        shown = contract_columns(head, roles, others)
+        if shown:
+            raise DataError(contract_message(path.name, roles, evidence, shown))
     missing = [
         (role, key)
         for role, key in (("customer", "customer"), ("date", "date"))
@@ -1673,6 +1677,186 @@ def _stand_in(head: pd.DataFrame, customer: str, candidates: Sequence[str]) -> s
         if named.mean() >= 0.95:
             return other
     return None
+
+
+# --- contracts ---------------------------------------------------------------------------
+# A list of contracts (insurance policies, subscriptions, memberships, loans, leases) has
+# one row per contract: a customer that repeats (several contracts each) beside a start
+# date, which is the shape of order lines. Read so, each contract's start was a
+# "purchase" and a policyholder whose policies began years ago and still run was a
+# lapsed buyer: review 7 (class 7) found 85% of a "Hibernating ... suppress from paid
+# campaigns" segment holding a policy in force. Such a table stops (contract_columns).
+#
+# A column numbering contracts: policy (Police, Polizze, poliza, apolice), contract
+# (Vertrag, contrat, contrato, contratto), subscription (Abonnement), loan (Darlehen),
+# lease, mortgage (Hypothek), mandate; matched inside the name.
+_CONTRACT_NAMES = (
+    "polic",
+    "poliz",
+    "contract",
+    "vertrag",
+    "contrat",
+    "subscription",
+    "abonnement",
+    "loan",
+    "darlehen",
+    "lease",
+    "leasing",
+    "mortgage",
+    "hypothek",
+    "mandate",
+)
+# A date named as a contract's start: start, begin (Beginn, Vertragsbeginn), inception,
+# effective, commencement, renewal, valid from (gueltig ab), a policy's bind date, a
+# loan's disbursement or origination; debut (date de debut), inicio, inizio,
+# decorrenza, ingangsdatum.
+_START_NAMES = (
+    "start",
+    "begin",
+    "inception",
+    "effective",
+    "commenc",
+    "renewal",
+    "validfrom",
+    "gultigab",
+    "gueltigab",
+    "binddate",
+    "disburs",
+    "originat",
+    "debut",
+    "inicio",
+    "inizio",
+    "decorrenza",
+    "ingang",
+)
+# A column that says a contract ended or will: lapse, Storno (storniert), cancellation,
+# Kuendigung, termination, expiry (Ablauf), an end date, churn, surrender (Rueckkauf),
+# resiliation, vencimiento, scadenza; or "end" as a word of the name.
+_END_NAMES = (
+    "lapse",
+    "storn",
+    "cancel",
+    "kundig",
+    "kuendig",
+    "terminat",
+    "expir",
+    "ablauf",
+    "enddate",
+    "vertragsende",
+    "laufzeitende",
+    "churn",
+    "surrender",
+    "ruckkauf",
+    "rueckkauf",
+    "resili",
+    "vencim",
+    "scadenz",
+)
+_END_WORDS = frozenset({"end", "ende", "ended", "ends"})
+# Or whose values are a contract's state: in force, lapsed, surrendered, expired,
+# terminated, gekuendigt, storniert, beitragsfrei (paid up), ruhend.
+_CONTRACT_STATES = (
+    r"in.?force|lapse|surrender|expired|terminat|gek[u]e?ndigt|storn|beitragsfrei"
+    r"|paid.?up|ruhend"
+)
+# A premium or a recurring fee: premium (Praemie, prime, prima, premio), Beitrag
+# (Jahresbeitrag, Monatsbeitrag, Mitgliedsbeitrag), monthly or annual recurring revenue.
+_PREMIUM_NAMES = (
+    "premium",
+    "praemie",
+    "pramie",
+    "beitrag",
+    "annualfee",
+    "monthlyfee",
+    "membershipfee",
+    "subscriptionfee",
+)
+_PREMIUM_WORDS = frozenset({"prime", "primes", "prima", "premio", "mrr", "arr"})
+
+
+def _named(name: str, parts: Sequence[str], whole: frozenset[str] = frozenset()) -> bool:
+    return any(part in _key(name) for part in parts) or bool(set(_words(name)) & whole)
+
+
+def contract_columns(
+    head: pd.DataFrame, roles: Roles, others: Sequence[str] = ()
+) -> tuple[tuple[str, str], ...]:
+    """The columns that show a table of contracts rather than purchases, each with what
+    it shows; empty when it does not look like one.
+
+    A contract list names its contracts: a column numbering them (policy, contract,
+    subscription, loan... a value for each contract, at least as many as customers) or
+    a premium (premium, Beitrag, a recurring fee). With one of these, a second sign
+    makes it a list of contracts: a date named as a start (start, begin, inception,
+    effective, renewal), a column saying a contract ended (lapse, storniert, cancel,
+    end date, expiry, churn, or values such as 'in force'/'lapsed'), or the other of the
+    two. A table with an order or invoice number is not one: those number purchases.
+    """
+    customers = {roles.customer, *others}
+    present = {c: head[c].dropna() for c in head.columns if c not in customers}
+    buyers = head[roles.customer].nunique() if roles.customer is not None else 0
+    numbers = [
+        c
+        for c, values in present.items()
+        if _named(c, _CONTRACT_NAMES)
+        and not _describes(c)
+        and date_kind(values) is None
+        and _is_id_like(values)
+        and values.nunique() >= buyers
+    ]
+    premiums = [
+        c
+        for c, values in present.items()
+        if _named(c, _PREMIUM_NAMES, _PREMIUM_WORDS) and not values.empty and _is_number(values)
+    ]
+    if not numbers and not premiums:
+        return ()
+    starts = [
+        c
+        for c, values in present.items()
+        if _named(c, _START_NAMES) and date_kind(values) is not None
+    ]
+    ends = [
+        c
+        for c, values in present.items()
+        if c not in numbers
+        and c not in premiums
+        and (
+            _named(c, _END_NAMES, _END_WORDS)
+            or (
+                0 < values.nunique() <= MAX_STATUS_VALUES
+                and bool(_folded(values).str.contains(_CONTRACT_STATES).any())
+            )
+        )
+    ]
+    shown = [
+        *((c, "numbers the contracts") for c in numbers[:1]),
+        *((c, "is a start date") for c in starts[:1]),
+        *((c, "is a premium or fee") for c in premiums[:1]),
+        *((c, "says whether a contract ended") for c in ends[:1]),
+    ]
+    return tuple(shown) if len(shown) >= 2 else ()
+
+
+def contract_message(
+    name: str, roles: Roles, evidence: Mapping[str, Any], shown: Sequence[tuple[str, str]]
+) -> str:
+    """The stop for a table of contracts: which columns showed it, why purchase
+    segmentation does not apply, and what to give instead."""
+    signs = [f"{column} {what}" for column, what in shown]
+    per = evidence.get("lines_per_customer")
+    repeats = f"{roles.customer} has {per:.1f} rows per customer" if per else ""
+    repeats = repeats or f"{roles.customer} repeats"
+    because = ", ".join([repeats, *signs[:-1]]) + " and " + signs[-1]
+    return (
+        f"{name} looks like a list of contracts, one row per policy, subscription, "
+        f"membership or loan, not of purchases ({because}), so purchase segmentation "
+        "(RFM) does not apply: it would count each contract's start as a purchase and "
+        "call customers whose contracts still run lapsed. Give one row per customer "
+        "instead (contracts held, premium in force, years as a customer, products, "
+        "cancellations); --input-kind customers segments the contracts themselves, and "
+        "--input-kind orders reads the rows as purchases anyway."
+    )
 
 
 def _reason(roles: Roles, evidence: Mapping[str, Any], forced: bool) -> str:

@@ -245,3 +245,24 @@ def test_orders_whose_customers_never_repeat_say_so_on_page_one(tmp_path: Path) 
     assert f"No customer repeats: each of the {n} customers has one order in this file" in page
     email = " ".join((out / "email" / "message.txt").read_text(encoding="utf-8").split())
     assert "No customer repeats" in email
+
+
+def test_a_policy_list_stops_with_one_error_and_writes_nothing(tmp_path: Path) -> None:
+    """Review 7, class 7: a policy list became an RFM report whose largest segment was
+    live policyholders to suppress; now the run stops (exit 1) and says why."""
+    rows = [
+        {
+            "Policy Number": f"POL-{k:05d}",
+            "Customer ID": f"C{k % 30:03d}",
+            "Start Date": f"20{15 + k % 10}-0{1 + k % 9}-1{k % 10}",
+            "Annual Premium": 250.0 + k,
+            "Status": ["In Force", "Lapsed"][k % 2],
+        }
+        for k in range(80)
+    ]
+    code, output, out = _bad_run(tmp_path, pd.DataFrame(rows))
+    assert code == 1, output
+    assert output.startswith("Error:") and output.count("\n") == 1
+    assert "list of contracts" in output and "Traceback" not in output
+    assert "Status says whether a contract ended" in output
+    assert not out.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -1685,3 +1686,95 @@ def test_the_date_format_an_ambiguous_stop_suggests_reads_the_dates_with_their_t
         run = ["run", str(source), "-o", str(out), "--no-pdf", "--config", str(config)]
         result = CliRunner().invoke(main, run)
         assert result.exit_code == 0, result.output
+
+
+def _policies(n_customers: int = 40) -> pd.DataFrame:
+    """A German insurer's policy list: one row per policy, 1-3 policies per client."""
+    rows = []
+    for client in range(n_customers):
+        for policy in range(1 + client % 3):
+            year = 2015 + (client + policy) % 10
+            rows.append(
+                {
+                    "Policennummer": f"KF-{year}-{1000 * client + policy:07d}",
+                    "Kundennummer": f"K-{100000 + client}",
+                    "Sparte": ["Kfz", "Hausrat", "Haftpflicht"][policy],
+                    "Jahresbeitrag": f"{120 + 7.5 * client + policy:.2f}",
+                    "Beginn": f"{year}-{1 + client % 12:02d}-{1 + policy * 9:02d}",
+                    "Storniert": "ja" if client % 7 == 0 else "nein",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_a_policy_list_stops_instead_of_reading_its_policies_as_purchases(
+    tmp_path: Path,
+) -> None:
+    """Review 7, class 7: a policy list (Kundennummer repeats, Beginn is a date) was read
+    as order lines, and live policyholders became "Hibernating ... suppress"."""
+    path = _write(tmp_path, _policies())
+    with pytest.raises(DataError, match=r"looks like a list of contracts") as stop:
+        plan_orders(path, OrderOptions())
+    message = str(stop.value)
+    assert re.search(r"Kundennummer has 2\.0 rows per customer, Policennummer", message)
+    for shown in (
+        "Policennummer numbers the contracts",
+        "Beginn is a start date",
+        "Jahresbeitrag is a premium or fee",
+        "Storniert says whether a contract ended",
+        "RFM",
+        "one row per customer",
+        "--input-kind customers",
+    ):
+        assert shown in message
+    # Said to be purchases, it is read as them; said to be one row each, it is a table.
+    plan = plan_orders(path, OrderOptions(input_kind="orders"))
+    assert plan is not None and plan.roles.customer == "Kundennummer"
+    assert plan_orders(path, OrderOptions(input_kind="customers")) is None
+
+
+def test_a_subscription_list_stops_on_two_signs_of_contracts(tmp_path: Path) -> None:
+    """A SaaS subscription list (subscription_id, account_id, start_date, end_date,
+    mrr_amount): the same misreading, in English."""
+    n = 60
+    subscriptions = pd.DataFrame(
+        {
+            "subscription_id": [f"S-{k:05x}" for k in range(n)],
+            "account_id": [f"A-{k % 25:04d}" for k in range(n)],
+            "start_date": [f"2024-{1 + k % 12:02d}-{1 + k % 28:02d}" for k in range(n)],
+            "plan_tier": ["Basic", "Pro", "Enterprise"] * (n // 3),
+            "mrr_amount": [49 * (1 + k % 5) for k in range(n)],
+        }
+    )
+    with pytest.raises(DataError, match=r"subscription_id numbers the contracts, start_date"):
+        plan_orders(_write(tmp_path, subscriptions), OrderOptions())
+    # One sign alone is not enough: a start date and a monthly fee with no contract number
+    # or end could be a booking's, and the table is read as before.
+    alone = subscriptions.drop(columns="subscription_id").rename(columns={"mrr_amount": "Amount"})
+    assert plan_orders(_write(tmp_path, alone, "alone.csv"), OrderOptions()) is not None
+
+
+def test_charges_of_subscriptions_and_order_exports_are_still_order_lines(
+    tmp_path: Path,
+) -> None:
+    """A contract number alone (charges billed to subscriptions) or beside an order number
+    (an order export that names the subscription an order renews) is not a contract list:
+    those rows are payments or orders."""
+    n = 60
+    charges = pd.DataFrame(
+        {
+            "customer_id": [f"C{k % 20:03d}" for k in range(n)],
+            "subscription_id": [f"sub_{k % 30:04d}" for k in range(n)],
+            "charge_date": [f"2024-{1 + k % 12:02d}-{1 + k % 28:02d}" for k in range(n)],
+            "amount": [19.99 + k % 3 for k in range(n)],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, charges), OrderOptions())
+    assert plan is not None and plan.roles.amount == "amount"
+    renewals = charges.assign(
+        order_id=[f"#{1000 + k}" for k in range(n)],
+        start_date=charges["charge_date"],
+        cancelled=["no"] * n,
+    )
+    plan = plan_orders(_write(tmp_path, renewals, "renewals.csv"), OrderOptions())
+    assert plan is not None and plan.roles.order == "order_id"
