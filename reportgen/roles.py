@@ -206,6 +206,9 @@ MONEY_WORDS = frozenset(
         "credit",
         "debt",
         "loan",
+        # An insurance premium, a membership contribution (Beitrag).
+        "premium",
+        "beitrag",
         *_PRODUCT_LINE_WORDS,
     }
 )

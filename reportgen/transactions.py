@@ -288,6 +288,13 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "valor",
         # What a traveller paid: an airline booking's Base Fare.
         "fare",
+        # An insurance premium (Praemie), a contribution or membership fee (Beitrag,
+        # Jahresbeitrag): what the customer pays when the rows are read as payments.
+        # Not "fee" or "charge": a payment's fee and a shipping charge are parts of it.
+        "premium",
+        "praemie",
+        "pramie",
+        "beitrag",
     ),
     "quantity": (
         "quantity",

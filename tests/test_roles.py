@@ -684,6 +684,13 @@ def test_negative_fees_and_charges_are_noted_by_the_one_money_word_list(
     assert roles.MONEY_WORDS <= roles.MEASURE_WORDS
 
 
+def test_an_insurance_premium_or_a_beitrag_is_money() -> None:
+    """Review 7, class 7: a policy list's premium was no money word ('Jahresbeitrag |
+    not used'); the insurance claims table's policy_annual_premium is money too."""
+    assert roles.names_money("policy_annual_premium") and roles.names_money("Premium")
+    assert roles.names_money("Beitrag") and roles.names_money("Monthly Premiums")
+
+
 @pytest.mark.parametrize(
     ("name", "personal"),
     [

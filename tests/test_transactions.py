@@ -1778,3 +1778,24 @@ def test_charges_of_subscriptions_and_order_exports_are_still_order_lines(
     )
     plan = plan_orders(_write(tmp_path, renewals, "renewals.csv"), OrderOptions())
     assert plan is not None and plan.roles.order == "order_id"
+
+
+def test_a_premium_or_a_beitrag_is_the_amount_of_lines_read_as_payments(tmp_path: Path) -> None:
+    """Review 7: 'Jahresbeitrag | - | not used' ("beitrag" was no money hint), so a policy
+    list read as order lines had "no money column"; a premium is what the customer pays."""
+    plan = plan_orders(_write(tmp_path, _policies()), OrderOptions(input_kind="orders"))
+    assert plan is not None and plan.roles.amount == "Jahresbeitrag"
+    payments = pd.DataFrame(
+        {
+            "Client": [f"C{k % 15}" for k in range(45)],
+            "Paid On": [f"2024-{1 + k % 12:02d}-15" for k in range(45)],
+            "Premium": [80.5 + k for k in range(45)],
+            "Prämie": [80.5 + k for k in range(45)],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, payments, "payments.csv"), OrderOptions())
+    assert plan is not None and plan.roles.amount == "Premium"
+    plan = plan_orders(
+        _write(tmp_path, payments.drop(columns="Premium"), "praemie.csv"), OrderOptions()
+    )
+    assert plan is not None and plan.roles.amount == "Prämie"
