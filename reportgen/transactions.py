@@ -208,6 +208,10 @@ _HINTS: dict[str, tuple[str, ...]] = {
         "consumer",
         "patron",
         "household",
+        # An insurer's customer: the policyholder (Versicherungsnehmer), whose policies a
+        # policy list repeats (then stopped as a list of contracts, contract_columns).
+        "policyholder",
+        "versicherungsnehmer",
         # A loyalty or member card's number, a frequent flyer's (FFP) number, a passenger.
         "cardnumber",
         "cardno",

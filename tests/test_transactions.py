@@ -1799,3 +1799,21 @@ def test_a_premium_or_a_beitrag_is_the_amount_of_lines_read_as_payments(tmp_path
         _write(tmp_path, payments.drop(columns="Premium"), "praemie.csv"), OrderOptions()
     )
     assert plan is not None and plan.roles.amount == "Prämie"
+
+
+def test_a_policy_list_keyed_by_policyholder_stops_too(tmp_path: Path) -> None:
+    """A policy list whose customer column is policyholder_id (no customer hint) was read
+    as a customer table keyed by policy_id: each policy a "customer"."""
+    n = 90
+    policies = pd.DataFrame(
+        {
+            "policy_id": [f"POL{k:04d}" for k in range(n)],
+            "type": ["Life", "Home", "Auto"] * (n // 3),
+            "start_date": [f"202{k % 4}-{1 + k % 12:02d}-{1 + k % 28:02d}" for k in range(n)],
+            "premium_monthly": [50.5 + k for k in range(n)],
+            "status": ["Active", "Expired", "Cancelled"] * (n // 3),
+            "policyholder_id": [f"PH{k % 40:04d}" for k in range(n)],
+        }
+    )
+    with pytest.raises(DataError, match=r"policyholder_id has 2\.2 rows per customer, policy_id"):
+        plan_orders(_write(tmp_path, policies), OrderOptions())
