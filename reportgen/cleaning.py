@@ -586,6 +586,14 @@ def _refuse_rows_of_occasions(
         if owner is None:
             continue
         distinct, rows, most = owner
+        # A list of contracts keyed by its holder ('insured_id', policies beside a start
+        # date and a premium): order lines would read each contract as a purchase
+        # (review 7, class 7), so the advice is one row per customer, not orders.
+        owned = transactions.Roles(customer=str(column))
+        head = transactions.as_text(table.frame.head(transactions.HEAD_LINES))
+        if column in head.columns and (shown := transactions.contract_columns(head, owned)):
+            evidence = {"lines_per_customer": rows / distinct}
+            raise DataError(transactions.contract_message(name, owned, evidence, shown))
         by = (
             f'Run them as order lines: --input-kind orders with customer = "{column}" '
             f'and date = "{dates[0]}" (and amount, order, status as needed) in the '

@@ -867,6 +867,26 @@ def test_rows_of_a_repeating_id_stop_with_what_to_do(tmp_path: Path, make_settin
     assert said.id_column == "PNR"
 
 
+def test_a_policy_list_keyed_by_a_repeating_id_is_named_a_list_of_contracts(
+    tmp_path: Path, make_settings
+) -> None:
+    """Review 7, class 7: a policy list keyed by an ID no customer hint names stopped as
+    "occasions" with the advice to run it as order lines, where each policy's start
+    would be a purchase; it now says it is a list of contracts and asks for one row per
+    customer."""
+    policies = _bookings(owner="Insured No").rename(
+        columns={"PNR": "Policy Ref", "Booking Date": "Inception Date", "Base Fare": "Premium"}
+    )
+    path = write_csv(tmp_path / "policies.csv", policies)
+    with pytest.raises(DataError) as stop:
+        clean_table(load_table(path), make_settings(path))
+    message = str(stop.value)
+    assert "looks like a list of contracts" in message
+    assert "Insured No has 3.1 rows per customer, Policy Ref numbers the contracts" in message
+    assert "Inception Date is a start date" in message and "Give one row per customer" in message
+    assert 'customer = "Insured No"' not in message
+
+
 def test_a_repeating_store_id_or_a_household_beside_a_customer_id_is_no_stop(
     tmp_path: Path, make_settings
 ) -> None:
