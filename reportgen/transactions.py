@@ -1796,7 +1796,7 @@ def contract_columns(
     it shows; empty when it does not look like one.
 
     A contract list names its contracts: a column numbering them (policy, contract,
-    subscription, loan... a value for each contract, at least as many as customers) or
+    subscription, loan... a value for most rows, at least as many as customers) or
     a premium (premium, Beitrag, a recurring fee). With one of these, a second sign
     makes it a list of contracts: a date named as a start (start, begin, inception,
     effective, renewal), a column saying a contract ended (lapse, storniert, cancel,
@@ -1813,7 +1813,7 @@ def contract_columns(
         and not _describes(c)
         and date_kind(values) is None
         and _is_id_like(values)
-        and values.nunique() >= buyers
+        and values.nunique() >= max(buyers, len(values) / 2)
     ]
     premiums = [
         c

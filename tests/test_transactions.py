@@ -1817,3 +1817,19 @@ def test_a_policy_list_keyed_by_policyholder_stops_too(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match=r"policyholder_id has 2\.2 rows per customer, policy_id"):
         plan_orders(_write(tmp_path, policies), OrderOptions())
+
+
+def test_a_contract_term_is_no_contract_number(tmp_path: Path) -> None:
+    """A few accounts with a 'Contract Term' of 12/24/36/48 months: four values are as
+    many as the customers, but they do not number the contracts (one per row)."""
+    n = 60
+    lines = pd.DataFrame(
+        {
+            "Account": [f"A{k % 4}" for k in range(n)],
+            "Start Date": [f"2024-{1 + k % 12:02d}-{1 + k % 28:02d}" for k in range(n)],
+            "Contract Term": [12 * (1 + k % 4) for k in range(n)],
+            "Amount": [100.0 + k for k in range(n)],
+        }
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.customer == "Account"
