@@ -165,6 +165,21 @@ REDUNDANCY_POOL = 60
 # A text column asked for as a feature is a category up to this many distinct values.
 MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
+# Placeholders for "unknown" written as numbers (-9999, 999999, -10000, a repeated
+# 589314): how far beyond the other values, in spans (max - min) of those values, a value
+# must lie. All nines (99, 999, ...) above the others; -1, -9.., -10.. below others that
+# are never negative; any other value only when repeated, an order of magnitude beyond the
+# largest other value as well.
+PLACEHOLDER_NINES_GAP = 10.0
+PLACEHOLDER_NEGATIVE_GAP = 1.0
+PLACEHOLDER_REPEATED_GAP = 50.0
+# A measure that every customer has above 0 ("Salary", "Annual Income", "Age"): a 0 there
+# is an unknown written as 0 when the other values stand apart from 0 (the smallest at
+# least this share of their median).
+_NEVER_ZERO_WORDS = {"age", "salary", "salaries", "income", "wage", "wages", "earnings"}
+# Words with "age" that make it something other than the customer's age ("Account Age").
+_AGE_OF_WHAT = {"customer", "client", "member", "person", "user", "cust", "years", "yrs"}
+ZERO_APART_SHARE = 0.05
 # A spreadsheet's total lines ("Total", "Grand total") among the last rows.
 TOTAL_LINES = 3
 TOTAL_LABELS = {
@@ -247,6 +262,11 @@ def clean_table(
         customer_ids = frame[id_column]
 
     frame, not_applicable = _read_sentinels(frame, id_column, details)
+    frame, placeholders = _read_placeholders(frame, id_column, details, notes)
+    not_applicable = {
+        c: not_applicable.get(c, 0) + placeholders.get(c, 0)
+        for c in {*not_applicable, *placeholders}
+    }
     not_applicable.update(blanks)
     frame, infinite = read_non_finite(frame, details)
     not_applicable = {c: not_applicable.get(c, 0) + infinite.get(c, 0) for c in frame.columns}
@@ -1459,6 +1479,184 @@ def _read_sentinels(
     return frame, counts
 
 
+def _read_placeholders(
+    frame: pd.DataFrame,
+    id_column: str | None,
+    details: dict[str, list[str]],
+    notes: list[str],
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Read numbers that stand for "unknown" as missing, with a note for each.
+
+    Exports write "unknown" as -9999, 999999, -10000 or a repeated constant far beyond
+    every real value (placeholder_values), and a salary, income or age that was never
+    asked as 0 (_zeros_as_unknown). As numbers they pull averages and make segments of
+    their own ("Tenure -10,000"), so they are missing values, counted and said.
+
+    Returns:
+        The table, and how many values of each column became missing.
+    """
+    counts: dict[str, int] = {}
+    said: list[str] = []
+    for column in frame.columns:
+        values = frame[column]
+        if (
+            column == id_column
+            or not pd.api.types.is_numeric_dtype(values)
+            or pd.api.types.is_bool_dtype(values)
+        ):
+            continue
+        found = placeholder_values(values)
+        marked = values.isin([value for value, _ in found]) if found else None
+        zeros = _zeros_as_unknown(frame, str(column), id_column)
+        if zeros is not None:
+            marked = (values == 0) if marked is None else marked | (values == 0)
+        if marked is None:
+            continue
+        frame = frame.assign(**{column: values.where(~marked)})
+        counts[column] = int(marked.sum())
+        if found:
+            listed = " and ".join(
+                f"{count:,} {'value' if count == 1 else 'values'} of {_plain(value)}"
+                if index == 0
+                else f"{count:,} of {_plain(value)}"
+                for index, (value, count) in enumerate(found)
+            )
+            rest = values[~values.isin([value for value, _ in found])]
+            details[column].append(
+                f"{listed} read as unknown (missing), not as a number: a placeholder far "
+                f"outside the other values ({_plain(rest.min())} to {_plain(rest.max())})"
+            )
+            said.extend(
+                f"{column} {_plain(value)} ({count:,} {'row' if count == 1 else 'rows'})"
+                for value, count in found
+            )
+        if zeros is not None:
+            number, why, where = zeros
+            details[column].append(
+                f"{number:,} zeros read as unknown (missing): {why}"
+                + (f"; {where}" if where else "")
+            )
+            said.append(f"{column} 0 ({number:,} rows{': ' + where if where else ''})")
+    if said:
+        notes.append(
+            "Placeholders for unknown values were read as missing, not as numbers: "
+            f"{'; '.join(said)}. As numbers they would pull every average and could make a "
+            "segment of their own; the data-quality table says how each column's gaps were "
+            "filled."
+        )
+    return frame, counts
+
+
+def placeholder_values(values: pd.Series) -> list[tuple[float, int]]:
+    """The values of a numeric column that are placeholders for "unknown", with counts.
+
+    A placeholder lies far beyond every other value of the column, at either end, where
+    no real value follows from the others: all nines (99, 999, 9999, ...) at least
+    PLACEHOLDER_NINES_GAP spans of the other values above them; -1, -9, -99, -10, -100
+    ... below other values that are never negative, by at least a span; any other value
+    only when repeated (the same number written for every unknown), at least
+    PLACEHOLDER_REPEATED_GAP spans beyond and ten times the largest other value in size.
+    A single far value that is not shaped so is an outlier (capped), not a placeholder;
+    the other values must be the majority, with at least three distinct values.
+    """
+    counts = values.value_counts().sort_index()
+    if len(counts) < 4 or not np.isfinite(counts.index.to_numpy(dtype=float)).all():
+        return []
+    total = int(counts.sum())
+    found: list[tuple[float, int]] = []
+    for _ in range(4):  # at most a few placeholders: -999 and -9999 in one column
+        picked = None
+        for value in (counts.index[-1], counts.index[0]):
+            rest = counts.drop(value)
+            if len(rest) < 3 or rest.sum() * 2 <= total:
+                continue
+            low, high = float(rest.index[0]), float(rest.index[-1])
+            span = high - low
+            gap = float(value) - high if value > high else low - float(value)
+            need = _placeholder_gap(float(value), int(counts[value]), low, high)
+            if span > 0 and gap >= need * span:
+                picked = value
+                break
+        if picked is None:
+            break
+        found.append((float(picked), int(counts[picked])))
+        counts = counts.drop(picked)
+    return found
+
+
+def _placeholder_gap(value: float, count: int, low: float, high: float) -> float:
+    """How many spans of the other values (low..high) a placeholder must lie beyond them."""
+    size = abs(value)
+    digits = str(int(size)) if size == int(size) and size >= 1 else ""
+    nines = bool(digits) and digits.strip("9") == ""  # 9, 99, 999, ...
+    tens = bool(digits) and digits.lstrip("1").strip("0") == "" and digits.count("1") == 1
+    if value > high and nines and size >= 99:
+        return PLACEHOLDER_NINES_GAP
+    if value < 0 <= low and (nines or tens):
+        return PLACEHOLDER_NEGATIVE_GAP
+    if count >= 2 and size >= 10 * max(abs(low), abs(high)):
+        return PLACEHOLDER_REPEATED_GAP
+    return float("inf")
+
+
+def _zeros_as_unknown(
+    frame: pd.DataFrame, column: str, id_column: str | None
+) -> tuple[int, str, str] | None:
+    """Whether a column's zeros are unknowns written as 0, and why.
+
+    Only where 0 is impossible by the name (an age, a salary, an income, a wage: what every
+    customer has above 0), and the zeros stand apart from the other values: those are all
+    positive and the smallest is at least ZERO_APART_SHARE of their median (salaries from
+    30,486, ages from 18), so 0 is not the low end of a continuum. At least two zeros and
+    under half the values. A 0 in a count or a spend (orders, complaints, purchases) is a
+    real zero and is never read so, even when the zeros all fall in one category of
+    another column: a plan, a yes/no or a status often explains real zeros.
+
+    Returns:
+        The number of zeros, the reason, and the category that holds them all (or "").
+    """
+    parts = roles.words(column)
+    if not _NEVER_ZERO_WORDS & set(parts):
+        return None
+    if "age" in parts and not set(parts) - {"age"} <= _AGE_OF_WHAT:
+        return None  # Account Age, Age of the car, Age Group: not the customer's age
+    values = frame[column]
+    zero = values == 0
+    number = int(zero.sum())
+    present = int(values.notna().sum())
+    if number < 2 or number * 2 >= present:
+        return None
+    others = values[values.notna() & ~zero]
+    if (others < 0).any() or float(others.min()) < ZERO_APART_SHARE * float(others.median()):
+        return None
+    what = next(word for word in parts if word in _NEVER_ZERO_WORDS)
+    why = f"0 is not a real {what} (the other values start at {_plain(float(others.min()))})"
+    return number, why, _zeros_category(frame, zero, column, id_column)
+
+
+def _zeros_category(
+    frame: pd.DataFrame, zero: pd.Series, column: str, id_column: str | None
+) -> str:
+    """Name the one category of another column that holds all the zeros, or ""."""
+    for other in frame.columns:
+        kind = frame[other].dtype
+        if other in (column, id_column) or not (
+            pd.api.types.is_string_dtype(kind) or isinstance(kind, pd.CategoricalDtype)
+        ):
+            continue
+        held = frame[other][zero]
+        if held.isna().any() or held.nunique() != 1:
+            continue
+        category = held.iloc[0]
+        elsewhere = frame[other][~zero]
+        share = float((elsewhere == category).mean()) if len(elsewhere) else 0.0
+        if share >= 0.5:
+            continue  # the most common value of all: it says nothing
+        every = f", and every {category} row is 0" if share == 0 else ""
+        return f"all {int(zero.sum()):,} are {other} = {category}{every}"
+    return ""
+
+
 def _reason_to_leave_out(column: str, values: pd.Series, kind: ColumnKind) -> str | None:
     part = roles.date_part(column, values)
     if part is not None:
@@ -1749,9 +1947,11 @@ def _fill(values: pd.Series, kind: ColumnKind, column: str, table: Table) -> tup
         median = float(values.median())
         return values.fillna(median), f"the median ({median:g})"
     mode = values.mode().sort_values().iloc[0]
+    # A code with gaps is read as 1.0, 2.0: say "2", as the filled column will show it.
+    shown = int(mode) if isinstance(mode, float) and mode.is_integer() else mode
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # object downcasting on fillna
-        return values.fillna(mode), f"the most common value ({mode})"
+        return values.fillna(mode), f"the most common value ({shown})"
 
 
 def _structural_zero(

@@ -990,3 +990,120 @@ def test_a_column_named_as_an_order_number_is_never_a_measure(
     assert "Transaction" not in result.feature_columns
     assert "Ticket No" not in result.feature_columns
     assert {"Spend", "Visits", "Orders", "Total Transactions"} <= set(result.feature_columns)
+
+
+def _dirty_churn(rng: np.random.Generator, rows: int = 120) -> pd.DataFrame:
+    """Review 9: the dirtied e-commerce churn table's placeholders, -10000 and 589314."""
+    tenure = rng.integers(0, 31, rows).astype(float)
+    tenure[[5, 60]] = -10_000
+    satisfaction = rng.integers(1, 6, rows)
+    satisfaction[[3, 20, 40, 70, 100]] = 589_314
+    return pd.DataFrame(
+        {
+            "CustomerID": range(50_001, 50_001 + rows),
+            "Tenure": tenure,
+            "SatisfactionScore": satisfaction,
+            "WarehouseToHome": rng.integers(6, 36, rows),
+            "OrderCount": rng.integers(1, 16, rows),
+            "CashbackAmount": rng.gamma(9, 18, rows).round(2),
+        }
+    )
+
+
+def test_placeholders_far_outside_the_other_values_are_read_as_missing(
+    tmp_path: Path, make_settings
+) -> None:
+    """Review 9: 2 customers with Tenure -10,000 were a segment of their own ("Low tenure"),
+    and the overall tenure was "-158"; 589314 in SatisfactionScore showed as a category."""
+    frame = _dirty_churn(np.random.default_rng(9))
+    result = clean(tmp_path, frame, make_settings)
+    reasons = notes(result)
+    assert "2 values of -10,000 read as unknown (missing)" in reasons["Tenure"]
+    assert "(0 to 30)" in reasons["Tenure"]
+    assert "5 values of 589,314 read as unknown (missing)" in reasons["SatisfactionScore"]
+    missing = {column.name: column.missing for column in result.quality.columns}
+    assert (missing["Tenure"], missing["SatisfactionScore"]) == (2, 5)
+    assert result.frame["Tenure"].min() >= 0  # filled with the median, not segmented on
+    assert set(result.frame["SatisfactionScore"]) <= {1, 2, 3, 4, 5}
+    (said,) = [note for note in result.quality.notes if note.startswith("Placeholders")]
+    assert "Tenure -10,000 (2 rows); SatisfactionScore 589,314 (5 rows)" in said
+    # All nines above the others, and -999 below values that are never negative.
+    frame["Age"] = rng_ages = np.random.default_rng(1).integers(18, 80, 120)
+    frame.loc[[7, 8, 9], "Age"] = 999
+    frame["Score"] = np.random.default_rng(2).integers(0, 101, 120)
+    frame.loc[11, "Score"] = -999  # once is enough for a placeholder shape
+    reasons = notes(clean(tmp_path, frame, make_settings))
+    assert "3 values of 999 read as unknown" in reasons["Age"]
+    assert "1 value of -999 read as unknown" in reasons["Score"]
+    assert rng_ages.max() < 999
+
+
+def test_heavy_tails_and_real_extremes_are_not_placeholders(tmp_path: Path, make_settings):
+    """A giant customer, repeated round amounts and rare high counts are real values."""
+    rng = np.random.default_rng(3)
+    spend = rng.lognormal(6, 1.5, 500).round(2)
+    spend[[0, 1]] = 50_000.0  # the same round amount twice, far up the tail
+    spend[2] = 1_000_000.0  # one giant: an outlier (capped), not a placeholder
+    complaints = rng.poisson(0.3, 500)
+    complaints[[3, 4]] = 25  # rare, but a count: not far enough beyond 0-3
+    balance = rng.normal(2_000, 3_000, 500).round()
+    balance[5] = -9_999  # negative values are usual here: not a placeholder
+    frame = pd.DataFrame(
+        {
+            "CustomerID": range(500),
+            "Spend": spend,
+            "Complaints": complaints,
+            "Balance": balance,
+            "Visits": rng.poisson(12, 500),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert not any(note.startswith("Placeholders") for note in result.quality.notes)
+    assert all("read as unknown" not in note for note in notes(result).values())
+    assert {column.missing for column in result.quality.columns} == {0}
+
+
+def test_zeros_where_a_salary_or_age_cannot_be_0_are_unknown(tmp_path: Path, make_settings):
+    """Review 9, airline loyalty: Salary 0 for every College member (the source leaves
+    their salaries blank) made a "Low salary" segment, and "No values were missing"."""
+    rng = np.random.default_rng(7)
+    education = rng.choice(["Bachelor", "College", "Master", "Doctor"], 150, p=[0.5, 0.3, 0.1, 0.1])
+    salary = np.where(education == "College", 0, rng.normal(80_000, 25_000, 150).round())
+    frame = pd.DataFrame(
+        {
+            "Loyalty_Number": rng.permutation(np.arange(100_000, 100_150)),
+            "Education": education,
+            "Salary": np.clip(salary, 0, None),
+            "CLV": rng.gamma(2, 2_000, 150).round(2),
+        }
+    )
+    zeros = int((frame["Salary"] == 0).sum())
+    result = clean(tmp_path, frame, make_settings)
+    reason = notes(result)["Salary"]
+    assert f"{zeros} zeros read as unknown (missing): 0 is not a real salary" in reason
+    assert f"all {zeros} are Education = College, and every College row is 0" in reason
+    assert {c.name: c.missing for c in result.quality.columns}["Salary"] == zeros
+    assert result.frame["Salary"].min() > 0
+    assert any(f"Salary 0 ({zeros} rows: all" in note for note in result.quality.notes)
+
+
+def test_real_zeros_stay_zeros(tmp_path: Path, make_settings) -> None:
+    """Zeros in counts and spend are real, even when one category holds them all; an
+    income running down to small amounts may be 0; an account's age may be 0."""
+    rng = np.random.default_rng(8)
+    plan = rng.choice(["Basic", "Plus", "Pro"], 200)
+    frame = pd.DataFrame(
+        {
+            "CustomerID": range(200),
+            "Plan": plan,
+            "Complaints": np.where(plan == "Basic", 0, rng.integers(1, 6, 200)),
+            "Orders": np.where(plan == "Basic", 0, rng.integers(1, 30, 200)),
+            "Income": np.where(rng.random(200) < 0.1, 0, rng.gamma(1.2, 20_000, 200).round()),
+            "Account Age": rng.integers(0, 10, 200),
+            "Spend": rng.gamma(2, 300, 200).round(2),
+        }
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert all("read as unknown" not in note for note in notes(result).values())
+    for column in ("Complaints", "Orders", "Income", "Account Age"):
+        assert (result.frame[column] == 0).sum() == (frame[column] == 0).sum(), column
