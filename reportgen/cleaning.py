@@ -165,6 +165,13 @@ REDUNDANCY_POOL = 60
 # A text column asked for as a feature is a category up to this many distinct values.
 MAX_FEATURE_CATEGORIES = 50
 OUTLIER_REACH = 3.0
+# The same rule on the 5th-95th percentiles, with a longer reach: a bound that 1-4% of
+# rows at one extreme (placeholders, a handful of giants) cannot move, as they move the
+# 1st and 99th percentiles. The tighter of the two bounds applies; on ordinary spreads
+# (normal, exponential, log-normal up to sigma 2) the 1st-99th bound is the tighter, and
+# on a count that is 0 for 95% of rows it caps a few more (hotel bookings' previous
+# bookings: 14 of 15,402 rows above 21 instead of 8 above 24).
+ROBUST_REACH = 20.0
 # Placeholders for "unknown" written as numbers (-9999, 999999, -10000, a repeated
 # 589314): how far beyond the other values, in spans (max - min) of those values, a value
 # must lie. All nines (99, 999, ...) above the others; -1, -9.., -10.. below others that
@@ -1981,13 +1988,9 @@ def _structural_zero(
 
 
 def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:
-    low, high = _percentiles_1_99(values)
-    # Values near the float limit overflow the reach to inf: then nothing is beyond it.
-    with np.errstate(over="ignore", invalid="ignore"):
-        reach = OUTLIER_REACH * (high - low)
-        lower, upper = low - reach, high + reach
+    lower, upper = outlier_bounds(*_outlier_percentiles(values))
     outside = (values < lower) | (values > upper)
-    if not outside.any() or reach == 0:
+    if not outside.any() or not lower < upper:
         return values
     below, above = int((values < lower).sum()), int((values > upper).sum())
     if below and above:
@@ -2004,12 +2007,36 @@ def _cap_outliers(values: pd.Series, details: list[str]) -> pd.Series:
     return values.clip(lower, upper)
 
 
-def _percentiles_1_99(values: pd.Series) -> np.ndarray:
-    """Return ``values.quantile([0.01, 0.99])``; numpy's own is 3x faster on plain numbers."""
+def outlier_bounds(p1: float, p5: float, p95: float, p99: float) -> tuple[float, float]:
+    """The bounds beyond which a feature's values are capped, from four percentiles.
+
+    OUTLIER_REACH times the 1st-99th percentile range past either percentile, but never
+    further than ROBUST_REACH times the 5th-95th range past those: when 1-2% of the rows
+    hold one extreme value (a placeholder left unread, a few giants), that value is the
+    1st or 99th percentile and the first rule alone would cap nothing. Infinite bounds
+    (nothing capped) where a range is 0 or overflows near the float limit.
+    """
+    # Values near the float limit overflow the reach to inf: then nothing is beyond it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        reach = OUTLIER_REACH * (p99 - p1)
+        robust = ROBUST_REACH * (p95 - p5)
+        lower, upper = p1 - reach, p99 + reach
+        if robust > 0 and np.isfinite(robust):
+            lower, upper = max(lower, p5 - robust), min(upper, p95 + robust)
+    if not reach > 0 or not np.isfinite(lower) or not np.isfinite(upper):
+        return -np.inf, np.inf
+    return float(lower), float(upper)
+
+
+_OUTLIER_QUANTILES = [0.01, 0.05, 0.95, 0.99]
+
+
+def _outlier_percentiles(values: pd.Series) -> list[float]:
+    """Return ``values.quantile([0.01, 0.05, 0.95, 0.99])``; numpy's is 3x faster on numbers."""
     array = values.to_numpy()
     if array.dtype.kind in "iu" or (array.dtype.kind == "f" and not np.isnan(array).any()):
-        return np.quantile(array, [0.01, 0.99])
-    return values.quantile([0.01, 0.99]).to_numpy()
+        return np.quantile(array, _OUTLIER_QUANTILES).tolist()
+    return values.quantile(_OUTLIER_QUANTILES).tolist()
 
 
 def _plain(value: float) -> str:

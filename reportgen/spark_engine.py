@@ -1026,7 +1026,7 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
     and reasons are returned); missing feature values are filled with the median
     (measures) or the most common value (categories) of all customers, and extreme
     measures capped at cleaning's bounds.
-    The median and the 1st and 99th percentiles are exact, interpolated as pandas does,
+    The median and the 1st, 5th, 95th and 99th percentiles are exact, interpolated as pandas does,
     up to EXACT_QUANTILES_LIMIT rows, and within 1/100,000 of the rank beyond.
 
     Raises:
@@ -1036,7 +1036,7 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from reportgen.cleaning import OUTLIER_REACH, never_bought_reason, placeholder_columns
+    from reportgen.cleaning import never_bought_reason, outlier_bounds, placeholder_columns
 
     frame = without_total_lines(frame)
     frame = derived_columns(frame, clean.derived, clean.feature_columns)
@@ -1088,23 +1088,23 @@ def cleaned_customers(frame: Any, clean: CleanTable, rows: int) -> tuple[Any, pd
         quantiles = frame.agg(
             *(
                 (
-                    F.percentile(F.col(f"`{c}`").cast("double"), [0.01, 0.5, 0.99])
+                    F.percentile(F.col(f"`{c}`").cast("double"), [0.01, 0.05, 0.5, 0.95, 0.99])
                     if exact
                     else F.percentile_approx(
-                        F.col(f"`{c}`").cast("double"), [0.01, 0.5, 0.99], 100_000
+                        F.col(f"`{c}`").cast("double"), [0.01, 0.05, 0.5, 0.95, 0.99], 100_000
                     )
                 ).alias(f"q{i}")
                 for i, c in enumerate(measures)
             )
         ).collect()[0]
         for index, column in enumerate(measures):
-            low, median, high = quantiles[f"q{index}"] or (None, None, None)
-            if median is None or low is None or high is None:
+            p1, p5, median, p95, p99 = quantiles[f"q{index}"] or (None,) * 5
+            if median is None or p1 is None or p5 is None or p95 is None or p99 is None:
                 raise DataError(f"Column {column!r} has no values at all; leave it out.")
             value = F.coalesce(F.col(f"`{column}`").cast("double"), F.lit(float(median)))
-            reach = OUTLIER_REACH * (high - low)
-            if reach > 0:
-                value = F.least(F.greatest(value, F.lit(low - reach)), F.lit(high + reach))
+            lower, upper = outlier_bounds(p1, p5, p95, p99)
+            if lower < upper and np.isfinite(lower):
+                value = F.least(F.greatest(value, F.lit(lower)), F.lit(upper))
             frame = frame.withColumn(column, value)
     for column in clean.feature_columns:
         if column in measures:

@@ -1107,3 +1107,35 @@ def test_real_zeros_stay_zeros(tmp_path: Path, make_settings) -> None:
     assert all("read as unknown" not in note for note in notes(result).values())
     for column in ("Complaints", "Orders", "Income", "Account Age"):
         assert (result.frame[column] == 0).sum() == (frame[column] == 0).sum(), column
+
+
+def test_one_or_two_percent_of_extreme_rows_cannot_escape_the_cap(tmp_path, make_settings):
+    """With 2 extreme rows in 120 (1.7%) the 1st percentile was the extreme value itself,
+    so the 1st-99th percentile rule capped nothing."""
+    rng = np.random.default_rng(4)
+    income = rng.normal(50_000, 8_000, 120).round()
+    income[[10, 90]] = [-2_500_000.0, -2_400_000.0]  # different values: not placeholders
+    frame = pd.DataFrame(
+        {"CustomerID": range(120), "Income": income, "Visits": rng.poisson(9, 120)}
+    )
+    result = clean(tmp_path, frame, make_settings)
+    assert result.frame["Income"].min() > -500_000
+    assert "2 extreme value(s) below" in notes(result)["Income"]
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.random.default_rng(1).normal(100, 15, 5_000),
+        np.random.default_rng(2).exponential(50, 5_000),
+        np.random.default_rng(3).lognormal(5, 1.5, 5_000),
+        np.random.default_rng(4).lognormal(5, 2.0, 5_000),
+    ],
+)
+def test_the_robust_bound_caps_no_more_than_before_on_ordinary_spreads(values) -> None:
+    """On normal, exponential and log-normal spreads the 1st-99th percentile rule binds."""
+    from reportgen.cleaning import OUTLIER_REACH, _outlier_percentiles, outlier_bounds
+
+    p1, p5, p95, p99 = _outlier_percentiles(pd.Series(values))
+    reach = OUTLIER_REACH * (p99 - p1)
+    assert outlier_bounds(p1, p5, p95, p99) == (p1 - reach, p99 + reach)

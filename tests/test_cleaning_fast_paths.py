@@ -9,7 +9,7 @@ import pytest
 from reportgen.cleaning import (
     _is_unique,
     _kind,
-    _percentiles_1_99,
+    _outlier_percentiles,
     _repeated,
     exact_duplicates,
 )
@@ -70,4 +70,5 @@ def test_kind_looks_at_the_first_rows_only_when_that_decides(values: pd.Series) 
     ],
 )
 def test_percentiles_are_those_of_pandas(values: pd.Series) -> None:
-    assert _percentiles_1_99(values).tolist() == values.quantile([0.01, 0.99]).tolist()
+    expected = values.quantile([0.01, 0.05, 0.95, 0.99]).tolist()
+    assert _outlier_percentiles(values) == expected
