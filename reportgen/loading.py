@@ -236,9 +236,10 @@ def drop_unnamed_leftovers(
     Raises:
         DataError: an unnamed column holds data, or fewer than two named columns remain.
     """
+    frame, header, numbered = _drop_row_numbers(frame, header)
     unnamed = [position for position, name in enumerate(header) if not str(name).strip()]
     if not unnamed:
-        return frame, ()
+        return frame, numbered
     held: list[str] = []
     for position in unnamed:
         values = frame.iloc[:, position]
@@ -246,19 +247,19 @@ def drop_unnamed_leftovers(
         present = present[present != ""]
         if len(present) > UNNAMED_FILLED_SHARE * len(frame):
             raise DataError(
-                f"Column {position + 1} of {path} has no name but holds values in "
+                f"Column {position + 1 + len(numbered)} of {path} has no name but holds values in "
                 f"{len(present):,} of {len(frame):,} rows (e.g. {present.iloc[0]!r}); give "
                 "every column a header."
             )
         if len(present):
-            which = f"column {position + 1} holds " if len(unnamed) > 1 else ""
+            which = f"column {position + 1 + len(numbered)} holds " if len(unnamed) > 1 else ""
             held.append(
                 f"{which}{len(present):,} note"
                 f"{'s' if len(present) != 1 else ''} such as {_shortened(present.iloc[0])!r}"
             )
     frame = frame.drop(columns=frame.columns[unnamed])
     _check_header([str(name) for name in frame.columns], path)
-    positions = [str(position + 1) for position in unnamed]
+    positions = [str(position + 1 + len(numbered)) for position in unnamed]
     listed = (
         positions[0] if len(positions) == 1 else f"{', '.join(positions[:-1])} and {positions[-1]}"
     )
@@ -274,7 +275,50 @@ def drop_unnamed_leftovers(
         f"{'has' if len(unnamed) == 1 else 'have'} no header and {what}: left out, as what a "
         "spreadsheet leaves beside a table rather than data."
     )
-    return frame, (note,)
+    return frame, (*numbered, note)
+
+
+# The first column's names when pandas or R write a table's row numbers: none (to_csv,
+# write.csv), and "Unnamed: 0" or "index" once such a file is read and written again.
+_ROW_NUMBER_NAMES = {"", "unnamed: 0", "index"}
+
+
+def _drop_row_numbers(
+    frame: pd.DataFrame, header: list[str]
+) -> tuple[pd.DataFrame, list[str], tuple[str, ...]]:
+    """Drop a first column that numbers the rows, as pandas and R write them, and say so.
+
+    ``DataFrame.to_csv()`` without ``index=False`` writes an unnamed first column 0..n-1,
+    R's ``write.csv`` one of 1..n: a row number, not data, that no header would make
+    useful. The column goes when it has no name (or "Unnamed: 0", "index") and holds
+    whole numbers without gaps in their order: exactly 0..n-1 or 1..n in any order (a
+    sorted table), or rising from 0 or 1 (a filtered one). Any other unnamed column is
+    judged by drop_unnamed_leftovers.
+
+    Returns:
+        The table and its header without the column, and the note (or none).
+    """
+    if not header or str(header[0]).strip().lower() not in _ROW_NUMBER_NAMES:
+        return frame, header, ()
+    values = pd.to_numeric(frame.iloc[:, 0], errors="coerce")
+    if len(values) < 2 or values.isna().any() or not bool((values % 1 == 0).all()):
+        return frame, header, ()
+    numbers = values.astype("int64").to_numpy()
+    rows = len(numbers)
+    first = int(numbers.min())
+    exact = first in (0, 1) and np.array_equal(np.sort(numbers), np.arange(first, first + rows))
+    rising = int(numbers[0]) in (0, 1) and bool((np.diff(numbers) > 0).all())
+    if not (exact or rising):
+        return frame, header, ()
+    name = str(header[0]).strip()
+    called = f"named {name!r}" if name else "without a header"
+    shown = f"{int(numbers[0])}, {int(numbers[1])}, ..., {int(numbers[-1])}"
+    note = (
+        f"Column 1 of the file, {called}, holds row numbers ({shown}), as pandas' to_csv "
+        "or R's write.csv write them: left out, as a count of rows rather than data. Save "
+        "with index=False (row.names = FALSE in R) to leave it out of the file."
+    )
+    return frame.iloc[:, 1:], list(header[1:]), (note,)
 
 
 def drop_repeated_headers(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:

@@ -414,3 +414,51 @@ def test_a_first_line_of_data_is_not_taken_as_the_header(tmp_path: Path) -> None
     years = [f"C{k},{k}.5,{k + 1}.5" for k in range(30)]
     path.write_text("customer_id,2019,2020\n" + "\n".join(years) + "\n", encoding="utf-8")
     assert list(load_table(path).frame.columns) == ["customer_id", "2019", "2020"]
+
+
+def _customers(rows: int = 40) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "CustomerID": range(50_001, 50_001 + rows),
+            "Tenure": [row % 13 for row in range(rows)],
+            "Spend": [100.0 + 7 * row for row in range(rows)],
+        }
+    )
+
+
+def test_a_row_number_column_written_by_pandas_or_r_is_left_out(tmp_path: Path) -> None:
+    """Review 9: a table written with DataFrame.to_csv() (its index as an unnamed first
+    column 0..n-1) was refused: "give every column a header"."""
+    path = tmp_path / "pandas.csv"
+    _customers().to_csv(path)  # index=True, pandas' default
+    table = load_table(path)
+    assert list(table.frame.columns) == ["CustomerID", "Tenure", "Spend"]
+    (note,) = table.notes
+    assert "Column 1 of the file, without a header, holds row numbers (0, 1, ..., 39)" in note
+    # R's write.csv: a quoted empty name and 1..n.
+    lines = ['"","CustomerID","Spend"', *(f'"{n}",{50_000 + n},{n * 3.5}' for n in range(1, 41))]
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n")
+    assert list(load_table(tmp_path / "r.csv").frame.columns) == ["CustomerID", "Spend"]
+    # Sorted (a permutation) or filtered (gaps) before writing; or read and written again.
+    _customers().sort_values("Tenure").to_csv(tmp_path / "sorted.csv")
+    _customers().iloc[::3].to_csv(tmp_path / "filtered.csv")
+    _customers().reset_index().to_csv(tmp_path / "index.csv", index=False)
+    pd.read_csv(path).to_csv(tmp_path / "again.csv", index=False)  # "Unnamed: 0"
+    for name in ("sorted", "filtered", "index", "again"):
+        table = load_table(tmp_path / f"{name}.csv")
+        assert list(table.frame.columns) == ["CustomerID", "Tenure", "Spend"], name
+        assert "holds row numbers" in table.notes[0]
+    # A workbook written by pandas with its index, and a trailing empty column numbered
+    # as in the file.
+    _customers().assign(**{"": ["checked", *[None] * 39]}).to_excel(tmp_path / "book.xlsx")
+    table = load_table(tmp_path / "book.xlsx")
+    assert list(table.frame.columns) == ["CustomerID", "Tenure", "Spend"]
+    assert "Column 5 of the file has no header and is almost empty" in table.notes[1]
+
+
+def test_an_unnamed_first_column_of_other_values_is_still_refused(tmp_path: Path) -> None:
+    """Customer numbers without a header are data: the header is asked for."""
+    path = tmp_path / "t.csv"
+    _customers().set_index("CustomerID").rename_axis(None).to_csv(path)
+    with pytest.raises(DataError, match=r"Column 1 of .* has no name but holds values in 40"):
+        load_table(path)

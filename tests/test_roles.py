@@ -119,7 +119,8 @@ def test_first_identifier_is_the_customer_id_and_the_others_are_left_out(
 ) -> None:
     frame = pd.DataFrame(
         {
-            "Unnamed: 0": np.arange(ROWS),
+            # Not named "Unnamed: 0", which loading leaves out as pandas' row numbers.
+            "Row": np.arange(ROWS),
             "CustomerID": np.arange(1000, 1000 + ROWS),
             "Account Code": [f"AC{n}" for n in range(ROWS)],
             **measures(),
@@ -128,8 +129,8 @@ def test_first_identifier_is_the_customer_id_and_the_others_are_left_out(
     result = clean(tmp_path, frame, make_settings)
     assert result.id_column == "CustomerID"  # an ID-like name comes first
     assert result.feature_columns == ("Income", "Visits")
-    assert used_as(result)["Unnamed: 0"] == used_as(result)["Account Code"] == "ignored"
-    assert "left out: an identifier (row numbers (0 to 199))" in notes(result)["Unnamed: 0"]
+    assert used_as(result)["Row"] == used_as(result)["Account Code"] == "ignored"
+    assert "left out: an identifier (row numbers (0 to 199))" in notes(result)["Row"]
     assert "the customer ID is CustomerID" in notes(result)["Account Code"]
 
 
