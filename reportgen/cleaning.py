@@ -402,16 +402,26 @@ def clean_table(
                 "Segments need at least one measure, and a code asked for with "
                 f"{settings.named('features')} is a category (one-hot encoded), not a "
                 "measure. Export a measure with the table (spend, tenure, a number of "
-                "policies written as a number) and run again."
+                f"policies written as a number) and run again.{_other_sheets(table)}"
             )
         if any(pd.api.types.is_numeric_dtype(frame[c]) for c in left_out):
             raise DataError(
                 f"{table.path} has no numeric column that can separate customers: "
                 f"{'; '.join(unusable[:3])}{' …' if len(unusable) > 3 else ''}."
+                f"{_other_sheets(table)}"
             )
+        if table.sheets:
+            raise DataError(
+                f"{table.path} has no numeric column to segment customers on in sheet "
+                f"{table.sheet!r}; "
+                f"choose the sheet that holds the customer table with --sheet (its sheets: "
+                f"{', '.join(map(repr, table.sheets))}), or columns with "
+                f"{settings.named('features')}."
+            )
+        delimiter = "check the delimiter or " if "-separated text" in table.description else ""
         raise DataError(
             f"{table.path} has no numeric column to segment customers on; "
-            f"check the delimiter or choose columns with {settings.named('features')}."
+            f"{delimiter}choose columns with {settings.named('features')}."
         )
     profile = settings.profile or tuple(c for c in usable if c not in features)
     used = (*features, *profile)
@@ -499,6 +509,17 @@ def clean_table(
         uncapped=uncapped,
         not_segmented=never_bought.table if never_bought else None,
         derived=tuple(derived),
+    )
+
+
+def _other_sheets(table: Table) -> str:
+    """A sentence naming a workbook's other sheets, for a message that refuses the one read."""
+    others = [name for name in table.sheets if name != table.sheet]
+    if not others:
+        return ""
+    return (
+        f" Sheet {table.sheet!r} was read; the workbook's other sheets "
+        f"({', '.join(map(repr, others))}) can be chosen with --sheet."
     )
 
 

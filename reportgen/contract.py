@@ -89,6 +89,10 @@ class Table:
     notes: tuple[str, ...] = ()
     # Units the file itself wrote: the one currency sign of a column of formatted money.
     units: Mapping[str, str] = field(default_factory=dict)
+    # A workbook's sheet names, in order, and the one read (empty and None for other
+    # formats): for messages that point at another sheet.
+    sheets: tuple[str, ...] = ()
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)

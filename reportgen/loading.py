@@ -73,8 +73,9 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
     scan = _scan(path)
     notes: tuple[str, ...] = ()
     units: dict[str, str] = {}
+    sheets: tuple[str, ...] = ()
     if scan.head.startswith(_ZIP_MAGIC):
-        frame, description, notes, units = _read_excel(path, sheet)
+        frame, description, notes, units, sheet, sheets = _read_excel(path, sheet)
     elif scan.head.startswith(_PARQUET_MAGIC):
         _refuse_sheet(sheet, path, "a Parquet file")
         frame, description = _read_parquet(path)
@@ -92,6 +93,8 @@ def load_table(path: Path, sheet: str | None = None) -> Table:
         description=description,
         notes=notes,
         units={str(column).strip(): unit for column, unit in units.items()},
+        sheets=sheets,
+        sheet=sheet,
     )
 
 
@@ -597,7 +600,14 @@ def _refuse_sheet(sheet: str | None, path: Path, kind: str) -> None:
 
 def _read_excel(
     path: Path, sheet: str | None
-) -> tuple[pd.DataFrame, str, tuple[str, ...], dict[str, str]]:
+) -> tuple[pd.DataFrame, str, tuple[str, ...], dict[str, str], str, tuple[str, ...]]:
+    """Read a sheet of a workbook: the table, its description, notes, units, the sheet
+    read (the first, when the table continues over several) and the workbook's sheets.
+
+    Without ``sheet``, the first sheet, with the later ones that continue it (the same
+    header); when the first sheet holds no column of numbers (a data dictionary, notes,
+    a cover sheet) and another does, that other sheet instead (_sheet_with_a_table).
+    """
     try:
         workbook = pd.ExcelFile(path, engine="openpyxl")
     except Exception as error:  # openpyxl raises many types for a damaged workbook
@@ -609,6 +619,19 @@ def _read_excel(
     if chosen not in names:
         raise DataError(f"{path} has no sheet {chosen!r}; its sheets are: {', '.join(names)}.")
     rows = _sheet_rows(workbook, chosen, path)
+    if sheet is None and len(names) > 1 and not _numeric_columns(rows):
+        # A data dictionary, notes or a cover sheet in front (Kaggle's workbooks): the
+        # table is on another sheet.
+        other = _sheet_with_a_table(workbook, names[1:], path)
+        if other is not None:
+            frame, description, notes, units, _, _ = _read_excel(path, other)
+            held = "nothing" if rows.empty else "no column of numbers (notes or a data dictionary?)"
+            said = (
+                f"The workbook's first sheet, {chosen!r}, holds {held}, so sheet {other!r} was "
+                f"read: of its sheets ({', '.join(map(repr, names))}), the one with the most "
+                "rows and columns of numbers. Choose another with --sheet."
+            )
+            return frame, description, (said, *notes), units, other, tuple(names)
     skipped = _sheet_title_lines(rows)
     title = title_note(_cells(rows), skipped) if skipped else None
     rows = rows.iloc[skipped:].reset_index(drop=True)
@@ -672,7 +695,40 @@ def _read_excel(
             f"The workbook's other sheets ({', '.join(repr(n) for n in others)}) have other "
             "columns and were not read; choose one with --sheet.",
         )
-    return frame, description, notes, units
+    return frame, description, notes, units, chosen, tuple(names)
+
+
+def _numeric_columns(rows: pd.DataFrame) -> int:
+    """How many columns of a sheet's first rows (header included) hold mostly numbers.
+
+    A column counts when at least half of its filled cells below the header row (and
+    below a title, if any) are numbers, dates excluded; a sheet of notes or a data
+    dictionary has none.
+    """
+    head = rows.head(_SNIFF_LINES)
+    head = head.iloc[_sheet_title_lines(head) + 1 :]
+    count = 0
+    for column in head.columns:
+        cells = head[column].dropna()
+        numbers = cells.map(
+            lambda cell: (
+                isinstance(cell, int | float | np.number) and not isinstance(cell, bool | np.bool_)
+            )
+        )
+        if len(cells) and numbers.sum() * 2 >= len(cells):
+            count += 1
+    return count
+
+
+def _sheet_with_a_table(workbook: Any, names: Sequence[str], path: Path) -> str | None:
+    """The sheet among ``names`` with the most rows times columns of numbers, or None."""
+    best, score = None, 0
+    for name in names:
+        head = _sheet_rows(workbook, name, path, nrows=_SNIFF_LINES)
+        here = _numeric_columns(head) * max(len(head) - 1, 0)
+        if here > score:
+            best, score = name, here
+    return best
 
 
 def read_workbook_dates(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:

@@ -106,7 +106,8 @@ def _excel_first_sheet_empty(folder: Path) -> list[str]:
     path = folder / "book.xlsx"
     with pd.ExcelWriter(path) as writer:
         pd.DataFrame().to_excel(writer, sheet_name="Notes", index=False)
-        blobs(3).to_excel(writer, sheet_name="Data", index=False)
+        # No numbers on the other sheet either (one with a table is read instead).
+        blobs(3).astype(str).radd("x").to_excel(writer, sheet_name="Data", index=False)
     return [str(path)]
 
 

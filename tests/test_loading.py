@@ -462,3 +462,59 @@ def test_an_unnamed_first_column_of_other_values_is_still_refused(tmp_path: Path
     _customers().set_index("CustomerID").rename_axis(None).to_csv(path)
     with pytest.raises(DataError, match=r"Column 1 of .* has no name but holds values in 40"):
         load_table(path)
+
+
+def _workbook(path: Path, front: pd.DataFrame | None, *others: tuple[str, pd.DataFrame]) -> Path:
+    with pd.ExcelWriter(path) as writer:
+        if front is not None:
+            front.to_excel(writer, sheet_name="Data Dict", index=False)
+        for name, frame in others:
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return path
+
+
+DICTIONARY = pd.DataFrame(
+    {
+        "Data": ["E Comm"] * 4,
+        "Variable": ["CustomerID", "Tenure", "Spend", "Churn"],
+        "Description": ["Unique customer ID", "Tenure of customer", "Spend", "Churn flag"],
+    }
+)
+
+
+def test_a_workbook_with_a_data_dictionary_in_front_reads_the_table_behind_it(
+    tmp_path: Path,
+) -> None:
+    """Review 9: Kaggle's e-commerce churn workbook ("Data Dict", then "E Comm") was read
+    from its first sheet and refused with "check the delimiter"."""
+    path = _workbook(tmp_path / "book.xlsx", DICTIONARY, ("Summary", DICTIONARY.head(2)))
+    _workbook(path, DICTIONARY, ("Notes", DICTIONARY), ("E Comm", _customers()))
+    table = load_table(path)
+    assert list(table.frame.columns) == ["CustomerID", "Tenure", "Spend"]
+    assert table.description == "Excel workbook, sheet 'E Comm'"
+    assert (table.sheet, table.sheets) == ("E Comm", ("Data Dict", "Notes", "E Comm"))
+    assert table.notes[0] == (
+        "The workbook's first sheet, 'Data Dict', holds no column of numbers (notes or a "
+        "data dictionary?), so sheet 'E Comm' was read: of its sheets ('Data Dict', 'Notes', "
+        "'E Comm'), the one with the most rows and columns of numbers. Choose another with "
+        "--sheet."
+    )
+    # An empty first sheet too; --sheet still reads the sheet it names.
+    _workbook(path, pd.DataFrame(), ("E Comm", _customers()))
+    assert load_table(path).sheet == "E Comm"
+    with pytest.raises(DataError, match=r"Sheet 'Data Dict' of .* is empty"):
+        load_table(path, sheet="Data Dict")
+
+
+def test_a_workbook_without_a_table_of_numbers_names_its_sheets(tmp_path: Path, make_settings):
+    from reportgen.cleaning import clean_table
+
+    path = _workbook(tmp_path / "book.xlsx", DICTIONARY, ("Codes", DICTIONARY))
+    table = load_table(path)
+    assert table.sheet == "Data Dict"
+    with pytest.raises(DataError) as raised:
+        clean_table(table, make_settings(path))
+    message = str(raised.value)
+    assert "no numeric column to segment customers on in sheet 'Data Dict'" in message
+    assert "with --sheet (its sheets: 'Data Dict', 'Codes')" in message
+    assert "delimiter" not in message
