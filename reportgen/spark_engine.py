@@ -80,17 +80,17 @@ from reportgen.transactions import (
     Source,
     _java_format,
     aggregation_sql,
-    ambiguous_dates_message,
     as_text,
     attribute_names,
     customer_sql,
     customer_text,
     date_expression,
-    decide_date_order,
+    date_part_pattern,
     distinct_items_sql,
     left_out_customers,
     line_columns_sql,
     number_sql,
+    order_of_parts,
     order_summary,
     plan_from_head,
     read_lines_sql,
@@ -523,20 +523,10 @@ def _date_order(spark: Any, plan: OrderPlan, date_format: str | None) -> tuple[s
     if date_format is not None:
         return None, f"read with date_format {date_format!r}"
     rows = spark.sql(
-        f"SELECT DISTINCT {SPARK.extract('date_text', _SQL_DATE_PART)} AS part "
+        f"SELECT DISTINCT {SPARK.extract('date_text', date_part_pattern(plan))} AS part "
         "FROM (SELECT DISTINCT date_text FROM lines) AS texts"
     ).collect()
-    parts = sorted(row[0] for row in rows if row[0])
-    name = plan.source.path.name
-    if not parts:
-        raise DataError(
-            f"{plan.roles.date!r} of {name} holds no date that can be read; set "
-            'date_format in the config file (e.g. date_format = "%d/%m/%Y %H:%M").'
-        )
-    order, interpretation = decide_date_order(parts)
-    if order is None:
-        raise DataError(ambiguous_dates_message(str(plan.roles.date), name, interpretation, parts))
-    return order, interpretation
+    return order_of_parts(plan, sorted(row[0] for row in rows if row[0]))
 
 
 def _literal(text: str) -> str:

@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -493,6 +493,9 @@ class OrderPlan:
     # The account holder of a payment export (account_holder): its address, the column
     # that names the customer on its lines, and its lines in the first lines.
     holder: tuple[str, str, int] | None = None
+    # How the date column's values were seen written in the first lines (date_kind, or
+    # YYMMDD): six-digit dates are extracted and read on their own (date_part_pattern).
+    date_kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -603,7 +606,18 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
                 f"{role} = {column!r} names a column that {path.name} does not have; "
                 f"its columns are: {', '.join(head.columns)}."
             )
-    roles, evidence, others = _detect_roles(head, options.roles)
+    given = options.roles
+    if given.date is None and options.date_format is not None:
+        # A date_format for a date column nothing else reads (the one an unreadable
+        # date's stop advises) names that column as the date.
+        given = replace(given, date=_date_read_with(head, options.date_format))
+    roles, evidence, others = _detect_roles(head, given)
+    if roles.date is None and (forced or (roles.customer is not None and _repeats(evidence))):
+        # Said before the missing date's consequences: "no column looks like the date",
+        # or the rows taken for bookings of the repeating key (review 8).
+        unread = _unreadable_date_column(head, roles)
+        if unread is not None:
+            raise DataError(unreadable_date_message(unread, path.name, list(head[unread].dropna())))
     if not forced and roles.customer is None and _numbers_orders(head, roles):
         # Read as a customer table, each line would be a "customer" (an Amazon order report).
         raise DataError(
@@ -683,7 +697,45 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         unused_statuses=unused_statuses(head, roles),
         level_kept=kept,
         holder=holder,
+        date_kind=evidence.get("date_kind"),
     )
+
+
+# A value is written like a whole date when it has at least six characters, four digits.
+_DATE_WRITTEN = re.compile(r"^(?=(?:\D*\d){4}).{6,}$")
+
+
+def _unreadable_date_column(head: pd.DataFrame, roles: Roles) -> str | None:
+    """A column named as a date, filled on most lines with values written like dates
+    (_DATE_WRITTEN: not a day of the month, a year or an amount with decimals) that no
+    date format reportgen reads by itself reads."""
+    taken = set(roles.used().values())
+    for column in head.columns:
+        if column in taken or not date_named(column):
+            continue
+        present = head[column].dropna().astype(str).str.strip()
+        present = present[present.ne("")]
+        if len(present) < 0.5 * len(head) or _share(present, _DATE_WRITTEN) < DATE_SHARE:
+            continue
+        if date_kind(present) is not None or is_yymmdd(present) or _has_decimals(present):
+            continue
+        return str(column)
+    return None
+
+
+def _date_read_with(head: pd.DataFrame, date_format: str) -> str | None:
+    """The one column named as a date that ``date_format`` reads in every first line,
+    when no column holds dates reportgen reads by itself; else None."""
+    if any(date_kind(head[column]) is not None for column in head.columns):
+        return None
+    read = [
+        str(column)
+        for column in head.columns
+        if date_named(column)
+        and head[column].notna().any()
+        and reads_all(list(head[column].dropna()), date_format)
+    ]
+    return read[0] if len(read) == 1 else None
 
 
 # The account holder is on one side of at least this share of a payment export's lines.
@@ -1063,6 +1115,57 @@ def date_kind(values: pd.Series) -> str | None:
     return None
 
 
+# Six-digit dates (YYMMDD: 930101 is 1 January 1993), as legacy exports (the Berka bank
+# data, AS/400 and COBOL systems) write them. Read only in a column named as a date
+# whose every value is a calendar date so, and none after today: a plain six-digit
+# number (an amount, a code) elsewhere is never a date. The century follows Python's
+# %y (and DuckDB's): 69-99 are 1969-1999, 00-68 are 2000-2068 (CENTURY_PIVOT).
+YYMMDD = "yymmdd"
+_SIX_DIGITS = re.compile(r"^\d{6}$")
+# The date part of a six-digit date text, as SQL extracts it (date_part_pattern).
+_SQL_SIX_DIGIT_DATE = r"^\s*([0-9]{6})\s*$"
+# A column is named as a date when a word of its name is, or starts or ends with, one of
+# these ('date', 'OrderDate', 'Buchungsdatum', 'fecha_pedido'), or is 'dt' or 'day'
+# (not 'data', which in English names anything).
+_DATE_NAME_PARTS = ("date", "datum", "fecha")
+_DATE_NAME_WORDS = frozenset({"dt", "day", "datetime"})
+# Words that end in 'date' but name no date.
+_NOT_DATE_WORDS = frozenset({"update", "mandate", "candidate", "validate", "accommodate"})
+
+
+def date_named(name: str) -> bool:
+    """Whether a column's name says it holds dates ('date', 'Posting Date', 'Buchungsdatum')."""
+    for word in _words(name):
+        if word in _NOT_DATE_WORDS:
+            continue
+        if word in _DATE_NAME_WORDS or any(
+            word.startswith(part) or word.endswith(part) for part in _DATE_NAME_PARTS
+        ):
+            return True
+    return False
+
+
+def yymmdd_day(text: str) -> date | None:
+    """The day a six-digit YYMMDD text stands for ('930101' -> 1993-01-01), or None when
+    it is not one (not six digits, or no such day: 931301, 930230)."""
+    if not _SIX_DIGITS.match(text):
+        return None
+    try:
+        return datetime.strptime(text, "%y%m%d").date()
+    except ValueError:
+        return None
+
+
+def is_yymmdd(values: pd.Series, today: date | None = None) -> bool:
+    """Whether every present value is a YYMMDD date no later than ``today``."""
+    present = values.dropna().astype(str).str.strip().unique()
+    if len(present) == 0:
+        return False
+    latest = today or date.today()
+    days = [yymmdd_day(text) for text in present]
+    return all(day is not None and day <= latest for day in days)
+
+
 def _is_number(values: pd.Series) -> bool:
     return (
         _share(values, _NUMBER) >= NUMBER_SHARE
@@ -1110,6 +1213,12 @@ def _detect_roles(
     columns = list(head.columns)
     evidence: dict[str, Any] = {}
     dates = {c: kind for c in columns if (kind := date_kind(head[c])) is not None}
+    # Six-digit YYMMDD dates only in a column named as a date (or named by the user).
+    dates.update(
+        (c, YYMMDD)
+        for c in columns
+        if c not in dates and (date_named(c) or c == given.date) and is_yymmdd(head[c])
+    )
     # Lists in column order, never sets: which column wins must not depend on hashing.
     numbers = [c for c in columns if c not in dates and _is_number(head[c])]
     taken = {column for column in given.used().values()}
@@ -2005,7 +2114,8 @@ def date_expression(fmt: str | None, order: str | None, dialect: Dialect = DUCKD
     Args:
         fmt: the user's strftime-style ``date_format``; it is applied to the whole text.
         order: otherwise, the detected order of the date's parts: "ymd", "dmy", "mdy" or
-            "compact"; separators are made "/" first, and any time of day is dropped.
+            "compact"; separators are made "/" first, and any time of day is dropped; or
+            "yymmdd", a six-digit date alone in its text.
     """
     if fmt is not None:
         text = "trim(date_text)"
@@ -2014,6 +2124,11 @@ def date_expression(fmt: str | None, order: str | None, dialect: Dialect = DUCKD
             # suggested "%m/%d/%y" read no date at all).
             text = dialect.replace_all(text, _SQL_TRAILING_TIME, "")
         return dialect.parse_date(text, fmt)
+    if order == YYMMDD:
+        # The century written out (CENTURY_PIVOT), as Spark's "yy" would read 93 as 2093.
+        six = dialect.extract("date_text", _SQL_SIX_DIGIT_DATE)
+        century = f"CASE WHEN left({six}, 2) >= '{CENTURY_PIVOT}' THEN '19' ELSE '20' END"
+        return dialect.parse_date(f"concat({century}, {six})", "%Y%m%d")
     part = dialect.replace_all(dialect.extract("date_text", _SQL_DATE_PART), "[.-]", "/")
     if order in ("dmy", "mdy"):
         part = _four_digit_year(part, dialect)
@@ -2761,34 +2876,54 @@ def _date_order(
 ) -> tuple[str | None, str]:
     """Decide the order of the date parts from every distinct date in the column (``texts``:
     a relation of the distinct ``date_text``)."""
-    column = plan.roles.date
     if date_format is not None:
         return None, f"read with date_format {date_format!r}"
     # Distinct texts first: a few thousand regular expressions instead of one per line.
+    pattern = date_part_pattern(plan)
     rows = connection.execute(
-        f"SELECT DISTINCT {DUCKDB.extract('date_text', _SQL_DATE_PART)} FROM {texts} AS texts"
+        f"SELECT DISTINCT {DUCKDB.extract('date_text', pattern)} FROM {texts} AS texts"
     ).fetchall()
-    parts = [row[0] for row in rows if row[0]]
+    return order_of_parts(plan, [row[0] for row in rows if row[0]])
+
+
+def date_part_pattern(plan: OrderPlan) -> str:
+    """The regular expression whose group is a line's date part, on either engine: a
+    six-digit date alone for YYMMDD dates, else the leading date of the text."""
+    return _SQL_SIX_DIGIT_DATE if plan.date_kind == YYMMDD else _SQL_DATE_PART
+
+
+def order_of_parts(plan: OrderPlan, parts: Sequence[str]) -> tuple[str, str]:
+    """How to read the date column from all its distinct date parts (either engine).
+
+    Raises:
+        DataError: no date reads, day and month cannot be told apart, or six-digit dates
+            are not all YYMMDD dates up to today.
+    """
+    column, name = str(plan.roles.date), plan.source.path.name
     if not parts:
         raise DataError(
-            f"{column!r} of {plan.source.path.name} holds no date that can be read; set "
+            f"{column!r} of {name} holds no date that can be read; set "
             'date_format in the config file (e.g. date_format = "%d/%m/%Y %H:%M").'
         )
-    order, interpretation = decide_date_order(parts)
+    six_digit = plan.date_kind == YYMMDD
+    order, interpretation = decide_date_order(parts, six_digit=six_digit)
+    if order is None and six_digit:
+        raise DataError(unreadable_date_message(column, name, parts, interpretation))
     if order is None:
-        raise DataError(
-            ambiguous_dates_message(str(column), plan.source.path.name, interpretation, parts)
-        )
+        raise DataError(ambiguous_dates_message(column, name, interpretation, parts))
     return order, interpretation
 
 
-def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
+def decide_date_order(parts: Sequence[str], *, six_digit: bool = False) -> tuple[str | None, str]:
     """Decide how to read dates from all their (distinct) date parts.
 
-    Returns the order ("ymd", "dmy", "mdy" or "compact", or None when it cannot be
-    decided) and a sentence that says how the dates were read, or why they could not be.
+    Returns the order ("ymd", "dmy", "mdy" or "compact"; with ``six_digit``, for a
+    column named as a date, "yymmdd"; or None when it cannot be decided) and a sentence
+    that says how the dates were read, or why they could not be.
     """
     parts = sorted(parts)  # engines list distinct values in no set order; the example must not vary
+    if six_digit:
+        return _six_digit_order(parts)
     compact = [p for p in parts if len(p) == 8 and p.isdigit()]
     if len(compact) == len(parts):
         return "compact", "compact dates (YYYYMMDD)"
@@ -2831,6 +2966,101 @@ def decide_date_order(parts: Sequence[str]) -> tuple[str | None, str]:
     if first_high and second_high:
         return None, "some dates have a first number above 12 and others a second one."
     return None, "no day in the column is above 12."
+
+
+def _six_digit_order(parts: Sequence[str]) -> tuple[str | None, str]:
+    """Six-digit date parts (sorted): YYMMDD when every one is a date up to today."""
+    days = [yymmdd_day(part) for part in parts]
+    wrong = [part for part, day in zip(parts, days, strict=True) if day is None]
+    if wrong:
+        return None, f"{len(wrong):,} are no YYMMDD date, e.g. {', '.join(wrong[:3])}"
+    today = date.today()
+    later = [part for part, day in zip(parts, days, strict=True) if day and day > today]
+    if later:
+        return None, (
+            f"read as YYMMDD, {len(later):,} would be after today, e.g. {later[0]} as "
+            f"{yymmdd_day(later[0])}: two-digit years 00-{CENTURY_PIVOT - 1} are 2000-"
+            f"20{CENTURY_PIVOT - 1}"
+        )
+    return YYMMDD, (
+        f"six-digit dates (YYMMDD, e.g. {parts[0]} is {yymmdd_day(parts[0])}); two-digit "
+        f"years {CENTURY_PIVOT}-99 read as 19{CENTURY_PIVOT}-1999, 00-{CENTURY_PIVOT - 1} "
+        f"as 2000-20{CENTURY_PIVOT - 1}"
+    )
+
+
+# The date_format a date column's unreadable values are tried with (working_date_format),
+# in this order; the first that reads every one of them as a day up to today is advised.
+SUGGESTED_DATE_FORMATS = (
+    "%y%m%d",
+    "%d%m%y",
+    "%m%d%y",
+    "%d%m%Y",
+    "%m%d%Y",
+    "%Y%m%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %b %y",
+    "%d/%b/%Y",
+    "%Y%m%d%H%M%S",
+)
+
+
+def working_date_format(values: Sequence[str]) -> str | None:
+    """The first SUGGESTED_DATE_FORMATS that reads every value (reads_all)."""
+    return next((fmt for fmt in SUGGESTED_DATE_FORMATS if reads_all(values, fmt)), None)
+
+
+def reads_all(values: Sequence[str], date_format: str) -> bool:
+    """Whether ``date_format`` reads every value as a day from 1900 to today, tried with
+    date_expression in DuckDB: the very SQL a run with it would use."""
+    import duckdb
+
+    texts = sorted({str(value).strip() for value in values if str(value).strip()})[:2_000]
+    if not texts:
+        return False
+    connection = duckdb.connect()
+    try:
+        connection.register("texts", pd.DataFrame({"date_text": texts}))
+        unread = connection.execute(
+            f"SELECT COUNT(*) FROM (SELECT {date_expression(date_format, None)} AS day "
+            "FROM texts) AS read WHERE day IS NULL OR day < DATE '1900-01-01' "
+            f"OR day > DATE '{date.today():%Y-%m-%d}'"
+        ).fetchone()
+    except duckdb.Error:
+        return False  # a date_format DuckDB cannot parse with
+    finally:
+        connection.close()
+    return unread is not None and unread[0] == 0
+
+
+def unreadable_date_message(column: str, name: str, values: Sequence[str], why: str = "") -> str:
+    """The stop for a column named as a date whose values are no date reportgen reads:
+    said before anything the missing date would lead to, with a few values and a
+    date_format that reads them, when one does."""
+    shown = sorted({str(value).strip() for value in values if str(value).strip()})
+    if not why and shown and all(_SIX_DIGITS.match(text) for text in shown):
+        why = _six_digit_order(shown)[1]  # why they are not YYMMDD dates
+    examples = ", ".join(shown[:3]) + (", ..." if len(shown) > 3 else "")
+    fmt = working_date_format(shown)
+    advice = (
+        f'set date_format = "{fmt}" in the config file, which reads all of them'
+        if fmt is not None
+        else "set date_format in the config file to the way they are written, in "
+        'strftime codes (e.g. date_format = "%d %b %Y" for 31 Jan 2024)'
+    )
+    reason = f" ({why})" if why else ""
+    return (
+        f"{column!r} of {name} is named as a date, but its values ({examples}) are not "
+        f"dates reportgen reads{reason}. It reads ISO (2024-01-31), day or month first "
+        "(31/01/2024, 01/31/2024), compact 20240131 and six-digit 240131 (YYMMDD) dates. "
+        f"To read them, {advice}."
+    )
 
 
 def suspect_items_sql(

@@ -1833,3 +1833,149 @@ def test_a_contract_term_is_no_contract_number(tmp_path: Path) -> None:
     )
     plan = plan_orders(_write(tmp_path, lines), OrderOptions())
     assert plan is not None and plan.roles.customer == "Account"
+
+# --- six-digit YYMMDD dates (review 8, class 5) -----------------------------------------
+
+
+def _postings(dates: list[str], **extra: list[object]) -> pd.DataFrame:
+    """Berka-like lines: an account that repeats, a six-digit date and an amount."""
+    count = len(dates)
+    return pd.DataFrame(
+        {
+            "trans_id": [str(695247 + i) for i in range(count)],
+            "account_id": [str(2378 + i % 5) for i in range(count)],
+            "date": dates,
+            "amount": [f"{700 + 10 * i}.00" for i in range(count)],
+            **extra,
+        }
+    )
+
+
+_BERKA_DAYS = ["930101", "930105", "930111", "930118", "930122", "930131", "930204", "930208"]
+
+
+def test_six_digit_dates_in_a_date_named_column_are_read_as_yymmdd(tmp_path: Path) -> None:
+    frame = _postings(_BERKA_DAYS * 3)
+    path = _write(tmp_path, frame, sep=";")
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None
+    assert plan.roles.date == "date"
+    assert plan.roles.customer == "account_id"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.first_date == date(1993, 1, 1)
+    assert totals.summary.last_date == date(1993, 2, 8)
+    assert "YYMMDD" in totals.summary.date_interpretation
+    # The same lines with four-digit years give the same customers.
+    long = _write(tmp_path, frame.assign(date="19" + frame["date"]), "long.csv", sep=";")
+    long_plan = plan_orders(long, OrderOptions())
+    assert long_plan is not None
+    pd.testing.assert_frame_equal(
+        totals.frame, aggregate_orders(long_plan, OrderOptions()).frame, check_like=True
+    )
+
+
+def test_six_digit_numbers_are_dates_only_in_a_column_named_as_a_date(tmp_path: Path) -> None:
+    # 930101 and 120315 are valid YYMMDD texts, but 'reference' and 'amount' name no date.
+    frame = _postings(_BERKA_DAYS * 3).rename(columns={"date": "reference"})
+    frame["amount"] = ["120315", "930101", "100512"] * 8
+    frame["Order Date"] = ["2024-01-0" + str(1 + i % 9) for i in range(len(frame))]
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None
+    assert plan.roles.date == "Order Date"
+    assert plan.roles.amount == "amount"
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.summary.first_date == date(2024, 1, 1)
+    assert totals.frame["monetary"].sum() == pytest.approx(8 * (120315 + 930101 + 100512))
+    # Without any date-named column, six-digit numbers give no date at all.
+    undated = frame.drop(columns="Order Date")
+    plan = plan_orders(_write(tmp_path, undated, "undated.csv"), OrderOptions())
+    assert plan is None or plan.roles.date is None
+
+
+@pytest.mark.parametrize(
+    ("parts", "order"),
+    [
+        (["930101", "930208", "991231", "000229"], "yymmdd"),
+        (["930101", "931301"], None),  # month 13
+        (["930101", "930230"], None),  # 30 February
+        (["930101", "450101"], None),  # 2045: after today under the %y rule
+    ],
+)
+def test_six_digit_date_parts_are_yymmdd_up_to_today(parts: list[str], order: str | None) -> None:
+    assert decide_date_order(parts, six_digit=True)[0] == order
+    # Never without a date-named column.
+    assert decide_date_order(parts)[0] is None
+
+
+def test_yymmdd_dates_follow_the_python_century_rule_in_sql() -> None:
+    import duckdb
+
+    expression = date_expression(None, "yymmdd")
+    texts = ["930101", "690101", "000229", "681231", " 050607 ", "9301011", "93-01-01"]
+    rows = duckdb.sql(
+        f"SELECT {expression} FROM (SELECT unnest({texts!r}) AS date_text)"
+    ).fetchall()
+    assert [row[0] for row in rows] == [
+        date(1993, 1, 1),
+        date(1969, 1, 1),
+        date(2000, 2, 29),
+        date(2068, 12, 31),
+        date(2005, 6, 7),
+        None,
+        None,
+    ]
+    spark = date_expression(None, "yymmdd", SPARK)
+    assert "concat(" in spark and "'yyyyMd'" in spark and "try_to_date" in spark
+
+
+def _day_first_six_digits(days: list[str]) -> list[str]:
+    return [day[4:6] + day[2:4] + day[0:2] for day in days]  # 930101 -> 010193
+
+
+def test_an_unreadable_date_column_is_said_first_with_a_date_format_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    # DDMMYY (010193) is no YYMMDD date (day 93): before, the rows were taken for
+    # bookings of account_id, or "no column looks like the date" with input_kind orders.
+    frame = _postings(_day_first_six_digits(_BERKA_DAYS) * 3)
+    path = _write(tmp_path, frame, sep=";")
+    for options in (OrderOptions(), OrderOptions(input_kind="orders")):
+        with pytest.raises(DataError) as error:
+            plan_orders(path, options)
+        message = str(error.value)
+        assert message.startswith("'date' of orders.csv is named as a date")
+        assert "(010193, 040293, 050193, ...)" in message
+        assert 'date_format = "%d%m%y"' in message
+    # The advised date_format reads the dates: the same customers as YYMMDD.
+    plan = plan_orders(path, OrderOptions(date_format="%d%m%y"))
+    assert plan is not None and plan.roles.date == "date"
+    totals = aggregate_orders(plan, OrderOptions(date_format="%d%m%y"))
+    assert (totals.summary.first_date, totals.summary.last_date) == (
+        date(1993, 1, 1),
+        date(1993, 2, 8),
+    )
+
+
+def test_six_digit_dates_after_today_are_refused_with_the_reason(tmp_path: Path) -> None:
+    frame = _postings(["4" + day[1:] for day in _BERKA_DAYS] * 3)  # 430101: 2043
+    with pytest.raises(DataError) as error:
+        plan_orders(_write(tmp_path, frame, sep=";"), OrderOptions())
+    message = str(error.value)
+    assert "'date' of orders.csv is named as a date" in message
+    assert "would be after today, e.g. 430101 as 2043-01-01" in message
+    assert "date_format" in message
+
+
+def test_date_named_numbers_that_are_no_whole_dates_are_not_called_unreadable(
+    tmp_path: Path,
+) -> None:
+    # A hotel's day of the month and year beside a repeating guest: no date stop.
+    frame = pd.DataFrame(
+        {
+            "guest_id": [str(100 + i % 6) for i in range(24)],
+            "arrival_date_day_of_month": [str(1 + i % 28) for i in range(24)],
+            "arrival_date_year": ["2015"] * 24,
+            "adr": [f"{80 + i}.50" for i in range(24)],
+        }
+    )
+    assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
