@@ -174,6 +174,23 @@ PURCHASE_EVENT = (
 # A document type that says the lines refund a sale: Business Central's 'Credit Memo', a
 # credit note, Gutschrift, avoir, nota de crédito, abono, creditnota.
 CREDIT_NOTE = r"credit.?(?:memo|note)|gutschrift|avoir|nota de cr|abono|creditnota|^credit$"
+# The direction of a posting on a bank or account statement (lower-cased, accents
+# folded, the whole value): money in (the Czech Berka bank's PRIJEM, credit, CR, Haben,
+# Einnahme, deposit) or out (VYDAJ, debit, DR, Soll, Ausgabe, withdrawal). A column that
+# holds only these, beside a running balance, makes the file a statement, not sales
+# (statement_evidence). 'Sale' and 'Return' are not directions: an order export's Type.
+CREDIT_DIRECTION = (
+    r"^(?:prijem|credit|cr|haben|einnahme|einnahmen|eingang|in|inflow|incoming|deposit"
+    r"|deposits|credito|recette|entree|ingreso|entrata|bij)$"
+)
+DEBIT_DIRECTION = (
+    r"^(?:vydaj|debit|dr|soll|ausgabe|ausgaben|ausgang|out|outflow|outgoing|withdrawal"
+    r"|withdrawals|debito|depense|sortie|gasto|egreso|uscita|af)$"
+)
+# A running balance is named so (balance, Saldo, Kontostand, the Czech zustatek, solde);
+# not an amount still owed ('Balance Due', 'Open Balance') or PayPal's 'Balance Impact'.
+_BALANCE_NAMES = ("balance", "saldo", "kontostand", "zustatek", "solde")
+_NOT_BALANCE_WORDS = ("due", "open", "outstanding", "impact", "owed", "unpaid", "remaining")
 # A document type column is named so: 'Document Type', 'Doc Type', 'Belegart', 'Type'.
 _DOCUMENT_TYPE_NAMES = ("documenttype", "doctype", "belegart", "invoicetype", "transactiontype")
 # An event type column is named so: 'event', 'event_type', 'action', 'activity'.
@@ -656,6 +673,11 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
             f"Cannot read {path.name} as order lines: no column looks like {what}. "
             f"Name it in the config file: {keys}."
         )
+    # PayPal's activity download runs a balance too, but its holder is told apart
+    # (account_holder): the payments are read from the buyers' side.
+    statement = None if forced else statement_evidence(head, roles)
+    if statement is not None and account_holder(head, str(roles.customer)) is None:
+        raise DataError(statement_message(path.name, roles, statement))
     if options.exclude_items and roles.item is None:
         raise SettingsError(
             f"exclude_items needs an item column, and none was found in {path.name}: "
@@ -802,11 +824,7 @@ def _line_values(head: pd.DataFrame, roles: Roles) -> pd.Series:
     """Each first line's money, roughly (for comparing levels; signs and ratios hold)."""
 
     def parse(column: str) -> pd.Series:
-        text = head[column].fillna("").astype(str)
-        text = text.str.replace(r"[^\d.,-]", "", regex=True)
-        comma_decimal = text.str.contains(r",\d{1,2}$", regex=True)
-        text = text.where(~comma_decimal, text.str.replace(".", "").str.replace(",", "."))
-        return pd.to_numeric(text.str.replace(",", ""), errors="coerce")
+        return _rough_numbers(head[column])
 
     if roles.amount is not None:
         return parse(roles.amount)
@@ -814,6 +832,126 @@ def _line_values(head: pd.DataFrame, roles: Roles) -> pd.Series:
         price = parse(roles.price)
         return price * parse(roles.quantity) if roles.quantity is not None else price
     return pd.Series(np.nan, index=head.index)
+
+
+def _rough_numbers(values: pd.Series) -> pd.Series:
+    """A text column's numbers, roughly: signs, decimal commas and thousands undone."""
+    text = values.fillna("").astype(str)
+    text = text.str.replace(r"[^\d.,-]", "", regex=True)
+    comma_decimal = text.str.contains(r",\d{1,2}$", regex=True)
+    text = text.where(~comma_decimal, text.str.replace(".", "").str.replace(",", "."))
+    return pd.to_numeric(text.str.replace(",", ""), errors="coerce")
+
+
+# A balance runs when, between two postings of one account next to each other in the
+# file, it changes by the amount of one of them on at least this share of such pairs
+# (at least RUNNING_PAIRS pairs; either order: statements are listed oldest or newest first).
+RUNNING_SHARE = 0.8
+RUNNING_PAIRS = 5
+# A direction column has at most this many values in the first lines.
+MAX_DIRECTIONS = 6
+
+
+@dataclass(frozen=True)
+class Statement:
+    """Why order lines look like a bank or account statement (statement_evidence)."""
+
+    direction: str | None
+    directions: tuple[str, ...]
+    balance: str
+    running: bool
+
+
+def statement_evidence(head: pd.DataFrame, roles: Roles) -> Statement | None:
+    """Whether the lines are a bank or account statement's postings, not sales.
+
+    A statement: beside the account (the customer role), a date and an amount, a
+    running-balance column (named as a balance, numeric) together with a column
+    holding only posting directions (CREDIT_DIRECTION, DEBIT_DIRECTION: PRIJEM/VYDAJ,
+    Soll/Haben, credit/debit), or a balance that runs: it changes by the amount from one
+    posting of an account to the next.
+    """
+    if roles.customer is None or roles.date is None:
+        return None
+    if roles.amount is None and roles.price is None:
+        return None
+    kept = {roles.customer, roles.date, roles.amount, roles.quantity, roles.price}
+    amounts = _line_values(head, roles)
+    balance = None
+    for column in head.columns:
+        if column in kept or not any(name in _key(column) for name in _BALANCE_NAMES):
+            continue
+        if any(word in _NOT_BALANCE_WORDS for word in _words(column)):
+            continue
+        present = head[column].dropna()
+        if len(present) >= 0.9 * len(head) and _is_number(present):
+            balance = str(column)
+            break
+    if balance is None:
+        return None
+    direction, directions = None, ()
+    for column in head.columns:
+        if column in kept or column == balance:
+            continue
+        present = head[column].dropna()
+        if len(present) < 0.9 * len(head) or _is_number(present):
+            continue
+        folded = _folded(present)
+        if folded.nunique() > MAX_DIRECTIONS:
+            continue
+        said = folded.str.contains(CREDIT_DIRECTION, regex=True) | folded.str.contains(
+            DEBIT_DIRECTION, regex=True
+        )
+        if said.mean() >= DATE_SHARE:
+            direction = str(column)
+            directions = tuple(present.astype(str).str.strip().value_counts().index[:4])
+            break
+    running = _runs(head[roles.customer], _rough_numbers(head[balance]), amounts)
+    if direction is None and not running:
+        return None
+    return Statement(direction, directions, balance, running)
+
+
+def _runs(accounts: pd.Series, balances: pd.Series, amounts: pd.Series) -> bool:
+    """Whether the balance changes by a posting's amount from one posting of an account
+    to the account's next in the file (statement_evidence)."""
+    frame = pd.DataFrame({"account": accounts, "balance": balances, "amount": amounts.abs()})
+    frame = frame.dropna()
+    step = frame.groupby("account")["balance"].diff().abs()
+    pairs = step.notna()
+    if pairs.sum() < RUNNING_PAIRS:
+        return False
+    earlier = frame.groupby("account")["amount"].shift()
+
+    def close(other: pd.Series) -> pd.Series:
+        return (step - other).abs() <= np.maximum(0.01, 0.001 * other.abs())
+
+    oldest_first = close(frame["amount"])[pairs].mean()
+    newest_first = close(earlier)[pairs].mean()
+    return bool(max(oldest_first, newest_first) >= RUNNING_SHARE)
+
+
+def statement_message(name: str, roles: Roles, statement: Statement) -> str:
+    """The stop for a bank or account statement read as order lines."""
+    shown = []
+    if statement.direction is not None:
+        values = ", ".join(statement.directions)
+        shown.append(f"{statement.direction!r} says whether money came in or went out ({values})")
+    if statement.running:
+        shown.append(
+            f"{statement.balance!r} is a running balance (it changes by the "
+            f"{roles.amount or roles.price} from one posting of the same {roles.customer} "
+            "to the next)"
+        )
+    else:
+        shown.append(f"{statement.balance!r} is a balance")
+    return (
+        f"{name} looks like a bank or account statement (credits and debits with a running "
+        f"balance), not sales: {' and '.join(shown)}. Summed as spend, its deposits, "
+        "transfers and withdrawals would be taken for purchases. Export the sales or orders "
+        "instead; if the rows really are purchases, run with --input-kind orders "
+        '(input_kind = "orders" in the config, and amount = "<column>" to name the money).'
+    )
 
 
 def structure_of(

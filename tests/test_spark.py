@@ -187,6 +187,32 @@ def test_money_formats_statuses_and_two_digit_years_agree(spark: Any, tmp_path: 
     _same_counts(spark_rfm.orders, local_rfm.orders)
 
 
+def test_six_digit_yymmdd_dates_agree(spark: Any, tmp_path: Path) -> None:
+    """YYMMDD dates (930101) in a date-named column: the century is written out in the
+    shared SQL, as Spark's "yy" would read 98 as 2098 (review 8, class 5)."""
+    rng = np.random.default_rng(5)
+    lines = 400
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"{2000 + n}" for n in rng.integers(0, 60, lines)],
+            "date": [
+                f"{year}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}"
+                for year in rng.choice(["98", "03", "12"], lines)
+            ],
+            "amount": [f"{value:.2f}" for value in rng.lognormal(5, 1, lines)],
+        }
+    )
+    path = tmp_path / "postings.parquet"  # text columns, as a CSV would give them
+    frame.to_parquet(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
+    assert local_rfm is not None and spark_rfm is not None
+    assert local_rfm.orders.first_date is not None and local_rfm.orders.first_date.year == 1998
+    assert local_rfm.orders.last_date is not None and local_rfm.orders.last_date.year == 2012
+    _same_counts(spark_rfm.orders, local_rfm.orders)
+
+
 def test_repeated_lines_are_counted_alike_where_nulls_differ(spark: Any, tmp_path: Path) -> None:
     """With an order column each line counts and the repeats are counted by a hash of the
     line; Spark's hash skips NULLs, so two lines that differ only in which column is

@@ -1979,3 +1979,81 @@ def test_date_named_numbers_that_are_no_whole_dates_are_not_called_unreadable(
         }
     )
     assert plan_orders(_write(tmp_path, frame), OrderOptions()) is None
+
+
+# --- bank and account statements (review 8, class 5) ------------------------------------
+
+
+def _statement(
+    direction: tuple[str, str] = ("PRIJEM", "VYDAJ"), running: bool = True
+) -> pd.DataFrame:
+    """Postings of six accounts, oldest first: a direction, an amount always positive and
+    the account's balance after each posting (or a balance that does not run)."""
+    rows = []
+    balances: dict[str, float] = {}
+    for i in range(36):
+        account = str(2378 + i % 6)
+        out = i % 5 == 4
+        amount = 100.0 + 7 * i
+        balances[account] = balances.get(account, 0.0) + (-amount if out else amount)
+        rows.append(
+            {
+                "account_id": account,
+                "date": f"1993-01-{1 + i // 2:02d}",
+                "type": direction[1] if out else direction[0],
+                "amount": f"{amount:.2f}",
+                "balance": f"{balances[account] if running else 5000 + 13 * i:.2f}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    "direction", [("PRIJEM", "VYDAJ"), ("Haben", "Soll"), ("CR", "DR"), ("Credit", "Debit")]
+)
+def test_a_bank_statement_is_stopped_with_the_columns_that_show_it(
+    tmp_path: Path, direction: tuple[str, str]
+) -> None:
+    path = _write(tmp_path, _statement(direction), sep=";")
+    with pytest.raises(DataError) as error:
+        plan_orders(path, OrderOptions())
+    message = str(error.value)
+    assert message.startswith("orders.csv looks like a bank or account statement")
+    assert f"'type' says whether money came in or went out ({direction[0]}, {direction[1]})" in (
+        message
+    )
+    assert "'balance' is a running balance" in message
+    assert 'input_kind = "orders"' in message
+    # Said to be order lines, it is read as such.
+    plan = plan_orders(path, OrderOptions(input_kind="orders"))
+    assert plan is not None and plan.roles.amount == "amount"
+
+
+def test_a_running_balance_alone_or_a_direction_beside_a_balance_is_a_statement(
+    tmp_path: Path,
+) -> None:
+    # Signed amounts and a running balance, no direction column.
+    signed = _statement()
+    signed["amount"] = [
+        f"-{a}" if t == "VYDAJ" else a
+        for a, t in zip(signed["amount"], signed["type"], strict=True)
+    ]
+    with pytest.raises(DataError, match="'balance' is a running balance"):
+        plan_orders(_write(tmp_path, signed.drop(columns="type"), "signed.csv"), OrderOptions())
+    # A direction beside a balance that does not run: still a statement.
+    with pytest.raises(DataError, match="'balance' is a balance"):
+        plan_orders(_write(tmp_path, _statement(running=False), "still.csv"), OrderOptions())
+
+
+def test_sales_with_a_type_or_a_balance_due_are_not_statements(tmp_path: Path) -> None:
+    # An order export's Type (sale, return) beside a balance still owed is no statement.
+    frame = _statement(("Sale", "Return"), running=False).rename(
+        columns={"balance": "Balance Due", "account_id": "Customer ID", "date": "Order Date"}
+    )
+    plan = plan_orders(_write(tmp_path, frame), OrderOptions())
+    assert plan is not None and plan.roles.customer == "Customer ID"
+    # Directions without any balance: no stop either.
+    plan = plan_orders(
+        _write(tmp_path, _statement().drop(columns="balance"), "d.csv"), OrderOptions()
+    )
+    assert plan is not None
