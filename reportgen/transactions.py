@@ -2266,12 +2266,22 @@ def date_expression(fmt: str | None, order: str | None, dialect: Dialect = DUCKD
         # The century written out (CENTURY_PIVOT), as Spark's "yy" would read 93 as 2093.
         six = dialect.extract("date_text", _SQL_SIX_DIGIT_DATE)
         century = f"CASE WHEN left({six}, 2) >= '{CENTURY_PIVOT}' THEN '19' ELSE '20' END"
-        return dialect.parse_date(f"concat({century}, {six})", "%Y%m%d")
+        return dialect.parse_date(_slashed(f"concat({century}, {six})"), "%Y/%m/%d")
     part = dialect.replace_all(dialect.extract("date_text", _SQL_DATE_PART), "[.-]", "/")
     if order in ("dmy", "mdy"):
         part = _four_digit_year(part, dialect)
-    formats = {"ymd": "%Y/%m/%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y", "compact": "%Y%m%d"}
+    if order == "compact":
+        return dialect.parse_date(_slashed(part), "%Y/%m/%d")
+    formats = {"ymd": "%Y/%m/%d", "dmy": "%d/%m/%Y", "mdy": "%m/%d/%Y"}
     return dialect.parse_date(part, formats[order or "ymd"])
+
+
+def _slashed(digits: str) -> str:
+    """SQL: an eight-digit YYYYMMDD text as YYYY/MM/DD. Spark cannot read the digits as
+    they are: its pattern for %Y%m%d, yyyyMd, reads no date from 19930101."""
+    return (
+        f"concat(substr({digits}, 1, 4), '/', substr({digits}, 5, 2), '/', substr({digits}, 7, 2))"
+    )
 
 
 # A date_format without any of these reads the date part only: a time of day after it

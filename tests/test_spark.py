@@ -187,17 +187,21 @@ def test_money_formats_statuses_and_two_digit_years_agree(spark: Any, tmp_path: 
     _same_counts(spark_rfm.orders, local_rfm.orders)
 
 
-def test_six_digit_yymmdd_dates_agree(spark: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("compact", [False, True], ids=["yymmdd", "compact"])
+def test_six_digit_yymmdd_and_compact_dates_agree(
+    spark: Any, tmp_path: Path, compact: bool
+) -> None:
     """YYMMDD dates (930101) in a date-named column: the century is written out in the
-    shared SQL, as Spark's "yy" would read 98 as 2098 (review 8, class 5)."""
+    shared SQL, as Spark's "yy" would read 98 as 2098 (review 8, class 5); compact
+    YYYYMMDD (19930101), which Spark's pattern yyyyMd read as no date at all."""
     rng = np.random.default_rng(5)
     lines = 400
     frame = pd.DataFrame(
         {
             "account_id": [f"{2000 + n}" for n in rng.integers(0, 60, lines)],
             "date": [
-                f"{year}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}"
-                for year in rng.choice(["98", "03", "12"], lines)
+                f"{year if compact else year[2:]}{rng.integers(1, 13):02d}{rng.integers(1, 29):02d}"
+                for year in rng.choice(["1998", "2003", "2012"], lines)
             ],
             "amount": [f"{value:.2f}" for value in rng.lognormal(5, 1, lines)],
         }

@@ -1925,7 +1925,7 @@ def test_yymmdd_dates_follow_the_python_century_rule_in_sql() -> None:
         None,
     ]
     spark = date_expression(None, "yymmdd", SPARK)
-    assert "concat(" in spark and "'yyyyMd'" in spark and "try_to_date" in spark
+    assert "concat(" in spark and "'yyyy/M/d'" in spark and "try_to_date" in spark
 
 
 def _day_first_six_digits(days: list[str]) -> list[str]:
