@@ -1834,6 +1834,7 @@ def test_a_contract_term_is_no_contract_number(tmp_path: Path) -> None:
     plan = plan_orders(_write(tmp_path, lines), OrderOptions())
     assert plan is not None and plan.roles.customer == "Account"
 
+
 # --- six-digit YYMMDD dates (review 8, class 5) -----------------------------------------
 
 
