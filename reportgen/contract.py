@@ -1031,6 +1031,13 @@ class OrderSummary:
     # A payment export's account holder: its address, the column naming the customer on
     # its lines, and its lines among the first lines (transactions.account_holder).
     account_holder: tuple[str, str, int] | None = None
+    # A discount column applied to quantity x price (role 'discount'): how it reads
+    # ("rate", "percent", "line", "unit"), what it took off the purchases counted and their
+    # list value; or a discount-named column not applied, and why.
+    discount_kind: str = ""
+    discount_value: float = 0.0
+    list_value: float = 0.0
+    discount_unread: tuple[str, str] | None = None
 
     @property
     def mixed_currencies(self) -> bool:

@@ -59,6 +59,7 @@ _ORDER_ROLE_SETTINGS = (
     "order_column",
     "item_column",
     "status_column",
+    "discount_column",
 )
 # Settings a run with --previous takes over unless given again.
 INHERITED_SETTINGS = (

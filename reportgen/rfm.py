@@ -481,6 +481,8 @@ def order_quality(
     ]
     if period is not None and (stale := _stale_note(summary, period)):
         notes.append(stale)
+    if discount := _discount_note(summary):
+        notes.append(discount)
     money = summary.role("amount") or summary.role("price") or "the amount"
     if summary.no_customer_lines:
         value = f", worth {summary.no_customer_value:,.2f} in {money}" if summary.has_money else ""
@@ -738,9 +740,47 @@ _SOURCE_ROLES: dict[str, tuple[ColumnKind, str]] = {
     "quantity": ("numeric", "times the price: the value of the line"),
     "price": ("numeric", "times the quantity (if any): the value of the line"),
     "status": ("categorical", "lines whose status says the sale did not happen are left out"),
+    "discount": ("numeric", "a discount taken off quantity × price: the value of the line"),
     "document": ("categorical", "a credit note's lines are returns, whatever their sign"),
     "level": ("categorical", "the row structure: lines of another level are left out"),
 }
+
+# How each kind of discount column is taken off the list value (_discount_note).
+_DISCOUNT_FORMULAS = {
+    "rate": ("a discount rate", "{gross} × (1 − {discount})"),
+    "percent": ("a discount in percent", "{gross} × (1 − {discount} / 100)"),
+    "line": ("a discount amount per line", "{gross} − {discount}, never below 0"),
+    "unit": ("a discount amount per unit", "{quantity} × ({price} − {discount}), never below 0"),
+}
+
+
+def _discount_note(summary: OrderSummary) -> str | None:
+    """The discount applied to quantity x price, and what it took off; or a discount-named
+    column not applied, and why (transactions.discount_role)."""
+    price, quantity = summary.role("price"), summary.role("quantity")
+    gross = f"{quantity} × {price}" if quantity else str(price)
+    column = summary.role("discount")
+    if column and summary.discount_kind in _DISCOUNT_FORMULAS:
+        what, formula = _DISCOUNT_FORMULAS[summary.discount_kind]
+        worth = formula.format(gross=gross, discount=column, quantity=quantity, price=price)
+        after = summary.list_value - summary.discount_value
+        share = summary.discount_value / summary.list_value if summary.list_value else 0.0
+        return (
+            f"{column} is {what} and is applied: a line is worth {worth} (a blank discount "
+            f"is none). The purchases counted come to {after:,.2f} after discounts, "
+            f"{summary.discount_value:,.2f} ({share:.1%}) below their list value "
+            f"{summary.list_value:,.2f}."
+        )
+    if summary.discount_unread is not None:
+        unread, why = summary.discount_unread
+        return (
+            f"{unread} looks like a discount but is not applied: {why}. Spend is {gross} "
+            f"before any discount. If {unread} is a discount in percent, name it in the "
+            f'config file (discount = "{unread}") to apply it; discount = "" silences this '
+            "note."
+        )
+    return None
+
 
 # More than this share of the customers with no positive net spend is a warning sign.
 NET_NEGATIVE_SHARE = 0.10

@@ -118,6 +118,8 @@ class Settings:
     order_column: str | None = None
     item_column: str | None = None
     status_column: str | None = None
+    # The line's discount column (applied to quantity x price); "" turns it off.
+    discount_column: str | None = None
     date_format: str | None = None
     as_of: str | None = None
     exclude_items: tuple[str, ...] = ()
@@ -369,6 +371,7 @@ _CONFIG_KEYS: dict[str, tuple[str, type | tuple[type, ...], bool]] = {
     "order": ("order_column", str, False),
     "item": ("item_column", str, False),
     "status": ("status_column", str, False),
+    "discount": ("discount_column", str, False),
     "date_format": ("date_format", str, False),
     "as_of": ("as_of", str, False),
     "exclude_items": ("exclude_items", list, False),

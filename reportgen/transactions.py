@@ -426,6 +426,10 @@ class Roles:
     level: str | None = None
     level_drop: tuple[str, ...] = ()
     children: bool = False
+    # A discount on the line, applied when the value is quantity x price (discount_role):
+    # its column and how it reads (DISCOUNT_KINDS: "rate", "percent", "line", "unit").
+    discount: str | None = None
+    discount_kind: str = ""
 
     @property
     def credit_notes(self) -> bool:
@@ -446,6 +450,7 @@ class Roles:
             "item": self.item,
             "quantity": self.quantity,
             "price": self.price,
+            "discount": self.discount,
             "amount": self.amount,
             "status": self.status,
             "document": self.document,
@@ -513,6 +518,10 @@ class OrderPlan:
     # How the date column's values were seen written in the first lines (date_kind, or
     # YYMMDD): six-digit dates are extracted and read on their own (date_part_pattern).
     date_kind: str | None = None
+    # A discount-named column not applied, and why (discount_role).
+    discount_unread: tuple[str, str] | None = None
+    # Number columns written with a percent sign ('15%'): the sign is dropped.
+    percent_signs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -524,6 +533,8 @@ class OrderOptions:
     date_format: str | None = None
     as_of: date | None = None
     exclude_items: tuple[str, ...] = ()
+    # discount = "" in the config: no discount column is looked for.
+    no_discount: bool = False
 
 
 @dataclass(frozen=True)
@@ -683,9 +694,11 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
             f"exclude_items needs an item column, and none was found in {path.name}: "
             'name it with item = "<column>" in the config file.'
         )
+    discount, discount_kind, discount_unread = discount_role(head, roles, options)
+    roles = replace(roles, discount=discount, discount_kind=discount_kind)
     decimal_comma = tuple(
         column
-        for column in (roles.amount, roles.quantity, roles.price)
+        for column in (roles.amount, roles.quantity, roles.price, roles.discount)
         if column is not None and _share(head[column], _DECIMAL_COMMA) > 0.5
     )
     formatted_money = tuple(
@@ -720,6 +733,10 @@ def plan_from_head(source: Source, head: pd.DataFrame, options: OrderOptions) ->
         level_kept=kept,
         holder=holder,
         date_kind=evidence.get("date_kind"),
+        discount_unread=discount_unread,
+        percent_signs=(discount,)
+        if discount and _share(head[discount], _PERCENT_TEXT) > 0.5
+        else (),
     )
 
 
@@ -1318,7 +1335,9 @@ def _is_formatted_money(values: pd.Series) -> bool:
 
 def number_sql(value: str, column: str, plan: OrderPlan, dialect: Dialect) -> str:
     """SQL: a line's number read from its text ``value`` (NULL when it is not one), with
-    the column's decimal commas or money formatting undone."""
+    the column's decimal commas or money formatting undone, and its percent sign dropped."""
+    if column in plan.percent_signs:  # a discount written '15%'
+        value = f"trim(replace({value}, '%', ''))"
     if column not in plan.decimal_comma and column not in plan.formatted_money:
         return f"TRY_CAST({value} AS DOUBLE)"
     # Accountants' parentheses are a minus: Square writes a refund as ($3.25).
@@ -1555,6 +1574,177 @@ def _detect_roles(
 # A creation date, and the closing or completion dates that beat it (_detect_roles).
 _CREATED_DATES = ("created", "creation", "opened", "erstellt")
 _CLOSING_DATES = ("close", "closing", "completed", "completion", "won", "abschluss")
+
+
+# A discount on the order line (discount_role). Its names; the words that say it is a
+# percent, an amount, or an amount per unit; and the words of discount-named columns that
+# are no discount of the line's price: a code, a yes/no flag, a band, one per order, or
+# the price after the discount ('Discounted Price').
+_DISCOUNT_NAMES = (
+    "discount",
+    "rabatt",
+    "remise",
+    "descuento",
+    "desconto",
+    "sconto",
+    "korting",
+    "nachlass",
+)
+_DISCOUNT_WORDS = frozenset({"disc", "dto"})
+_PERCENT_WORDS = frozenset(
+    {"percent", "percentage", "pct", "perc", "prozent", "pourcentage", "porcentaje"}
+    | {"porcentagem", "percentuale", "procent", "rate", "satz"}
+)
+_AMOUNT_WORDS = frozenset(
+    {"amount", "amt", "value", "betrag", "montant", "importe", "importo", "valor", "bedrag"}
+    | {"total", "sum"}
+)
+_UNIT_WORDS = frozenset({"unit", "each", "per", "stuck", "piece", "ea", "unitario"})
+_NOT_LINE_DISCOUNT = frozenset(
+    {"code", "codes", "id", "name", "type", "band", "flag", "applied", "reason", "has", "is"}
+    | {"order", "cart", "basket", "invoice", "coupon", "shipping", "discounted", "after"}
+)
+_NET_PRICE_WORDS = frozenset({"net", "netto", "after", "paid", "final", "sale", "selling"})
+_PERCENT_TEXT = re.compile(r"^\s*[-+]?\d+(?:[.,]\d+)?\s*%\s*$")
+# A discount amount is at most its line's value on all but this share of the lines.
+DISCOUNT_OVER_SHARE = 0.05
+
+
+def _discount_named(name: str) -> bool:
+    words = set(_words(name))
+    named = any(hint in _key(name) for hint in _DISCOUNT_NAMES) or bool(words & _DISCOUNT_WORDS)
+    return named and not words & _NOT_LINE_DISCOUNT and not _hinted(name, "price")
+
+
+def _price_after_discount(name: str) -> bool:
+    """Whether a price's name says the discount is taken off already ('discounted_price',
+    'Net Price', 'Price after discount')."""
+    words = set(_words(name))
+    return bool(words & _NET_PRICE_WORDS) or any(hint in _key(name) for hint in _DISCOUNT_NAMES)
+
+
+def _percent_or_money_numbers(text: pd.Series) -> pd.Series:
+    """Numbers from their text, roughly: signs, percent signs and currencies dropped, a
+    decimal comma read as a point, thousands commas dropped."""
+    cleaned = text.astype(str).str.replace(rf"%|\s|{CURRENCY}", "", regex=True)
+    comma = cleaned.str.fullmatch(r"[-+]?\d*,\d+")
+    cleaned = cleaned.where(~comma, cleaned.str.replace(",", "."))
+    return pd.to_numeric(cleaned.str.replace(",", ""), errors="coerce")
+
+
+def discount_role(
+    head: pd.DataFrame, roles: Roles, options: OrderOptions
+) -> tuple[str | None, str, tuple[str, str] | None]:
+    """The line's discount column and how it reads, when the value is quantity x price.
+
+    A column named as a discount (Discount, DiscountPercent, Rabatt, remise, descuento,
+    sconto, korting), of numbers, not taken by another role, reads as:
+
+    - "rate": values within [0, 1] (not only 0 and 1: a yes/no flag), unless the name
+      says amount: value x (1 - rate);
+    - "percent": values up to 100 with a percent word or sign in the name or values
+      (percent, pct, %, rate): value x (1 - percent / 100);
+    - "line" or "unit": an amount (the name says amount/value/total, or values above
+      100), at most the line's value on nearly every line: value - discount, times the
+      quantity when the name says per unit (unit, each, per);
+    - values from 1 to 100 without such a word are a percent when some value is larger
+      than its line's value (no amount can be), or when the user named the column
+      (discount = "..."); otherwise they are not applied, and said so.
+
+    Never when the line has an amount column (it already includes any discount:
+    Superstore's Sales beside Discount). Returns (column, kind, None), or (None, "",
+    (column, why)) for a discount-named column that is not applied, or (None, "", None).
+
+    Raises:
+        SettingsError: ``discount`` is configured but cannot apply.
+    """
+    named = options.roles.discount
+    if options.no_discount:
+        return None, "", None
+    if roles.amount is not None or roles.price is None:
+        if named is not None:
+            raise SettingsError(
+                f"discount = {named!r} is taken off quantity × price, but the lines' value is "
+                + (
+                    f"{roles.amount!r}, which already includes any discount"
+                    if roles.amount is not None
+                    else "not built from a price"
+                )
+                + ": drop discount, or name price (and quantity) instead of amount."
+            )
+        return None, "", None
+    taken = set(roles.used().values())
+    columns = (
+        [named]
+        if named is not None
+        else [c for c in head.columns if c not in taken and _discount_named(str(c))]
+    )
+    unread: tuple[str, str] | None = None
+    price = str(roles.price)
+    if named is None and columns and _price_after_discount(price):
+        return None, "", (str(columns[0]), f"{price} is a price after discount already")
+    for column in columns:
+        kind, why = _discount_kind(head, str(column), roles, named=named is not None)
+        if kind:
+            return str(column), kind, None
+        if named is not None:
+            raise SettingsError(f"discount = {named!r} cannot be applied: {why}.")
+        if why and unread is None:
+            unread = (str(column), why)
+    return None, "", unread
+
+
+def _discount_kind(
+    head: pd.DataFrame, column: str, roles: Roles, *, named: bool
+) -> tuple[str, str]:
+    """How a discount column reads (see discount_role): (kind, "") or ("", why not)."""
+    text = head[column].dropna().astype(str).str.strip()
+    text = text[~text.isin(MISSING_TEXT)]
+    if text.empty:
+        return "", "it is empty in the first lines" if named else ""
+    values = _percent_or_money_numbers(text)
+    if values.notna().mean() < NUMBER_SHARE:
+        return "", "its values are not numbers"
+    size = values.abs()
+    top = float(size.max())
+    if top == 0:  # nothing to take off (a discount never used)
+        return "", "it is 0 on every line read" if named else ""
+    words = set(_words(column))
+    says_percent = (
+        bool(words & _PERCENT_WORDS) or "%" in column or _share(text, _PERCENT_TEXT) > 0.5
+    )
+    says_amount = bool(words & _AMOUNT_WORDS) and not says_percent
+    if top <= 1 and not says_amount:
+        if set(size.dropna().unique()) <= {0.0, 1.0}:
+            return "", "it is 0 or 1 on every line: a yes/no flag, not a rate"
+        return "rate", ""
+    if says_percent:
+        if top <= 100:
+            return "percent", ""
+        return "", f"its name says percent but it reaches {top:,.4g}"
+    gross = _line_values(head, roles).loc[size.index].abs()
+    unit = bool(words & _UNIT_WORDS) and roles.quantity is not None
+    limit = (
+        _percent_or_money_numbers(head.loc[size.index, roles.price].astype(str)).abs()
+        if unit
+        else gross
+    )
+    over = size > limit * 1.0001
+    over_share = float(over[limit.notna()].mean()) if limit.notna().any() else 0.0
+    if says_amount or top > 100:
+        if over_share > DISCOUNT_OVER_SHARE:
+            return (
+                "",
+                f"as an amount it is larger than the line's value on {over_share:.0%} of lines",
+            )
+        return ("unit" if unit else "line"), ""
+    if over.any() or named:  # no amount can be larger than its line
+        return "percent", ""
+    low = float(size[size > 0].min())
+    return "", (
+        f"its values run from {low:,.4g} to {top:,.4g} and its name says neither percent nor amount"
+    )
+
 
 _CURRENCY_NAMES = ("currency", "curr", "waehrung", "wahrung", "devise", "moneda", "valuta")
 
@@ -2416,8 +2606,9 @@ def read_lines_sql(
     a third of the time at ten million lines). Without one they may be one line exported
     twice: identical lines are merged, ``copies`` counting them.
     """
-    kept = ", ".join((*LINE_COLUMNS, *attributes))
-    key = [*LINE_COLUMNS, *attributes, *(["line_key"] if numbered else [])]
+    read = (*LINE_COLUMNS, *(["discount"] if roles.discount is not None else []))
+    kept = ", ".join((*read, *attributes))
+    key = [*read, *attributes, *(["line_key"] if numbered else [])]
     source = f"(\n  SELECT {columns}\n  FROM {relation}\n) AS source"
     if roles.order is not None:
         return f"SELECT {kept}, 1 AS copies, {dialect.line_hash(key)} AS line_hash\nFROM {source}"
@@ -2450,6 +2641,8 @@ def line_columns_sql(
     )
     if plan.line_id is not None:
         staged += f", {text(plan.line_id)} AS line_key"
+    if roles.discount is not None:  # read_lines_sql keeps it beside the price
+        staged += f", {number(roles.discount)} AS discount"
     return f"""{customer} AS customer, {date_text} AS date_text,
          {text(roles.order)} AS order_key, {text(roles.item)} AS item,
          {text(roles.status)} AS status_text, {text(roles.document)} AS document_text,
@@ -2499,6 +2692,12 @@ def valued_lines_sql(
         value = "quantity * price" if roles.quantity is not None else "price"
     else:
         value = "CAST(NULL AS DOUBLE)"
+    # A discount on the line (discount_role) is taken off the list value, which is kept
+    # as ``off`` (list value minus value) for the data-quality note.
+    listed_value = ""
+    if roles.discount is not None and roles.amount is None and roles.price is not None:
+        listed_value = f", {exact_money(value)}{{copies}} AS list_value"
+        value = discounted_sql(value, roles)
     cancelled = dialect.matches("order_key", "^[Cc][0-9]+$") if roles.order is not None else "FALSE"
     if roles.document is not None:  # a credit note's lines are returns, their amounts positive
         credit = dialect.matches("lower(document_text)", CREDIT_NOTE)
@@ -2522,6 +2721,8 @@ def valued_lines_sql(
     # flat whites on one receipt): each copy counts. Without one they may be one line
     # exported twice, and count once.
     copies = " * copies" if roles.order is not None else ""
+    listed_value = listed_value.format(copies=copies)
+    off = ", list_value - value AS off" if listed_value else ""
     if roles.events:  # an event log: anything but a purchase event is no purchase
         void = f"NOT COALESCE({dialect.matches('lower(status_text)', PURCHASE_EVENT)}, FALSE)"
     elif roles.pipeline:  # a sales pipeline: only won deals are sales
@@ -2537,14 +2738,34 @@ def valued_lines_sql(
             void = f"({void} OR COALESCE(lower(trim(status_text)) IN ({listed}), FALSE))"
     else:
         void = "FALSE"
-    return f"""SELECT customer, date_text, order_key, item{carried}, copies, value,
+    return f"""SELECT customer, date_text, order_key, item{carried}, copies, value{off},
        CAST(CASE WHEN {cancelled} OR quantity < 0 OR value < 0 THEN 1 ELSE 0 END AS TINYINT)
            AS is_return,
        CAST(CASE WHEN {excluded} THEN 1 WHEN {other_level} THEN 4 WHEN {void} THEN 2
                  WHEN {bad_price} THEN 3 ELSE 0 END AS TINYINT) AS held
 FROM (
-  SELECT merged.*, {exact_money(value)}{copies} AS value FROM ({distinct_lines}) AS merged
+  SELECT merged.*, {exact_money(value)}{copies} AS value{listed_value}
+  FROM ({distinct_lines}) AS merged
 ) AS valued"""
+
+
+def discounted_sql(gross: str, roles: Roles) -> str:
+    """SQL: a line's value after its discount (Roles.discount), from its list value
+    ``gross`` (quantity x price). A rate or percent above 100% takes the whole line and no
+    more; an amount takes the line down to 0 and no further (a discount larger than the
+    line is no refund); a return's discount shrinks the return. A blank discount is none.
+    Either sign of the discount reads as a discount ('-5.00' and '5.00')."""
+    off = "COALESCE(abs(discount), 0)"
+    kind = roles.discount_kind
+    if kind in ("rate", "percent"):
+        rate = off if kind == "rate" else f"{off} / 100"
+        return f"({gross}) * (1 - LEAST({rate}, 1))"
+    if kind == "unit" and roles.quantity is not None:
+        off = f"{off} * abs(quantity)"
+    return (
+        f"CASE WHEN ({gross}) IS NULL THEN NULL WHEN ({gross}) < 0 "
+        f"THEN LEAST(({gross}) + {off}, 0) ELSE GREATEST(({gross}) - {off}, 0) END"
+    )
 
 
 def prepared_lines_sql(
@@ -2553,6 +2774,7 @@ def prepared_lines_sql(
     dialect: Dialect = DUCKDB,
     source: str = "lines",
     attributes: Sequence[str] = (),
+    discounted: bool = False,
 ) -> str:
     """The common table expressions over ``lines`` (valued_lines_sql) shared by every query.
 
@@ -2560,12 +2782,14 @@ def prepared_lines_sql(
     or a column of ``source`` that holds it already); ``flagged`` the line's ``status``
     (why it is left out, or 'ok'); ``marked`` adds the purchase, the net value and
     ``kept`` (1 for a line the per-customer totals count); the customer ``attributes``
-    (their SQL names in ``lines``) are carried along.
+    (their SQL names in ``lines``) are carried along, and ``off``, the line's discount
+    (0 unless the lines are ``discounted``: valued_lines_sql applied a discount column).
     """
     carried = "".join(f", {name}" for name in attributes)
+    off = "off" if discounted else f"CAST(0 AS {MONEY_TYPE}) AS off"
     return f"""
 parsed AS (
-  SELECT customer, date_text, order_key, item, copies{carried}, value, is_return, held,
+  SELECT customer, date_text, order_key, item, copies{carried}, value, {off}, is_return, held,
          {day} AS day
   FROM {source}
 ),
@@ -2639,6 +2863,13 @@ _STATS = (
         "SUM(CASE WHEN status = 'ok' AND day >= {reference} THEN 1 ELSE 0 END)",
         "SUM",
     ),
+    # What a discount column took off the purchases counted, and their list value.
+    ("discount_value", "SUM(CASE WHEN kept = 1 AND is_return = 0 THEN off ELSE 0 END)", "MONEY"),
+    (
+        "list_value",
+        "SUM(CASE WHEN kept = 1 AND is_return = 0 THEN value + off ELSE 0 END)",
+        "MONEY",
+    ),
 )
 STAT_NAMES = tuple(name for name, _, _ in _STATS)
 
@@ -2665,7 +2896,13 @@ def aggregation_sql(
     each count the summary makes (``_STATS``): totals_sql, summary_sql and
     unkept_customers_sql read this one result, not the lines again.
     """
-    ctes = prepared_lines_sql(day, dialect=dialect, source=source, attributes=attributes)
+    ctes = prepared_lines_sql(
+        day,
+        dialect=dialect,
+        source=source,
+        attributes=attributes,
+        discounted=roles.discount is not None and roles.amount is None,
+    )
 
     def kept(expression: str) -> str:  # the expression on kept lines, NULL on the others
         return f"CASE WHEN kept = 1 THEN {expression} END"
@@ -3447,6 +3684,10 @@ def order_summary(
         status_values=plan.status_values,
         status_sample_lines=plan.sample_lines,
         unused_statuses=plan.unused_statuses,
+        discount_kind=roles.discount_kind if roles.discount is not None else "",
+        discount_value=float(values["discount_value"] or 0.0),
+        list_value=float(values["list_value"] or 0.0),
+        discount_unread=plan.discount_unread,
     )
 
 
@@ -3478,10 +3719,12 @@ def order_options(settings: Settings) -> OrderOptions:
             order=settings.order_column,
             item=settings.item_column,
             status=settings.status_column,
+            discount=settings.discount_column or None,
         ),
         date_format=settings.date_format,
         as_of=date.fromisoformat(settings.as_of) if settings.as_of else None,
         exclude_items=settings.exclude_items,
+        no_discount=settings.discount_column == "",
     )
 
 

@@ -501,3 +501,34 @@ def test_status_document_structure_and_account_holder_agree(spark: Any, tmp_path
     assert orders.void_lines > 0 and orders.return_lines > 0 and orders.level_lines == 31
     assert orders.account_holder is not None and orders.credit_notes
     _same_counts(spark_rfm.orders, orders)
+
+
+def test_a_discount_column_is_applied_alike(spark: Any, tmp_path: Path) -> None:
+    """A discount on quantity x price (rate, percent with a sign, amount) is taken off in
+    the shared SQL: both engines count the same money and the same discount."""
+    rng = np.random.default_rng(5)
+    lines = 300
+    frame = pd.DataFrame(
+        {
+            "OrderID": [f"{100000 + n}" for n in range(lines)],
+            "OrderDate": [
+                f"2025-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}" for _ in range(lines)
+            ],
+            "CustomerID": [f"C{n}" for n in rng.integers(0, 60, lines)],
+            "Quantity": [str(q) for q in rng.integers(-1, 5, lines)],
+            "UnitPrice": [f"{p:.2f}" for p in rng.uniform(5, 500, lines)],
+            "Discount %": [
+                "" if n % 11 == 0 else f"{d}%" for n, d in enumerate(rng.integers(0, 40, lines))
+            ],
+        }
+    )
+    path = tmp_path / "discounted.parquet"
+    frame.to_parquet(path, index=False)
+    local = reportgen.segment(path, period="2026-11", pdf=False)
+    on_spark = reportgen.segment(path, period="2026-11", engine="spark", pdf=False)
+    local_rfm, spark_rfm = local.report.rfm, on_spark.report.rfm
+    assert local_rfm is not None and spark_rfm is not None
+    assert local_rfm.orders.role("discount") == "Discount %"
+    assert local_rfm.orders.discount_kind == "percent"
+    assert local_rfm.orders.discount_value > 0
+    _same_counts(spark_rfm.orders, local_rfm.orders)

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -2058,3 +2059,139 @@ def test_sales_with_a_type_or_a_balance_due_are_not_statements(tmp_path: Path) -
         _write(tmp_path, _statement().drop(columns="balance"), "d.csv"), OrderOptions()
     )
     assert plan is not None
+
+
+def _discounted_lines(discount: str, values: list[object], n: int = 60) -> pd.DataFrame:
+    """Order lines with quantity, unit price and a discount column of ``values`` (cycled)."""
+    return pd.DataFrame(
+        {
+            "OrderID": [f"{100000 + k}" for k in range(n)],
+            "OrderDate": [f"{1 + k % 12}/{1 + k % 28}/2025" for k in range(n)],
+            "CustomerID": [f"C{k % 20}" for k in range(n)],
+            "Quantity": [1 + k % 4 for k in range(n)],
+            "UnitPrice": [50.0 + 10 * (k % 7) for k in range(n)],
+            discount: [values[k % len(values)] for k in range(n)],
+        }
+    )
+
+
+def test_a_discount_rate_beside_quantity_and_price_is_taken_off(tmp_path: Path) -> None:
+    """Review 9: DiscountPercent (0.01-0.30) was 'not used', revenue 19% too high."""
+    lines = _discounted_lines("DiscountPercent", [0.21, 0.2, None, 0.05, 0.3])
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None
+    assert plan.roles.discount == "DiscountPercent" and plan.roles.discount_kind == "rate"
+    totals = aggregate_orders(plan, OrderOptions())
+    gross = lines["Quantity"] * lines["UnitPrice"]
+    net = gross * (1 - lines["DiscountPercent"].fillna(0))  # a blank discount is none
+    assert totals.frame["monetary"].sum() == pytest.approx(net.sum())
+    assert totals.summary.discount_value == pytest.approx(gross.sum() - net.sum())
+    assert totals.summary.list_value == pytest.approx(gross.sum())
+    notes = " ".join(order_quality(totals.summary, ("recency_days",), ()).notes)
+    assert "DiscountPercent is a discount rate and is applied" in notes
+    assert f"{net.sum():,.2f} after discounts" in notes
+    assert f"{gross.sum() - net.sum():,.2f}" in notes
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "kind", "worth"),
+    [
+        # 0-100 with a percent word or sign: percent.
+        ("Rabatt %", [5, 10, 0, 30], "percent", lambda g, q, d: g * (1 - d / 100)),
+        (
+            "discount_pct",
+            ["5%", "10%", "0%", "12.5%"],
+            "percent",
+            lambda g, q, d: g * (1 - d / 100),
+        ),
+        # An amount by name: per line, or per unit when the name says so.
+        ("Discount Amount", [5.0, 0.0, 12.5, 20.0], "line", lambda g, q, d: g - d),
+        ("Unit Discount Amount", [5.0, 0.0, 2.5, 10.0], "unit", lambda g, q, d: g - q * d),
+        # Up to 100 without a word, but larger than a line's value: no amount, a percent.
+        ("Descuento", [5, 60, 0, 95, 80], "percent", lambda g, q, d: g * (1 - d / 100)),
+        # Money-sized values without a word: an amount per line.
+        ("Korting", [0.0, 120.0, 7.5, 10.0], "line", lambda g, q, d: g - d),
+    ],
+)
+def test_each_kind_of_discount_column_is_taken_off_its_way(
+    tmp_path: Path, name: str, values: list[object], kind: str, worth: Any
+) -> None:
+    lines = _discounted_lines(name, values)
+    if name == "Korting":  # lines large enough for a 120 discount
+        lines["UnitPrice"] = lines["UnitPrice"] * 10
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.discount == name
+    assert plan.roles.discount_kind == kind
+    totals = aggregate_orders(plan, OrderOptions())
+    discount = pd.to_numeric(lines[name].astype(str).str.rstrip("%"))
+    gross = lines["Quantity"] * lines["UnitPrice"]
+    expected = worth(gross, lines["Quantity"], discount).clip(lower=0)
+    assert totals.frame["monetary"].sum() == pytest.approx(expected.sum())
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "why"),
+    [
+        ("Discount", [5, 10, 0, 15], "its name says neither percent nor amount"),
+        ("Discount", [0, 1], "a yes/no flag, not a rate"),
+    ],
+)
+def test_a_discount_column_that_cannot_be_read_is_not_applied_and_said(
+    tmp_path: Path, name: str, values: list[object], why: str
+) -> None:
+    lines = _discounted_lines(name, values)
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.discount is None
+    assert plan.discount_unread is not None and why in plan.discount_unread[1]
+    totals = aggregate_orders(plan, OrderOptions())
+    gross = lines["Quantity"] * lines["UnitPrice"]
+    assert totals.frame["monetary"].sum() == pytest.approx(gross.sum())
+    notes = " ".join(order_quality(totals.summary, ("recency_days",), ()).notes)
+    assert "Discount looks like a discount but is not applied" in notes
+    assert 'discount = "Discount"' in notes
+
+
+def test_the_discount_config_key_names_or_turns_off_the_column(tmp_path: Path) -> None:
+    from reportgen.settings import Settings
+    from reportgen.transactions import order_options
+
+    lines = _discounted_lines("Discount", [5, 10, 0, 15])
+    path = _write(tmp_path, lines)
+    gross = lines["Quantity"] * lines["UnitPrice"]
+    # Named, values up to 100 without a word are a percent.
+    options = order_options(Settings(input_path=path, discount_column="Discount"))
+    plan = plan_orders(path, options)
+    assert plan is not None and plan.roles.discount_kind == "percent"
+    net = gross * (1 - lines["Discount"] / 100)
+    assert aggregate_orders(plan, options).frame["monetary"].sum() == pytest.approx(net.sum())
+    # "" turns it off, without a note.
+    lines["Discount"] = [0.1, 0.2] * 30
+    _write(tmp_path, lines)
+    options = order_options(Settings(input_path=path, discount_column=""))
+    plan = plan_orders(path, options)
+    assert plan is not None and plan.roles.discount is None and plan.discount_unread is None
+    assert aggregate_orders(plan, options).frame["monetary"].sum() == pytest.approx(gross.sum())
+
+
+def test_a_discount_is_never_taken_off_an_amount_column(tmp_path: Path) -> None:
+    """Superstore's Sales already includes its Discount (0-0.8): taken off again it would
+    count the discount twice."""
+    lines = _discounted_lines("Discount", [0.2, 0.0, 0.45])
+    lines["Sales"] = lines["Quantity"] * lines["UnitPrice"] * (1 - lines["Discount"])
+    path = _write(tmp_path, lines.drop(columns=["UnitPrice"]))
+    plan = plan_orders(path, OrderOptions())
+    assert plan is not None and plan.roles.amount == "Sales" and plan.roles.discount is None
+    totals = aggregate_orders(plan, OrderOptions())
+    assert totals.frame["monetary"].sum() == pytest.approx(lines["Sales"].sum())
+    assert totals.summary.discount_value == 0
+    with pytest.raises(SettingsError, match="already includes any discount"):
+        plan_orders(path, OrderOptions(roles=Roles(discount="Discount")))
+
+
+def test_a_price_after_discount_is_not_discounted_again(tmp_path: Path) -> None:
+    """Flipkart-like: discounted_price is the price paid; discount_percentage beside it."""
+    lines = _discounted_lines("discount_percentage", [10, 25, 40])
+    lines = lines.rename(columns={"UnitPrice": "discounted_price"})
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.price == "discounted_price"
+    assert plan.roles.discount is None
