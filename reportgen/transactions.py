@@ -1403,7 +1403,7 @@ def _detect_roles(
     # The date of the order: the first date column, preferring an order or invoice date;
     # a closing or completion date beats a creation date when it is filled as often (a
     # deal is a sale when it closes: Salesforce's Close Date, not its Created Date).
-    created = [c for c in dates if any(h in _key(c) for h in _CREATED_DATES)]
+    created = [c for c in dates if any(h in _key(c) for h in (*_CREATED_DATES, *_STARTED_DATES))]
     filled = max((head[c].notna().mean() for c in created), default=1.0)
 
     def closing(column: str) -> bool:
@@ -1461,6 +1461,17 @@ def _detect_roles(
     if status is not None and not events and not pipeline:
         void_values = closed_refunds(head[status])
     taken.update(c for c in (status, document) if c is not None)
+    if given.date is None and status is not None and not events:
+        # Open deals leave the closing date blank: it is judged on the lines that are sales.
+        sold = is_sale_status(
+            head[status].fillna(""),
+            Roles(status=status, pipeline=pipeline, void_values=void_values),
+        )
+        closed = closing_on_sales(head.loc[sold.to_numpy(dtype=bool)], list(dates), date_column)
+        if closed is not None:
+            taken.discard(date_column)
+            date_column = closed
+            taken.add(closed)
     customer = given.customer
     others: tuple[str, ...] = ()
     unnamed = all(_key(c).startswith("column") for c in columns)  # no header line
@@ -1573,7 +1584,31 @@ def _detect_roles(
 
 # A creation date, and the closing or completion dates that beat it (_detect_roles).
 _CREATED_DATES = ("created", "creation", "opened", "erstellt")
+# Also dates a deal or quote starts on, before it can close (a CRM's engage_date, Lead
+# Date, Quote Date): a closing date beats them as it beats a creation date.
+_STARTED_DATES = ("create", "open", "engage", "lead", "quote", "start")
 _CLOSING_DATES = ("close", "closing", "completed", "completion", "won", "abschluss")
+
+
+def closing_on_sales(sales: pd.DataFrame, dates: Sequence[str], chosen: str | None) -> str | None:
+    """A closing date that beats ``chosen`` when filled on the lines that are sales
+    (``sales``: won deals, orders not cancelled) as often as a creation or start date is:
+    a pipeline's close_date is blank on open deals, which are no sales. None: keep
+    ``chosen``."""
+    if sales.empty:
+        return None
+    started = [c for c in dates if any(h in _key(c) for h in (*_CREATED_DATES, *_STARTED_DATES))]
+    if not started:
+        return None
+    filled = max(sales[c].notna().mean() for c in started)
+    closing = [
+        c
+        for c in dates
+        if c not in started
+        and any(h in _key(c) for h in _CLOSING_DATES)
+        and sales[c].notna().mean() >= 0.95 * filled
+    ]
+    return closing[0] if closing and chosen not in closing else None
 
 
 # A discount on the order line (discount_role). Its names; the words that say it is a
@@ -2823,10 +2858,12 @@ _STATS = (
     ("distinct_lines", "COUNT(*)", "SUM"),
     ("first_day", "MIN(day)", "MIN"),
     ("last_day", "MAX(day)", "MAX"),
-    # A line with neither a customer nor a date is a report's Total or footer line.
+    # A line with neither a customer nor a date is a report's Total or footer line, unless
+    # its status says it is no sale (an open deal has no account and no close date yet).
     (
         "footer_lines",
-        "SUM(CASE WHEN customer IS NULL AND date_text IS NULL THEN 1 ELSE 0 END)",
+        "SUM(CASE WHEN customer IS NULL AND date_text IS NULL AND status <> 'void' "
+        "THEN 1 ELSE 0 END)",
         "SUM",
     ),
     (

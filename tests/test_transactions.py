@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -2195,3 +2195,36 @@ def test_a_price_after_discount_is_not_discounted_again(tmp_path: Path) -> None:
     plan = plan_orders(_write(tmp_path, lines), OrderOptions())
     assert plan is not None and plan.roles.price == "discounted_price"
     assert plan.roles.discount is None
+
+
+def test_a_deal_is_dated_by_its_close_when_open_deals_leave_it_blank(tmp_path: Path) -> None:
+    """Review 9: Maven's CRM pipeline (engage_date, close_date blank on open deals) was
+    dated by engage_date, 3 1/2 months early; its open deals without an account were
+    called footer lines."""
+    rows = []
+    for k in range(90):
+        stage = ["Won", "Won", "Lost", "Engaging"][k % 4]
+        account = "" if stage == "Engaging" and k % 8 == 3 else f"Account {k % 25}"
+        close = "" if stage == "Engaging" else f"3/{1 + k % 28}/2017"
+        value = "" if stage == "Engaging" else ("0" if stage == "Lost" else str(100 + k))
+        rows.append((f"D{k}", account, stage, f"{10 + k % 3}/{1 + k % 28}/2016", close, value))
+    lines = pd.DataFrame(
+        rows,
+        columns=[
+            "opportunity_id",
+            "account",
+            "deal_stage",
+            "engage_date",
+            "close_date",
+            "close_value",
+        ],
+    )
+    plan = plan_orders(_write(tmp_path, lines), OrderOptions())
+    assert plan is not None and plan.roles.pipeline
+    assert plan.roles.date == "close_date"
+    totals = aggregate_orders(plan, OrderOptions())
+    won = lines[lines["deal_stage"] == "Won"]
+    last_close = pd.to_datetime(won["close_date"], format="%m/%d/%Y").max().date()
+    assert totals.summary.first_date == date(2017, 3, 1)
+    assert totals.summary.reference_date == last_close + timedelta(days=1)
+    assert totals.summary.footer_lines == 0  # open deals, not a report's total line
